@@ -1,0 +1,194 @@
+/**
+ * The engine's vocabulary: what a check returns, what a gate is at a moment,
+ * the whole state a front end renders, the events it streams, and the
+ * commands it accepts. No terminal, no I/O.
+ */
+import type { GateKind, Mode, OnFail } from '../plan/schema.js';
+import type { NodeStatus, PromAlert } from '../sources/types.js';
+
+/** The words every front end shows, in this exact spelling. */
+export const GATE_STATES = ['ok', 'warn', 'pending', 'failing', 'no data', 'error', 'off'] as const;
+export type GateState = (typeof GATE_STATES)[number];
+
+export type Value = number | string | boolean;
+
+/** What one check says about its gate at one evaluation. */
+export type CheckResult =
+  | {
+      status: 'value';
+      value: Value;
+      /** Per-node (health checks) or per-series (PromQL) breakdown. */
+      parts?: Array<{ name: string; value: Value | null; note?: string }>;
+      /** Baseline the check measured itself (evidence `baseline.field`, baseline query). */
+      baseline?: number;
+      note?: string;
+      warnings?: string[];
+    }
+  | { status: 'no data'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }> }
+  | { status: 'error'; reason: string };
+
+export interface GateSample {
+  at: number;
+  /** The number shown in the sparkline; strings/booleans map to 0/1, missing to null. */
+  value: number | null;
+  raw: Value | null;
+  state: GateState;
+}
+
+/** A gate as the UI shows it. */
+export interface GateView {
+  id: string;
+  /** null for plan-wide gates. */
+  stageId: string | null;
+  kind: GateKind;
+  title: string;
+  /** The query, command, path or alert name the gate checks. */
+  subject: string;
+  state: GateState;
+  /** When the gate entered its state. */
+  since: number;
+  value: Value | null;
+  /** Human form of the value, with units where known. */
+  display: string;
+  fail: string[];
+  warn: string[];
+  baseline?: number;
+  /** Why the gate is in its state: "0.071 > 0.05 for 4m of 10m", "no series returned", … */
+  why: string;
+  /** The plan's onFail after mode is applied. */
+  onFail: OnFail;
+  mode: Mode;
+  /** For pending: time or probes left until failing. */
+  failsIn?: { ms?: number; probes?: number };
+  /** Breaching since (for pending/failing). */
+  breachSince?: number;
+  consecutiveBreaches: number;
+  /** True when this gate stops promotion (failing, pending, no data/error unless noData: pass). */
+  blocks: boolean;
+  history: GateSample[];
+  parts?: Array<{ name: string; value: Value | null; note?: string }>;
+  lastEvaluatedAt?: number;
+  /** For manual gates: who signed off, when, with what note. */
+  signoff?: { operator: string; at: number; note: string };
+}
+
+export type StageStatus = 'done' | 'current' | 'next' | 'rolled back';
+
+export interface Blocker {
+  gateId: string;
+  state: GateState;
+  display: string;
+  threshold: string;
+  why: string;
+}
+
+export interface StageView {
+  id: string;
+  title: string;
+  index: number;
+  status: StageStatus;
+  bakeMs: number;
+  enteredAt?: number;
+  bakeRemainingMs?: number;
+  /** True when bake has passed and nothing blocks. */
+  promotable: boolean;
+  /** Gates that stop promotion (each with value and threshold). Empty when promotable or only bake is left. */
+  blockers: Blocker[];
+  /** Gates in warn: promotion allowed, shown as a caution. */
+  cautions: string[];
+  hasPromote: boolean;
+  hasRollback: boolean;
+}
+
+export interface AlertView {
+  source: 'prometheus' | 'flightdeck';
+  name: string;
+  state: 'pending' | 'firing';
+  severity: 'info' | 'warning' | 'critical';
+  since: number;
+  summary: string;
+  labels: Record<string, string>;
+}
+
+export interface PollingView {
+  /** "phase 1/2 every 30s", "hot 5s", "window over". */
+  label: string;
+  intervalMs: number;
+  hot: boolean;
+  phaseIndex: number;
+  phaseStartedAt: number;
+  windowStart: number;
+  windowEnd: number;
+  nextPollAt?: number;
+  lastPollAt?: number;
+  lastSuccessAt?: number;
+  lastDurationMs?: number;
+  inFlight: boolean;
+  paused: boolean;
+}
+
+export interface PrometheusView {
+  configured: boolean;
+  status: 'unknown' | 'up' | 'down';
+  url?: string;
+  lastError?: string;
+  since?: number;
+}
+
+export interface EngineState {
+  service: string;
+  environment: string;
+  planFile: string;
+  now: number;
+  stageIndex: number;
+  /** Set after a rollback completes or is requested; the stage shows "rolled back". */
+  rolledBack: boolean;
+  stages: StageView[];
+  /** Gates of the current stage, then plan-wide gates. */
+  gates: GateView[];
+  nodes: NodeStatus[];
+  alerts: AlertView[];
+  polling: PollingView;
+  prometheus: PrometheusView;
+  /** Newest last, bounded. */
+  events: EngineEvent[];
+}
+
+// ---------------------------------------------------------------- events
+
+interface EventBase {
+  at: number;
+}
+
+export type EngineEvent = EventBase &
+  (
+    | { type: 'poll.started'; reason: 'schedule' | 'manual' | 'start' }
+    | { type: 'poll.done'; durationMs: number; ok: boolean; gates: number; nodes: number }
+    | { type: 'gate.changed'; gateId: string; stageId: string | null; from: GateState; to: GateState; value: Value | null; display: string; why: string; onFail: OnFail }
+    | { type: 'node.down'; node: string; reason: string }
+    | { type: 'node.up'; node: string }
+    | { type: 'alert.firing'; name: string; source: 'prometheus' | 'flightdeck'; summary: string; severity: AlertView['severity'] }
+    | { type: 'alert.resolved'; name: string; source: 'prometheus' | 'flightdeck' }
+    | { type: 'prometheus.down'; error: string }
+    | { type: 'prometheus.up' }
+    | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: string[] }
+    | { type: 'stage.entered'; stageId: string; index: number; by: 'start' | 'promote' | 'rollback' }
+    | { type: 'rollback.requested'; stageId: string; gateId: string; reason: string; auto: boolean }
+    | { type: 'signoff'; gateId: string; operator: string; note: string }
+    | { type: 'window.completed'; verdict: 'pass' | 'fail' }
+    | { type: 'polling.changed'; label: string; intervalMs: number; hot: boolean }
+  );
+
+export type EngineEventType = EngineEvent['type'];
+
+// ---------------------------------------------------------------- commands
+
+export type EngineCommand =
+  | { type: 'refresh' }
+  | { type: 'pause'; paused: boolean }
+  | { type: 'signoff'; gateId: string; operator: string; note: string }
+  /** The stage moved (a promote finished): new phases start. */
+  | { type: 'entered-stage'; index: number; by: 'promote' | 'rollback' }
+  | { type: 'rolled-back' };
+
+export type { PromAlert };
