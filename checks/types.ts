@@ -34,4 +34,10 @@ export interface CheckContext {
   signal?: AbortSignal;
 }
 
-export type Check = (gate: GateSpec, ctx: CheckContext) => Promise<CheckResult>;
+/** What the engine knows about this gate that a check may use. */
+export interface GateMemo {
+  /** The baseline already captured for this gate (offset baselines are fetched once). */
+  baseline?: number;
+}
+
+export type Check = (gate: GateSpec, ctx: CheckContext, memo: GateMemo) => Promise<CheckResult>;

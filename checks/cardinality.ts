@@ -1,0 +1,30 @@
+/**
+ * Label cardinality (seed 001): the distinct values of a label on a metric
+ * must stay inside a set. The value is how many values fall outside it.
+ */
+import { describePromError } from './promql.js';
+import type { Check } from './types.js';
+
+const LOOKBACK_MS = 5 * 60_000;
+
+export const cardinalityCheck: Check = async (gate, ctx) => {
+  if (!ctx.prometheus) return { status: 'error', reason: 'no Prometheus configured in the plan' };
+  const { metric, label, allowed } = gate.cardinality!;
+  const now = ctx.clock.now();
+  let series: Array<Record<string, string>>;
+  try {
+    series = await ctx.prometheus.series([metric], { start: now - LOOKBACK_MS, end: now, signal: ctx.signal });
+  } catch (err) {
+    return { status: 'error', reason: describePromError(err) };
+  }
+  if (series.length === 0) return { status: 'no data', reason: `no series for ${metric}` };
+  const seen = new Set(series.map((s) => s[label]).filter((v): v is string => v !== undefined));
+  if (seen.size === 0) return { status: 'no data', reason: `no ${label} label on ${metric}` };
+  const outside = [...seen].filter((v) => !allowed.includes(v)).sort();
+  return {
+    status: 'value',
+    value: outside.length,
+    parts: [...seen].sort().map((v) => ({ name: `${label}="${v}"`, value: allowed.includes(v) ? 'allowed' : 'unexpected' })),
+    note: outside.length ? `unexpected ${label}: ${outside.join(', ')}` : `${seen.size} ${label} values, all allowed`,
+  };
+};

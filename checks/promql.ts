@@ -1,0 +1,82 @@
+/** PromQL value: an instant query reduced to one number (max by default). */
+import type { GateSpec } from '../src/plan/schema.js';
+import { PromError, type PromClient, type PromSample } from '../src/sources/types.js';
+import type { Check, CheckContext, GateMemo } from './types.js';
+import { reduceValues } from './value.js';
+
+export const promqlCheck: Check = async (gate, ctx, memo) => {
+  const prom = ctx.prometheus;
+  if (!prom) return { status: 'error', reason: 'no Prometheus configured in the plan' };
+  let samples: PromSample[];
+  let warnings: string[];
+  try {
+    const res = await prom.query(gate.query!, { signal: ctx.signal });
+    if (res.resultType === 'string') return { status: 'error', reason: 'query returned a string, expected a number' };
+    samples = res.samples;
+    warnings = res.warnings;
+  } catch (err) {
+    return { status: 'error', reason: describePromError(err) };
+  }
+  if (samples.length === 0) return { status: 'no data', reason: 'query returned no series' };
+  const parts = samples.map((s) => ({ name: seriesName(s.labels), value: s.value }));
+  const numbers = samples.map((s) => s.value).filter((v) => !Number.isNaN(v));
+  if (numbers.length === 0) {
+    return { status: 'no data', reason: `value is NaN in all ${samples.length} series (0/0: no traffic?)`, parts };
+  }
+  const value = reduceValues(numbers, gate.reduce ?? 'max') as number;
+  const baseline = await promBaseline(gate, ctx, memo, prom);
+  const notes: string[] = [];
+  if (samples.length > 1) notes.push(`${gate.reduce ?? 'max'} of ${samples.length} series`);
+  if (numbers.length < samples.length) notes.push(`${samples.length - numbers.length} NaN series ignored`);
+  if (typeof baseline === 'string') notes.push(baseline);
+  return {
+    status: 'value',
+    value,
+    parts: samples.length > 1 ? parts : undefined,
+    baseline: typeof baseline === 'number' ? baseline : undefined,
+    note: notes.join('; ') || undefined,
+    warnings: warnings.length ? warnings : undefined,
+  };
+};
+
+/** A number, or a string saying why the baseline could not be had (the gate then has none). */
+async function promBaseline(gate: GateSpec, ctx: CheckContext, memo: GateMemo, prom: PromClient): Promise<number | string | undefined> {
+  const spec = gate.baseline;
+  if (!spec) return undefined;
+  if (spec.value !== undefined) return spec.value;
+  if (spec.offset !== undefined && memo.baseline !== undefined) return memo.baseline;
+  const expr = spec.query ?? gate.query!;
+  const time = spec.query ? undefined : ctx.windowStart - (spec.offset ?? 0);
+  try {
+    const res = await prom.query(expr, { time, signal: ctx.signal });
+    const nums = res.samples.map((s) => s.value).filter((v) => Number.isFinite(v));
+    if (nums.length === 0) return 'baseline query returned no data';
+    return reduceValues(nums, gate.reduce ?? 'max') as number;
+  } catch (err) {
+    return `baseline: ${describePromError(err)}`;
+  }
+}
+
+export function describePromError(err: unknown): string {
+  if (err instanceof PromError) {
+    const what: Record<string, string> = {
+      unreachable: 'Prometheus unreachable',
+      timeout: 'Prometheus timed out',
+      bad_data: 'bad query',
+      execution: 'query failed',
+      unavailable: 'Prometheus unavailable',
+      malformed: 'malformed answer from Prometheus',
+      too_large: 'answer too large',
+      http: 'HTTP error from Prometheus',
+    };
+    return `${what[err.kind] ?? err.kind}: ${err.message}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function seriesName(labels: Record<string, string>): string {
+  const entries = Object.entries(labels).filter(([k]) => k !== '__name__');
+  const name = labels.__name__ ?? '';
+  if (entries.length === 0) return name || '{}';
+  return `${name}{${entries.map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+}

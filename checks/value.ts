@@ -1,0 +1,58 @@
+/** Helpers shared by checks: reading a field by path, reducing several values to one. */
+import type { Reducer } from '../src/plan/schema.js';
+import type { Value } from '../src/engine/types.js';
+
+/** Reads `a.b[2].c` from parsed JSON; undefined when any step is missing. */
+export function getPath(root: unknown, path: string): unknown {
+  let cur: unknown = root;
+  for (const part of path.split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m) return undefined;
+    if (m[1]) {
+      if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+      cur = (cur as Record<string, unknown>)[m[1]];
+    }
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) {
+      if (!Array.isArray(cur)) return undefined;
+      cur = cur[Number(idx[1])];
+    }
+  }
+  return cur;
+}
+
+/** A JSON leaf as a gate value; objects/arrays/null are not values. */
+export function asValue(v: unknown): Value | null {
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
+  return null;
+}
+
+/**
+ * Reduces several values to one. Numbers use the reducer; booleans treat
+ * max/any as "any true" and min as "all true"; strings treat max/any as "the
+ * first non-empty" (so `!= ""` breaches when any node has one) and min as
+ * "empty if any is empty".
+ */
+export function reduceValues(values: Value[], reducer: Reducer = 'max'): Value | null {
+  if (values.length === 0) return null;
+  if (reducer === 'count') return values.length;
+  if (values.every((v) => typeof v === 'number')) {
+    const nums = values as number[];
+    switch (reducer) {
+      case 'max':
+      case 'any':
+        return Math.max(...nums);
+      case 'min':
+        return Math.min(...nums);
+      case 'sum':
+        return nums.reduce((a, b) => a + b, 0);
+      case 'avg':
+        return nums.reduce((a, b) => a + b, 0) / nums.length;
+    }
+  }
+  if (values.every((v) => typeof v === 'boolean')) {
+    return reducer === 'min' ? values.every(Boolean) : values.some(Boolean);
+  }
+  const strings = values.map(String);
+  if (reducer === 'min') return strings.some((s) => s === '') ? '' : strings[0]!;
+  return strings.find((s) => s !== '') ?? '';
+}

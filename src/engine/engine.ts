@@ -1,0 +1,344 @@
+/**
+ * The engine: turns observations (node probes, Prometheus answers, command
+ * exits, files, sign-offs) and commands into state and events. It knows
+ * nothing of the terminal; the cockpit, `check`, the --json stream, replay
+ * and the demo all drive this one class.
+ */
+import pLimit from 'p-limit';
+import { checkFor, PROMETHEUS_KINDS } from '../../checks/index.js';
+import type { CheckContext } from '../../checks/types.js';
+import type { Clock } from '../clock.js';
+import type { LoadedPlan } from '../plan/load.js';
+import type { GateSpec } from '../plan/schema.js';
+import { PromError, type NodePoller, type NodeStatus, type PromAlert, type PromClient } from '../sources/types.js';
+import { describePromError } from '../../checks/promql.js';
+import { buildAlerts } from './alerts.js';
+import { createGateRuntime, effectiveOnFail, stepGate, toGateView, type GateRuntime } from './gate.js';
+import { stageView } from './stage.js';
+import type { CheckResult, EngineCommand, EngineEvent, EngineState, PollingView, PrometheusView } from './types.js';
+
+export interface EngineDeps {
+  loaded: LoadedPlan;
+  clock: Clock;
+  prometheus: PromClient | null;
+  nodes: NodePoller | null;
+  runCommand: CheckContext['runCommand'];
+  readFile(path: string): Promise<string>;
+  /** Start in this stage (default: the first). */
+  stageId?: string;
+  /** How many checks run at once. */
+  checkConcurrency?: number;
+}
+
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type EventInput = DistributiveOmit<EngineEvent, 'at'>;
+
+const EVENT_LIMIT = 500;
+
+export class Engine {
+  private readonly deps: EngineDeps;
+  private readonly clock: Clock;
+  private stageIndex: number;
+  private stageEnteredAt: number;
+  private rolledBack = false;
+  private stageGates: GateRuntime[] = [];
+  private planGates: GateRuntime[];
+  private nodeStatus: NodeStatus[] = [];
+  private promAlerts: PromAlert[] = [];
+  private prom: PrometheusView;
+  private events: EngineEvent[] = [];
+  private listeners = new Set<(e: EngineEvent) => void>();
+  private changeListeners = new Set<() => void>();
+  private inFlight: Promise<void> | null = null;
+  private commandCache = new Map<string, CheckResult>();
+  private signoffs = new Map<string, { operator: string; at: number; note: string }>();
+  private lastPromotable: boolean | undefined;
+  private firingAlerts = new Map<string, EngineEvent & { type: 'alert.firing' }>();
+  private windowDone = false;
+  private rollbackRequested = false;
+  private cached: EngineState | null = null;
+  readonly windowStart: number;
+  polling: PollingView;
+
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
+    this.clock = deps.clock;
+    const plan = deps.loaded.plan;
+    const now = this.clock.now();
+    this.windowStart = now;
+    const idx = deps.stageId ? plan.stages.findIndex((s) => s.id === deps.stageId) : 0;
+    if (idx < 0) throw new Error(`no stage "${deps.stageId}" in ${deps.loaded.file} (stages: ${plan.stages.map((s) => s.id).join(', ')})`);
+    this.stageIndex = idx;
+    this.stageEnteredAt = now;
+    this.planGates = plan.gates.map((g) => createGateRuntime(g, null, plan.mode, now));
+    this.stageGates = this.makeStageGates(idx, now);
+    this.prom = { configured: plan.prometheus !== undefined, status: 'unknown', url: plan.prometheus?.url };
+    this.nodeStatus = deps.nodes?.status() ?? [];
+    this.polling = {
+      label: 'starting',
+      intervalMs: plan.polling.phases[0]!.every,
+      hot: false,
+      phaseIndex: 0,
+      phaseStartedAt: now,
+      windowStart: now,
+      windowEnd: now + plan.polling.window,
+      inFlight: false,
+      paused: false,
+    };
+  }
+
+  get plan() {
+    return this.deps.loaded.plan;
+  }
+
+  /** Every event, as it happens. Returns an unsubscribe function. */
+  on(listener: (e: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called whenever the state changed (for renderers). */
+  subscribe(cb: () => void): () => void {
+    this.changeListeners.add(cb);
+    return () => this.changeListeners.delete(cb);
+  }
+
+  /** Gates that apply now: the current stage's, then plan-wide ones. */
+  activeGates(): GateRuntime[] {
+    return [...this.stageGates, ...this.planGates];
+  }
+
+  getState(): EngineState {
+    if (this.cached) return this.cached;
+    const plan = this.plan;
+    const now = this.clock.now();
+    const active = this.activeGates();
+    this.cached = {
+      service: plan.service,
+      environment: plan.environment,
+      planFile: this.deps.loaded.file,
+      now,
+      stageIndex: this.stageIndex,
+      rolledBack: this.rolledBack,
+      stages: plan.stages.map((s, i) =>
+        stageView(s, { index: i, currentIndex: this.stageIndex, enteredAt: i === this.stageIndex ? this.stageEnteredAt : undefined, now, rolledBack: this.rolledBack, gates: active }),
+      ),
+      gates: active.map(toGateView),
+      nodes: this.nodeStatus,
+      alerts: buildAlerts(this.promAlerts, active, this.prom, now),
+      polling: { ...this.polling },
+      prometheus: { ...this.prom },
+      events: this.events,
+    };
+    return this.cached;
+  }
+
+  /** The state with `now` refreshed (for clocks and countdowns between polls). */
+  tick(): void {
+    this.changed();
+  }
+
+  setPolling(p: Partial<PollingView>): void {
+    this.polling = { ...this.polling, ...p };
+    this.changed();
+  }
+
+  emit(e: EventInput): void {
+    const ev = { at: this.clock.now(), ...e } as EngineEvent;
+    this.events = this.events.length >= EVENT_LIMIT ? [...this.events.slice(1 - EVENT_LIMIT), ev] : [...this.events, ev];
+    for (const l of this.listeners) l(ev);
+    this.changed();
+  }
+
+  dispatch(cmd: EngineCommand): void {
+    switch (cmd.type) {
+      case 'refresh':
+        this.commandCache.clear();
+        return;
+      case 'pause':
+        this.setPolling({ paused: cmd.paused });
+        return;
+      case 'signoff': {
+        const gate = this.activeGates().find((g) => g.spec.id === cmd.gateId);
+        if (!gate || gate.kind !== 'manual') throw new Error(`no sign-off gate "${cmd.gateId}" in this stage`);
+        const allowed = gate.spec.manual!.operators;
+        if (allowed && !allowed.includes(cmd.operator)) throw new Error(`${cmd.operator} may not sign off ${cmd.gateId} (allowed: ${allowed.join(', ')})`);
+        if (gate.spec.manual!.noteRequired && cmd.note.trim() === '') throw new Error(`sign-off of ${cmd.gateId} needs a note`);
+        const s = { operator: cmd.operator, at: this.clock.now(), note: cmd.note };
+        this.signoffs.set(cmd.gateId, s);
+        this.emit({ type: 'signoff', gateId: cmd.gateId, operator: cmd.operator, note: cmd.note });
+        this.applyResult(gate, { status: 'value', value: true, note: `signed off by ${s.operator}: ${s.note}` }, s);
+        this.afterEvaluation();
+        return;
+      }
+      case 'entered-stage': {
+        const now = this.clock.now();
+        this.stageIndex = cmd.index;
+        this.stageEnteredAt = now;
+        this.rolledBack = false;
+        this.rollbackRequested = false;
+        this.commandCache.clear();
+        this.stageGates = this.makeStageGates(cmd.index, now);
+        this.lastPromotable = undefined;
+        this.emit({ type: 'stage.entered', stageId: this.plan.stages[cmd.index]!.id, index: cmd.index, by: cmd.by });
+        return;
+      }
+      case 'rolled-back':
+        this.rolledBack = true;
+        this.changed();
+        return;
+    }
+  }
+
+  /** One evaluation of everything. Concurrent calls share the poll in flight: polls never overlap. */
+  poll(reason: 'schedule' | 'manual' | 'start' = 'schedule'): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    this.inFlight = this.runPoll(reason).finally(() => {
+      this.inFlight = null;
+      this.setPolling({ inFlight: false });
+    });
+    return this.inFlight;
+  }
+
+  private async runPoll(reason: 'schedule' | 'manual' | 'start'): Promise<void> {
+    const started = this.clock.now();
+    const t0 = performance.now();
+    this.setPolling({ inFlight: true });
+    this.emit({ type: 'poll.started', reason });
+    const active = this.activeGates().filter((g) => g.mode !== 'off');
+
+    await this.pollNodes();
+    const { alerts, alertsError, promDown } = await this.pollPrometheus();
+
+    const ctx: CheckContext = {
+      clock: this.clock,
+      planDir: this.deps.loaded.dir,
+      prometheus: this.deps.prometheus,
+      nodes: this.nodeStatus,
+      alerts,
+      alertsError,
+      windowStart: this.windowStart,
+      runCommand: this.deps.runCommand,
+      readFile: this.deps.readFile,
+      signoffs: this.signoffs,
+    };
+    const limit = pLimit(this.deps.checkConcurrency ?? 8);
+    const results = await Promise.all(
+      active.map((g) =>
+        limit(async (): Promise<CheckResult> => {
+          if (promDown && PROMETHEUS_KINDS.has(g.kind)) return { status: 'error', reason: promDown };
+          if (g.kind === 'command' && this.commandCache.has(g.spec.id)) return this.commandCache.get(g.spec.id)!;
+          try {
+            const r = await checkFor(g.spec)(g.spec, ctx, { baseline: g.spec.baseline?.offset !== undefined ? g.baseline : undefined });
+            if (g.kind === 'command') this.commandCache.set(g.spec.id, r);
+            return r;
+          } catch (err) {
+            return { status: 'error', reason: `check failed: ${(err as Error).message}` };
+          }
+        }),
+      ),
+    );
+    const now = this.clock.now();
+    active.forEach((g, i) => this.applyResult(g, results[i]!, this.signoffs.get(g.spec.id), now));
+    this.afterEvaluation();
+    const ok = !promDown && results.every((r) => r.status !== 'error');
+    this.setPolling({ lastPollAt: started, lastDurationMs: performance.now() - t0, ...(ok ? { lastSuccessAt: now } : {}) });
+    this.emit({ type: 'poll.done', durationMs: Math.round(performance.now() - t0), ok, gates: active.length, nodes: this.nodeStatus.length });
+    if (!this.windowDone && now >= this.polling.windowEnd) {
+      this.windowDone = true;
+      const failed = this.rollbackRequested || this.activeGates().some((g) => g.state === 'failing' && effectiveOnFail(g) !== 'alert');
+      this.emit({ type: 'window.completed', verdict: failed ? 'fail' : 'pass' });
+    }
+  }
+
+  private async pollNodes(): Promise<void> {
+    if (!this.deps.nodes || this.plan.nodes.length === 0) return;
+    const before = new Map(this.nodeStatus.map((n) => [n.name, n.up]));
+    try {
+      await this.deps.nodes.poll();
+    } catch (err) {
+      this.emit({ type: 'alert.firing', name: 'node-poll', source: 'flightdeck', summary: `node poll failed: ${(err as Error).message}`, severity: 'warning' });
+    }
+    this.nodeStatus = this.deps.nodes.status();
+    for (const n of this.nodeStatus) {
+      const was = before.get(n.name);
+      if (n.up === false && was !== false) this.emit({ type: 'node.down', node: n.name, reason: n.last?.errorCode ?? n.last?.error ?? 'unhealthy' });
+      if (n.up === true && was === false) this.emit({ type: 'node.up', node: n.name });
+    }
+  }
+
+  private async pollPrometheus(): Promise<{ alerts: PromAlert[] | null; alertsError?: string; promDown?: string }> {
+    const prom = this.deps.prometheus;
+    if (!prom) return { alerts: null, alertsError: 'no Prometheus configured in the plan' };
+    const now = this.clock.now();
+    try {
+      const alerts = await prom.alerts();
+      this.promAlerts = alerts;
+      if (this.prom.status !== 'up') {
+        if (this.prom.status === 'down') this.emit({ type: 'prometheus.up' });
+        this.prom = { ...this.prom, status: 'up', lastError: undefined, since: now };
+      }
+      return { alerts };
+    } catch (err) {
+      const msg = describePromError(err);
+      const down = !(err instanceof PromError) || ['unreachable', 'timeout', 'unavailable'].includes(err.kind);
+      if (down) {
+        if (this.prom.status !== 'down') {
+          this.prom = { ...this.prom, status: 'down', lastError: msg, since: now };
+          this.emit({ type: 'prometheus.down', error: msg });
+        } else this.prom = { ...this.prom, lastError: msg };
+        return { alerts: null, alertsError: msg, promDown: msg };
+      }
+      this.prom = { ...this.prom, lastError: msg };
+      return { alerts: null, alertsError: msg };
+    }
+  }
+
+  private applyResult(g: GateRuntime, result: CheckResult, signoff?: { operator: string; at: number; note: string }, now = this.clock.now()): void {
+    const from = g.state;
+    const first = g.lastEvaluatedAt === undefined;
+    Object.assign(g, stepGate(g, result, now), { signoff });
+    if (from === g.state && !first) return;
+    const onFail = effectiveOnFail(g);
+    this.emit({ type: 'gate.changed', gateId: g.spec.id, stageId: g.stageId, from, to: g.state, value: g.value, display: g.display, why: g.why, onFail });
+    if (g.state === 'failing' && from !== 'failing' && onFail === 'rollback' && !this.rolledBack && !this.rollbackRequested) {
+      // Once per failure: re-armed when the stage is entered again.
+      this.rollbackRequested = true;
+      this.emit({ type: 'rollback.requested', stageId: this.plan.stages[this.stageIndex]!.id, gateId: g.spec.id, reason: `${g.spec.id} failing: ${g.why}`, auto: true });
+    }
+  }
+
+  private afterEvaluation(): void {
+    this.cached = null;
+    const state = this.getState();
+    const stage = state.stages[this.stageIndex]!;
+    if (stage.promotable !== this.lastPromotable) {
+      this.lastPromotable = stage.promotable;
+      this.emit({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: stage.blockers.map((b) => b.gateId) });
+    }
+    const firing = new Map(state.alerts.map((a) => [`${a.source}:${a.name}`, a]));
+    for (const [key, a] of firing) {
+      if (!this.firingAlerts.has(key) && a.state === 'firing') {
+        const ev = { type: 'alert.firing' as const, name: a.name, source: a.source, summary: a.summary, severity: a.severity, at: this.clock.now() };
+        this.firingAlerts.set(key, ev);
+        this.emit(ev);
+      }
+    }
+    for (const [key, ev] of this.firingAlerts) {
+      if (!firing.has(key) || firing.get(key)!.state !== 'firing') {
+        this.firingAlerts.delete(key);
+        this.emit({ type: 'alert.resolved', name: ev.name, source: ev.source });
+      }
+    }
+  }
+
+  private makeStageGates(index: number, now: number): GateRuntime[] {
+    const stage = this.plan.stages[index]!;
+    return stage.gates.map((g: GateSpec) => createGateRuntime(g, stage.id, this.plan.mode, now));
+  }
+
+  private changed(): void {
+    this.cached = null;
+    for (const cb of this.changeListeners) cb();
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The gate state machine, pure. It mirrors Prometheus's alerting rule
+ * (rules/alerting.go): a breach starts `pending` with an active-since time;
+ * it becomes `failing` once it has held for `for` (or for `forProbes`
+ * consecutive evaluations); one evaluation without a breach resets it. An
+ * evaluation with no data or an error also resets it: a breach must hold
+ * across every evaluation in the span. No data is never a pass.
+ */
+import { defaultFail } from '../../checks/index.js';
+import { formatDuration } from '../duration.js';
+import { gateKind, type GateKind, type GateSpec, type Mode, type OnFail } from '../plan/schema.js';
+import { breaches, describeThreshold, formatNumber, parseThreshold, type Threshold } from '../plan/threshold.js';
+import type { CheckResult, GateSample, GateState, GateView, Value } from './types.js';
+
+export const HISTORY_LIMIT = 360;
+
+export interface GateRuntime {
+  spec: GateSpec;
+  stageId: string | null;
+  kind: GateKind;
+  fail: Threshold[];
+  warn: Threshold[];
+  mode: Mode;
+  state: GateState;
+  since: number;
+  value: Value | null;
+  display: string;
+  why: string;
+  baseline?: number;
+  /** First good value in the window: the baseline of relative thresholds without a baseline spec. */
+  firstValue?: number;
+  breachSince?: number;
+  consecutiveBreaches: number;
+  failsIn?: { ms?: number; probes?: number };
+  history: GateSample[];
+  parts?: GateView['parts'];
+  lastEvaluatedAt?: number;
+  signoff?: GateView['signoff'];
+}
+
+export function createGateRuntime(spec: GateSpec, stageId: string | null, planMode: Mode, now: number): GateRuntime {
+  const kind = gateKind(spec);
+  const def = defaultFail(kind);
+  const fail = spec.fail ?? (def ? [parseThreshold(def)!] : []);
+  const mode = effectiveMode(planMode, spec.mode);
+  return {
+    spec,
+    stageId,
+    kind,
+    fail,
+    warn: spec.warn ?? [],
+    mode,
+    state: mode === 'off' ? 'off' : 'no data',
+    since: now,
+    value: null,
+    display: '–',
+    why: mode === 'off' ? 'mode off' : 'not evaluated yet',
+    consecutiveBreaches: 0,
+    history: [],
+  };
+}
+
+/** The stricter of plan and gate mode never wins: a gate's own mode overrides the plan's. */
+export function effectiveMode(planMode: Mode, gateMode: Mode | undefined): Mode {
+  return gateMode ?? planMode;
+}
+
+/** onFail after mode: in `warn` mode every gate only alerts. */
+export function effectiveOnFail(rt: Pick<GateRuntime, 'spec' | 'mode'>): OnFail {
+  return rt.mode === 'enforce' ? rt.spec.onFail : 'alert';
+}
+
+/** Applies one evaluation. Returns a new runtime; the input is not modified. */
+export function stepGate(prev: GateRuntime, result: CheckResult, now: number): GateRuntime {
+  const rt: GateRuntime = { ...prev, lastEvaluatedAt: now, failsIn: undefined };
+  if (rt.mode === 'off') return withState(rt, 'off', now, 'mode off');
+
+  if (result.status !== 'value') {
+    rt.value = null;
+    rt.display = result.status === 'error' ? 'error' : 'no data';
+    rt.parts = result.status === 'no data' ? result.parts : undefined;
+    resetBreach(rt);
+    return record(withState(rt, result.status, now, result.reason), now);
+  }
+
+  rt.value = result.value;
+  rt.display = displayValue(result.value);
+  rt.parts = result.parts;
+  if (typeof result.value === 'number' && Number.isFinite(result.value) && rt.firstValue === undefined) rt.firstValue = result.value;
+  // A baseline the check measured wins; a configured one that could not be had this time keeps the last;
+  // without a baseline spec, relative thresholds compare with the first good value of the window.
+  rt.baseline = result.baseline ?? (rt.spec.baseline ? (prev.baseline ?? rt.spec.baseline.value) : rt.firstValue);
+
+  if (rt.kind === 'manual') {
+    resetBreach(rt);
+    if (result.value === true) return record(withState(rt, 'ok', now, result.note ?? 'signed off'), now);
+    return record(withState(rt, 'pending', now, result.note ?? 'awaiting sign-off'), now);
+  }
+
+  const failVerdict = verdict(rt.fail, result.value, rt.baseline);
+  if (failVerdict.undecided && !failVerdict.breach) {
+    resetBreach(rt);
+    return record(withState(rt, 'no data', now, failVerdict.reason), now);
+  }
+  const note = result.note ? ` (${result.note})` : '';
+  if (failVerdict.breach) {
+    rt.consecutiveBreaches = prev.consecutiveBreaches + 1;
+    rt.breachSince = prev.breachSince ?? now;
+    const held = now - rt.breachSince;
+    const cond = `${rt.display} ${failVerdict.matched}`;
+    if (rt.spec.for !== undefined && held < rt.spec.for) {
+      rt.failsIn = { ms: rt.spec.for - held };
+      return record(withState(rt, 'pending', now, `${cond} for ${formatDuration(held)} of ${formatDuration(rt.spec.for)}${note}`), now);
+    }
+    if (rt.spec.forProbes !== undefined && rt.consecutiveBreaches < rt.spec.forProbes) {
+      rt.failsIn = { probes: rt.spec.forProbes - rt.consecutiveBreaches };
+      return record(withState(rt, 'pending', now, `${cond}, ${rt.consecutiveBreaches} of ${rt.spec.forProbes} probes${note}`), now);
+    }
+    const span = rt.spec.for !== undefined ? ` for ${formatDuration(held)}` : rt.spec.forProbes !== undefined ? ` for ${rt.consecutiveBreaches} probes` : '';
+    return record(withState(rt, 'failing', now, `${cond}${span}${note}`), now);
+  }
+  resetBreach(rt);
+  const warnVerdict = verdict(rt.warn, result.value, rt.baseline);
+  if (warnVerdict.breach) {
+    return record(withState(rt, 'warn', now, `${rt.display} ${warnVerdict.matched} (warn band); fails ${rt.fail.map((t) => describeThreshold(t, rt.baseline)).join(' or ')}${note}`), now);
+  }
+  const fails = rt.fail.map((t) => describeThreshold(t, rt.baseline)).join(' or ');
+  return record(withState(rt, 'ok', now, `${rt.display}${fails ? `; fails ${fails}` : ''}${note}`), now);
+}
+
+interface Verdict {
+  breach: boolean;
+  /** Some threshold could not be decided (no baseline, NaN, type mismatch). */
+  undecided: boolean;
+  matched: string;
+  reason: string;
+}
+
+function verdict(thresholds: Threshold[], value: Value, baseline: number | undefined): Verdict {
+  const reasons: string[] = [];
+  let undecided = false;
+  for (const t of thresholds) {
+    const b = breaches(t, value, baseline);
+    if (b === true) return { breach: true, undecided, matched: describeThreshold(t, baseline), reason: '' };
+    if (b === undefined) {
+      undecided = true;
+      reasons.push(t.relative && baseline === undefined ? `${t.text} needs a baseline; none yet` : `cannot compare ${displayValue(value)} with ${t.text}`);
+    }
+  }
+  return { breach: false, undecided, matched: '', reason: reasons.join('; ') };
+}
+
+function resetBreach(rt: GateRuntime): void {
+  rt.breachSince = undefined;
+  rt.consecutiveBreaches = 0;
+}
+
+function withState(rt: GateRuntime, state: GateState, now: number, why: string): GateRuntime {
+  if (rt.state !== state) rt.since = now;
+  rt.state = state;
+  rt.why = why;
+  return rt;
+}
+
+function record(rt: GateRuntime, now: number): GateRuntime {
+  const sample: GateSample = { at: now, value: numeric(rt.value), raw: rt.value, state: rt.state };
+  rt.history = rt.history.length >= HISTORY_LIMIT ? [...rt.history.slice(1 - HISTORY_LIMIT), sample] : [...rt.history, sample];
+  return rt;
+}
+
+export function numeric(v: Value | null): number | null {
+  if (v === null) return null;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v === '' ? 0 : 1;
+}
+
+export function displayValue(v: Value | null): string {
+  if (v === null) return '–';
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'boolean') return String(v);
+  return v === '' ? '""' : v.length > 40 ? `"${v.slice(0, 37)}…"` : `"${v}"`;
+}
+
+/** True when this gate stops promotion. */
+export function gateBlocks(rt: GateRuntime): boolean {
+  const onFail = effectiveOnFail(rt);
+  if (onFail === 'alert' || rt.state === 'off') return false;
+  if (rt.state === 'failing' || rt.state === 'pending') return true;
+  if (rt.state === 'no data' || rt.state === 'error') return rt.spec.noData !== 'pass';
+  return false;
+}
+
+export function toGateView(rt: GateRuntime): GateView {
+  return {
+    id: rt.spec.id,
+    stageId: rt.stageId,
+    kind: rt.kind,
+    title: rt.spec.title ?? rt.spec.id,
+    subject: gateSubject(rt.spec),
+    state: rt.state,
+    since: rt.since,
+    value: rt.value,
+    display: rt.display,
+    fail: rt.fail.map((t) => describeThreshold(t, rt.baseline)),
+    warn: rt.warn.map((t) => describeThreshold(t, rt.baseline)),
+    baseline: rt.baseline,
+    why: rt.why,
+    onFail: effectiveOnFail(rt),
+    mode: rt.mode,
+    failsIn: rt.failsIn,
+    breachSince: rt.breachSince,
+    consecutiveBreaches: rt.consecutiveBreaches,
+    blocks: gateBlocks(rt),
+    history: rt.history,
+    parts: rt.parts,
+    lastEvaluatedAt: rt.lastEvaluatedAt,
+    signoff: rt.signoff,
+  };
+}
+
+export function gateSubject(g: GateSpec): string {
+  if (g.query) return g.query;
+  if (g.health) return `node health: ${g.health.consecutiveFailures} consecutive failures${g.health.deep ? ' (deep)' : ''}`;
+  if (g.healthField) return `health field ${g.healthField}`;
+  if (g.alert) return g.alert === '*' ? 'any Prometheus alert' : `Prometheus alert ${g.alert}`;
+  if (g.command) return g.command.run.join(' ');
+  if (g.evidence) return `${g.evidence.file} ${g.evidence.field}`;
+  if (g.cardinality) return `${g.cardinality.metric} ${g.cardinality.label} ∈ {${g.cardinality.allowed.join(', ')}}`;
+  if (g.manual) return `sign-off: ${g.manual.item}`;
+  return g.id;
+}
