@@ -152,7 +152,7 @@ export function createPromClient(opts: PromClientOptions): PromClient {
 
   function check<T>(schema: z.ZodType<T>, data: unknown, path: string): T {
     const r = schema.safeParse(data);
-    if (!r.success) throw fail('malformed', `Prometheus ${path}: unexpected data (${firstIssue(r.error)})`);
+    if (!r.success) throw fail('malformed', `Prometheus ${path}: unexpected data (${firstIssue(r.error, 'data')})`);
     return r.data;
   }
 
@@ -179,15 +179,15 @@ export function createPromClient(opts: PromClientOptions): PromClient {
       switch (d.resultType) {
         case 'vector':
           d.result.forEach((item, i) => {
-            if (!item.value) throw fail('malformed', `Prometheus ${path}: result[${i}] has no float value${item.histogram ? ' (native histograms are not supported; use histogram_quantile or a float series)' : ''}`);
-            samples.push(sample(item.metric, item.value, path, `result[${i}].value`));
+            if (!item.value) throw fail('malformed', `Prometheus ${path}: data.result[${i}] has no float value${item.histogram ? ' (native histograms are not supported; use histogram_quantile or a float series)' : ''}`);
+            samples.push(sample(item.metric, item.value, path, `data.result[${i}].value`));
           });
           break;
         case 'matrix':
           d.result.forEach((item, i) => {
             const last = item.values?.at(-1);
-            if (last) samples.push(sample(item.metric, last, path, `result[${i}].values`));
-            else if (item.histograms) throw fail('malformed', `Prometheus ${path}: result[${i}] holds native histograms, which are not supported`);
+            if (last) samples.push(sample(item.metric, last, path, `data.result[${i}].values`));
+            else if (item.histograms) throw fail('malformed', `Prometheus ${path}: data.result[${i}] holds native histograms, which are not supported`);
           });
           break;
         case 'scalar':
@@ -209,14 +209,14 @@ export function createPromClient(opts: PromClientOptions): PromClient {
       const d = check(alertsData, data, path);
       return d.alerts.map((a, i): PromAlert => {
         const name = a.labels.alertname;
-        if (!name) throw fail('malformed', `Prometheus ${path}: alerts[${i}] has no alertname label`);
+        if (!name) throw fail('malformed', `Prometheus ${path}: data.alerts[${i}] has no alertname label`);
         const alert: PromAlert = { name, state: a.state, labels: a.labels, annotations: a.annotations ?? {} };
         if (a.activeAt !== undefined && !a.activeAt.startsWith('0001-01-01')) {
           const t = Date.parse(a.activeAt);
-          if (Number.isNaN(t)) throw fail('malformed', `Prometheus ${path}: alerts[${i}].activeAt is not a time: ${JSON.stringify(a.activeAt.slice(0, 40))}`);
+          if (Number.isNaN(t)) throw fail('malformed', `Prometheus ${path}: data.alerts[${i}].activeAt is not a time: ${JSON.stringify(a.activeAt.slice(0, 40))}`);
           alert.activeAt = t;
         }
-        if (a.value !== undefined) alert.value = num(a.value, path, `alerts[${i}].value`);
+        if (a.value !== undefined) alert.value = num(a.value, path, `data.alerts[${i}].value`);
         return alert;
       });
     },
@@ -266,11 +266,11 @@ function errorKind(errorType: string | undefined, status: number): PromErrorKind
   }
 }
 
-function firstIssue(err: z.ZodError): string {
+function firstIssue(err: z.ZodError, root = 'body'): string {
   const i = err.issues[0];
   if (!i) return 'invalid';
-  const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-  return `${path || 'body'}: ${i.message}`;
+  const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  return `${root}${path}: ${i.message}`;
 }
 
 function snippet(body: string): string {

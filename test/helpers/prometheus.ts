@@ -12,6 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
+/** Children still running, killed if the test process exits without stopping them. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 
 export interface StartPrometheusOptions {
@@ -112,6 +118,9 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Run
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    const spawned = child;
+    live.add(spawned);
+    spawned.once('exit', () => live.delete(spawned));
     const keep = (b: Buffer): void => {
       output = (output + b.toString('utf8')).slice(-20_000);
     };
