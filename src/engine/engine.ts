@@ -15,7 +15,7 @@ import { describePromError } from '../../checks/promql.js';
 import { buildAlerts } from './alerts.js';
 import { createGateRuntime, effectiveOnFail, stepGate, toGateView, type GateRuntime } from './gate.js';
 import { stageView } from './stage.js';
-import type { CheckResult, EngineCommand, EngineEvent, EngineState, PollingView, PrometheusView } from './types.js';
+import type { CheckResult, EngineCommand, EngineEvent, EngineState, Observation, PollingView, PrometheusView } from './types.js';
 
 export interface EngineDeps {
   loaded: LoadedPlan;
@@ -201,49 +201,96 @@ export class Engine {
   }
 
   private async runPoll(reason: 'schedule' | 'manual' | 'start'): Promise<void> {
-    const started = this.clock.now();
-    const t0 = performance.now();
     this.setPolling({ inFlight: true });
     this.emit({ type: 'poll.started', reason });
+    const obs = await this.collect(reason);
+    this.apply(obs);
+  }
+
+  /**
+   * Asks every source once: nodes, Prometheus, then each active gate's check.
+   * Changes no state (but the command-gate cache): `apply` does that, so a
+   * recorded observation replays to the same states and events.
+   */
+  async collect(reason: Observation['reason'] = 'schedule'): Promise<Observation> {
+    const startedAt = this.clock.now();
+    const t0 = performance.now();
     const active = this.activeGates().filter((g) => g.mode !== 'off');
-
-    await this.pollNodes();
-    const { alerts, alertsError, promDown } = await this.pollPrometheus();
-
+    let nodes: NodeStatus[] | null = null;
+    let nodeError: string | undefined;
+    if (this.deps.nodes && this.plan.nodes.length > 0) {
+      try {
+        await this.deps.nodes.poll();
+      } catch (err) {
+        nodeError = (err as Error).message;
+      }
+      nodes = this.deps.nodes.status();
+    }
+    const prom = await this.askPrometheus();
     const ctx: CheckContext = {
       clock: this.clock,
       planDir: this.deps.loaded.dir,
       prometheus: this.deps.prometheus,
-      nodes: this.nodeStatus,
-      alerts,
-      alertsError,
+      nodes: nodes ?? this.nodeStatus,
+      alerts: prom?.ok ? prom.alerts : null,
+      alertsError: prom ? (prom.ok ? undefined : prom.error) : 'no Prometheus configured in the plan',
       windowStart: this.windowStart,
       runCommand: this.deps.runCommand,
       readFile: this.deps.readFile,
       signoffs: this.signoffs,
     };
+    const promDown = prom && !prom.ok && prom.down ? prom.error : undefined;
     const limit = pLimit(this.deps.checkConcurrency ?? 8);
-    const results = await Promise.all(
+    const results: Record<string, CheckResult> = {};
+    await Promise.all(
       active.map((g) =>
-        limit(async (): Promise<CheckResult> => {
-          if (promDown && PROMETHEUS_KINDS.has(g.kind)) return { status: 'error', reason: promDown };
-          if (g.kind === 'command' && this.commandCache.has(g.spec.id)) return this.commandCache.get(g.spec.id)!;
-          try {
-            const r = await checkFor(g.spec)(g.spec, ctx, { baseline: g.spec.baseline?.offset !== undefined ? g.baseline : undefined });
-            if (g.kind === 'command') this.commandCache.set(g.spec.id, r);
-            return r;
-          } catch (err) {
-            return { status: 'error', reason: `check failed: ${(err as Error).message}` };
-          }
+        limit(async () => {
+          results[g.spec.id] = await this.runCheck(g, ctx, promDown);
         }),
       ),
     );
-    const now = this.clock.now();
-    active.forEach((g, i) => this.applyResult(g, results[i]!, this.signoffs.get(g.spec.id), now));
+    return { reason, startedAt, at: this.clock.now(), durationMs: Math.round(performance.now() - t0), nodes, nodeError, prom, results };
+  }
+
+  private async runCheck(g: GateRuntime, ctx: CheckContext, promDown: string | undefined): Promise<CheckResult> {
+    if (promDown && PROMETHEUS_KINDS.has(g.kind)) return { status: 'error', reason: promDown };
+    const cached = g.kind === 'command' ? this.commandCache.get(g.spec.id) : undefined;
+    if (cached) return cached;
+    try {
+      const r = await checkFor(g.spec)(g.spec, ctx, { baseline: g.spec.baseline?.offset !== undefined ? g.baseline : undefined });
+      if (g.kind === 'command') this.commandCache.set(g.spec.id, r);
+      return r;
+    } catch (err) {
+      return { status: 'error', reason: `check failed: ${(err as Error).message}` };
+    }
+  }
+
+  private async askPrometheus(): Promise<Observation['prom']> {
+    const prom = this.deps.prometheus;
+    if (!prom) return null;
+    try {
+      return { ok: true, alerts: await prom.alerts() };
+    } catch (err) {
+      const down = !(err instanceof PromError) || ['unreachable', 'timeout', 'unavailable'].includes(err.kind);
+      return { ok: false, error: describePromError(err), down };
+    }
+  }
+
+  /** Turns one observation into state and events. Pure but for the clock's `now`. */
+  apply(obs: Observation): void {
+    const now = obs.at;
+    if (obs.nodes) this.applyNodes(obs.nodes, obs.nodeError);
+    if (obs.prom) this.applyPrometheus(obs.prom, now);
+    const active = this.activeGates().filter((g) => g.mode !== 'off');
+    for (const g of active) {
+      const r = obs.results[g.spec.id];
+      if (r) this.applyResult(g, r, this.signoffs.get(g.spec.id), now);
+    }
     this.afterEvaluation();
-    const ok = !promDown && results.every((r) => r.status !== 'error');
-    this.setPolling({ lastPollAt: started, lastDurationMs: performance.now() - t0, ...(ok ? { lastSuccessAt: now } : {}) });
-    this.emit({ type: 'poll.done', durationMs: Math.round(performance.now() - t0), ok, gates: active.length, nodes: this.nodeStatus.length });
+    const promDown = obs.prom && !obs.prom.ok && obs.prom.down;
+    const ok = !promDown && Object.values(obs.results).every((r) => r.status !== 'error');
+    this.setPolling({ lastPollAt: obs.startedAt, lastDurationMs: obs.durationMs, ...(ok ? { lastSuccessAt: now } : {}) });
+    this.emit({ type: 'poll.done', durationMs: obs.durationMs, ok, gates: active.length, nodes: this.nodeStatus.length });
     if (!this.windowDone && now >= this.polling.windowEnd) {
       this.windowDone = true;
       const failed = this.rollbackRequested || this.activeGates().some((g) => g.state === 'failing' && effectiveOnFail(g) !== 'alert');
@@ -251,46 +298,31 @@ export class Engine {
     }
   }
 
-  private async pollNodes(): Promise<void> {
-    if (!this.deps.nodes || this.plan.nodes.length === 0) return;
+  private applyNodes(nodes: NodeStatus[], error?: string): void {
+    if (error) this.emit({ type: 'alert.firing', name: 'node-poll', source: 'flightdeck', summary: `node poll failed: ${error}`, severity: 'warning' });
     const before = new Map(this.nodeStatus.map((n) => [n.name, n.up]));
-    try {
-      await this.deps.nodes.poll();
-    } catch (err) {
-      this.emit({ type: 'alert.firing', name: 'node-poll', source: 'flightdeck', summary: `node poll failed: ${(err as Error).message}`, severity: 'warning' });
-    }
-    this.nodeStatus = this.deps.nodes.status();
-    for (const n of this.nodeStatus) {
+    this.nodeStatus = nodes;
+    for (const n of nodes) {
       const was = before.get(n.name);
       if (n.up === false && was !== false) this.emit({ type: 'node.down', node: n.name, reason: n.last?.errorCode ?? n.last?.error ?? 'unhealthy' });
       if (n.up === true && was === false) this.emit({ type: 'node.up', node: n.name });
     }
   }
 
-  private async pollPrometheus(): Promise<{ alerts: PromAlert[] | null; alertsError?: string; promDown?: string }> {
-    const prom = this.deps.prometheus;
-    if (!prom) return { alerts: null, alertsError: 'no Prometheus configured in the plan' };
-    const now = this.clock.now();
-    try {
-      const alerts = await prom.alerts();
-      this.promAlerts = alerts;
+  private applyPrometheus(prom: NonNullable<Observation['prom']>, now: number): void {
+    if (prom.ok) {
+      this.promAlerts = prom.alerts;
       if (this.prom.status !== 'up') {
         if (this.prom.status === 'down') this.emit({ type: 'prometheus.up' });
         this.prom = { ...this.prom, status: 'up', lastError: undefined, since: now };
       }
-      return { alerts };
-    } catch (err) {
-      const msg = describePromError(err);
-      const down = !(err instanceof PromError) || ['unreachable', 'timeout', 'unavailable'].includes(err.kind);
-      if (down) {
-        if (this.prom.status !== 'down') {
-          this.prom = { ...this.prom, status: 'down', lastError: msg, since: now };
-          this.emit({ type: 'prometheus.down', error: msg });
-        } else this.prom = { ...this.prom, lastError: msg };
-        return { alerts: null, alertsError: msg, promDown: msg };
-      }
-      this.prom = { ...this.prom, lastError: msg };
-      return { alerts: null, alertsError: msg };
+      return;
+    }
+    if (prom.down && this.prom.status !== 'down') {
+      this.prom = { ...this.prom, status: 'down', lastError: prom.error, since: now };
+      this.emit({ type: 'prometheus.down', error: prom.error });
+    } else {
+      this.prom = { ...this.prom, lastError: prom.error };
     }
   }
 

@@ -154,6 +154,27 @@ export interface EngineState {
   events: EngineEvent[];
 }
 
+// ---------------------------------------------------------------- observations
+
+/**
+ * Everything one poll saw. The engine's `apply` turns it into state and
+ * events; a recording is a sequence of these (and commands), so a replay
+ * reaches the same states without the network.
+ */
+export interface Observation {
+  reason: 'schedule' | 'manual' | 'start';
+  startedAt: number;
+  at: number;
+  durationMs: number;
+  /** null when the plan has no nodes. */
+  nodes: NodeStatus[] | null;
+  nodeError?: string;
+  /** null when the plan has no Prometheus. */
+  prom: { ok: true; alerts: PromAlert[] } | { ok: false; error: string; down: boolean } | null;
+  /** By gate id, for every gate evaluated. */
+  results: Record<string, CheckResult>;
+}
+
 // ---------------------------------------------------------------- events
 
 interface EventBase {

@@ -1,0 +1,98 @@
+/**
+ * `flightdeck check PLAN`: evaluate every gate of a stage once, print a table
+ * (or JSON), exit 0 pass / 1 a gate fails or blocks / 2 could not evaluate.
+ */
+import type { EngineState, GateView } from '../engine/types.js';
+import type { LoadedPlan } from '../plan/load.js';
+import { buildRuntime } from './runtime.js';
+import { textTable } from './table.js';
+
+export const EXIT = { pass: 0, fail: 1, cannotEvaluate: 2 } as const;
+
+export interface CheckOutcome {
+  exitCode: 0 | 1 | 2;
+  verdict: 'pass' | 'fail' | 'could not evaluate';
+  state: EngineState;
+  reasons: string[];
+}
+
+export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string }): Promise<CheckOutcome> {
+  const rt = buildRuntime(loaded, { stageId: opts.stageId });
+  try {
+    await rt.engine.poll('start');
+    return judge(rt.engine.getState());
+  } finally {
+    await rt.close();
+  }
+}
+
+/** The verdict of one evaluation. Errors (Prometheus down, a check that could not run) beat failures. */
+export function judge(state: EngineState): CheckOutcome {
+  const reasons: string[] = [];
+  if (state.prometheus.configured && state.prometheus.status === 'down') reasons.push(`Prometheus unreachable: ${state.prometheus.lastError ?? state.prometheus.url}`);
+  for (const g of state.gates) if (g.state === 'error') reasons.push(`${g.id}: ${g.why}`);
+  if (reasons.length) return { exitCode: 2, verdict: 'could not evaluate', state, reasons };
+  for (const g of state.gates) {
+    if (g.blocks || (g.state === 'failing' && g.mode === 'enforce')) reasons.push(`${g.id} ${g.state}: ${g.why}`);
+  }
+  if (reasons.length) return { exitCode: 1, verdict: 'fail', state, reasons };
+  return { exitCode: 0, verdict: 'pass', state, reasons };
+}
+
+export function formatCheck(o: CheckOutcome, columns = 160): string {
+  const st = o.state;
+  const stage = st.stages[st.stageIndex]!;
+  const rows = st.gates.map((g: GateView) => [g.id, g.state, g.display, thresholdText(g), g.onFail, g.why]);
+  const whyWidth = Math.max(30, columns - 90);
+  const lines = [
+    `${st.service} (${st.environment}) — stage ${stage.id} (${st.stageIndex + 1}/${st.stages.length})`,
+    '',
+    textTable(['GATE', 'STATE', 'VALUE', 'THRESHOLD', 'ON FAIL', 'WHY'], rows, [28, 8, 14, 24, 8, whyWidth]),
+    '',
+  ];
+  if (st.nodes.length) {
+    const up = st.nodes.filter((n) => n.up).length;
+    lines.push(`nodes: ${up}/${st.nodes.length} up`);
+  }
+  lines.push(`verdict: ${o.verdict.toUpperCase()} (exit ${o.exitCode})`);
+  for (const r of o.reasons) lines.push(`  - ${r}`);
+  return lines.join('\n');
+}
+
+function thresholdText(g: GateView): string {
+  const fail = g.fail.length ? `fail ${g.fail.join(' or ')}` : '';
+  const warn = g.warn.length ? `warn ${g.warn.join(' or ')}` : '';
+  return [fail, warn].filter(Boolean).join('; ');
+}
+
+export function checkJson(o: CheckOutcome): unknown {
+  const st = o.state;
+  return {
+    service: st.service,
+    environment: st.environment,
+    stage: st.stages[st.stageIndex]!.id,
+    verdict: o.verdict,
+    exitCode: o.exitCode,
+    reasons: o.reasons,
+    prometheus: st.prometheus,
+    gates: st.gates.map((g) => ({
+      id: g.id,
+      kind: g.kind,
+      state: g.state,
+      value: g.value,
+      display: g.display,
+      fail: g.fail,
+      warn: g.warn,
+      baseline: g.baseline,
+      onFail: g.onFail,
+      mode: g.mode,
+      blocks: g.blocks,
+      why: g.why,
+      subject: g.subject,
+      parts: g.parts,
+    })),
+    nodes: st.nodes.map((n) => ({ name: n.name, up: n.up, consecutiveFailures: n.consecutiveFailures, breaker: n.breaker, error: n.last?.errorCode ?? n.last?.error })),
+    promotable: st.stages[st.stageIndex]!.promotable,
+    blockers: st.stages[st.stageIndex]!.blockers,
+  };
+}

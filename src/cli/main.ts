@@ -1,0 +1,75 @@
+/** The `flightdeck` command line. */
+import { Command, Option } from 'commander';
+import { checkJson, formatCheck, runCheck } from './check.js';
+import { describeLoadError, loadPlanWithFlags, type PlanFlags } from './plan-input.js';
+
+const program = new Command();
+program
+  .name('flightdeck')
+  .description('A terminal cockpit for guarded production rollouts')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+function planOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--prometheus-url <url>', 'use this Prometheus instead of the plan\'s'))
+    .addOption(new Option('--nodes-file <file>', 'poll these nodes instead of the plan\'s (JSON array of {name, url})'));
+}
+
+async function loadOrExit(file: string, flags: PlanFlags, code = 2) {
+  try {
+    return await loadPlanWithFlags(file, flags);
+  } catch (err) {
+    process.stderr.write(`${describeLoadError(err)}\n`);
+    process.exit(code);
+  }
+}
+
+program
+  .command('validate')
+  .description('validate a plan file; prints every problem with file:line:column and field')
+  .argument('<plan>', 'plan file (YAML or JSON)')
+  .action(async (file: string) => {
+    const loaded = await loadOrExit(file, {}, 1);
+    const p = loaded.plan;
+    const gates = p.gates.length + p.stages.reduce((n, s) => n + s.gates.length, 0);
+    process.stdout.write(`${file}: ok — ${p.service}, ${p.stages.length} stage(s), ${gates} gate(s), ${p.nodes.length} node(s)\n`);
+  });
+
+planOptions(
+  program
+    .command('check')
+    .description('evaluate every gate of a stage once; exit 0 pass, 1 a gate fails or blocks, 2 could not evaluate')
+    .argument('<plan>', 'plan file')
+    .option('--stage <id>', 'stage to evaluate (default: the first)')
+    .option('--json', 'print JSON instead of a table'),
+).action(async (file: string, opts: PlanFlags & { stage?: string; json?: boolean }) => {
+  const loaded = await loadOrExit(file, opts);
+  try {
+    const outcome = await runCheck(loaded, { stageId: opts.stage });
+    process.stdout.write(opts.json ? `${JSON.stringify(checkJson(outcome), null, 2)}\n` : `${formatCheck(outcome, process.stdout.columns ?? 160)}\n`);
+    process.exitCode = outcome.exitCode;
+  } catch (err) {
+    process.stderr.write(`flightdeck check: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
+});
+
+program
+  .command('simulate')
+  .description('run a simulated fleet on 127.0.0.1 (for demos and tests) until interrupted')
+  .option('--nodes <n>', 'how many nodes', '5')
+  .option('--control-port <port>', 'port of the fault-control server')
+  .option('--write-targets <file>', 'write host:port scrape targets, one a line')
+  .option('--write-plan-nodes <file>', 'write the nodes as JSON for --nodes-file')
+  .action(async (opts: { nodes: string; controlPort?: string; writeTargets?: string; writePlanNodes?: string }) => {
+    const { runSimulateCommand } = await import('../simulator/index.js');
+    await runSimulateCommand({
+      nodes: Number(opts.nodes),
+      controlPort: opts.controlPort ? Number(opts.controlPort) : undefined,
+      writeTargets: opts.writeTargets,
+      writePlanNodes: opts.writePlanNodes,
+    });
+  });
+
+await program.parseAsync(process.argv);

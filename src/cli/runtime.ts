@@ -1,0 +1,74 @@
+/**
+ * Builds the engine for a plan with the real network: one undici transport,
+ * the Prometheus client, the node poller, command and file readers. Every
+ * command (check, watch, promote, demo) starts from here.
+ */
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { systemClock, type Clock } from '../clock.js';
+import { Engine } from '../engine/engine.js';
+import type { LoadedPlan } from '../plan/load.js';
+import { runGateCommand } from '../sources/command.js';
+import { createHttpTransport, type UndiciTransport } from '../sources/http.js';
+import { createNodePoller } from '../sources/nodes.js';
+import { createPromClient, resolvePromAuth } from '../sources/prometheus.js';
+import type { NodePoller, PromClient } from '../sources/types.js';
+
+export interface Runtime {
+  engine: Engine;
+  clock: Clock;
+  transport: UndiciTransport;
+  prometheus: PromClient | null;
+  nodes: NodePoller | null;
+  close(): Promise<void>;
+}
+
+export function buildRuntime(loaded: LoadedPlan, opts: { clock?: Clock; env?: NodeJS.ProcessEnv; stageId?: string } = {}): Runtime {
+  const clock = opts.clock ?? systemClock;
+  const env = opts.env ?? process.env;
+  const plan = loaded.plan;
+  const transport = createHttpTransport({ connections: 8 });
+  let prometheus: PromClient | null = null;
+  if (plan.prometheus) {
+    const auth = resolvePromAuth(plan.prometheus, env, readFileSync, loaded.dir);
+    prometheus = createPromClient({
+      url: plan.prometheus.url,
+      transport,
+      timeoutMs: plan.prometheus.timeout,
+      maxBytes: plan.prometheus.maxBytes,
+      token: auth.token,
+      headers: auth.headers,
+    });
+  }
+  const nodes =
+    plan.nodes.length > 0
+      ? createNodePoller({
+          nodes: plan.nodes,
+          transport,
+          clock,
+          timeoutMs: plan.probe.timeout,
+          concurrency: plan.probe.concurrency,
+          breaker: plan.probe.breaker,
+        })
+      : null;
+  const engine = new Engine({
+    loaded,
+    clock,
+    prometheus,
+    nodes,
+    stageId: opts.stageId,
+    readFile: (p) => readFile(p, 'utf8'),
+    runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...plan.env, ...o.env } }),
+  });
+  return {
+    engine,
+    clock,
+    transport,
+    prometheus,
+    nodes,
+    async close() {
+      await nodes?.close();
+      await transport.close();
+    },
+  };
+}
