@@ -19,6 +19,7 @@ export interface CheckOutcome {
 export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string }): Promise<CheckOutcome> {
   const rt = buildRuntime(loaded, { stageId: opts.stageId });
   try {
+    await rt.engine.backfill();
     await rt.engine.poll('start');
     return judge(rt.engine.getState());
   } finally {

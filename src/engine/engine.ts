@@ -14,6 +14,7 @@ import { PromError, type NodePoller, type NodeStatus, type PromAlert, type PromC
 import { describePromError } from '../../checks/promql.js';
 import { buildAlerts } from './alerts.js';
 import { createGateRuntime, effectiveOnFail, stepGate, toGateView, type GateRuntime } from './gate.js';
+import { rangeResults } from './range.js';
 import { stageView } from './stage.js';
 import type { CheckResult, EngineCommand, EngineEvent, EngineState, Observation, PollingView, PrometheusView } from './types.js';
 
@@ -274,6 +275,32 @@ export class Engine {
       const down = !(err instanceof PromError) || ['unreachable', 'timeout', 'unavailable'].includes(err.kind);
       return { ok: false, error: describePromError(err), down };
     }
+  }
+
+  /**
+   * For a one-shot evaluation (`check`): replays each PromQL gate's recent
+   * past from a range query, so that `for: 10m` means "breaching for ten
+   * minutes" in a single run, as it does in a long watch. Silent: no events.
+   */
+  async backfill(): Promise<void> {
+    const prom = this.deps.prometheus;
+    if (!prom) return;
+    const now = this.clock.now();
+    const stepMs = Math.max(1_000, Math.min(this.plan.polling.phases[0]!.every, this.plan.polling.hot * 6));
+    await Promise.all(
+      this.activeGates()
+        .filter((g) => g.kind === 'query' && g.mode !== 'off' && g.spec.for !== undefined)
+        .map(async (g) => {
+          const start = now - g.spec.for! - stepMs;
+          let series;
+          try {
+            series = await prom.queryRange(g.spec.query!, { start, end: now - stepMs, stepMs });
+          } catch {
+            return; // the live evaluation will report the error
+          }
+          for (const [at, result] of rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce)) Object.assign(g, stepGate(g, result, at));
+        }),
+    );
   }
 
   /** Turns one observation into state and events. Pure but for the clock's `now`. */

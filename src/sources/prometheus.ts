@@ -203,6 +203,18 @@ export function createPromClient(opts: PromClientOptions): PromClient {
       return { resultType: d.resultType, samples, warnings } satisfies PromQueryResult;
     },
 
+    async queryRange(expr, o) {
+      const path = '/api/v1/query_range';
+      const params = new URLSearchParams({ query: expr, start: (o.start / 1000).toString(), end: (o.end / 1000).toString(), step: `${Math.max(1, Math.round(o.stepMs / 1000))}s` });
+      const { data } = await call(path, params, o.signal);
+      const d = check(queryData, data, path);
+      if (d.resultType !== 'matrix') throw fail('malformed', `Prometheus ${path}: expected a matrix, got ${d.resultType}`);
+      return d.result.map((item, i) => ({
+        labels: item.metric,
+        values: (item.values ?? []).map((p, j) => sample(item.metric, p, path, `data.result[${i}].values[${j}]`)),
+      }));
+    },
+
     async alerts(o = {}) {
       const path = '/api/v1/alerts';
       const { data } = await call(path, new URLSearchParams(), o.signal);

@@ -91,6 +91,8 @@ export interface PromClient {
   readonly url: string;
   /** Instant query. `time` in ms; long queries are sent as a POST form. Throws PromError. */
   query(expr: string, opts?: { time?: number; signal?: AbortSignal }): Promise<PromQueryResult>;
+  /** Range query (/api/v1/query_range): every series with its samples. Throws PromError. */
+  queryRange(expr: string, opts: { start: number; end: number; stepMs: number; signal?: AbortSignal }): Promise<Array<{ labels: Record<string, string>; values: PromSample[] }>>;
   /** Active alerts from /api/v1/alerts. Throws PromError. */
   alerts(opts?: { signal?: AbortSignal }): Promise<PromAlert[]>;
   /** Series matching the selectors, from /api/v1/series. Throws PromError. */

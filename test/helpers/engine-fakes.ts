@@ -31,6 +31,21 @@ export class FakeProm implements PromClient {
     return { resultType: 'vector', samples: values.map((value, i) => ({ labels: { node: `n${i}` }, value, timestamp: 0 })), warnings: [] };
   }
 
+  async queryRange(expr: string, o: { start: number; end: number; stepMs: number }) {
+    if (this.down) throw this.down;
+    const series: Array<{ labels: Record<string, string>; values: Array<{ labels: Record<string, string>; value: number; timestamp: number }> }> = [];
+    for (let t = o.start; t <= o.end; t += o.stepMs) {
+      const a = this.answers.get(expr);
+      const v = typeof a === 'function' ? a(t) : a;
+      if (v === undefined || v === 'empty' || v instanceof PromError) continue;
+      (Array.isArray(v) ? v : [v]).forEach((value, i) => {
+        series[i] ??= { labels: { node: `n${i}` }, values: [] };
+        series[i]!.values.push({ labels: { node: `n${i}` }, value, timestamp: t });
+      });
+    }
+    return series;
+  }
+
   async alerts(): Promise<PromAlert[]> {
     if (this.down) throw this.down;
     return this.alertList;

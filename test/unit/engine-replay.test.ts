@@ -39,3 +39,32 @@ describe('observations', () => {
     expect(live.engine.getState().events.some((e) => e.type === 'rollback.requested')).toBe(true);
   });
 });
+
+describe('backfill for one-shot checks', () => {
+  const plan = (f: string) => ({
+    service: 'svc',
+    prometheus: PROM,
+    polling: { phases: [{ every: '30s' }], hot: '5s' },
+    stages: [{ id: 'canary', gates: [{ id: 'err', query: 'q', fail: '> 0.05', for: f }] }],
+  });
+
+  it('a breach that has held longer than `for` is failing in a single check', async () => {
+    const prom = new FakeProm().set('q', 0.09);
+    const h = makeEngine(plan('2m'), { prom });
+    await h.engine.backfill();
+    await h.engine.poll('start');
+    expect(h.engine.getState().gates[0]!.state).toBe('failing');
+  });
+
+  it('a breach that started recently is only pending', async () => {
+    const prom = new FakeProm();
+    const h = makeEngine(plan('2m'), { prom });
+    const now = h.clock.now();
+    prom.set('q', (t) => ((t ?? now) >= now - 40_000 ? 0.09 : 0.01));
+    await h.engine.backfill();
+    await h.engine.poll('start');
+    const g = h.engine.getState().gates[0]!;
+    expect(g.state).toBe('pending');
+    expect(g.failsIn?.ms).toBeGreaterThan(60_000);
+  });
+});
