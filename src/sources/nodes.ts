@@ -132,8 +132,20 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
   return {
     async poll(pollOpts = {}) {
       if (closing.signal.aborted) return [];
-      const signal = pollOpts.signal ? AbortSignal.any([pollOpts.signal, closing.signal]) : closing.signal;
-      return Promise.all(entries.map((e) => probeOnce(e, pollOpts.deep ?? false, signal)));
+      const caller = pollOpts.signal;
+      if (!caller) return Promise.all(entries.map((e) => probeOnce(e, pollOpts.deep ?? false, closing.signal)));
+      // One signal for this poll: the caller's or our own close, unlinked afterwards so nothing accumulates.
+      const linked = new AbortController();
+      const abort = () => linked.abort(caller.aborted ? caller.reason : closing.signal.reason);
+      if (caller.aborted) abort();
+      caller.addEventListener('abort', abort, { once: true });
+      closing.signal.addEventListener('abort', abort, { once: true });
+      try {
+        return await Promise.all(entries.map((e) => probeOnce(e, pollOpts.deep ?? false, linked.signal)));
+      } finally {
+        caller.removeEventListener('abort', abort);
+        closing.signal.removeEventListener('abort', abort);
+      }
     },
 
     status(): NodeStatus[] {
