@@ -57,7 +57,15 @@ export async function runProcess(argv: string[], opts: ProcessOptions): Promise<
   const terminate = (why: 'timeout' | 'abort'): void => {
     if (termination || exited || pid === undefined) return;
     reason = why;
-    termination = killGroupGracefully(pid, why, opts);
+    termination = killGroupGracefully(pid, why, opts).then(async () => {
+      // Something outside the group (it called setsid) may still hold our pipes: stop reading after a moment.
+      for (let i = 0; i < 20 && !exited; i++) await opts.clock.sleep(50);
+      if (!exited) {
+        opts.onNote('output still open after the process group was killed: closing it');
+        sub.stdout?.destroy();
+        sub.stderr?.destroy();
+      }
+    });
   };
   const timer = opts.clock.setTimeout(() => terminate('timeout'), opts.timeoutMs);
   const onAbort = (): void => terminate('abort');
@@ -155,5 +163,6 @@ function readLines(stream: Readable | null | undefined, onLine: (text: string) =
     rl.on('line', onLine);
     rl.on('close', () => resolve());
     stream.on('error', () => resolve());
+    stream.on('close', () => resolve());
   });
 }
