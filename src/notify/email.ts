@@ -84,7 +84,9 @@ function toDeliveryError(err: unknown): DeliveryError {
   const responseCode = typeof e?.responseCode === 'number' ? e.responseCode : undefined;
   const text = typeof e?.message === 'string' ? e.message : String(err);
   const message = `SMTP ${code ?? 'error'}${responseCode ? ` ${responseCode}` : ''}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`;
-  if (code && PERMANENT_CODES.has(code)) return new DeliveryError(message, false);
+  // The server's reply code decides first: 4xx is temporary, 5xx permanent.
+  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) return new DeliveryError(message, true);
   if (responseCode !== undefined && responseCode >= 500) return new DeliveryError(message, false);
+  if (code && PERMANENT_CODES.has(code)) return new DeliveryError(message, false);
   return new DeliveryError(message, true);
 }

@@ -100,7 +100,8 @@ export const settle = (ms = 60): Promise<void> => new Promise((r) => setTimeout(
 
 /**
  * Runs the notifier to completion: while it has pending work, fires the next
- * clock timer if there is one, else lets real I/O happen. Bounded.
+ * clock timer if there is one, else lets real I/O happen. Bounded. Any
+ * timer counts, so use it with grouping off (groupWindowMs: 0).
  */
 export async function drive(clock: ManualClock, pending: () => number, maxSteps = 2_000): Promise<void> {
   for (let i = 0; i < maxSteps && pending() > 0; i++) {
