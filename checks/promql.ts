@@ -57,20 +57,9 @@ async function promBaseline(gate: GateSpec, ctx: CheckContext, memo: GateMemo, p
   }
 }
 
+/** The client's messages already say where and what ("Prometheus /api/v1/query: bad_data: …"). */
 export function describePromError(err: unknown): string {
-  if (err instanceof PromError) {
-    const what: Record<string, string> = {
-      unreachable: 'Prometheus unreachable',
-      timeout: 'Prometheus timed out',
-      bad_data: 'bad query',
-      execution: 'query failed',
-      unavailable: 'Prometheus unavailable',
-      malformed: 'malformed answer from Prometheus',
-      too_large: 'answer too large',
-      http: 'HTTP error from Prometheus',
-    };
-    return `${what[err.kind] ?? err.kind}: ${err.message}`;
-  }
+  if (err instanceof PromError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -30,8 +30,11 @@ export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string }): 
 /** The verdict of one evaluation. Errors (Prometheus down, a check that could not run) beat failures. */
 export function judge(state: EngineState): CheckOutcome {
   const reasons: string[] = [];
-  if (state.prometheus.configured && state.prometheus.status === 'down') reasons.push(`Prometheus unreachable: ${state.prometheus.lastError ?? state.prometheus.url}`);
-  for (const g of state.gates) if (g.state === 'error') reasons.push(`${g.id}: ${g.why}`);
+  const promDown = state.prometheus.configured && state.prometheus.status === 'down';
+  if (promDown) reasons.push(state.prometheus.lastError ?? `Prometheus ${state.prometheus.url} unreachable`);
+  for (const g of state.gates) {
+    if (g.state === 'error' && !(promDown && g.why === state.prometheus.lastError)) reasons.push(`${g.id}: ${g.why}`);
+  }
   if (reasons.length) return { exitCode: 2, verdict: 'could not evaluate', state, reasons };
   for (const g of state.gates) {
     if (g.blocks || (g.state === 'failing' && g.mode === 'enforce')) reasons.push(`${g.id} ${g.state}: ${g.why}`);

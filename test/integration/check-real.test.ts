@@ -1,0 +1,132 @@
+/**
+ * `flightdeck check` end to end: the built binary, a real Prometheus (Debian's
+ * package) scraping the simulated fleet on 127.0.0.1.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { startFleet, type Fleet } from '../../src/simulator/index.js';
+import { flightdeck } from '../helpers/cli.js';
+import { freePort, startPrometheus, waitFor, type RunningPrometheus } from '../helpers/prometheus.js';
+
+const ERROR_RATE = 'sum(rate(http_requests_total{status=~"5.."}[10s])) / sum(rate(http_requests_total[10s]))';
+
+let fleet: Fleet;
+let prom: RunningPrometheus;
+let dir: string;
+
+async function promValue(expr: string): Promise<number | undefined> {
+  const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
+  const v = body.data.result[0]?.value[1];
+  return v === undefined ? undefined : Number(v);
+}
+
+async function writePlan(name: string, gates: unknown[], prometheusUrl = prom.url): Promise<string> {
+  const file = join(dir, `${name}.yaml`);
+  await writeFile(
+    file,
+    stringify({
+      service: 'dhash',
+      prometheus: { url: prometheusUrl, timeout: '2s' },
+      nodes: fleet.planNodes(),
+      polling: { window: '60m', phases: [{ every: '2s' }], hot: '1s' },
+      stages: [{ id: 'canary-10', gates, rollback: { run: ['true'] } }, { id: 'full' }],
+    }),
+  );
+  return file;
+}
+
+const errorGate = { id: 'error-rate', query: ERROR_RATE, fail: '> 0.05', warn: '> 0.03', for: '6s', onFail: 'rollback' };
+const healthGate = { id: 'health', health: { consecutiveFailures: 1 }, onFail: 'rollback' };
+const poolGate = { id: 'pool-saturation', healthField: 'database_pool.state.saturation', fail: '>= 0.90', forProbes: 3 };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fd-check-'));
+  fleet = await startFleet({ nodes: 4, seed: 7, profile: { requestRate: 50, errorRate: 0.005 } });
+  prom = await startPrometheus({ targets: [...fleet.targets], scrapeInterval: '1s' });
+  await waitFor(async () => {
+    const v = await promValue(ERROR_RATE);
+    return v !== undefined && Number.isFinite(v) ? v : undefined;
+  }, { timeoutMs: 30_000, what: 'Prometheus to have an error rate from the fleet' });
+}, 60_000);
+
+afterAll(async () => {
+  await prom?.stop();
+  await fleet?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('flightdeck check against a real Prometheus and the simulated fleet', () => {
+  it('exits 0 on a healthy fleet and prints every gate ok', async () => {
+    const plan = await writePlan('healthy', [errorGate, healthGate, poolGate]);
+    const r = await flightdeck(['check', plan]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/error-rate\s+ok/);
+    expect(r.stdout).toMatch(/health\s+ok/);
+    expect(r.stdout).toMatch(/pool-saturation\s+ok/);
+    expect(r.stdout).toMatch(/verdict: PASS \(exit 0\)/);
+  });
+
+  it('a gate on a metric that does not exist is "no data", never ok, and blocks (exit 1)', async () => {
+    const plan = await writePlan('missing', [{ id: 'ghost', query: 'sum(rate(no_such_metric_total[1m]))', fail: '> 0' }]);
+    const r = await flightdeck(['check', plan, '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.gates[0]).toMatchObject({ id: 'ghost', state: 'no data', blocks: true });
+    expect(out.verdict).toBe('fail');
+  });
+
+  it('exits 2 with a clear message when Prometheus is down', async () => {
+    const port = await freePort();
+    const plan = await writePlan('down', [errorGate], `http://127.0.0.1:${port}`);
+    const r = await flightdeck(['check', plan]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/Prometheus \/api\/v1\/alerts: .* is unreachable \(ECONNREFUSED\)/);
+    expect(r.stdout).toMatch(/error-rate\s+error/);
+  });
+
+  it('after an error-rate fault holds longer than `for`, exits 1 naming the gate with its value', async () => {
+    const plan = await writePlan('fault', [errorGate, healthGate]);
+    await fleet.setFault('all', { errorRate: 0.3 });
+    try {
+      // Wait until Prometheus itself sees the breach, then for longer than the gate's `for` (6 s).
+      await waitFor(async () => ((await promValue(ERROR_RATE)) ?? 0) > 0.05, { timeoutMs: 30_000, what: 'the breach to show in Prometheus' });
+      const early = await flightdeck(['check', plan, '--json']);
+      const earlyGate = JSON.parse(early.stdout).gates.find((g: { id: string }) => g.id === 'error-rate');
+      expect(['pending', 'failing']).toContain(earlyGate.state);
+      expect(early.code).toBe(1);
+      await new Promise((r) => setTimeout(r, 9_000));
+      const r = await flightdeck(['check', plan, '--json']);
+      expect(r.code).toBe(1);
+      const out = JSON.parse(r.stdout);
+      const g = out.gates.find((x: { id: string }) => x.id === 'error-rate');
+      expect(g.state).toBe('failing');
+      expect(g.value).toBeGreaterThan(0.05);
+      expect(g.why).toMatch(/> 0\.05 for \d+s/);
+      expect(out.reasons.join('\n')).toMatch(/error-rate failing/);
+      const text = await flightdeck(['check', plan]);
+      expect(text.stdout).toMatch(/error-rate\s+failing\s+0\.\d+/);
+      expect(out.gates.find((x: { id: string }) => x.id === 'health').state).toBe('ok');
+    } finally {
+      await fleet.clearFaults();
+    }
+  }, 60_000);
+
+  it('a down node fails the health gate', async () => {
+    const plan = await writePlan('node-down', [healthGate]);
+    await fleet.setFault([1], { down: true });
+    try {
+      const r = await flightdeck(['check', plan, '--json']);
+      expect(r.code).toBe(1);
+      const out = JSON.parse(r.stdout);
+      expect(out.gates[0]).toMatchObject({ id: 'health', state: 'failing', value: 1 });
+      expect(out.nodes.find((n: { name: string }) => n.name === fleet.nodes[1]!.name).up).toBe(false);
+    } finally {
+      await fleet.clearFaults();
+    }
+  });
+});
