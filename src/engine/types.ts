@@ -198,7 +198,22 @@ export type EngineEvent = EventBase &
     | { type: 'signoff'; gateId: string; operator: string; note: string }
     | { type: 'window.completed'; verdict: 'pass' | 'fail' }
     | { type: 'polling.changed'; label: string; intervalMs: number; hot: boolean }
+    // --- acting (emitted by the session that runs actions) ---
+    | { type: 'action.started'; action: 'promote' | 'rollback'; stageId: string; operator: string; reason?: string; auto: boolean; dryRun: boolean; override?: OverrideFields }
+    | { type: 'action.output'; action: 'promote' | 'rollback'; step: string; stream: 'stdout' | 'stderr' | 'flightdeck'; text: string }
+    | { type: 'action.finished'; action: 'promote' | 'rollback'; stageId: string; ok: boolean; durationMs: number; steps: Array<{ name: string; status: string; exitCode?: number | null }>; summary: string }
+    | { type: 'action.refused'; action: 'promote' | 'rollback'; stageId: string; why: string }
+    | { type: 'override'; stageId: string; operator: string; blockers: string[]; fields: OverrideFields }
+    // --- notifications ---
+    | { type: 'notify.delivery'; outcome: 'delivered' | 'retry' | 'failed' | 'fallback'; channel: string; notificationId: string; attempt: number; error?: string }
   );
+
+/** Seed 004's guarded-override payload, as audited and notified. */
+export interface OverrideFields {
+  manual_override: true;
+  override_acknowledged: true;
+  override_reason: string;
+}
 
 export type EngineEventType = EngineEvent['type'];
 
