@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AuditStep } from '../audit/log.js';
+import { redactUrl } from '../audit/redact.js';
 import { systemClock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import type { ActionSpec } from '../plan/schema.js';
@@ -173,7 +174,7 @@ async function runStep(step: PlannedStep, ctx: ActionContext, sink: OutputSink, 
 
   if (step.http) {
     if (ctx.dryRun && !Array.isArray(step.dryRun)) {
-      const rec = { method: step.http.method, url: sink.mask(step.http.url), headers: Object.keys(step.http.headers ?? {}) };
+      const rec = { method: step.http.method, url: redactUrl(step.http.url, sink.knownSecrets), headers: Object.keys(step.http.headers ?? {}) };
       return finish({ status: 'skipped', note: 'skipped (dry run)', http: rec, ...withPre });
     }
     const o = await runHttpStep({ step: step.name, spec: step.http, timeoutMs: step.timeout, env, planDir: ctx.planDir, sink, transport, signal: ctx.signal });
