@@ -39,6 +39,10 @@ function allGates(plan: Plan): GateRef[] {
   return refs;
 }
 
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
+
 function describePath(path: PathSeg[]): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
@@ -51,11 +55,14 @@ function checkIds(plan: Plan, gates: GateRef[]): CheckProblem[] {
     if (first !== undefined) out.push({ path: ['stages', i, 'id'], message: `duplicate stage id "${s.id}" (also stages[${first}].id)` });
     else stageIds.set(s.id, i);
   });
-  const gateIds = new Map<string, PathSeg[]>();
-  for (const ref of gates) {
-    const first = gateIds.get(ref.gate.id);
-    if (first) out.push({ path: [...ref.path, 'id'], message: `duplicate gate id "${ref.gate.id}" (also ${describePath(first)}.id); gate ids must be unique across the plan` });
-    else gateIds.set(ref.gate.id, ref.path);
+  const byId = new Map<string, GateRef[]>();
+  for (const ref of gates) byId.set(ref.gate.id, [...(byId.get(ref.gate.id) ?? []), ref]);
+  for (const [id, refs] of byId) {
+    if (refs.length < 2) continue;
+    for (const ref of refs) {
+      const others = refs.filter((r) => r !== ref).map((r) => `${describePath(r.path)}.id`);
+      out.push({ path: [...ref.path, 'id'], message: `duplicate gate id "${id}" (also ${others.join(', ')}); gate ids must be unique across the plan` });
+    }
   }
   return out;
 }
@@ -65,10 +72,10 @@ function checkSources(plan: Plan, gates: GateRef[]): CheckProblem[] {
   for (const { gate, path } of gates) {
     const kind = gateKind(gate);
     if (PROMETHEUS_KINDS.has(kind) && !plan.prometheus) {
-      out.push({ path: [...path, kind], at: 'key', message: `a ${kind} gate needs Prometheus: add prometheus: { url: ... } to the plan` });
+      out.push({ path: [...path, kind], at: 'key', message: `${article(kind)} ${kind} gate needs Prometheus: add prometheus: { url: ... } to the plan` });
     }
     if (NODE_KINDS.has(kind) && plan.nodes.length === 0) {
-      out.push({ path: [...path, kind], at: 'key', message: `a ${kind} gate needs at least one node: add nodes: [{ name, url }] to the plan` });
+      out.push({ path: [...path, kind], at: 'key', message: `${article(kind)} ${kind} gate needs at least one node: add nodes: [{ name, url }] to the plan` });
     }
   }
   return out;
@@ -81,7 +88,7 @@ function checkThresholds(gates: GateRef[]): CheckProblem[] {
     const relative = [...(gate.fail ?? []), ...(gate.warn ?? [])].some((t) => t.relative);
     if (relative && !NUMERIC_KINDS.has(kind)) {
       const field = gate.fail?.some((t) => t.relative) ? 'fail' : 'warn';
-      out.push({ path: [...path, field], message: `a relative threshold needs a gate that reads a number (query, healthField or evidence), not a ${kind} gate` });
+      out.push({ path: [...path, field], message: `a relative threshold needs a gate that reads a number (query, healthField or evidence), not ${article(kind)} ${kind} gate` });
     }
     const b = gate.baseline;
     if (!b) continue;
@@ -106,7 +113,8 @@ function checkActions(plan: Plan, gates: GateRef[]): CheckProblem[] {
     const stages = stageIndex === null ? plan.stages.map((s, i) => [s, i] as const) : [[plan.stages[stageIndex]!, stageIndex] as const];
     const missing = stages.filter(([s]) => !s.rollback).map(([s]) => s.id);
     if (missing.length > 0) {
-      const where = stageIndex === null ? `every stage (this gate is plan-wide); stage ${missing.map((m) => `"${m}"`).join(', ')} has none` : `its stage "${missing[0]}"`;
+      const names = missing.map((m) => `"${m}"`).join(', ');
+      const where = stageIndex === null ? `every stage (this gate is plan-wide); ${missing.length === 1 ? `stage ${names} has` : `stages ${names} have`} none` : `its stage "${missing[0]}"`;
       out.push({ path: [...path, 'onFail'], message: `"rollback" needs a rollback action in ${where}` });
     }
   }

@@ -362,7 +362,9 @@ function describeIssues(issues: readonly Issue[], input: unknown, base: PathSeg[
       const expected = iss.code === 'invalid_type' && iss.message === DEFAULT_MESSAGE ? `expected ${TYPE_NAMES[iss.expected] ?? iss.expected}` : messageOf(iss);
       out.push({ path, at: 'parent', message: `missing; ${expected}${MISSING_HINTS[formatPath(path)] ?? ''}` });
     } else {
-      out.push({ path, at: 'value', message: messageOf(iss) });
+      let message = messageOf(iss);
+      if (iss.code === 'invalid_type' && iss.message !== DEFAULT_MESSAGE && !/, got /.test(message)) message += `, got ${describeValue(iss.input)}`;
+      out.push({ path, at: 'value', message });
     }
   }
   return out;
