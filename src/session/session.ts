@@ -1,0 +1,313 @@
+/**
+ * A session: one plan being watched and acted on. It runs the scheduler,
+ * turns engine events into notifications and self-metrics, and runs promote
+ * and rollback actions guarded by the machine-wide lock, with the audit.
+ * The cockpit, the headless stream, the demo and the non-interactive
+ * `promote` / `rollback` commands all go through this one class.
+ */
+import { resolve } from 'node:path';
+import { acquireActionLock, describeHolder } from '../actions/lock.js';
+import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
+import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js';
+import type { Runtime } from '../cli/runtime.js';
+import { Scheduler } from '../engine/scheduler.js';
+import type { EngineEvent, OverrideFields } from '../engine/types.js';
+import type { SelfMetrics } from '../metrics/self-metrics.js';
+import { newNotification } from '../notify/notification.js';
+import type { Notifier } from '../notify/index.js';
+import type { LoadedPlan } from '../plan/load.js';
+import type { ActionKind, CockpitExtras, ExtraLine, RunningAction } from '../ui-contract.js';
+import { notificationFor } from './notify-bridge.js';
+
+export interface SessionOptions {
+  loaded: LoadedPlan;
+  runtime: Pick<Runtime, 'engine' | 'clock' | 'close'>;
+  env: Record<string, string | undefined>;
+  operator: AuditOperator;
+  readonly: boolean;
+  dryRun: boolean;
+  autoRollback: boolean;
+  notifier?: Notifier | null;
+  metrics?: SelfMetrics | null;
+  /** Secret values (tokens, webhook URLs) kept out of output, logs and the audit. */
+  secrets?: string[];
+  /** Where the action lock lives (default beside the plan). */
+  lockDir?: string;
+  /** Environment given to actions, on top of the plan's env (default: env). */
+  actionEnv?: Record<string, string>;
+  killGraceMs?: number;
+}
+
+export interface PromoteRequest {
+  reason?: string;
+  /** A guarded override: needed when the stage is not promotable. */
+  override?: { reason: string; acknowledged: boolean };
+}
+
+export interface RollbackRequest {
+  reason?: string;
+  auto?: boolean;
+  includeOptional?: string[] | 'all';
+}
+
+export type ActionOutcome = { ok: true; result: ActionResult } | { ok: false; result?: ActionResult; refused?: string };
+
+const LINE_LIMIT = 300;
+
+export class Session {
+  readonly engine;
+  readonly scheduler: Scheduler;
+  private running: (RunningAction & { abort: AbortController }) | null = null;
+  private inFlight: Promise<ActionOutcome> | null = null;
+  private lines: ExtraLine[] = [];
+  private listeners = new Set<() => void>();
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly o: SessionOptions) {
+    this.engine = o.runtime.engine;
+    this.scheduler = new Scheduler(this.engine, o.runtime.clock);
+  }
+
+  get operatorName(): string {
+    return formatOperator(this.o.operator);
+  }
+
+  get readonly(): boolean {
+    return this.o.readonly;
+  }
+
+  start(): void {
+    this.unsubscribe.push(this.engine.on((e) => this.onEvent(e)));
+    this.unsubscribe.push(this.engine.subscribe(() => this.changed()));
+    this.scheduler.start();
+  }
+
+  /** Stops polling, aborts a running action (killing its processes), flushes notifications. */
+  async stop(opts: { flushMs?: number } = {}): Promise<void> {
+    this.scheduler.stop();
+    this.running?.abort.abort(new Error('flightdeck is quitting'));
+    await this.inFlight?.catch(() => undefined);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    if (this.o.notifier) {
+      await this.o.notifier.flush(opts.flushMs ?? 5_000);
+      await this.o.notifier.close();
+    }
+    await this.o.runtime.close();
+  }
+
+  refresh(): void {
+    this.engine.dispatch({ type: 'refresh' });
+    this.scheduler.refresh();
+  }
+
+  /** What the cockpit shows beside the engine state. */
+  extras(): CockpitExtras {
+    const r = this.running;
+    return {
+      action: r ? { kind: r.kind, operator: r.operator, startedAt: r.startedAt, lastLine: r.lastLine } : null,
+      notifications: this.o.notifier ? toHealth(this.o.notifier.undelivered()) : null,
+      lines: this.lines,
+    };
+  }
+
+  get actionRunning(): RunningAction | null {
+    return this.running;
+  }
+
+  subscribe(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  signoff(gateId: string, note: string): void {
+    this.engine.dispatch({ type: 'signoff', gateId, operator: this.o.operator.user, note });
+    void this.audit({ action: 'signoff', result: 'ok', reason: note, details: { gate: gateId } });
+  }
+
+  async promote(req: PromoteRequest = {}): Promise<ActionOutcome> {
+    const st = this.engine.getState();
+    const stage = st.stages[st.stageIndex]!;
+    const spec = this.engine.plan.stages[st.stageIndex]!;
+    if (this.o.readonly) return this.refuse('promote', stage.id, 'read-only session: promotion is disabled');
+    if (!spec.promote) return this.refuse('promote', stage.id, `stage ${stage.id} has no promote action`);
+    let override: OverrideFields | undefined;
+    if (!stage.promotable) {
+      const why = stage.status === 'rolled back' ? 'the stage was rolled back' : describeBlockers(stage);
+      if (!req.override) return this.refuse('promote', stage.id, `${stage.id} is not promotable (${why}): a guarded override needs a reason and an acknowledgement`);
+      const min = this.engine.plan.override.minReasonLength;
+      if (req.override.reason.trim().length < min) return this.refuse('promote', stage.id, `an override reason needs at least ${min} characters`);
+      if (!req.override.acknowledged) return this.refuse('promote', stage.id, 'the override was not acknowledged');
+      override = { manual_override: true, override_acknowledged: true, override_reason: req.override.reason.trim() };
+    }
+    const next = this.engine.plan.stages[st.stageIndex + 1];
+    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId) });
+  }
+
+  async rollback(req: RollbackRequest = {}): Promise<ActionOutcome> {
+    const st = this.engine.getState();
+    const stage = st.stages[st.stageIndex]!;
+    const spec = this.engine.plan.stages[st.stageIndex]!;
+    if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled');
+    if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`);
+    return this.act('rollback', { reason: req.reason, auto: req.auto ?? false, includeOptional: req.includeOptional, blockers: [] });
+  }
+
+  private async act(
+    kind: ActionKind,
+    a: { reason?: string; override?: OverrideFields; auto: boolean; targetStageId?: string; includeOptional?: string[] | 'all'; blockers: string[] },
+  ): Promise<ActionOutcome> {
+    const st = this.engine.getState();
+    const stageIndex = st.stageIndex;
+    const stage = this.engine.plan.stages[stageIndex]!;
+    const clock = this.o.runtime.clock;
+    if (this.running) {
+      const r = this.running;
+      return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`);
+    }
+    const abort = new AbortController();
+    const startedAt = clock.now();
+    // Claimed before the first await, so a second request in this process is refused at once.
+    this.running = { kind: a.auto ? `auto-${kind}` : kind, operator: this.o.operator.user, startedAt, abort };
+    const done = this.runLocked(kind, a, stage, stageIndex, startedAt, abort);
+    this.inFlight = done;
+    try {
+      return await done;
+    } finally {
+      this.running = null;
+      this.inFlight = null;
+      this.changed();
+    }
+  }
+
+  private async runLocked(
+    kind: ActionKind,
+    a: { reason?: string; override?: OverrideFields; auto: boolean; targetStageId?: string; includeOptional?: string[] | 'all'; blockers: string[] },
+    stage: LoadedPlan['plan']['stages'][number],
+    stageIndex: number,
+    startedAt: number,
+    abort: AbortController,
+  ): Promise<ActionOutcome> {
+    // The lock is machine-wide and real-time: its holder's age is told in wall-clock time.
+    const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: this.o.operator.user, dir: this.o.lockDir });
+    if (!lock.ok) return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`);
+    try {
+      if (a.override) {
+        this.engine.emit({ type: 'override', stageId: stage.id, operator: this.o.operator.user, blockers: a.blockers, fields: a.override });
+        await this.audit({ action: 'override', stage: stage.id, reason: a.override.override_reason, override: a.override, result: 'acknowledged', details: { blockers: a.blockers } });
+      }
+      this.engine.emit({ type: 'action.started', action: kind, stageId: stage.id, operator: this.o.operator.user, reason: a.reason, auto: a.auto, dryRun: this.o.dryRun, override: a.override });
+      const spec = kind === 'promote' ? stage.promote! : stage.rollback!;
+      const logFile = resolve(this.o.loaded.dir, this.engine.plan.logs.dir, `${kind}_${stage.id}_${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}.log`);
+      const result = await runAction(spec, {
+        kind,
+        planDir: this.o.loaded.dir,
+        stageId: stage.id,
+        targetStageId: a.targetStageId,
+        operator: this.o.operator.user,
+        reason: a.reason,
+        dryRun: this.o.dryRun,
+        env: { ...(this.o.actionEnv ?? stringEnv(this.o.env)), ...this.engine.plan.env },
+        includeOptional: a.includeOptional,
+        gateOk: (id) => this.engine.getState().gates.some((g) => g.id === id && (g.state === 'ok' || g.state === 'warn')),
+        onOutput: (line) => {
+          if (this.running) this.running.lastLine = line.text;
+          this.engine.emit({ type: 'action.output', action: kind, step: line.step, stream: line.stream, text: line.text });
+        },
+        logFile,
+        signal: abort.signal,
+        secrets: this.o.secrets,
+        killGraceMs: this.o.killGraceMs,
+      });
+      this.engine.emit({
+        type: 'action.finished',
+        action: kind,
+        stageId: stage.id,
+        ok: result.ok,
+        durationMs: result.durationMs,
+        steps: result.steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode })),
+        summary: result.summary,
+      });
+      await this.audit({
+        action: a.auto ? `auto-${kind}` : kind,
+        stage: stage.id,
+        reason: a.reason,
+        override: a.override,
+        steps: stepsForAudit(result),
+        result: result.dryRun ? (result.ok ? 'dry run ok' : 'dry run failed') : result.ok ? 'ok' : 'failed',
+        durationMs: result.durationMs,
+        details: { target: a.targetStageId, log: result.logFile },
+      });
+      this.o.metrics?.action(kind, result.ok ? 'ok' : 'failed');
+      if (result.ok && !result.dryRun) {
+        if (kind === 'rollback') this.engine.dispatch({ type: 'rolled-back' });
+        else if (stageIndex + 1 < this.engine.plan.stages.length) this.engine.dispatch({ type: 'entered-stage', index: stageIndex + 1, by: 'promote' });
+      }
+      return result.ok ? { ok: true, result } : { ok: false, result };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async refuse(kind: ActionKind, stageId: string, why: string): Promise<ActionOutcome> {
+    this.engine.emit({ type: 'action.refused', action: kind, stageId, why });
+    this.o.metrics?.action(kind, 'refused');
+    await this.audit({ action: kind, stage: stageId, result: 'refused', reason: why });
+    return { ok: false, refused: why };
+  }
+
+  private async audit(e: { action: string; result: string; stage?: string; reason?: string; override?: OverrideFields; steps?: ReturnType<typeof stepsForAudit>; durationMs?: number; details?: Record<string, unknown> }) {
+    const file = resolve(this.o.loaded.dir, this.engine.plan.audit.file);
+    try {
+      await appendAudit(
+        file,
+        { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.getState().stages[this.engine.getState().stageIndex]!.id, ...e, operator: this.o.operator },
+        { secrets: this.o.secrets, clock: this.o.runtime.clock },
+      );
+    } catch (err) {
+      this.addLine({ at: this.o.runtime.clock.now(), text: `audit write failed: ${(err as Error).message}`, source: 'audit', level: 'error' });
+    }
+  }
+
+  private onEvent(e: EngineEvent): void {
+    if (e.type === 'poll.done') this.o.metrics?.update(this.engine.getState());
+    this.o.metrics?.event(e);
+    if (e.type === 'rollback.requested' && e.auto) this.autoRollback(e);
+    const n = this.o.notifier ? notificationFor(e, this.engine.getState()) : null;
+    if (n) this.o.notifier!.send(newNotification(n, this.o.runtime.clock));
+  }
+
+  private autoRollback(e: EngineEvent & { type: 'rollback.requested' }): void {
+    if (this.o.readonly || !this.o.autoRollback) {
+      const why = this.o.readonly ? 'read-only' : '--no-auto-rollback';
+      this.engine.emit({ type: 'alert.firing', name: 'auto-rollback disabled', source: 'flightdeck', severity: 'critical', summary: `${e.gateId} failing: roll back by hand (${why}) — ${e.reason}` });
+      return;
+    }
+    void this.rollback({ reason: `auto: ${e.reason}`, auto: true }).then((o) => {
+      if (!o.ok && o.refused) this.engine.emit({ type: 'alert.firing', name: 'auto-rollback refused', source: 'flightdeck', severity: 'critical', summary: o.refused });
+    });
+  }
+
+  addLine(l: ExtraLine): void {
+    this.lines = this.lines.length >= LINE_LIMIT ? [...this.lines.slice(1 - LINE_LIMIT), l] : [...this.lines, l];
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const cb of this.listeners) cb();
+  }
+}
+
+function describeBlockers(stage: { blockers: Array<{ gateId: string; state: string; display: string }>; bakeRemainingMs?: number }): string {
+  const parts = stage.blockers.map((b) => `${b.gateId} ${b.state} ${b.display}`);
+  if (stage.bakeRemainingMs) parts.push(`bake ${Math.ceil(stage.bakeRemainingMs / 1000)}s left`);
+  return parts.join(', ') || 'not promotable';
+}
+
+function stringEnv(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function toHealth(u: { count: number; lastError?: string }) {
+  return { undelivered: u.count, lastError: u.lastError };
+}

@@ -1,0 +1,203 @@
+/**
+ * The acting session with real executables (fixtures/actions/marker.sh): what
+ * ran is read back from the marker files and the audit log.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyAudit } from '../../src/audit/verify.js';
+import { ManualClock } from '../../src/clock.js';
+import { Engine } from '../../src/engine/engine.js';
+import { planSchema, type PlanInput } from '../../src/plan/schema.js';
+import { Session } from '../../src/session/session.js';
+import { FakeProm, PROM } from '../helpers/engine-fakes.js';
+import { ROOT } from '../helpers/cli.js';
+
+const MARKER = `${ROOT}fixtures/actions/marker.sh`;
+const SENTINEL = 'SENTINEL-SECRET-4242';
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fd-session-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function plan(extra: Partial<PlanInput> = {}): PlanInput {
+  return {
+    service: 'dhash',
+    prometheus: PROM,
+    audit: { file: 'audit.jsonl' },
+    logs: { dir: 'logs' },
+    stages: [
+      {
+        id: 'canary-10',
+        gates: [{ id: 'err', query: 'err', fail: '> 0.05', onFail: 'rollback' }],
+        promote: { run: [MARKER, 'promote-canary', '--to', '50'] },
+        rollback: { steps: [{ name: 'mode-warn', run: [MARKER, 'rb-1'] }, { name: 'previous-tag', run: [MARKER, 'rb-2'] }] },
+      },
+      { id: 'full', promote: { run: [MARKER, 'promote-full'] }, rollback: { run: [MARKER, 'rb-full'] } },
+    ],
+    ...extra,
+  };
+}
+
+function makeSession(input: PlanInput, o: { readonly?: boolean; autoRollback?: boolean; file?: string } = {}) {
+  const clock = new ManualClock();
+  const prom = new FakeProm().set('err', 0.01);
+  const loaded = { plan: planSchema.parse(input), file: o.file ?? join(dir, 'plan.yaml'), dir };
+  const engine = new Engine({ loaded, clock, prometheus: prom, nodes: null, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
+  const env = { MARKER_DIR: dir, PATH: process.env.PATH!, API_KEY: SENTINEL };
+  const session = new Session({
+    loaded,
+    runtime: { engine, clock, close: async () => {} },
+    env,
+    operator: { user: 'alice', host: 'bastion', sshClient: '203.0.113.7' },
+    readonly: o.readonly ?? false,
+    dryRun: false,
+    autoRollback: o.autoRollback ?? true,
+    secrets: [SENTINEL],
+  });
+  return { session, engine, prom, clock };
+}
+
+async function order(): Promise<string[]> {
+  return existsSync(join(dir, 'order')) ? (await readFile(join(dir, 'order'), 'utf8')).trim().split('\n') : [];
+}
+
+async function auditLines(): Promise<Array<Record<string, unknown>>> {
+  return (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+}
+
+describe('promote', () => {
+  it('runs the current stage\'s promote script, enters the next stage and audits it', async () => {
+    const { session, engine } = makeSession(plan());
+    await engine.poll();
+    const out = await session.promote();
+    expect(out.ok).toBe(true);
+    expect(await order()).toEqual(['promote-canary']);
+    const marker = await readFile(join(dir, 'promote-canary'), 'utf8');
+    expect(marker).toMatch(/args: promote-canary --to 50/);
+    expect(marker).toMatch(/FLIGHTDECK_ACTION=promote/);
+    expect(marker).toMatch(/FLIGHTDECK_STAGE=canary-10/);
+    expect(marker).toMatch(/FLIGHTDECK_TARGET_STAGE=full/);
+    expect(marker).toMatch(/FLIGHTDECK_OPERATOR=alice/);
+    expect(engine.getState().stages.map((s) => s.status)).toEqual(['done', 'current']);
+    const audit = await auditLines();
+    expect(audit.at(-1)).toMatchObject({ action: 'promote', stage: 'canary-10', result: 'ok', operator: { user: 'alice', host: 'bastion', sshClient: '203.0.113.7' } });
+    expect((await verifyAudit(join(dir, 'audit.jsonl'))).ok).toBe(true);
+  });
+
+  it('refuses to promote past a blocking gate without an override, and the refusal is audited', async () => {
+    const { session, engine, prom } = makeSession(plan());
+    prom.set('err', 0.5);
+    await engine.poll();
+    const out = await session.promote();
+    expect(out).toMatchObject({ ok: false });
+    expect(!out.ok && out.refused).toMatch(/canary-10 is not promotable \(err failing 0\.5\)/);
+    expect(await order()).toEqual([]);
+    expect((await auditLines()).at(-1)).toMatchObject({ action: 'promote', result: 'refused' });
+  });
+
+  it('an override without a reason is refused; with a reason and acknowledgement it runs and is audited with the seed 004 fields', async () => {
+    const { session, engine, prom } = makeSession(plan(), { autoRollback: false });
+    prom.set('err', 0.5);
+    await engine.poll();
+    const noReason = await session.promote({ override: { reason: '', acknowledged: true } });
+    expect(!noReason.ok && noReason.refused).toMatch(/at least 10 characters/);
+    const noAck = await session.promote({ override: { reason: 'customer escalation, approved by SRE lead', acknowledged: false } });
+    expect(!noAck.ok && noAck.refused).toMatch(/not acknowledged/);
+    expect(await order()).toEqual([]);
+    const ok = await session.promote({ override: { reason: 'customer escalation, approved by SRE lead', acknowledged: true } });
+    expect(ok.ok).toBe(true);
+    expect(await order()).toEqual(['promote-canary']);
+    const audit = await auditLines();
+    const override = audit.find((l) => l.action === 'override');
+    expect(override).toMatchObject({ override: { manual_override: true, override_acknowledged: true, override_reason: 'customer escalation, approved by SRE lead' }, details: { blockers: ['err'] } });
+    expect(engine.getState().events.some((e) => e.type === 'override')).toBe(true);
+  });
+
+  it('a read-only session never runs anything', async () => {
+    const { session, engine } = makeSession(plan(), { readonly: true });
+    await engine.poll();
+    expect(await session.promote()).toMatchObject({ ok: false, refused: expect.stringMatching(/read-only/) });
+    expect(await session.rollback({ reason: 'x' })).toMatchObject({ ok: false, refused: expect.stringMatching(/read-only/) });
+    expect(await order()).toEqual([]);
+  });
+});
+
+describe('rollback', () => {
+  it('runs the ordered playbook and marks the stage rolled back', async () => {
+    const { session, engine } = makeSession(plan());
+    await engine.poll();
+    const out = await session.rollback({ reason: 'manual: error budget' });
+    expect(out.ok).toBe(true);
+    expect(await order()).toEqual(['rb-1', 'rb-2']);
+    expect(engine.getState().stages[0]!.status).toBe('rolled back');
+    expect((await auditLines()).at(-1)).toMatchObject({ action: 'rollback', result: 'ok', steps: [{ name: 'mode-warn', status: 'ok', exitCode: 0 }, { name: 'previous-tag', status: 'ok', exitCode: 0 }] });
+  });
+
+  it('auto-rollback runs exactly once when a rollback gate fails, however many polls see it failing', async () => {
+    const { session, engine, prom } = makeSession(plan());
+    session.start();
+    prom.set('err', 0.5);
+    for (let i = 0; i < 5; i++) {
+      await engine.poll();
+      for (let j = 0; j < 20 && session.actionRunning; j++) await new Promise((r) => setTimeout(r, 25));
+    }
+    await session.stop();
+    expect(await order()).toEqual(['rb-1', 'rb-2']);
+    const audit = await auditLines();
+    expect(audit.filter((l) => l.action === 'auto-rollback')).toHaveLength(1);
+    expect(audit.find((l) => l.action === 'auto-rollback')!.reason).toMatch(/auto: err failing/);
+    expect(engine.getState().stages[0]!.status).toBe('rolled back');
+  });
+
+  it('with --no-auto-rollback a failing rollback gate raises a critical alert instead', async () => {
+    const { session, engine, prom } = makeSession(plan(), { autoRollback: false });
+    session.start();
+    prom.set('err', 0.5);
+    await engine.poll();
+    await session.stop();
+    expect(await order()).toEqual([]);
+    const alert = engine.getState().events.find((e) => e.type === 'alert.firing' && e.name === 'auto-rollback disabled');
+    expect(alert).toMatchObject({ severity: 'critical' });
+  });
+});
+
+describe('one action at a time', () => {
+  it('a second session on the same plan is told who is running what, and nothing runs twice', async () => {
+    await writeFile(join(dir, 'slow.sh'), `#!/usr/bin/env bash\necho "$1" >> "$MARKER_DIR/order"\nsleep 1\n`, { mode: 0o755 });
+    const p = plan();
+    p.stages[0]!.rollback = { run: [join(dir, 'slow.sh'), 'rollback-run'] };
+    const a = makeSession(p);
+    const b = makeSession(p);
+    await a.engine.poll();
+    await b.engine.poll();
+    const first = a.session.rollback({ reason: 'first' });
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await b.session.rollback({ reason: 'second' });
+    expect(second).toMatchObject({ ok: false, refused: expect.stringMatching(/^rollback by alice@\S+ running for \d+ s: wait for it to finish$/) });
+    expect((await first).ok).toBe(true);
+    expect(await order()).toEqual(['rollback-run']);
+  });
+});
+
+describe('secrets', () => {
+  it('a secret in the environment never reaches the audit, even when a script prints it', async () => {
+    await writeFile(join(dir, 'leak.sh'), `#!/usr/bin/env bash\necho "key is $API_KEY"\n`, { mode: 0o755 });
+    const p = plan();
+    p.stages[0]!.promote = { run: [join(dir, 'leak.sh')] };
+    const { session, engine } = makeSession(p);
+    await engine.poll();
+    await session.promote({ reason: `because ${SENTINEL}` });
+    const text = await readFile(join(dir, 'audit.jsonl'), 'utf8');
+    expect(text).not.toContain(SENTINEL);
+    const outputs = engine.getState().events.filter((e) => e.type === 'action.output').map((e) => (e.type === 'action.output' ? e.text : ''));
+    expect(outputs.join('\n')).toMatch(/key is/);
+    expect(outputs.join('\n')).not.toContain(SENTINEL);
+  });
+});
