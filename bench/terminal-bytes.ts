@@ -1,0 +1,227 @@
+/**
+ * Bytes on the wire per cockpit update. Renders the real cockpit (Ink,
+ * incremental rendering, 10 fps) into a fake TTY at 80x24 and 160x50 with a
+ * dashboard as full as it gets (40 gates, 500 nodes, 12 alerts, 200 events),
+ * then changes one gate value, ten gate values and one blocking gate's value,
+ * and counts what each update wrote and whether any cleared the whole screen.
+ *
+ *   npm run build && node dist/bench/terminal-bytes.js [--json]
+ */
+import { EventEmitter } from 'node:events';
+import { pathToFileURL } from 'node:url';
+import type { EngineState } from '../src/engine/types.js';
+
+export const TARGET_ONE_VALUE_BYTES = 512;
+
+export interface SizeFigures {
+  columns: number;
+  rows: number;
+  /** Alternate screen, cursor and the first full frame. */
+  firstFrameBytes: number;
+  oneValueBytes: number;
+  tenValuesBytes: number;
+  /** A failing gate's value: its row and the stage's "blocked by" line change. */
+  blockerValueBytes: number;
+  /** Whether any update (not the first frame) cleared the whole screen (ESC[2J, ESC[3J or ESC c). */
+  fullClear: boolean;
+  /** Whether the output carried colour codes (as on a real colour terminal). */
+  colors: boolean;
+}
+
+export interface TerminalBytesReport {
+  sizes: SizeFigures[];
+  target: number;
+  pass: boolean;
+}
+
+class FakeTty extends EventEmitter {
+  readonly isTTY = true;
+  bytes = 0;
+  chunks: string[] = [];
+  lastWriteAt = 0;
+  constructor(
+    public columns: number,
+    public rows: number,
+  ) {
+    super();
+  }
+  write(chunk: string | Uint8Array, encoding?: unknown, cb?: () => void): boolean {
+    const s = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    this.bytes += Buffer.byteLength(s, 'utf8');
+    this.chunks.push(s);
+    this.lastWriteAt = Date.now();
+    const done = typeof encoding === 'function' ? (encoding as () => void) : cb;
+    done?.();
+    return true;
+  }
+}
+
+class FakeStdin extends EventEmitter {
+  readonly isTTY = true;
+  setRawMode(): this {
+    return this;
+  }
+  setEncoding(): this {
+    return this;
+  }
+  read(): null {
+    return null;
+  }
+  resume(): this {
+    return this;
+  }
+  pause(): this {
+    return this;
+  }
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+}
+
+/** Resolves once nothing was written for `quietMs` (at most `maxMs`). */
+async function settle(tty: FakeTty, quietMs = 300, maxMs = 3000): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 25));
+    const quiet = Date.now() - Math.max(tty.lastWriteAt, start);
+    if (quiet >= quietMs || Date.now() - start > maxMs) return;
+  }
+}
+
+// eslint-disable-next-line no-control-regex
+const FULL_CLEAR = /\u001b\[[23]J|\u001bc/;
+// eslint-disable-next-line no-control-regex
+const COLOR = /\u001b\[(3[0-79]|9[0-7]|4[0-79]|10[0-7])m/;
+
+/**
+ * Ink decides at import time whether it runs in CI (then it writes no frames
+ * until exit) and chalk whether colours are on; both are read from the
+ * environment. Load them with the environment of an interactive colour
+ * terminal, then put the environment back.
+ */
+async function loadForTerminal() {
+  const saved = { CI: process.env['CI'], CONTINUOUS_INTEGRATION: process.env['CONTINUOUS_INTEGRATION'], FORCE_COLOR: process.env['FORCE_COLOR'] };
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
+  if (saved.FORCE_COLOR === undefined) process.env['FORCE_COLOR'] = '1';
+  try {
+    const [render, fixture, gates] = await Promise.all([
+      import('../components/render-cockpit.js'),
+      import('../test/helpers/state-fixture.js'),
+      import('../components/GatesPanel.js'),
+    ]);
+    return { renderCockpit: render.renderCockpit, fixture, gateList: gates.gateList };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
+  const { renderCockpit, fixture, gateList } = await loadForTerminal();
+  const tty = new FakeTty(columns, rows);
+  const stdin = new FakeStdin();
+  let state: EngineState = fixture.makeFullState({ gates: 40, nodes: 500, alerts: 12, events: 200 });
+  const listeners = new Set<() => void>();
+  const publish = (next: EngineState) => {
+    state = next;
+    for (const l of listeners) l();
+  };
+  const handle = renderCockpit({
+    getState: () => state,
+    subscribe: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    onCommand: () => {},
+    onQuit: () => {},
+    readonly: false,
+    noColor: false,
+    ascii: false,
+    now: () => state.now,
+    tickMs: 0,
+    stdout: tty as unknown as NodeJS.WriteStream,
+    stderr: tty as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    alternateScreen: true,
+  });
+  try {
+    await settle(tty);
+    const firstFrameBytes = tty.bytes;
+    const firstText = tty.chunks.join('');
+    if (firstText.split('\n').length < rows / 2) {
+      throw new Error('Ink wrote no frame: it was loaded earlier in this process with CI set; run `node dist/bench/terminal-bytes.js` in a fresh process');
+    }
+    // Gates whose value can move without changing their state or the stage's blockers, in the order shown.
+    const ok = gateList(state.gates, '').filter((g) => !g.blocks && g.state !== 'off').map((g) => g.id);
+    const update = async (next: EngineState) => {
+      const mark = tty.chunks.length;
+      const before = tty.bytes;
+      publish(next);
+      await settle(tty);
+      const text = tty.chunks.slice(mark).join('');
+      if (process.env['TERMINAL_BYTES_DEBUG']) process.stderr.write(`${columns}x${rows}: ${JSON.stringify(text)}\n`);
+      return { bytes: tty.bytes - before, text };
+    };
+    const one = await update(fixture.withGateValue(state, ok[0]!, 0.0123));
+    let ten = state;
+    ok.slice(1, 11).forEach((id, i) => {
+      ten = fixture.withGateValue(ten, id, Number((0.011 + i * 0.0007).toFixed(4)));
+    });
+    const tenR = await update(ten);
+    const failing = state.gates.find((g) => g.blocks && g.state === 'failing')!;
+    const withBlocker: EngineState = fixture.withGateValue(state, failing.id, 0.0731);
+    withBlocker.stages = withBlocker.stages.map((s) => ({ ...s, blockers: s.blockers.map((b) => (b.gateId === failing.id ? { ...b, display: '0.0731' } : b)) }));
+    const blocker = await update(withBlocker);
+    return {
+      columns,
+      rows,
+      firstFrameBytes,
+      oneValueBytes: one.bytes,
+      tenValuesBytes: tenR.bytes,
+      blockerValueBytes: blocker.bytes,
+      fullClear: [one, tenR, blocker].some((u) => FULL_CLEAR.test(u.text)),
+      colors: COLOR.test(firstText),
+    };
+  } finally {
+    handle.unmount();
+    await handle.waitUntilExit().catch(() => undefined);
+  }
+}
+
+export async function measureTerminalBytes(sizes: ReadonlyArray<[number, number]> = [[80, 24], [160, 50]]): Promise<TerminalBytesReport> {
+  const out: SizeFigures[] = [];
+  for (const [c, r] of sizes) out.push(await measureAt(c, r));
+  return { sizes: out, target: TARGET_ONE_VALUE_BYTES, pass: out.every((s) => s.oneValueBytes <= TARGET_ONE_VALUE_BYTES && !s.fullClear) };
+}
+
+export function formatReport(r: TerminalBytesReport): string {
+  const head = ['size', 'first frame', '1 value', '10 values', '1 blocker', 'full clear', 'colour'];
+  const rows = r.sizes.map((s) => [`${s.columns}x${s.rows}`, `${s.firstFrameBytes} B`, `${s.oneValueBytes} B`, `${s.tenValuesBytes} B`, `${s.blockerValueBytes} B`, s.fullClear ? 'YES' : 'no', s.colors ? 'yes' : 'no']);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [
+    'cockpit terminal bytes per update (Ink incremental rendering, maxFps 10)',
+    fmt(head),
+    ...rows.map(fmt),
+    `target: one value change <= ${r.target} B and no full-screen clear: ${r.pass ? 'PASS' : 'FAIL'}`,
+  ].join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  measureTerminalBytes().then(
+    (r) => {
+      process.stdout.write((process.argv.includes('--json') ? JSON.stringify(r, null, 2) : formatReport(r)) + '\n');
+      process.exitCode = r.pass ? 0 : 1;
+    },
+    (err: unknown) => {
+      process.stderr.write(`terminal-bytes: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

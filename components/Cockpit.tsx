@@ -1,0 +1,89 @@
+/**
+ * The live cockpit: pulls the engine's state when it says it changed (at most
+ * every `throttleMs`), ticks the countdowns, and renders CockpitApp.
+ */
+import React, { useEffect, useRef, useState } from 'react';
+import type { EngineState } from '../src/engine/types.js';
+import type { CockpitCallbacks, CockpitExtras } from '../src/ui-contract.js';
+import { CockpitApp, type CockpitAppProps } from './CockpitApp.js';
+
+export interface CockpitProps extends CockpitCallbacks {
+  getState(): EngineState;
+  getExtras?(): CockpitExtras;
+  subscribe(listener: () => void): () => void;
+  readonly: boolean;
+  noColor: boolean;
+  ascii: boolean;
+  /** The engine's clock; default: the state's time moved on by the wall time since it arrived. */
+  now?: () => number;
+  /** Countdown repaint period; 0 turns it off. Default 1000. */
+  tickMs?: number;
+  /** Least time between two state pulls. Default 100. */
+  throttleMs?: number;
+  renderOverlay?: CockpitAppProps['renderOverlay'];
+  env?: NodeJS.ProcessEnv;
+  utc?: boolean;
+}
+
+interface Pulled {
+  state: EngineState;
+  extras: CockpitExtras;
+  at: number;
+}
+
+export function Cockpit(props: CockpitProps) {
+  const propsRef = useRef(props);
+  propsRef.current = props;
+  const pull = (): Pulled => ({ state: propsRef.current.getState(), extras: propsRef.current.getExtras?.() ?? {}, at: Date.now() });
+  const [snap, setSnap] = useState<Pulled>(pull);
+  const [, setTick] = useState(0);
+  const throttleMs = props.throttleMs ?? 100;
+
+  useEffect(() => {
+    let timer: NodeJS.Timeout | undefined;
+    let last = 0;
+    const run = () => {
+      timer = undefined;
+      last = Date.now();
+      setSnap(pull());
+    };
+    const onChange = () => {
+      if (timer) return;
+      timer = setTimeout(run, Math.max(0, last + throttleMs - Date.now()));
+    };
+    const unsubscribe = props.subscribe(onChange);
+    // A change between the first pull and the subscription is not lost.
+    onChange();
+    return () => {
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.subscribe, throttleMs]);
+
+  const tickMs = props.tickMs ?? 1000;
+  useEffect(() => {
+    if (!tickMs) return undefined;
+    const t = setInterval(() => setTick((n) => n + 1), tickMs);
+    return () => clearInterval(t);
+  }, [tickMs]);
+
+  const now = props.now ? props.now() : snap.state.now + Math.max(0, Date.now() - snap.at);
+  return (
+    <CockpitApp
+      state={snap.state}
+      extras={snap.extras}
+      now={now}
+      readonly={props.readonly}
+      noColor={props.noColor}
+      ascii={props.ascii}
+      env={props.env}
+      utc={props.utc}
+      onCommand={props.onCommand}
+      onAction={props.onAction}
+      onQuit={props.onQuit}
+      onRedraw={props.onRedraw}
+      renderOverlay={props.renderOverlay}
+    />
+  );
+}

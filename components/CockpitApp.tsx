@@ -1,0 +1,158 @@
+/**
+ * The cockpit for one EngineState given as a prop: header, stage pipeline,
+ * gates, nodes, alerts, activity, footer, laid out to the terminal's size.
+ * Rendering only; keys become UI actions or the callbacks.
+ */
+import React, { useCallback, useMemo, useReducer } from 'react';
+import { Box, useStdout } from 'ink';
+import type { EngineState } from '../src/engine/types.js';
+import type { CockpitCallbacks, CockpitExtras } from '../src/ui-contract.js';
+import { activityEntries } from './activity.js';
+import { ActivityLog } from './ActivityLog.js';
+import { AlertsPanel } from './AlertsPanel.js';
+import { initialUi, uiReducer, type UiState } from './cockpit/ui-state.js';
+import { useCockpitInput } from './cockpit/use-cockpit-input.js';
+import { useTerminalSize } from './cockpit/use-terminal-size.js';
+import { Footer } from './Footer.js';
+import { GateDetail } from './GateDetail.js';
+import { gateList, GatesPanel } from './GatesPanel.js';
+import { Header, headerHeight } from './Header.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { KeyLayerProvider } from './input/KeyLayers.js';
+import { computeLayout, type FrameLayout, type PanelId, type Size } from './layout.js';
+import { flattenBody, NodeDetail } from './NodeDetail.js';
+import { nodeList, NodesPanel } from './NodesPanel.js';
+import { StagePipeline } from './StagePipeline.js';
+import { colorDisabled, makeTheme } from './theme.js';
+import { ThemeProvider, useTheme } from './ThemeContext.js';
+import { TooSmall } from './TooSmall.js';
+
+export interface CockpitAppProps extends Partial<CockpitCallbacks> {
+  state: EngineState;
+  /** Display time; default state.now. Countdowns move on from the state by now - state.now. */
+  now?: number;
+  extras?: CockpitExtras;
+  readonly?: boolean;
+  /** --no-color; NO_COLOR in `env` turns colours off as well. */
+  noColor?: boolean;
+  ascii?: boolean;
+  /** Fixed terminal size (default: the stdout's, following resizes). */
+  size?: Size;
+  /** Clock times in UTC instead of local time. */
+  utc?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * A dialog drawn in place of the body while it returns non-null (its keys
+   * go through useKeyLayer(PRIORITY.modal, …)).
+   */
+  renderOverlay?: (box: { width: number; height: number }) => React.ReactNode;
+}
+
+const EMPTY: CockpitExtras = {};
+
+export function CockpitApp(props: CockpitAppProps) {
+  const theme = useMemo(
+    () => makeTheme({ noColor: colorDisabled(props.noColor ?? false, props.env ?? process.env), ascii: props.ascii ?? false }),
+    [props.noColor, props.ascii, props.env],
+  );
+  return (
+    <ThemeProvider theme={theme}>
+      <KeyLayerProvider>
+        <CockpitScreen {...props} />
+      </KeyLayerProvider>
+    </ThemeProvider>
+  );
+}
+
+function CockpitScreen(props: CockpitAppProps) {
+  const size = useTerminalSize(props.size);
+  const [ui, dispatch] = useReducer(uiReducer, initialUi);
+  const { write } = useStdout();
+  const live = { state: props.state, extras: props.extras ?? EMPTY, now: props.now ?? props.state.now };
+  const shown = ui.frozen ?? live;
+  const { state, extras, now } = shown;
+  const readonly = props.readonly ?? false;
+
+  const gates = useMemo(() => gateList(state.gates, ui.filter.gates), [state.gates, ui.filter.gates]);
+  const nodes = useMemo(() => nodeList(state.nodes, ui.filter.nodes), [state.nodes, ui.filter.nodes]);
+  const theme = useTheme();
+  const entries = useMemo(() => activityEntries(state.events, extras.lines, theme.glyphs), [state.events, extras.lines, theme.glyphs]);
+
+  const layout = computeLayout(size, {
+    headerLines: headerHeight(extras),
+    wants: {
+      gates: 1 + Math.max(1, gates.length),
+      nodes: 1 + Math.max(1, nodes.length),
+      alerts: 1 + state.alerts.length,
+      log: 1 + entries.length,
+    },
+  });
+
+  const openGate = ui.view.kind === 'gate' ? state.gates.find((g) => g.id === (ui.view as { id: string }).id) : undefined;
+  const openNode = ui.view.kind === 'node' ? state.nodes.find((n) => n.name === (ui.view as { name: string }).name) : undefined;
+  const detailLength = openGate ? openGate.history.length : openNode ? flattenBody(openNode.lastBody ?? openNode.last?.body).length : 0;
+
+  const redraw = useCallback(() => write('\u001b[2J\u001b[H'), [write]);
+  useCockpitInput({
+    ui,
+    dispatch,
+    layout,
+    gates,
+    nodes,
+    alertCount: state.alerts.length,
+    logCount: entries.length,
+    detailLength,
+    snapshot: () => live,
+    readonly,
+    callbacks: { onCommand: props.onCommand, onAction: props.onAction, onQuit: props.onQuit, onRedraw: props.onRedraw },
+    redraw,
+  });
+
+  if (layout.tooSmall) return <TooSmall columns={size.columns} rows={size.rows} />;
+
+  const overlay = props.renderOverlay?.({ width: layout.width, height: layout.body }) ?? null;
+  let body: React.ReactNode;
+  if (overlay !== null && overlay !== undefined && overlay !== false) body = overlay;
+  else if (ui.view.kind === 'help') body = <HelpOverlay width={layout.width} height={layout.body} readonly={readonly} />;
+  else if (ui.view.kind === 'gate')
+    body = <GateDetail gateId={ui.view.id} gate={openGate} events={state.events} width={layout.width} height={layout.body} scroll={ui.detailScroll} wide={layout.wide} now={now} stateNow={state.now} utc={props.utc} />;
+  else if (ui.view.kind === 'node') body = <NodeDetail name={ui.view.name} node={openNode} width={layout.width} height={layout.body} scroll={ui.detailScroll} now={now} utc={props.utc} />;
+  else body = <Panels layout={layout} ui={ui} state={state} now={now} entries={entries} utc={props.utc} />;
+
+  return (
+    <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
+      <Header state={state} now={now} extras={extras} readonly={readonly} frozenAt={ui.frozen ? ui.frozen.now : null} width={layout.width} utc={props.utc} />
+      <StagePipeline state={state} now={now} readonly={readonly} width={layout.width} />
+      <Box flexDirection="column" width={layout.width} height={layout.body} overflow="hidden">
+        {body}
+      </Box>
+      <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} />
+    </Box>
+  );
+}
+
+function Panels(p: { layout: FrameLayout; ui: UiState; state: EngineState; now: number; entries: ReturnType<typeof activityEntries>; utc?: boolean }) {
+  const { layout, ui, state, now } = p;
+  const panel = (id: PanelId, width: number, height: number) => {
+    const focused = ui.focus === id;
+    switch (id) {
+      case 'gates':
+        return <GatesPanel key={id} gates={state.gates} filter={ui.filter.gates} editing={ui.editing === 'gates'} selectedId={ui.selected.gates} top={ui.scroll.gates} width={width} height={height} focused={focused} now={now} stateNow={state.now} />;
+      case 'nodes':
+        return <NodesPanel key={id} nodes={state.nodes} filter={ui.filter.nodes} editing={ui.editing === 'nodes'} selectedName={ui.selected.nodes} top={ui.scroll.nodes} width={width} height={height} focused={focused} now={now} />;
+      case 'alerts':
+        return <AlertsPanel key={id} alerts={state.alerts} top={ui.scroll.alerts} width={width} height={height} focused={focused} now={now} />;
+      case 'log':
+        return <ActivityLog key={id} entries={p.entries} back={ui.scroll.log} width={width} height={height} focused={focused} utc={p.utc} />;
+    }
+  };
+  return (
+    <Box flexDirection="row" width={layout.width} height={layout.body}>
+      {layout.columns.map((col, i) => (
+        <Box key={i} flexDirection="column" width={col.width} height={layout.body} marginLeft={i > 0 ? 1 : 0} flexShrink={0}>
+          {col.panels.map((pp) => panel(pp.id, col.width, pp.height))}
+        </Box>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,35 @@
+/** Footer: the filter being typed, a message about the last key, or the key hints from the keymap. */
+import React from 'react';
+import { FOOTER_ORDER, bindingFor, keyLabel } from './keymap.js';
+import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
+import type { Theme, Token } from './theme.js';
+import { useTheme } from './ThemeContext.js';
+
+export interface FooterProps {
+  width: number;
+  editing: 'gates' | 'nodes' | null;
+  filterText: string;
+  message: { text: string; tok: Token } | null;
+  readonly: boolean;
+}
+
+export function footerLine(p: FooterProps, theme: Theme): LineSpec {
+  if (p.editing) {
+    return line(seg(`filter ${p.editing}: `, 'accent'), seg(`/${p.filterText}`, 'title'), seg('_', 'accent'), seg('   Enter keeps it, Esc clears it', 'muted'));
+  }
+  const hints: Seg[] = [];
+  for (const action of FOOTER_ORDER) {
+    const b = bindingFor(action);
+    if (!b.hint) continue;
+    if (p.readonly && (b.action === 'promote' || b.action === 'rollback')) continue;
+    if (hints.length) hints.push(seg(' '));
+    hints.push(seg(keyLabel(b.keys[0]!), 'accent'), seg(`:${b.hint}`, 'muted'));
+  }
+  if (p.message) return line(seg(p.message.text, p.message.tok), seg('   '), ...hints);
+  return line(...hints);
+}
+
+export function Footer(p: FooterProps) {
+  const theme = useTheme();
+  return <Lines lines={[footerLine(p, theme)]} width={p.width} height={1} />;
+}

@@ -1,0 +1,145 @@
+/** Gates panel: one row per gate — state word, value, thresholds, sparkline, time in state, what happens next. */
+import React from 'react';
+import type { GateState, GateView } from '../src/engine/types.js';
+import { cell, formatAge, formatRemaining, formatThresholds, formatValue, sanitize } from './format.js';
+import { windowStart } from './layout.js';
+import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
+import { panelTitle, rangeText } from './PanelTitle.js';
+import { STATE_SEVERITY, stateToken, type Theme } from './theme.js';
+import { useTheme } from './ThemeContext.js';
+
+export interface GatesPanelProps {
+  gates: readonly GateView[];
+  filter: string;
+  editing: boolean;
+  selectedId: string | undefined;
+  top: number;
+  width: number;
+  height: number;
+  focused: boolean;
+  /** Display time and the state's own time (countdowns move on by the difference). */
+  now: number;
+  stateNow: number;
+}
+
+const severity = (s: GateState) => STATE_SEVERITY.indexOf(s);
+
+/** Most severe first, plan order within a state; then the filter (id, title or subject, any case). */
+export function gateList(gates: readonly GateView[], filter: string): GateView[] {
+  const f = filter.trim().toLowerCase();
+  return gates
+    .map((g, i) => ({ g, i }))
+    .filter(({ g }) => !f || g.id.toLowerCase().includes(f) || g.title.toLowerCase().includes(f) || g.subject.toLowerCase().includes(f))
+    .sort((a, b) => severity(a.g.state) - severity(b.g.state) || a.i - b.i)
+    .map(({ g }) => g);
+}
+
+export function gateCounts(gates: readonly GateView[]): Seg[] {
+  const out: Seg[] = [];
+  for (const s of STATE_SEVERITY) {
+    const n = gates.filter((g) => g.state === s).length;
+    if (n === 0) continue;
+    if (out.length) out.push(seg(', ', 'muted'));
+    out.push(seg(`${n} ${s}`, stateToken(s)));
+  }
+  return out;
+}
+
+/** "fails in 5m48s or 2 probes", or "" when the gate is not pending. */
+export function failsInText(g: GateView, elapsed: number): string {
+  if (g.state !== 'pending' || !g.failsIn) return '';
+  const parts: string[] = [];
+  if (g.failsIn.ms !== undefined) parts.push(formatRemaining(g.failsIn.ms - elapsed));
+  if (g.failsIn.probes !== undefined) parts.push(`${g.failsIn.probes} probe${g.failsIn.probes === 1 ? '' : 's'}`);
+  return parts.length ? `fails in ${parts.join(' or ')}` : '';
+}
+
+/** What the gate's last column says: the consequence first, then why. */
+export function gateNote(g: GateView, elapsed: number): Seg[] {
+  const why = sanitize(g.why);
+  switch (g.state) {
+    case 'failing':
+      if (g.onFail === 'rollback') return [seg('ROLLBACK', 'rollback'), seg(` ${why}`)];
+      if (g.onFail === 'block') return [seg('BLOCKS', 'danger'), seg(` ${why}`)];
+      return [seg('alert', 'warn'), seg(` ${why}`)];
+    case 'pending': {
+      const f = failsInText(g, elapsed);
+      return [seg(f || why, 'pending'), seg(g.onFail === 'rollback' ? ' then ROLLBACK' : '', 'danger')];
+    }
+    case 'no data':
+    case 'error':
+      return [seg(why, stateToken(g.state))];
+    case 'warn':
+      return [seg(`caution: ${why}`, 'warn')];
+    case 'off':
+      return [seg(why, 'off')];
+    case 'ok':
+      return g.signoff ? [seg(`signed off by ${sanitize(g.signoff.operator)}`, 'muted')] : [];
+  }
+}
+
+export interface GateColumns {
+  id: number;
+  value: number;
+  threshold: number;
+  spark: number;
+}
+
+export function gateColumns(width: number): GateColumns {
+  const spark = Math.min(24, Math.max(8, Math.floor(width / 8)));
+  const threshold = Math.min(24, Math.max(12, Math.floor(width / 6)));
+  const value = width >= 100 ? 10 : 8;
+  const fixed = 2 + 2 + 8 + 7 + 10; // cursor, glyph, state, age, note (min)
+  const id = Math.min(32, Math.max(10, width - fixed - value - threshold - spark));
+  return { id, value, threshold, spark };
+}
+
+export function gateRow(g: GateView, opts: { theme: Theme; cols: GateColumns; cursor: boolean; selected: boolean; now: number; stateNow: number }): LineSpec {
+  const { theme, cols } = opts;
+  const gl = theme.glyphs;
+  const tok = stateToken(g.state);
+  const e = gl.ellipsis;
+  const rollback = g.state === 'failing' && g.onFail === 'rollback';
+  const spark = theme.spark(
+    g.history.map((s) => s.value),
+    cols.spark - 1,
+  );
+  const l = line(
+    opts.cursor ? seg(`${gl.cursor} `, 'accent') : seg('  '),
+    seg(`${gl.state[g.state]} `, tok),
+    seg(cell(g.state, 7, 'left', e) + ' ', tok),
+    seg(cell(sanitize(g.id), cols.id - 1, 'left', e) + ' ', 'text'),
+    seg(cell(sanitize(g.display || formatValue(g.value)), cols.value - 1, 'left', e) + ' ', tok),
+    seg(cell(formatThresholds(g.fail, cols.threshold >= 18 ? g.warn : [], theme.ascii), cols.threshold - 1, 'left', e) + ' ', 'muted'),
+    seg(spark + ' ', tok),
+    seg(cell(formatAge(opts.now - g.since), 6, 'left', e) + ' ', 'muted'),
+    ...gateNote(g, opts.now - opts.stateNow),
+  );
+  if (rollback) l.row = 'rollback';
+  else if (opts.selected) l.row = 'selected';
+  return l;
+}
+
+export function gatesLines(p: GatesPanelProps, theme: Theme): LineSpec[] {
+  const list = gateList(p.gates, p.filter);
+  const rows = Math.max(0, p.height - 1);
+  const selIndex = p.selectedId === undefined ? 0 : Math.max(0, list.findIndex((g) => g.id === p.selectedId));
+  const start = windowStart(list.length, rows, p.top, p.focused ? selIndex : -1);
+  const shown = list.slice(start, start + rows);
+  const summary: Seg[] = p.gates.length === 0 ? [seg('none in this stage', 'muted')] : [seg(`${p.gates.length}: `, 'muted'), ...gateCounts(p.gates)];
+  const filter = p.filter || p.editing ? `filter "${p.filter}" ${list.length}/${p.gates.length}` : '';
+  const right = [filter, rangeText(start, shown.length, list.length)].filter(Boolean).join('  ');
+  const out: LineSpec[] = [panelTitle(theme, 'GATES', p.focused, summary, right)];
+  const cols = gateColumns(p.width);
+  shown.forEach((g, i) => {
+    const isSel = p.focused && start + i === selIndex;
+    out.push(gateRow(g, { theme, cols, cursor: isSel, selected: isSel, now: p.now, stateNow: p.stateNow }));
+  });
+  if (rows > 0 && list.length === 0 && p.gates.length > 0) out.push(line(seg('  no gate matches the filter', 'muted')));
+  return out;
+}
+
+export function GatesPanel(p: GatesPanelProps) {
+  const theme = useTheme();
+  return <Lines lines={gatesLines(p, theme)} width={p.width} height={p.height} />;
+}

@@ -1,0 +1,43 @@
+/** The `?` overlay: every binding of the keymap, in as many columns as the height needs. */
+import React from 'react';
+import { Box } from 'ink';
+import { KEYMAP, bindingLabel } from './keymap.js';
+import { Lines, line, seg, type LineSpec } from './Line.js';
+import { panelTitle } from './PanelTitle.js';
+import type { Theme } from './theme.js';
+import { useTheme } from './ThemeContext.js';
+
+export function helpEntries(readonly: boolean): LineSpec[] {
+  const keyW = Math.max(...KEYMAP.map((b) => bindingLabel(b).length)) + 2;
+  return KEYMAP.map((b) => {
+    const off = readonly && (b.action === 'promote' || b.action === 'rollback');
+    return line(seg(bindingLabel(b).padEnd(keyW, ' '), off ? 'off' : 'accent'), seg(b.description + (off ? ' (read-only: disabled)' : ''), off ? 'off' : 'text'));
+  });
+}
+
+export function helpColumns(width: number, height: number, readonly: boolean, theme: Theme): { title: LineSpec; columns: LineSpec[][]; colWidth: number } {
+  const entries = helpEntries(readonly);
+  const rows = Math.max(1, height - 1);
+  const n = Math.ceil(entries.length / rows);
+  const colWidth = Math.floor((width - (n - 1) * 2) / n);
+  const columns: LineSpec[][] = [];
+  for (let i = 0; i < n; i++) columns.push(entries.slice(i * rows, (i + 1) * rows));
+  return { title: panelTitle(theme, 'KEYS', true, [seg('one keymap drives the keys and this list', 'muted')], 'Esc or ? closes'), columns, colWidth };
+}
+
+export function HelpOverlay({ width, height, readonly }: { width: number; height: number; readonly: boolean }) {
+  const theme = useTheme();
+  const { title, columns, colWidth } = helpColumns(width, height, readonly, theme);
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Lines lines={[title]} width={width} height={1} />
+      <Box flexDirection="row" height={Math.max(0, height - 1)}>
+        {columns.map((c, i) => (
+          <Box key={i} marginRight={i < columns.length - 1 ? 2 : 0}>
+            <Lines lines={c} width={colWidth} height={Math.max(0, height - 1)} />
+          </Box>
+        ))}
+      </Box>
+    </Box>
+  );
+}

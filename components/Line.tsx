@@ -1,0 +1,97 @@
+/**
+ * The cockpit draws line by line: every panel produces LineSpecs, and these
+ * views render exactly one terminal row per line, cut to the width (never
+ * wrapped), so the frame's height is known before Ink lays it out.
+ */
+import React from 'react';
+import { Box, Text } from 'ink';
+import { textWidth } from './format.js';
+import type { Style, Theme, Token } from './theme.js';
+import { useTheme } from './ThemeContext.js';
+
+export interface Seg {
+  text: string;
+  tok?: Token;
+}
+
+export interface LineSpec {
+  segs: Seg[];
+  /** A style for the whole row (selected row, failing rollback gate). */
+  row?: Token;
+}
+
+export const seg = (text: string, tok?: Token): Seg => (tok ? { text, tok } : { text });
+export const line = (...segs: Array<Seg | string | false | null | undefined>): LineSpec => ({
+  segs: segs.filter((s): s is Seg | string => !!s).map((s) => (typeof s === 'string' ? { text: s } : s)),
+});
+export const blank = (): LineSpec => ({ segs: [] });
+
+/** Cuts the segments to `width` columns (ending with `ellipsis` when cut) and merges neighbours of the same token. */
+export function fitSegments(segs: readonly Seg[], width: number, ellipsis: string): Seg[] {
+  const total = segs.reduce((n, s) => n + textWidth(s.text), 0);
+  const cut = total > width;
+  const e = cut && textWidth(ellipsis) < width ? ellipsis : '';
+  let left = width - textWidth(e);
+  const out: Seg[] = [];
+  const push = (text: string, tok: Token | undefined) => {
+    if (text === '') return;
+    const prev = out[out.length - 1];
+    if (prev && prev.tok === tok) prev.text += text;
+    else out.push(tok ? { text, tok } : { text });
+  };
+  let lastTok: Token | undefined;
+  for (const s of segs) {
+    if (left <= 0) break;
+    const text = [...s.text].slice(0, left).join('');
+    left -= textWidth(text);
+    push(text, s.tok);
+    lastTok = s.tok;
+  }
+  push(e, lastTok);
+  return out;
+}
+
+export function styleProps(style: Style | undefined): Style {
+  if (!style) return {};
+  const p: Style = {};
+  if (style.color) p.color = style.color;
+  if (style.bold) p.bold = true;
+  if (style.dim) p.dim = true;
+  if (style.inverse) p.inverse = true;
+  return p;
+}
+
+export function LineView({ spec, width, theme }: { spec: LineSpec; width: number; theme: Theme }) {
+  const segs = fitSegments(spec.segs, width, theme.glyphs.ellipsis);
+  const rowStyle = spec.row ? styleProps(theme.styles[spec.row]) : {};
+  if (segs.length === 0 || segs.every((s) => s.text === '')) return <Text> </Text>;
+  return (
+    <Text wrap="truncate" {...rowStyle}>
+      {segs.map((s, i) =>
+        s.tok ? (
+          <Text key={i} {...styleProps(theme.styles[s.tok])}>
+            {s.text}
+          </Text>
+        ) : (
+          s.text
+        ),
+      )}
+    </Text>
+  );
+}
+
+/** Exactly `height` rows of `width` columns: extra lines are dropped, missing ones are blank. */
+export function Lines({ lines, width, height }: { lines: readonly LineSpec[]; width: number; height: number }) {
+  const theme = useTheme();
+  if (height <= 0) return null;
+  const rows: React.ReactNode[] = [];
+  for (let i = 0; i < height; i++) {
+    const spec = lines[i];
+    rows.push(spec ? <LineView key={i} spec={spec} width={width} theme={theme} /> : <Text key={i}> </Text>);
+  }
+  return (
+    <Box flexDirection="column" width={width} height={height} flexShrink={0} overflow="hidden">
+      {rows}
+    </Box>
+  );
+}

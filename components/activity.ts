@@ -1,0 +1,77 @@
+/** The activity log's lines: engine events and the CLI's extra lines, one line each, oldest first. */
+import type { EngineEvent } from '../src/engine/types.js';
+import type { ExtraLine } from '../src/ui-contract.js';
+import { formatValue, sanitize } from './format.js';
+import type { Glyphs, Token } from './theme.js';
+import { stateToken } from './theme.js';
+
+export interface ActivityEntry {
+  at: number;
+  text: string;
+  tok: Token;
+}
+
+/** One event as a log line; null for routine events not worth a line (a scheduled poll that went fine). */
+export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
+  const at = e.at;
+  const arrow = g.arrow;
+  switch (e.type) {
+    case 'poll.started':
+      return e.reason === 'schedule' ? null : { at, text: e.reason === 'manual' ? 'poll requested by operator' : 'first poll', tok: 'muted' };
+    case 'poll.done':
+      return e.ok ? null : { at, text: `poll finished with errors after ${e.durationMs}ms (${e.gates} gates, ${e.nodes} nodes)`, tok: 'error' };
+    case 'gate.changed': {
+      const rollback = e.to === 'failing' && e.onFail === 'rollback' ? ' ROLLBACK' : '';
+      const why = e.why ? ` (${sanitize(e.why)})` : '';
+      return { at, text: `gate ${e.gateId} ${e.from} ${arrow} ${e.to}: ${sanitize(e.display || formatValue(e.value))}${why}${rollback}`, tok: stateToken(e.to) };
+    }
+    case 'node.down':
+      return { at, text: `node ${e.node} down: ${sanitize(e.reason)}`, tok: 'failing' };
+    case 'node.up':
+      return { at, text: `node ${e.node} up`, tok: 'ok' };
+    case 'alert.firing':
+      return { at, text: `alert ${e.name} firing (${e.severity}, ${e.source}): ${sanitize(e.summary)}`, tok: e.severity === 'critical' ? 'failing' : 'warn' };
+    case 'alert.resolved':
+      return { at, text: `alert ${e.name} resolved (${e.source})`, tok: 'ok' };
+    case 'prometheus.down':
+      return { at, text: `Prometheus down: ${sanitize(e.error)}`, tok: 'error' };
+    case 'prometheus.up':
+      return { at, text: 'Prometheus up', tok: 'ok' };
+    case 'stage.promotable':
+      return e.promotable
+        ? { at, text: `stage ${e.stageId} promotable`, tok: 'ok' }
+        : { at, text: `stage ${e.stageId} blocked by ${e.blockers.join(', ') || 'bake time'}`, tok: 'warn' };
+    case 'stage.entered':
+      return { at, text: `entered stage ${e.index + 1} ${e.stageId} (${e.by})`, tok: 'accent' };
+    case 'rollback.requested':
+      return { at, text: `ROLLBACK ${e.auto ? 'started automatically' : 'requested'} for ${e.stageId}: ${e.gateId} ${sanitize(e.reason)}`, tok: 'danger' };
+    case 'signoff':
+      return { at, text: `${e.gateId} signed off by ${sanitize(e.operator)}: ${sanitize(e.note)}`, tok: 'ok' };
+    case 'window.completed':
+      return { at, text: `window completed: ${e.verdict.toUpperCase()}`, tok: e.verdict === 'pass' ? 'ok' : 'failing' };
+    case 'polling.changed':
+      return { at, text: `polling ${sanitize(e.label)}`, tok: e.hot ? 'pending' : 'muted' };
+    default:
+      // An event type newer than this file: still worth a line.
+      return { at, text: sanitize(String((e as { type: unknown }).type)), tok: 'muted' };
+  }
+}
+
+export function formatExtra(x: ExtraLine): ActivityEntry {
+  const prefix = x.source && x.source !== 'info' ? `${x.source}: ` : '';
+  const tok: Token = x.level === 'error' ? 'error' : x.level === 'warn' ? 'warn' : x.source === 'action' ? 'text' : 'muted';
+  return { at: x.at, text: prefix + sanitize(x.text), tok };
+}
+
+/** Events and extra lines merged by time (stable), oldest first. */
+export function activityEntries(events: readonly EngineEvent[], extras: readonly ExtraLine[] | undefined, g: Glyphs): ActivityEntry[] {
+  const tagged: Array<{ e: ActivityEntry; i: number }> = [];
+  let i = 0;
+  for (const ev of events) {
+    const e = formatEvent(ev, g);
+    if (e) tagged.push({ e, i: i++ });
+  }
+  for (const x of extras ?? []) tagged.push({ e: formatExtra(x), i: i++ });
+  tagged.sort((a, b) => a.e.at - b.e.at || a.i - b.i);
+  return tagged.map((t) => t.e);
+}

@@ -1,0 +1,107 @@
+/** Formatting helpers the cockpit's panels share: ages, clock times, values, thresholds, safe text. */
+import { formatDuration } from '../src/duration.js';
+import { formatNumber } from '../src/plan/threshold.js';
+import type { Value } from '../src/engine/types.js';
+
+/** An elapsed time, never negative: 252000 -> "4m12s". */
+export function formatAge(ms: number): string {
+  return formatDuration(Math.max(0, ms));
+}
+
+/** A remaining time; "0s" once it has passed. */
+export function formatRemaining(ms: number): string {
+  return formatDuration(Math.max(0, ms));
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** "HH:MM:SS" in the local time zone (or UTC). */
+export function formatClock(at: number, utc = false): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return '--:--:--';
+  return utc
+    ? `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`
+    : `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+// CSI/OSC sequences first, then any other control character.
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]|\u009b[0-?]*[ -/]*[@-~]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]+/g;
+
+/**
+ * Text from outside (node errors, alert summaries, action output) made safe for
+ * one terminal line: escape sequences dropped, control characters and line
+ * breaks turned into single spaces.
+ */
+export function sanitize(text: string): string {
+  return text.replace(ESCAPES, '').replace(CONTROLS, ' ').replace(/ {2,}/g, ' ').trim();
+}
+
+/** A value as a cell shows it; `missing` for null. */
+export function formatValue(v: Value | null | undefined, missing = '-'): string {
+  if (v === null || v === undefined) return missing;
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  const s = sanitize(v);
+  return s === '' ? '""' : s;
+}
+
+/** "> 0.05 | warn > 0.03", "none" when the gate has no threshold. */
+export function formatThresholds(fail: readonly string[], warn: readonly string[], ascii = false): string {
+  const f = fail.join(', ');
+  const w = warn.length ? `warn ${warn.join(', ')}` : '';
+  if (!f && !w) return ascii ? '-' : '—';
+  return [f, w].filter(Boolean).join(' | ');
+}
+
+/** Latency in ms: "12ms", "1.2s". */
+export function formatLatency(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  return `${Number((ms / 1000).toFixed(1))}s`;
+}
+
+/** Number of code points: the cockpit's glyphs are all one column wide. */
+export function textWidth(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** Cuts `s` to `width` columns, ending with `ellipsis` when cut. */
+export function truncate(s: string, width: number, ellipsis = '…'): string {
+  if (width <= 0) return '';
+  if (textWidth(s) <= width) return s;
+  const cps = [...s];
+  const e = textWidth(ellipsis) < width ? ellipsis : '';
+  return cps.slice(0, width - textWidth(e)).join('') + e;
+}
+
+/** Pads or cuts to exactly `width` columns. */
+export function cell(s: string, width: number, align: 'left' | 'right' = 'left', ellipsis = '…'): string {
+  const t = truncate(s, width, ellipsis);
+  const pad = ' '.repeat(Math.max(0, width - textWidth(t)));
+  return align === 'left' ? t + pad : pad + t;
+}
+
+/** Splits text into chunks of at most `width` columns (for long queries), at most `maxLines` of them. */
+export function chunk(s: string, width: number, maxLines: number, ellipsis = '…'): string[] {
+  if (width <= 0 || maxLines <= 0) return [];
+  const cps = [...s];
+  const out: string[] = [];
+  for (let i = 0; i < cps.length && out.length < maxLines; i += width) out.push(cps.slice(i, i + width).join(''));
+  if (out.length === maxLines && cps.length > width * maxLines) {
+    out[maxLines - 1] = truncate(out[maxLines - 1]! + 'xx', width, ellipsis);
+  }
+  return out.length ? out : [''];
+}
+
+/** "3 failing, 1 pending" style counts, zeros left out, in the order given. */
+export function countsText(counts: ReadonlyArray<[string, number]>): string {
+  return counts
+    .filter(([, n]) => n > 0)
+    .map(([w, n]) => `${n} ${w}`)
+    .join(', ');
+}

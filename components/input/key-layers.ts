@@ -1,0 +1,59 @@
+/**
+ * A priority stack of keyboard handlers. Every key goes to the active layers
+ * from the highest priority down (the newest first among equals) until one
+ * returns true. A dialog pushes a MODAL layer that returns true for every
+ * key, so it owns the keyboard while it is open.
+ */
+import type { Key } from 'ink';
+
+/** Returns true when it consumed the key. */
+export type KeyHandler = (input: string, key: Key) => boolean | void;
+
+export const PRIORITY = {
+  /** The cockpit's global keys. */
+  base: 0,
+  /** A view that takes over the body (gate detail, help). */
+  view: 10,
+  /** A text field (the `/` filter). */
+  input: 50,
+  /** Dialogs: confirmations, override reasons. */
+  modal: 100,
+} as const;
+
+interface Layer {
+  id: number;
+  priority: number;
+  handler: KeyHandler;
+}
+
+export class KeyLayerStack {
+  private layers: Layer[] = [];
+  private seq = 0;
+
+  /** Adds a layer; returns its removal. */
+  push(priority: number, handler: KeyHandler): () => void {
+    const layer = { id: ++this.seq, priority, handler };
+    this.layers.push(layer);
+    this.layers.sort((a, b) => b.priority - a.priority || b.id - a.id);
+    return () => {
+      this.layers = this.layers.filter((l) => l !== layer);
+    };
+  }
+
+  /** Offers the key to the layers in order; true when one consumed it. */
+  dispatch(input: string, key: Key): boolean {
+    for (const layer of [...this.layers]) {
+      if (layer.handler(input, key) === true) return true;
+    }
+    return false;
+  }
+
+  get size(): number {
+    return this.layers.length;
+  }
+
+  /** The highest priority among the layers, or -Infinity. */
+  get top(): number {
+    return this.layers[0]?.priority ?? -Infinity;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The seam between the CLI (`watch`, `demo`, `replay`) and the cockpit UI in
+ * components/. The CLI owns the engine, actions and notifiers; the cockpit
+ * only renders what these options give it and reports keys back.
+ */
+import type { EngineCommand, EngineState } from './engine/types.js';
+
+export type ActionKind = 'promote' | 'rollback';
+
+/** An action (promote/rollback/step) running now, shown in the header. */
+export interface RunningAction {
+  kind: string;
+  operator: string;
+  startedAt: number;
+  /** The last line of the action's output. */
+  lastLine?: string;
+}
+
+/** Notifier delivery health, shown in the header when something is undelivered. */
+export interface NotificationHealth {
+  undelivered: number;
+  lastError?: string;
+}
+
+/** A line the CLI adds to the activity log (action output, notification delivery, …). */
+export interface ExtraLine {
+  at: number;
+  text: string;
+  source?: 'action' | 'notify' | 'audit' | 'info';
+  level?: 'info' | 'warn' | 'error';
+}
+
+/** What the cockpit shows beside the engine state. */
+export interface CockpitExtras {
+  action?: RunningAction | null;
+  notifications?: NotificationHealth | null;
+  /** Oldest first, like EngineState.events; the cockpit merges both by time. */
+  lines?: readonly ExtraLine[];
+}
+
+export interface CockpitCallbacks {
+  /** `r` sends { type: 'refresh' }. */
+  onCommand(command: EngineCommand): void;
+  /** `p` / `b`. Not called in read-only mode. The dialogs are the caller's. */
+  onAction?(kind: ActionKind): void;
+  /** `q` / Ctrl-C. The CLI decides whether to ask first (an action running) and then unmounts. */
+  onQuit(): void;
+  /** Ctrl-L, after the cockpit repainted the whole screen. */
+  onRedraw?(): void;
+}
+
+export interface CockpitOptions extends CockpitCallbacks {
+  getState(): EngineState;
+  /** Called with a listener fired whenever the state changed; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+  readonly: boolean;
+  /** --no-color; the NO_COLOR environment variable is honoured as well. */
+  noColor: boolean;
+  /** --ascii: no box drawing, no Unicode sparklines or glyphs. */
+  ascii: boolean;
+  /** A fixed value, or a getter read on every update (use handle.update() after it changed). */
+  extras?: CockpitExtras | (() => CockpitExtras);
+  /**
+   * The engine clock, so countdowns tick between states (the demo's ManualClock).
+   * Default: the state's `now` moved on by the wall time since that state arrived.
+   */
+  now?: () => number;
+  /** How often the countdowns repaint without a new state; 0 turns it off. Default 1000 ms. */
+  tickMs?: number;
+  /** Frames per second at most. Default 10. */
+  maxFps?: number;
+  /** Streams; default the process's. */
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  stderr?: NodeJS.WriteStream;
+  /** Enter the alternate screen and hide the cursor. Default: when stdout is a TTY. */
+  alternateScreen?: boolean;
+}
+
+export interface CockpitHandle {
+  /** Unmounts, restores the screen and the cursor. Safe to call twice. */
+  unmount(): void;
+  /** Resolves once the cockpit is unmounted. */
+  waitUntilExit(): Promise<void>;
+  /** Re-reads getState()/extras (throttled), e.g. after extras changed. */
+  update(): void;
+  /** Replaces the extras (when they were not given as a getter) and re-renders. */
+  setExtras(extras: CockpitExtras): void;
+}
