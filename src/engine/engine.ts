@@ -33,6 +33,8 @@ export interface EngineDeps {
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type EventInput = DistributiveOmit<EngineEvent, 'at'>;
+/** `engine` for what the engine derived from observations and commands; `external` for what others emitted. */
+export type EventOrigin = 'engine' | 'external';
 
 const EVENT_LIMIT = 500;
 
@@ -48,7 +50,8 @@ export class Engine {
   private promAlerts: PromAlert[] = [];
   private prom: PrometheusView;
   private events: EngineEvent[] = [];
-  private listeners = new Set<(e: EngineEvent) => void>();
+  private listeners = new Set<(e: EngineEvent, origin: EventOrigin) => void>();
+  private taps = new Set<{ observation?(o: Observation): void; command?(c: EngineCommand, at: number): void }>();
   private changeListeners = new Set<() => void>();
   private inFlight: Promise<void> | null = null;
   private commandCache = new Map<string, CheckResult>();
@@ -93,7 +96,7 @@ export class Engine {
   }
 
   /** Every event, as it happens. Returns an unsubscribe function. */
-  on(listener: (e: EngineEvent) => void): () => void {
+  on(listener: (e: EngineEvent, origin: EventOrigin) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -144,14 +147,30 @@ export class Engine {
     this.changed();
   }
 
+  /** Events from outside the engine: actions, notifications, the scheduler. */
   emit(e: EventInput): void {
+    this.publish(e, 'external');
+  }
+
+  private raise(e: EventInput): void {
+    this.publish(e, 'engine');
+  }
+
+  private publish(e: EventInput, origin: EventOrigin): void {
     const ev = { at: this.clock.now(), ...e } as EngineEvent;
     this.events = this.events.length >= EVENT_LIMIT ? [...this.events.slice(1 - EVENT_LIMIT), ev] : [...this.events, ev];
-    for (const l of this.listeners) l(ev);
+    for (const l of this.listeners) l(ev, origin);
     this.changed();
   }
 
+  /** Every observation applied and every command dispatched (for recordings). */
+  tap(t: { observation?(o: Observation): void; command?(c: EngineCommand, at: number): void }): () => void {
+    this.taps.add(t);
+    return () => this.taps.delete(t);
+  }
+
   dispatch(cmd: EngineCommand): void {
+    for (const t of this.taps) t.command?.(cmd, this.clock.now());
     switch (cmd.type) {
       case 'refresh':
         this.commandCache.clear();
@@ -167,7 +186,7 @@ export class Engine {
         if (gate.spec.manual!.noteRequired && cmd.note.trim() === '') throw new Error(`sign-off of ${cmd.gateId} needs a note`);
         const s = { operator: cmd.operator, at: this.clock.now(), note: cmd.note };
         this.signoffs.set(cmd.gateId, s);
-        this.emit({ type: 'signoff', gateId: cmd.gateId, operator: cmd.operator, note: cmd.note });
+        this.raise({ type: 'signoff', gateId: cmd.gateId, operator: cmd.operator, note: cmd.note });
         this.applyResult(gate, { status: 'value', value: true, note: `signed off by ${s.operator}: ${s.note}` }, s);
         this.afterEvaluation();
         return;
@@ -181,7 +200,7 @@ export class Engine {
         this.commandCache.clear();
         this.stageGates = this.makeStageGates(cmd.index, now);
         this.lastPromotable = undefined;
-        this.emit({ type: 'stage.entered', stageId: this.plan.stages[cmd.index]!.id, index: cmd.index, by: cmd.by });
+        this.raise({ type: 'stage.entered', stageId: this.plan.stages[cmd.index]!.id, index: cmd.index, by: cmd.by });
         return;
       }
       case 'rolled-back':
@@ -203,7 +222,7 @@ export class Engine {
 
   private async runPoll(reason: 'schedule' | 'manual' | 'start'): Promise<void> {
     this.setPolling({ inFlight: true });
-    this.emit({ type: 'poll.started', reason });
+    this.raise({ type: 'poll.started', reason });
     const obs = await this.collect(reason);
     this.apply(obs);
   }
@@ -305,6 +324,7 @@ export class Engine {
 
   /** Turns one observation into state and events. Pure but for the clock's `now`. */
   apply(obs: Observation): void {
+    for (const t of this.taps) t.observation?.(obs);
     const now = obs.at;
     if (obs.nodes) this.applyNodes(obs.nodes, obs.nodeError);
     if (obs.prom) this.applyPrometheus(obs.prom, now);
@@ -317,22 +337,22 @@ export class Engine {
     const promDown = obs.prom && !obs.prom.ok && obs.prom.down;
     const ok = !promDown && Object.values(obs.results).every((r) => r.status !== 'error');
     this.setPolling({ lastPollAt: obs.startedAt, lastDurationMs: obs.durationMs, ...(ok ? { lastSuccessAt: now } : {}) });
-    this.emit({ type: 'poll.done', durationMs: obs.durationMs, ok, gates: active.length, nodes: this.nodeStatus.length });
+    this.raise({ type: 'poll.done', durationMs: obs.durationMs, ok, gates: active.length, nodes: this.nodeStatus.length });
     if (!this.windowDone && now >= this.polling.windowEnd) {
       this.windowDone = true;
       const failed = this.rollbackRequested || this.activeGates().some((g) => g.state === 'failing' && effectiveOnFail(g) !== 'alert');
-      this.emit({ type: 'window.completed', verdict: failed ? 'fail' : 'pass' });
+      this.raise({ type: 'window.completed', verdict: failed ? 'fail' : 'pass' });
     }
   }
 
   private applyNodes(nodes: NodeStatus[], error?: string): void {
-    if (error) this.emit({ type: 'alert.firing', name: 'node-poll', source: 'flightdeck', summary: `node poll failed: ${error}`, severity: 'warning' });
+    if (error) this.raise({ type: 'alert.firing', name: 'node-poll', source: 'flightdeck', summary: `node poll failed: ${error}`, severity: 'warning' });
     const before = new Map(this.nodeStatus.map((n) => [n.name, n.up]));
     this.nodeStatus = nodes;
     for (const n of nodes) {
       const was = before.get(n.name);
-      if (n.up === false && was !== false) this.emit({ type: 'node.down', node: n.name, reason: n.last?.errorCode ?? n.last?.error ?? 'unhealthy' });
-      if (n.up === true && was === false) this.emit({ type: 'node.up', node: n.name });
+      if (n.up === false && was !== false) this.raise({ type: 'node.down', node: n.name, reason: n.last?.errorCode ?? n.last?.error ?? 'unhealthy' });
+      if (n.up === true && was === false) this.raise({ type: 'node.up', node: n.name });
     }
   }
 
@@ -340,14 +360,14 @@ export class Engine {
     if (prom.ok) {
       this.promAlerts = prom.alerts;
       if (this.prom.status !== 'up') {
-        if (this.prom.status === 'down') this.emit({ type: 'prometheus.up' });
+        if (this.prom.status === 'down') this.raise({ type: 'prometheus.up' });
         this.prom = { ...this.prom, status: 'up', lastError: undefined, since: now };
       }
       return;
     }
     if (prom.down && this.prom.status !== 'down') {
       this.prom = { ...this.prom, status: 'down', lastError: prom.error, since: now };
-      this.emit({ type: 'prometheus.down', error: prom.error });
+      this.raise({ type: 'prometheus.down', error: prom.error });
     } else {
       this.prom = { ...this.prom, lastError: prom.error };
     }
@@ -359,11 +379,11 @@ export class Engine {
     Object.assign(g, stepGate(g, result, now), { signoff });
     if (from === g.state && !first) return;
     const onFail = effectiveOnFail(g);
-    this.emit({ type: 'gate.changed', gateId: g.spec.id, stageId: g.stageId, from, to: g.state, value: g.value, display: g.display, why: g.why, onFail });
+    this.raise({ type: 'gate.changed', gateId: g.spec.id, stageId: g.stageId, from, to: g.state, value: g.value, display: g.display, why: g.why, onFail });
     if (g.state === 'failing' && from !== 'failing' && onFail === 'rollback' && !this.rolledBack && !this.rollbackRequested) {
       // Once per failure: re-armed when the stage is entered again.
       this.rollbackRequested = true;
-      this.emit({ type: 'rollback.requested', stageId: this.plan.stages[this.stageIndex]!.id, gateId: g.spec.id, reason: `${g.spec.id} failing: ${g.why}`, auto: true });
+      this.raise({ type: 'rollback.requested', stageId: this.plan.stages[this.stageIndex]!.id, gateId: g.spec.id, reason: `${g.spec.id} failing: ${g.why}`, auto: true });
     }
   }
 
@@ -373,20 +393,20 @@ export class Engine {
     const stage = state.stages[this.stageIndex]!;
     if (stage.promotable !== this.lastPromotable) {
       this.lastPromotable = stage.promotable;
-      this.emit({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: stage.blockers.map((b) => b.gateId) });
+      this.raise({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: stage.blockers.map((b) => b.gateId) });
     }
     const firing = new Map(state.alerts.map((a) => [`${a.source}:${a.name}`, a]));
     for (const [key, a] of firing) {
       if (!this.firingAlerts.has(key) && a.state === 'firing') {
         const ev = { type: 'alert.firing' as const, name: a.name, source: a.source, summary: a.summary, severity: a.severity, at: this.clock.now() };
         this.firingAlerts.set(key, ev);
-        this.emit(ev);
+        this.raise(ev);
       }
     }
     for (const [key, ev] of this.firingAlerts) {
       if (!firing.has(key) || firing.get(key)!.state !== 'firing') {
         this.firingAlerts.delete(key);
-        this.emit({ type: 'alert.resolved', name: ev.name, source: ev.source });
+        this.raise({ type: 'alert.resolved', name: ev.name, source: ev.source });
       }
     }
   }

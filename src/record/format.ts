@@ -1,0 +1,29 @@
+/**
+ * A recording: NDJSON (gzip when the name ends in .gz). The header holds the
+ * plan's text (plans hold no secrets: literal secrets are rejected), then
+ * every observation, command and event in order. Replay re-applies the
+ * observations and commands to a fresh engine and re-emits the events that
+ * came from outside it (actions, notifications, polling cadence).
+ */
+import type { EngineCommand, EngineEvent, Observation } from '../engine/types.js';
+
+export const RECORDING_VERSION = 1;
+
+export interface RecordingHeader {
+  kind: 'header';
+  version: number;
+  planFile: string;
+  planText: string;
+  startedAt: number;
+  windowStart: number;
+  stageIndex: number;
+  /** The demo's time acceleration, when recorded from the demo. */
+  speed?: number;
+  operator?: string;
+}
+
+export type RecordingEntry =
+  | RecordingHeader
+  | ({ kind: 'obs' } & Observation)
+  | { kind: 'cmd'; at: number; cmd: EngineCommand }
+  | { kind: 'event'; origin: 'engine' | 'external'; event: EngineEvent };
