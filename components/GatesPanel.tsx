@@ -85,12 +85,16 @@ export interface GateColumns {
   spark: number;
 }
 
-export function gateColumns(width: number): GateColumns {
-  const spark = Math.min(24, Math.max(8, Math.floor(width / 8)));
-  const threshold = Math.min(24, Math.max(12, Math.floor(width / 6)));
+/** Column widths for a panel `width` wide: id and threshold as wide as the longest (within bounds), the note gets the rest. */
+export function gateColumns(width: number, gates: readonly GateView[] = []): GateColumns {
+  const longestThr = gates.reduce((m, g) => Math.max(m, formatThresholds(g.fail, [], false).length), 6);
+  const threshold = Math.min(24, Math.max(8, longestThr + 2));
   const value = width >= 100 ? 10 : 8;
-  const fixed = 2 + 2 + 8 + 7 + 10; // cursor, glyph, state, age, note (min)
-  const id = Math.min(32, Math.max(10, width - fixed - value - threshold - spark));
+  const fixed = 2 + 2 + 8 + 7; // cursor, glyph, state, age
+  const longestId = gates.reduce((m, g) => Math.max(m, g.id.length), 8);
+  const id = Math.min(32, longestId + 1, Math.max(10, width - fixed - value - threshold - 8 - 12));
+  // The note ("fails in 5m48s or 2 probes", "ROLLBACK …") before a longer sparkline.
+  const spark = Math.min(24, Math.max(8, width - fixed - id - value - threshold - 28));
   return { id, value, threshold, spark };
 }
 
@@ -130,7 +134,7 @@ export function gatesLines(p: GatesPanelProps, theme: Theme): LineSpec[] {
   const filter = p.filter || p.editing ? `filter "${p.filter}" ${list.length}/${p.gates.length}` : '';
   const right = [filter, rangeText(start, shown.length, list.length)].filter(Boolean).join('  ');
   const out: LineSpec[] = [panelTitle(theme, 'GATES', p.focused, summary, right)];
-  const cols = gateColumns(p.width);
+  const cols = gateColumns(p.width, p.gates);
   shown.forEach((g, i) => {
     const isSel = p.focused && start + i === selIndex;
     out.push(gateRow(g, { theme, cols, cursor: isSel, selected: isSel, now: p.now, stateNow: p.stateNow }));

@@ -58,7 +58,7 @@ export function fleetSummary(nodes: readonly NodeStatus[]): Seg[] {
     else unknown++;
     if (n.breaker === 'open') open++;
     if (n.breaker === 'half-open') half++;
-    if (n.degradedReason) degraded++;
+    if (n.degradedReason && n.up !== false) degraded++;
   }
   if (nodes.length === 0) return [seg('no nodes in the plan', 'muted')];
   const segs: Seg[] = [seg(`${nodes.length} node${nodes.length === 1 ? '' : 's'}: `, 'text'), seg(`${up} up`, 'ok')];

@@ -61,7 +61,8 @@ export function promotionLine(p: StagePipelineProps, theme: Theme): LineSpec {
       stage.blockers.forEach((b, i) => {
         if (i > 0) segs.push(seg(', ', 'muted'));
         const thr = b.threshold ? ` (${sanitize(b.threshold)})` : '';
-        segs.push(seg(full ? `${sanitize(b.gateId)} ${b.state} ${sanitize(b.display)}${thr}` : sanitize(b.gateId), stateToken(b.state)));
+        const shown = b.display && b.display !== b.state ? ` ${sanitize(b.display)}` : '';
+        segs.push(seg(full ? `${sanitize(b.gateId)} ${b.state}${shown}${thr}` : sanitize(b.gateId), stateToken(b.state)));
       });
     } else if (!(left !== undefined && left > 0)) {
       segs.push(seg(': waiting for the next evaluation', 'muted'));

@@ -85,7 +85,7 @@ export function computeLayout(size: Size, opts: { headerLines: number; wants: Wa
   if (tooSmall) {
     columns = [];
   } else if (wide) {
-    const leftW = Math.floor((width - 1) * 0.55);
+    const leftW = Math.floor((width - 1) * 0.6);
     const rightW = width - 1 - leftW;
     const left = allocate(body, wants, ['gates', 'alerts'], [
       ['gates', 10],
