@@ -5,13 +5,15 @@
  */
 import type { Value } from '../src/engine/types.js';
 import type { Check } from './types.js';
-import { asValue, getPath, reduceValues } from './value.js';
+import { asValue, getPath, nodesFor, reduceValues } from './value.js';
 
 export const healthFieldCheck: Check = async (gate, ctx) => {
   const path = gate.healthField!;
-  if (ctx.nodes.length === 0) return { status: 'no data', reason: 'no nodes in the plan' };
+  const nodes = nodesFor(gate, ctx);
+  if (typeof nodes === 'string') return { status: 'no data', reason: nodes };
+  if (nodes.length === 0) return { status: 'no data', reason: 'no nodes in the plan' };
   const now = ctx.clock.now();
-  const parts = ctx.nodes.map((n) => {
+  const parts = nodes.map((n) => {
     const fresh = n.up === true && (gate.staleAfter === undefined || (n.lastOkAt ?? 0) >= now - gate.staleAfter);
     if (!fresh) return { name: n.name, value: null, note: n.up === null ? 'not probed' : 'no fresh health answer' };
     const raw = getPath(n.last?.body, path);

@@ -24,6 +24,8 @@ export interface CheckContext {
   prometheus: PromClient | null;
   /** Node statuses after this poll's probes. */
   nodes: NodeStatus[];
+  /** Statuses of the deep health probes (`/health/deep`), when any gate asks for them. */
+  deepNodes: NodeStatus[] | null;
   /** Alerts fetched once per poll (null when Prometheus could not be asked; the error says why). */
   alerts: PromAlert[] | null;
   alertsError?: string;

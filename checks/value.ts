@@ -1,6 +1,16 @@
 /** Helpers shared by checks: reading a field by path, reducing several values to one. */
 import type { Reducer } from '../src/plan/schema.js';
 import type { Value } from '../src/engine/types.js';
+import type { GateSpec } from '../src/plan/schema.js';
+import type { NodeStatus } from '../src/sources/types.js';
+import type { CheckContext } from './types.js';
+
+/** The node statuses a health gate reads: the deep probes when it asks for them. */
+export function nodesFor(gate: GateSpec, ctx: Pick<CheckContext, 'nodes' | 'deepNodes'>): NodeStatus[] | string {
+  const deep = gate.health?.deep || gate.deep;
+  if (!deep) return ctx.nodes;
+  return ctx.deepNodes ?? 'no node has a deep health path (nodes[].deep)';
+}
 
 /** Reads `a.b[2].c` from parsed JSON; undefined when any step is missing. */
 export function getPath(root: unknown, path: string): unknown {

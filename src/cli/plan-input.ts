@@ -8,7 +8,9 @@ export interface PlanFlags {
   nodesFile?: string;
 }
 
-const nodesFileSchema = z.array(z.object({ name: z.string(), url: z.string().url(), health: z.string().optional(), deep: z.string().optional() }));
+const nodeEntry = z.object({ name: z.string(), url: z.string().url(), health: z.string().optional(), deep: z.string().optional() });
+/** A JSON list of nodes, or `{ nodes: [...] }` as `flightdeck simulate --write-plan-nodes` writes it. */
+const nodesFileSchema = z.union([z.array(nodeEntry), z.object({ nodes: z.array(nodeEntry) }).transform((o) => o.nodes)]);
 
 /** Loads and validates the plan; throws PlanError (file:line:col field: message) or Error. */
 export async function loadPlanWithFlags(file: string, flags: PlanFlags): Promise<LoadedPlan> {
@@ -16,7 +18,7 @@ export async function loadPlanWithFlags(file: string, flags: PlanFlags): Promise
   let nodes;
   if (flags.nodesFile) {
     const parsed = nodesFileSchema.safeParse(JSON.parse(await readFile(flags.nodesFile, 'utf8')));
-    if (!parsed.success) throw new Error(`${flags.nodesFile}: expected a JSON array of {name, url}`);
+    if (!parsed.success) throw new Error(`${flags.nodesFile}: expected a JSON array of {name, url} (or {nodes: [...]})`);
     nodes = parsed.data.map((n) => ({ ...n, health: n.health ?? '/health' }));
   }
   return withOverrides(loaded, { prometheusUrl: flags.prometheusUrl, nodes });

@@ -51,11 +51,17 @@ export function buildRuntime(loaded: LoadedPlan, opts: { clock?: Clock; env?: No
           breaker: plan.probe.breaker,
         })
       : null;
+  const deepSpecs = plan.nodes.filter((n) => n.deep).map((n) => ({ ...n, health: n.deep! }));
+  const deepNodes =
+    deepSpecs.length > 0
+      ? createNodePoller({ nodes: deepSpecs, transport, clock, timeoutMs: plan.probe.timeout, concurrency: plan.probe.concurrency, breaker: plan.probe.breaker })
+      : null;
   const engine = new Engine({
     loaded,
     clock,
     prometheus,
     nodes,
+    deepNodes,
     stageId: opts.stageId,
     readFile: (p) => readFile(p, 'utf8'),
     runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...plan.env, ...o.env } }),
@@ -68,6 +74,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: { clock?: Clock; env?: No
     nodes,
     async close() {
       await nodes?.close();
+      await deepNodes?.close();
       await transport.close();
     },
   };

@@ -23,6 +23,8 @@ export interface EngineDeps {
   clock: Clock;
   prometheus: PromClient | null;
   nodes: NodePoller | null;
+  /** Probes of the nodes' deep health paths; only asked when a gate needs them. */
+  deepNodes?: NodePoller | null;
   runCommand: CheckContext['runCommand'];
   readFile(path: string): Promise<string>;
   /** Start in this stage (default: the first). */
@@ -47,6 +49,7 @@ export class Engine {
   private stageGates: GateRuntime[] = [];
   private planGates: GateRuntime[];
   private nodeStatus: NodeStatus[] = [];
+  private deepNodeStatus: NodeStatus[] | null = null;
   private promAlerts: PromAlert[] = [];
   private prom: PrometheusView;
   private events: EngineEvent[] = [];
@@ -246,12 +249,19 @@ export class Engine {
       }
       nodes = this.deps.nodes.status();
     }
+    let deepNodes: NodeStatus[] | null = null;
+    const wantsDeep = active.some((g) => g.spec.health?.deep || g.spec.deep);
+    if (this.deps.deepNodes && wantsDeep) {
+      await this.deps.deepNodes.poll().catch(() => undefined);
+      deepNodes = this.deps.deepNodes.status();
+    }
     const prom = await this.askPrometheus();
     const ctx: CheckContext = {
       clock: this.clock,
       planDir: this.deps.loaded.dir,
       prometheus: this.deps.prometheus,
       nodes: nodes ?? this.nodeStatus,
+      deepNodes: deepNodes ?? this.deepNodeStatus,
       alerts: prom?.ok ? prom.alerts : null,
       alertsError: prom ? (prom.ok ? undefined : prom.error) : 'no Prometheus configured in the plan',
       windowStart: this.windowStart,
@@ -269,7 +279,7 @@ export class Engine {
         }),
       ),
     );
-    return { reason, startedAt, at: this.clock.now(), durationMs: Math.round(performance.now() - t0), nodes, nodeError, prom, results };
+    return { reason, startedAt, at: this.clock.now(), durationMs: Math.round(performance.now() - t0), nodes, deepNodes, nodeError, prom, results };
   }
 
   private async runCheck(g: GateRuntime, ctx: CheckContext, promDown: string | undefined): Promise<CheckResult> {
@@ -327,6 +337,7 @@ export class Engine {
     for (const t of this.taps) t.observation?.(obs);
     const now = obs.at;
     if (obs.nodes) this.applyNodes(obs.nodes, obs.nodeError);
+    if (obs.deepNodes) this.deepNodeStatus = obs.deepNodes;
     if (obs.prom) this.applyPrometheus(obs.prom, now);
     const active = this.activeGates().filter((g) => g.mode !== 'off');
     for (const g of active) {

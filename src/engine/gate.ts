@@ -9,7 +9,8 @@
 import { defaultFail } from '../../checks/index.js';
 import { formatDuration } from '../duration.js';
 import { gateKind, type GateKind, type GateSpec, type Mode, type OnFail } from '../plan/schema.js';
-import { breaches, describeThreshold, formatNumber, parseThreshold, type Threshold } from '../plan/threshold.js';
+import { breaches, describeThreshold, parseThreshold, type Threshold } from '../plan/threshold.js';
+import { formatWithUnit, type Unit } from '../plan/units.js';
 import type { CheckResult, GateSample, GateState, GateView, Value } from './types.js';
 
 export const HISTORY_LIMIT = 360;
@@ -84,7 +85,7 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
   }
 
   rt.value = result.value;
-  rt.display = displayValue(result.value);
+  rt.display = displayValue(result.value, rt.spec.unit);
   rt.parts = result.parts;
   if (typeof result.value === 'number' && Number.isFinite(result.value) && rt.firstValue === undefined) rt.firstValue = result.value;
   // A baseline the check measured wins; a configured one that could not be had this time keeps the last;
@@ -122,10 +123,11 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
   resetBreach(rt);
   const warnVerdict = verdict(rt.warn, result.value, rt.baseline);
   if (warnVerdict.breach) {
-    return record(withState(rt, 'warn', now, `${rt.display} ${warnVerdict.matched} (warn band); fails ${rt.fail.map((t) => describeThreshold(t, rt.baseline)).join(' or ')}${note}`), now);
+    return record(withState(rt, 'warn', now, `${rt.display} ${warnVerdict.matched} (warn band), fails if ${rt.fail.map((t) => describeThreshold(t, rt.baseline, fmtOf(rt))).join(' or ')}${note}`), now);
   }
-  const fails = rt.fail.map((t) => describeThreshold(t, rt.baseline)).join(' or ');
-  return record(withState(rt, 'ok', now, `${rt.display}${fails ? `; fails ${fails}` : ''}${note}`), now);
+  const fails = rt.fail.map((t) => describeThreshold(t, rt.baseline, fmtOf(rt))).join(' or ');
+  const okWhy = [result.note, fails ? `fails if ${fails}` : ''].filter(Boolean).join('; ');
+  return record(withState(rt, 'ok', now, okWhy || rt.display), now);
 }
 
 interface Verdict {
@@ -175,9 +177,9 @@ export function numeric(v: Value | null): number | null {
   return v === '' ? 0 : 1;
 }
 
-export function displayValue(v: Value | null): string {
+export function displayValue(v: Value | null, unit?: Unit): string {
   if (v === null) return '–';
-  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'number') return formatWithUnit(v, unit);
   if (typeof v === 'boolean') return String(v);
   return v === '' ? '""' : v.length > 40 ? `"${v.slice(0, 37)}…"` : `"${v}"`;
 }
@@ -202,8 +204,8 @@ export function toGateView(rt: GateRuntime): GateView {
     since: rt.since,
     value: rt.value,
     display: rt.display,
-    fail: rt.fail.map((t) => describeThreshold(t, rt.baseline)),
-    warn: rt.warn.map((t) => describeThreshold(t, rt.baseline)),
+    fail: rt.fail.map((t) => describeThreshold(t, rt.baseline, fmtOf(rt))),
+    warn: rt.warn.map((t) => describeThreshold(t, rt.baseline, fmtOf(rt))),
     baseline: rt.baseline,
     why: rt.why,
     onFail: effectiveOnFail(rt),
@@ -229,4 +231,9 @@ export function gateSubject(g: GateSpec): string {
   if (g.cardinality) return `${g.cardinality.metric} ${g.cardinality.label} ∈ {${g.cardinality.allowed.join(', ')}}`;
   if (g.manual) return `sign-off: ${g.manual.item}`;
   return g.id;
+}
+
+function fmtOf(rt: GateRuntime): ((v: number) => string) | undefined {
+  const unit = rt.spec.unit;
+  return unit ? (v: number) => formatWithUnit(v, unit) : undefined;
 }

@@ -168,6 +168,8 @@ export interface Observation {
   durationMs: number;
   /** null when the plan has no nodes. */
   nodes: NodeStatus[] | null;
+  /** Deep health probes, when a gate asked for them. */
+  deepNodes?: NodeStatus[] | null;
   nodeError?: string;
   /** null when the plan has no Prometheus. */
   prom: { ok: true; alerts: PromAlert[] } | { ok: false; error: string; down: boolean } | null;

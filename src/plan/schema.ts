@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { parseThreshold, THRESHOLD_EXAMPLE, type Threshold } from './threshold.js';
+import { UNITS } from './units.js';
 
 export const duration = z.string({ error: 'expected a duration such as "30s", "5m" or "1h"' }).transform((s, ctx) => {
   const v = parseDuration(s);
@@ -143,6 +144,8 @@ export const gateSchema = z
     // --- evaluation ---
     deep: z.boolean().optional(),
     reduce: reducerSchema.optional(),
+    /** What the value is, for display: seconds, ms, bytes, ratio (0.05 shows as 5%), percent, count. */
+    unit: z.enum(UNITS).optional(),
     alertState: z.enum(['firing', 'pending']).optional(),
     labels: z.record(z.string(), z.string()).optional(),
     fail: thresholds.optional(),

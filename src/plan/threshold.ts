@@ -83,11 +83,14 @@ export function breaches(t: Threshold, value: Operand | null, baseline?: number)
   return t.op === '==' ? v === target : v !== target;
 }
 
-/** "> 0.05" or, for relative thresholds with a baseline, "> +10% (0.0055)". */
-export function describeThreshold(t: Threshold, baseline?: number): string {
-  if (!t.relative) return t.text;
+/**
+ * "> 0.05", or with a formatter "> 5%"; for relative thresholds with a
+ * baseline, "> +10% (5.5ms)".
+ */
+export function describeThreshold(t: Threshold, baseline?: number, fmt: (v: number) => string = formatNumber): string {
+  if (!t.relative) return typeof t.value === 'number' && fmt !== formatNumber ? `${t.op} ${fmt(t.value)}` : t.text;
   const target = thresholdTarget(t, baseline);
-  return typeof target === 'number' ? `${t.text} (${formatNumber(target)})` : `${t.text} (no baseline)`;
+  return typeof target === 'number' ? `${t.text} (${fmt(target)})` : `${t.text} (no baseline)`;
 }
 
 export function formatNumber(v: number): string {

@@ -103,12 +103,14 @@ export function makeEngine(input: PlanInput, opts: { clock?: ManualClock; prom?:
   const prom = opts.prom ?? new FakeProm();
   const lp = loaded(input);
   const nodes = new FakeNodes(opts.nodes ?? lp.plan.nodes.map((n) => n.name), clock);
+  const deepNodes = new FakeNodes(lp.plan.nodes.filter((n) => n.deep).map((n) => n.name), clock);
   const commands: string[][] = [];
   const engine = new Engine({
     loaded: lp,
     clock,
     prometheus: lp.plan.prometheus ? prom : null,
     nodes,
+    deepNodes: lp.plan.nodes.some((n) => n.deep) ? deepNodes : null,
     readFile: async (p) => {
       const f = opts.files?.[p];
       if (f === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
@@ -119,7 +121,7 @@ export function makeEngine(input: PlanInput, opts: { clock?: ManualClock; prom?:
       return { exitCode: opts.exit ? opts.exit(argv) : 0, timedOut: false, durationMs: 5, tail: 'done' };
     },
   });
-  return { engine, clock, prom, nodes, commands };
+  return { engine, clock, prom, nodes, deepNodes, commands };
 }
 
 export const PROM = { url: 'http://127.0.0.1:9090' };

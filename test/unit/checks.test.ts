@@ -92,6 +92,22 @@ describe('health field gates (seed 004)', () => {
   });
 });
 
+describe('deep health (seed 004: /health/deep)', () => {
+  it('a deep gate reads the deep probes; the shallow ones are not enough', async () => {
+    const plan = { service: 'mes', nodes: [{ name: 'web-1', url: 'http://127.0.0.1:1', deep: '/health/deep' }], stages: [{ id: 's', gates: [{ id: 'deep', health: { deep: true } }, { id: 'shallow', health: {} }] }] };
+    const h = makeEngine(plan);
+    h.deepNodes.failing.add('web-1');
+    await h.engine.poll();
+    expect(h.engine.getState().gates.map((g) => [g.id, g.state])).toEqual([['deep', 'failing'], ['shallow', 'ok']]);
+  });
+
+  it('is no data when no node has a deep path', async () => {
+    const h = makeEngine({ service: 'mes', nodes, stages: [{ id: 's', gates: [{ id: 'deep', healthField: 'cache.derived_search_index', deep: true, fail: '== false' }] }] });
+    await h.engine.poll();
+    expect(h.engine.getState().gates[0]).toMatchObject({ state: 'no data', why: expect.stringMatching(/deep health path/) });
+  });
+});
+
 describe('alert gate', () => {
   it('fails while the named alert fires, ignores pending unless asked', async () => {
     const prom = new FakeProm();
