@@ -98,7 +98,7 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
     return record(withState(rt, 'pending', now, result.note ?? 'awaiting sign-off'), now);
   }
 
-  const failVerdict = verdict(rt.fail, result.value, rt.baseline);
+  const failVerdict = verdict(rt.fail, result.value, rt.baseline, fmtOf(rt));
   if (failVerdict.undecided && !failVerdict.breach) {
     resetBreach(rt);
     return record(withState(rt, 'no data', now, failVerdict.reason), now);
@@ -121,7 +121,7 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
     return record(withState(rt, 'failing', now, `${cond}${span}${note}`), now);
   }
   resetBreach(rt);
-  const warnVerdict = verdict(rt.warn, result.value, rt.baseline);
+  const warnVerdict = verdict(rt.warn, result.value, rt.baseline, fmtOf(rt));
   if (warnVerdict.breach) {
     return record(withState(rt, 'warn', now, `${rt.display} ${warnVerdict.matched} (warn band), fails if ${rt.fail.map((t) => describeThreshold(t, rt.baseline, fmtOf(rt))).join(' or ')}${note}`), now);
   }
@@ -138,12 +138,12 @@ interface Verdict {
   reason: string;
 }
 
-function verdict(thresholds: Threshold[], value: Value, baseline: number | undefined): Verdict {
+function verdict(thresholds: Threshold[], value: Value, baseline: number | undefined, fmt?: (v: number) => string): Verdict {
   const reasons: string[] = [];
   let undecided = false;
   for (const t of thresholds) {
     const b = breaches(t, value, baseline);
-    if (b === true) return { breach: true, undecided, matched: describeThreshold(t, baseline), reason: '' };
+    if (b === true) return { breach: true, undecided, matched: describeThreshold(t, baseline, fmt), reason: '' };
     if (b === undefined) {
       undecided = true;
       reasons.push(t.relative && baseline === undefined ? `${t.text} needs a baseline; none yet` : `cannot compare ${displayValue(value)} with ${t.text}`);
