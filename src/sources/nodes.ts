@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /**
  * The node health poller: probes each node's health endpoint with bounded
  * concurrency, reads the seed 004 health JSON, and keeps a per-node circuit
@@ -48,6 +49,8 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
   const maxBytes = opts.maxBytes ?? 1024 * 1024;
   const limit = pLimit(Math.max(1, Math.floor(opts.concurrency)));
   const closing = new AbortController();
+  // Every probe in flight listens on this signal: up to `concurrency` at once, by design.
+  setMaxListeners(0, closing.signal);
   const entries: NodeEntry[] = opts.nodes.map((spec) => ({
     spec,
     breaker: new CircuitBreaker(clock, opts.breaker),
@@ -136,6 +139,7 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
       if (!caller) return Promise.all(entries.map((e) => probeOnce(e, pollOpts.deep ?? false, closing.signal)));
       // One signal for this poll: the caller's or our own close, unlinked afterwards so nothing accumulates.
       const linked = new AbortController();
+      setMaxListeners(0, linked.signal);
       const abort = () => linked.abort(caller.aborted ? caller.reason : closing.signal.reason);
       if (caller.aborted) abort();
       caller.addEventListener('abort', abort, { once: true });
