@@ -1,9 +1,9 @@
-import { setMaxListeners } from 'node:events';
 /**
  * The node health poller: probes each node's health endpoint with bounded
  * concurrency, reads the seed 004 health JSON, and keeps a per-node circuit
  * breaker and Retry-After so a struggling node is probed less, never more.
  */
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { Clock } from '../clock.js';
 import type { NodeSpec } from '../plan/schema.js';
