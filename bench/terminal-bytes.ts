@@ -7,9 +7,10 @@
  *
  *   npm run build && node dist/bench/terminal-bytes.js [--json]
  */
-import { EventEmitter } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import type { EngineState } from '../src/engine/types.js';
+import { Screen } from '../components/testing/screen.js';
+import { FakeStdin, FakeTty, settle } from '../components/testing/tty.js';
 
 export const TARGET_ONE_VALUE_BYTES = 512;
 
@@ -26,69 +27,14 @@ export interface SizeFigures {
   fullClear: boolean;
   /** Whether the output carried colour codes (as on a real colour terminal). */
   colors: boolean;
+  /** Whether a terminal fed every byte shows exactly the last frame (no line left over or shifted). */
+  screenMatches: boolean;
 }
 
 export interface TerminalBytesReport {
   sizes: SizeFigures[];
   target: number;
   pass: boolean;
-}
-
-class FakeTty extends EventEmitter {
-  readonly isTTY = true;
-  bytes = 0;
-  chunks: string[] = [];
-  lastWriteAt = 0;
-  constructor(
-    public columns: number,
-    public rows: number,
-  ) {
-    super();
-  }
-  write(chunk: string | Uint8Array, encoding?: unknown, cb?: () => void): boolean {
-    const s = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    this.bytes += Buffer.byteLength(s, 'utf8');
-    this.chunks.push(s);
-    this.lastWriteAt = Date.now();
-    const done = typeof encoding === 'function' ? (encoding as () => void) : cb;
-    done?.();
-    return true;
-  }
-}
-
-class FakeStdin extends EventEmitter {
-  readonly isTTY = true;
-  setRawMode(): this {
-    return this;
-  }
-  setEncoding(): this {
-    return this;
-  }
-  read(): null {
-    return null;
-  }
-  resume(): this {
-    return this;
-  }
-  pause(): this {
-    return this;
-  }
-  ref(): this {
-    return this;
-  }
-  unref(): this {
-    return this;
-  }
-}
-
-/** Resolves once nothing was written for `quietMs` (at most `maxMs`). */
-async function settle(tty: FakeTty, quietMs = 300, maxMs = 3000): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 25));
-    const quiet = Date.now() - Math.max(tty.lastWriteAt, start);
-    if (quiet >= quietMs || Date.now() - start > maxMs) return;
-  }
 }
 
 // eslint-disable-next-line no-control-regex
@@ -108,12 +54,13 @@ async function loadForTerminal() {
   delete process.env['CONTINUOUS_INTEGRATION'];
   if (saved.FORCE_COLOR === undefined) process.env['FORCE_COLOR'] = '1';
   try {
-    const [render, fixture, gates] = await Promise.all([
+    const [render, fixture, gates, expected] = await Promise.all([
       import('../components/render-cockpit.js'),
       import('../test/helpers/state-fixture.js'),
       import('../components/GatesPanel.js'),
+      import('../components/testing/expected-frame.js'),
     ]);
-    return { renderCockpit: render.renderCockpit, fixture, gateList: gates.gateList };
+    return { renderCockpit: render.renderCockpit, fixture, gateList: gates.gateList, expectedScreen: expected.expectedScreen };
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
@@ -123,8 +70,9 @@ async function loadForTerminal() {
 }
 
 async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
-  const { renderCockpit, fixture, gateList } = await loadForTerminal();
+  const { renderCockpit, fixture, gateList, expectedScreen } = await loadForTerminal();
   const tty = new FakeTty(columns, rows);
+  tty.screen = new Screen(columns, rows);
   const stdin = new FakeStdin();
   let state: EngineState = fixture.makeFullState({ gates: 40, nodes: 500, alerts: 12, events: 200 });
   const listeners = new Set<() => void>();
@@ -178,6 +126,8 @@ async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
     const withBlocker: EngineState = fixture.withGateValue(state, failing.id, 0.0731);
     withBlocker.stages = withBlocker.stages.map((s) => ({ ...s, blockers: s.blockers.map((b) => (b.gateId === failing.id ? { ...b, display: '0.0731' } : b)) }));
     const blocker = await update(withBlocker);
+    const want = await expectedScreen(state, { columns, rows });
+    const screenMatches = JSON.stringify(tty.screen.lines()) === JSON.stringify(want);
     return {
       columns,
       rows,
@@ -187,6 +137,7 @@ async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
       blockerValueBytes: blocker.bytes,
       fullClear: [one, tenR, blocker].some((u) => FULL_CLEAR.test(u.text)),
       colors: COLOR.test(firstText),
+      screenMatches,
     };
   } finally {
     handle.unmount();
@@ -197,19 +148,28 @@ async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
 export async function measureTerminalBytes(sizes: ReadonlyArray<[number, number]> = [[80, 24], [160, 50]]): Promise<TerminalBytesReport> {
   const out: SizeFigures[] = [];
   for (const [c, r] of sizes) out.push(await measureAt(c, r));
-  return { sizes: out, target: TARGET_ONE_VALUE_BYTES, pass: out.every((s) => s.oneValueBytes <= TARGET_ONE_VALUE_BYTES && !s.fullClear) };
+  return { sizes: out, target: TARGET_ONE_VALUE_BYTES, pass: out.every((s) => s.oneValueBytes <= TARGET_ONE_VALUE_BYTES && !s.fullClear && s.screenMatches) };
 }
 
 export function formatReport(r: TerminalBytesReport): string {
-  const head = ['size', 'first frame', '1 value', '10 values', '1 blocker', 'full clear', 'colour'];
-  const rows = r.sizes.map((s) => [`${s.columns}x${s.rows}`, `${s.firstFrameBytes} B`, `${s.oneValueBytes} B`, `${s.tenValuesBytes} B`, `${s.blockerValueBytes} B`, s.fullClear ? 'YES' : 'no', s.colors ? 'yes' : 'no']);
+  const head = ['size', 'first frame', '1 value', '10 values', '1 blocker', 'full clear', 'colour', 'screen ok'];
+  const rows = r.sizes.map((s) => [
+    `${s.columns}x${s.rows}`,
+    `${s.firstFrameBytes} B`,
+    `${s.oneValueBytes} B`,
+    `${s.tenValuesBytes} B`,
+    `${s.blockerValueBytes} B`,
+    s.fullClear ? 'YES' : 'no',
+    s.colors ? 'yes' : 'no',
+    s.screenMatches ? 'yes' : 'NO',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [
     'cockpit terminal bytes per update (Ink incremental rendering, maxFps 10)',
     fmt(head),
     ...rows.map(fmt),
-    `target: one value change <= ${r.target} B and no full-screen clear: ${r.pass ? 'PASS' : 'FAIL'}`,
+    `target: one value change <= ${r.target} B, no full-screen clear, the screen shows the frame: ${r.pass ? 'PASS' : 'FAIL'}`,
   ].join('\n');
 }
 

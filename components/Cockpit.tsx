@@ -23,6 +23,7 @@ export interface CockpitProps extends CockpitCallbacks {
   renderOverlay?: CockpitAppProps['renderOverlay'];
   env?: NodeJS.ProcessEnv;
   utc?: boolean;
+  repaintOnResize?: boolean;
 }
 
 interface Pulled {
@@ -84,6 +85,7 @@ export function Cockpit(props: CockpitProps) {
       onQuit={props.onQuit}
       onRedraw={props.onRedraw}
       renderOverlay={props.renderOverlay}
+      repaintOnResize={props.repaintOnResize}
     />
   );
 }

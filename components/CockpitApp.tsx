@@ -3,7 +3,7 @@
  * gates, nodes, alerts, activity, footer, laid out to the terminal's size.
  * Rendering only; keys become UI actions or the callbacks.
  */
-import React, { useCallback, useMemo, useReducer } from 'react';
+import React, { useCallback, useEffect, useMemo, useReducer } from 'react';
 import { Box, useStdout } from 'ink';
 import type { EngineState } from '../src/engine/types.js';
 import type { CockpitCallbacks, CockpitExtras } from '../src/ui-contract.js';
@@ -46,7 +46,16 @@ export interface CockpitAppProps extends Partial<CockpitCallbacks> {
    * go through useKeyLayer(PRIORITY.modal, …)).
    */
   renderOverlay?: (box: { width: number; height: number }) => React.ReactNode;
+  /**
+   * Repaint the whole screen shortly after a resize (full-screen use): the
+   * terminal reflows what was on it, so the incremental renderer's idea of
+   * the screen is no longer true.
+   */
+  repaintOnResize?: boolean;
 }
+
+/** How long after the last resize event the screen is repainted (past a frame at 10 fps). */
+export const RESIZE_REPAINT_MS = 250;
 
 const EMPTY: CockpitExtras = {};
 
@@ -67,7 +76,7 @@ export function CockpitApp(props: CockpitAppProps) {
 function CockpitScreen(props: CockpitAppProps) {
   const size = useTerminalSize(props.size);
   const [ui, dispatch] = useReducer(uiReducer, initialUi);
-  const { write } = useStdout();
+  const { write, stdout } = useStdout();
   const live = { state: props.state, extras: props.extras ?? EMPTY, now: props.now ?? props.state.now };
   const shown = ui.frozen ?? live;
   const { state, extras, now } = shown;
@@ -93,6 +102,19 @@ function CockpitScreen(props: CockpitAppProps) {
   const detailLength = openGate ? openGate.history.length : openNode ? flattenBody(openNode.lastBody ?? openNode.last?.body).length : 0;
 
   const redraw = useCallback(() => write('\u001b[2J\u001b[H'), [write]);
+  useEffect(() => {
+    if (!props.repaintOnResize) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const onResize = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(redraw, RESIZE_REPAINT_MS);
+    };
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+      if (timer) clearTimeout(timer);
+    };
+  }, [props.repaintOnResize, stdout, redraw]);
   useCockpitInput({
     ui,
     dispatch,
