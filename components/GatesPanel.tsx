@@ -79,6 +79,8 @@ export function gateNote(g: GateView, elapsed: number): Seg[] {
 }
 
 export interface GateColumns {
+  /** Whether the threshold column shows the warn band too (wide panels). */
+  warnBand: boolean;
   id: number;
   value: number;
   threshold: number;
@@ -87,15 +89,16 @@ export interface GateColumns {
 
 /** Column widths for a panel `width` wide: id and threshold as wide as the longest (within bounds), the note gets the rest. */
 export function gateColumns(width: number, gates: readonly GateView[] = []): GateColumns {
-  const longestThr = gates.reduce((m, g) => Math.max(m, formatThresholds(g.fail, [], false).length), 6);
-  const threshold = Math.min(24, Math.max(8, longestThr + 2));
+  const warnBand = width >= 120;
+  const longestThr = gates.reduce((m, g) => Math.max(m, formatThresholds(g.fail, warnBand ? g.warn : [], false).length), 6);
+  const threshold = Math.min(28, Math.max(8, longestThr + 2));
   const value = width >= 100 ? 10 : 8;
   const fixed = 2 + 2 + 8 + 7; // cursor, glyph, state, age
   const longestId = gates.reduce((m, g) => Math.max(m, g.id.length), 8);
   const id = Math.min(32, longestId + 1, Math.max(10, width - fixed - value - threshold - 8 - 12));
   // The note ("fails in 5m48s or 2 probes", "ROLLBACK …") before a longer sparkline.
   const spark = Math.min(24, Math.max(8, width - fixed - id - value - threshold - 28));
-  return { id, value, threshold, spark };
+  return { warnBand, id, value, threshold, spark };
 }
 
 export function gateRow(g: GateView, opts: { theme: Theme; cols: GateColumns; cursor: boolean; selected: boolean; now: number; stateNow: number }): LineSpec {
@@ -114,7 +117,7 @@ export function gateRow(g: GateView, opts: { theme: Theme; cols: GateColumns; cu
     seg(cell(g.state, 7, 'left', e) + ' ', tok),
     seg(cell(sanitize(g.id), cols.id - 1, 'left', e) + ' ', 'text'),
     seg(cell(sanitize(g.display || formatValue(g.value)), cols.value - 1, 'left', e) + ' ', tok),
-    seg(cell(formatThresholds(g.fail, cols.threshold >= 18 ? g.warn : [], theme.ascii), cols.threshold - 1, 'left', e) + ' ', 'muted'),
+    seg(cell(formatThresholds(g.fail, cols.warnBand ? g.warn : [], theme.ascii), cols.threshold - 1, 'left', e) + ' ', 'muted'),
     seg(spark + ' ', tok),
     seg(cell(formatAge(opts.now - g.since), 6, 'left', e) + ' ', 'muted'),
     ...gateNote(g, opts.now - opts.stateNow),

@@ -141,6 +141,13 @@ describe('gates panel', () => {
     });
   }
 
+  it('shows the warn band beside the fail threshold when the panel is wide enough', async () => {
+    const t = await show({ state: makeState() }, 139, 40);
+    expect(gateRow(visibleLines(t.lastFrame()), 'extraction-fail')).toContain('> 0.05 | warn > 0.03');
+    const n = await show({ state: makeState() }, 100, 40);
+    expect(gateRow(visibleLines(n.lastFrame()), 'extraction-fail')).not.toContain('warn > 0.03');
+  });
+
   it('makes a failing rollback gate unmistakable: inverse, bold, ROLLBACK', async () => {
     const t = await show({ state: makeState() }, 160, 40);
     const raw = t.lastFrame().split('\n').find((l) => GATE_ROW.test(stripAnsi(l)) && l.includes('extraction-failure-rate'))!;

@@ -202,6 +202,29 @@ describe('help, filter, freeze', () => {
   });
 });
 
+describe('ASCII mode in every view', () => {
+  it('detail, node detail, help and the filter field stay ASCII', async () => {
+    const state = makeState();
+    state.nodes[3] = { ...state.nodes[3]!, lastBody: { status: 'degraded' } };
+    const t = setup({ ascii: true, extras: { action: { kind: 'rollback', operator: 'a', startedAt: T0 } } }, state);
+    await waitForFrame();
+    const views: string[] = [t.frame()];
+    await t.press(KEYS.enter);
+    views.push(t.frame());
+    await t.press(KEYS.escape, 'Z', '?');
+    views.push(t.frame());
+    await t.press(KEYS.escape, KEYS.tab, KEYS.enter);
+    views.push(t.frame());
+    await t.press(KEYS.escape, '/', 'w');
+    views.push(t.frame());
+    expect(views[1]).toContain('SAMPLES');
+    expect(views[2]).toContain('KEYS');
+    expect(views[3]).toContain('NODE web-4');
+    expect(views[4]).toContain('filter nodes: /w_');
+    for (const v of views) expect(v).toMatch(/^[\x20-\x7e\n]*$/);
+  });
+});
+
 describe('callbacks', () => {
   it('r asks the engine to poll, q asks to quit, Ctrl-L redraws', async () => {
     const t = setup();
