@@ -110,7 +110,7 @@ const UNICODE_GLYPHS: Glyphs = {
 
 const ASCII_GLYPHS: Glyphs = {
   state: { ok: '+', warn: '~', pending: '*', failing: 'X', 'no data': '?', error: '!', off: '-' },
-  stage: { done: '+', current: '>', next: '.', rolledBack: '<' },
+  stage: { done: '+', current: '*', next: '.', rolledBack: '!' },
   node: { up: 'o', down: 'X', unknown: '?' },
   cursor: '>',
   arrow: '->',
