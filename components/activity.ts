@@ -51,6 +51,24 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
       return { at, text: `window completed: ${e.verdict.toUpperCase()}`, tok: e.verdict === 'pass' ? 'ok' : 'failing' };
     case 'polling.changed':
       return { at, text: `polling ${sanitize(e.label)}`, tok: e.hot ? 'pending' : 'muted' };
+    case 'action.started': {
+      const who = `by ${sanitize(e.operator)}${e.auto ? ' (automatic)' : ''}${e.dryRun ? ' DRY RUN' : ''}`;
+      const why = e.reason ? `: ${sanitize(e.reason)}` : '';
+      return { at, text: `${e.action.toUpperCase()} of ${e.stageId} started ${who}${e.override ? ' OVERRIDE' : ''}${why}`, tok: e.action === 'rollback' ? 'danger' : 'accent' };
+    }
+    case 'action.output':
+      return { at, text: `${e.action} ${sanitize(e.step)}: ${sanitize(e.text)}`, tok: e.stream === 'stderr' ? 'warn' : 'muted' };
+    case 'action.finished':
+      return { at, text: `${e.action} of ${e.stageId} ${e.ok ? 'finished' : 'FAILED'} after ${Math.round(e.durationMs / 1000)}s: ${sanitize(e.summary)}`, tok: e.ok ? 'ok' : 'failing' };
+    case 'action.refused':
+      return { at, text: `${e.action} of ${e.stageId} refused: ${sanitize(e.why)}`, tok: 'warn' };
+    case 'override':
+      return { at, text: `OVERRIDE of ${e.stageId} by ${sanitize(e.operator)} past ${e.blockers.join(', ') || 'nothing'}: ${sanitize(e.fields.override_reason)}`, tok: 'danger' };
+    case 'notify.delivery': {
+      const tok: Token = e.outcome === 'delivered' ? 'muted' : e.outcome === 'retry' ? 'warn' : 'error';
+      const err = e.error ? `: ${sanitize(e.error)}` : '';
+      return { at, text: `notify ${sanitize(e.channel)} ${e.outcome}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}${err}`, tok };
+    }
     default:
       // An event type newer than this file: still worth a line.
       return { at, text: sanitize(String((e as { type: unknown }).type)), tok: 'muted' };
