@@ -1,5 +1,6 @@
 /** The `flightdeck` command line. */
 import { Command, Option } from 'commander';
+import { runAct, type ActFlags } from './act.js';
 import { checkJson, formatCheck, runCheck } from './check.js';
 import { describeLoadError, loadPlanWithFlags, type PlanFlags } from './plan-input.js';
 
@@ -54,6 +55,48 @@ planOptions(
     process.exitCode = 2;
   }
 });
+
+for (const kind of ['promote', 'rollback'] as const) {
+  planOptions(
+    program
+      .command(kind)
+      .description(
+        kind === 'promote'
+          ? 'run the current stage\'s promote action (non-interactive); a blocked stage needs --override with --reason'
+          : 'run the current stage\'s rollback playbook (non-interactive)',
+      )
+      .argument('<plan>', 'plan file')
+      .option('--yes', 'act without asking (required unless --dry-run)')
+      .option('--reason <text>', 'why; audited and notified')
+      .option('--dry-run', 'pass each step its dry-run arguments; run nothing else')
+      .option('--stage <id>', 'act on this stage instead of the saved current one')
+      .option('--json', 'also print every event as JSON'),
+  )
+    .addOption(kind === 'promote' ? new Option('--override', 'guarded override: promote past blocking gates (needs --reason)') : new Option('--include <steps...>', 'optional rollback steps to run too ("all" for every one)'))
+    .action(async (file: string, opts: PlanFlags & ActFlags & { include?: string[] }) => {
+      const loaded = await loadOrExit(file, opts);
+      const include = opts.include?.includes('all') ? (['all'] as string[]) : opts.include;
+      process.exitCode = await runAct(kind, loaded, { ...opts, include }, (l) => process.stdout.write(`${l}\n`));
+    });
+}
+
+const audit = program.command('audit').description('the audit log');
+audit
+  .command('verify')
+  .description('check that no line of an audit log was changed, removed or reordered (exit 0 intact, 1 tampered)')
+  .argument('<file>', 'audit JSONL file')
+  .action(async (file: string) => {
+    const { verifyAudit } = await import('../audit/verify.js');
+    try {
+      const r = await verifyAudit(file);
+      if (r.ok) process.stdout.write(`${file}: intact, ${r.lines} line(s)\n`);
+      else process.stdout.write(`${file}:${r.line}: ${r.problem}\n`);
+      process.exitCode = r.ok ? 0 : 1;
+    } catch (err) {
+      process.stderr.write(`flightdeck audit verify: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    }
+  });
 
 program
   .command('simulate')

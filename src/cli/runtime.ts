@@ -23,7 +23,15 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function buildRuntime(loaded: LoadedPlan, opts: { clock?: Clock; env?: NodeJS.ProcessEnv; stageId?: string } = {}): Runtime {
+export interface RuntimeOptions {
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+  stageId?: string;
+  stageEnteredAt?: number;
+  rolledBack?: boolean;
+}
+
+export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Runtime {
   const clock = opts.clock ?? systemClock;
   const env = opts.env ?? process.env;
   const plan = loaded.plan;
@@ -63,6 +71,8 @@ export function buildRuntime(loaded: LoadedPlan, opts: { clock?: Clock; env?: No
     nodes,
     deepNodes,
     stageId: opts.stageId,
+    stageEnteredAt: opts.stageEnteredAt,
+    rolledBack: opts.rolledBack,
     readFile: (p) => readFile(p, 'utf8'),
     runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...plan.env, ...o.env } }),
   });

@@ -29,6 +29,10 @@ export interface EngineDeps {
   readFile(path: string): Promise<string>;
   /** Start in this stage (default: the first). */
   stageId?: string;
+  /** When that stage was entered (a restored rollout keeps its bake time); default now. */
+  stageEnteredAt?: number;
+  /** The stage was already rolled back (restored). */
+  rolledBack?: boolean;
   /** How many checks run at once. */
   checkConcurrency?: number;
 }
@@ -76,7 +80,8 @@ export class Engine {
     const idx = deps.stageId ? plan.stages.findIndex((s) => s.id === deps.stageId) : 0;
     if (idx < 0) throw new Error(`no stage "${deps.stageId}" in ${deps.loaded.file} (stages: ${plan.stages.map((s) => s.id).join(', ')})`);
     this.stageIndex = idx;
-    this.stageEnteredAt = now;
+    this.stageEnteredAt = Math.min(now, deps.stageEnteredAt ?? now);
+    this.rolledBack = deps.rolledBack ?? false;
     this.planGates = plan.gates.map((g) => createGateRuntime(g, null, plan.mode, now));
     this.stageGates = this.makeStageGates(idx, now);
     this.prom = { configured: plan.prometheus !== undefined, status: 'unknown', url: plan.prometheus?.url };
@@ -208,7 +213,7 @@ export class Engine {
       }
       case 'rolled-back':
         this.rolledBack = true;
-        this.changed();
+        this.raise({ type: 'stage.rolled-back', stageId: this.plan.stages[this.stageIndex]!.id });
         return;
     }
   }

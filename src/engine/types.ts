@@ -196,6 +196,7 @@ export type EngineEvent = EventBase &
     | { type: 'prometheus.up' }
     | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: string[] }
     | { type: 'stage.entered'; stageId: string; index: number; by: 'start' | 'promote' | 'rollback' }
+    | { type: 'stage.rolled-back'; stageId: string }
     | { type: 'rollback.requested'; stageId: string; gateId: string; reason: string; auto: boolean }
     | { type: 'signoff'; gateId: string; operator: string; note: string }
     | { type: 'window.completed'; verdict: 'pass' | 'fail' }

@@ -18,6 +18,7 @@ import type { Notifier } from '../notify/index.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { ActionKind, CockpitExtras, ExtraLine, RunningAction } from '../ui-contract.js';
 import { notificationFor } from './notify-bridge.js';
+import { saveRolloutState } from './rollout-state.js';
 
 export interface SessionOptions {
   loaded: LoadedPlan;
@@ -36,6 +37,8 @@ export interface SessionOptions {
   /** Environment given to actions, on top of the plan's env (default: env). */
   actionEnv?: Record<string, string>;
   killGraceMs?: number;
+  /** Save the stage beside the plan after a promote or rollback (off in replays and tests that do not want it). */
+  persistState?: boolean;
 }
 
 export interface PromoteRequest {
@@ -59,6 +62,8 @@ export class Session {
   readonly scheduler: Scheduler;
   private running: (RunningAction & { abort: AbortController }) | null = null;
   private inFlight: Promise<ActionOutcome> | null = null;
+  /** Saves of the rollout state, in order; awaited on stop. */
+  private persisting: Promise<void> = Promise.resolve();
   private lines: ExtraLine[] = [];
   private listeners = new Set<() => void>();
   private unsubscribe: Array<() => void> = [];
@@ -66,6 +71,8 @@ export class Session {
   constructor(private readonly o: SessionOptions) {
     this.engine = o.runtime.engine;
     this.scheduler = new Scheduler(this.engine, o.runtime.clock);
+    this.unsubscribe.push(this.engine.on((e) => this.onEvent(e)));
+    this.unsubscribe.push(this.engine.subscribe(() => this.changed()));
   }
 
   get operatorName(): string {
@@ -76,9 +83,8 @@ export class Session {
     return this.o.readonly;
   }
 
+  /** Starts polling. Without it, the session still acts, audits and notifies (the one-shot commands). */
   start(): void {
-    this.unsubscribe.push(this.engine.on((e) => this.onEvent(e)));
-    this.unsubscribe.push(this.engine.subscribe(() => this.changed()));
     this.scheduler.start();
   }
 
@@ -87,6 +93,7 @@ export class Session {
     this.scheduler.stop();
     this.running?.abort.abort(new Error('flightdeck is quitting'));
     await this.inFlight?.catch(() => undefined);
+    await this.persisting;
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     if (this.o.notifier) {
@@ -270,6 +277,7 @@ export class Session {
   }
 
   private onEvent(e: EngineEvent): void {
+    if (e.type === 'stage.entered' || e.type === 'stage.rolled-back') this.persisting = this.persisting.then(() => this.persist(e.at));
     if (e.type === 'poll.done') this.o.metrics?.update(this.engine.getState());
     this.o.metrics?.event(e);
     if (e.type === 'rollback.requested' && e.auto) this.autoRollback(e);
@@ -286,6 +294,18 @@ export class Session {
     void this.rollback({ reason: `auto: ${e.reason}`, auto: true }).then((o) => {
       if (!o.ok && o.refused) this.engine.emit({ type: 'alert.firing', name: 'auto-rollback refused', source: 'flightdeck', severity: 'critical', summary: o.refused });
     });
+  }
+
+  /** Saves where the rollout stands, for the next cockpit or command on this plan. */
+  private async persist(at: number): Promise<void> {
+    if (!this.o.persistState) return;
+    const st = this.engine.getState();
+    const stage = st.stages[st.stageIndex]!;
+    try {
+      await saveRolloutState(this.o.loaded.file, { stageId: stage.id, stageEnteredAt: stage.enteredAt ?? at, rolledBack: st.rolledBack, updatedAt: Date.now(), by: this.o.operator.user }, this.o.lockDir);
+    } catch (err) {
+      this.addLine({ at, text: `could not save the rollout state: ${(err as Error).message}`, source: 'info', level: 'warn' });
+    }
   }
 
   addLine(l: ExtraLine): void {

@@ -92,7 +92,7 @@ describe('promote', () => {
   });
 
   it('refuses to promote past a blocking gate without an override, and the refusal is audited', async () => {
-    const { session, engine, prom } = makeSession(plan());
+    const { session, engine, prom } = makeSession(plan(), { autoRollback: false });
     prom.set('err', 0.5);
     await engine.poll();
     const out = await session.promote();
