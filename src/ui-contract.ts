@@ -3,7 +3,7 @@
  * components/. The CLI owns the engine, actions and notifiers; the cockpit
  * only renders what these options give it and reports keys back.
  */
-import type { EngineCommand, EngineState } from './engine/types.js';
+import type { Blocker, EngineCommand, EngineState } from './engine/types.js';
 
 export type ActionKind = 'promote' | 'rollback';
 
@@ -75,6 +75,59 @@ export interface CockpitOptions extends CockpitCallbacks {
   stderr?: NodeJS.WriteStream;
   /** Enter the alternate screen and hide the cursor. Default: when stdout is a TTY. */
   alternateScreen?: boolean;
+  /** What the dialogs act through (promote, rollback, sign-off, quit). Absent: keys p/b/s say "not available here". */
+  actions?: CockpitActions;
+}
+
+// ---------------------------------------------------------------- dialogs
+
+/** What the promote dialog shows before anything runs. */
+export interface PromotePreview {
+  from: string;
+  /** null when this is the last stage (promote completes the rollout). */
+  to: string | null;
+  promotable: boolean;
+  /** Why not, when not promotable: each blocking gate with value and threshold. */
+  blockers: Blocker[];
+  /** Gates in warn: allowed, shown as a caution. */
+  cautions: string[];
+  bakeRemainingMs: number;
+  /** The exact commands that will run, one line a step ("deploy: ./scripts/deploy.sh --env production"). */
+  commands: string[];
+  /** A guarded override's reason must be at least this long. */
+  minReasonLength: number;
+  dryRun: boolean;
+}
+
+export interface RollbackPreview {
+  stage: string;
+  service: string;
+  /** Typing either confirms a rollback. */
+  confirmWords: string[];
+  commands: string[];
+  /** Steps that run only when the operator ticks them (seed 001's "if needed"). */
+  optionalSteps: string[];
+  dryRun: boolean;
+}
+
+export interface ActionOutcomeView {
+  ok: boolean;
+  /** Set when nothing ran: read-only, lock held ("rollback by alice@bastion running for 42 s"), not promotable. */
+  refused?: string;
+  /** One line: "promote finished in 12s" / "rollback failed at step 'restore': exit 3". */
+  summary?: string;
+}
+
+export interface CockpitActions {
+  /** A string says why there is nothing to promote (read-only, no promote action). */
+  previewPromote(): PromotePreview | string;
+  previewRollback(): RollbackPreview | string;
+  promote(req: { reason?: string; override?: { reason: string; acknowledged: boolean } }): Promise<ActionOutcomeView>;
+  rollback(req: { reason?: string; includeOptional?: string[] }): Promise<ActionOutcomeView>;
+  /** Signs off a manual gate as the current operator. */
+  signoff(gateId: string, note: string): { ok: true } | { ok: false; error: string };
+  /** The action running now, if any: quitting asks first, and a second action is refused. */
+  running(): RunningAction | null;
 }
 
 export interface CockpitHandle {

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { runAct, type ActFlags } from './act.js';
 import { checkJson, formatCheck, runCheck } from './check.js';
 import { describeLoadError, loadPlanWithFlags, type PlanFlags } from './plan-input.js';
+import { runWatch, type WatchFlags } from './watch.js';
 
 const program = new Command();
 program
@@ -52,6 +53,30 @@ planOptions(
     process.exitCode = outcome.exitCode;
   } catch (err) {
     process.stderr.write(`flightdeck check: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
+});
+
+planOptions(
+  program
+    .command('watch')
+    .description('the cockpit: live stage, gate, node and alert panels; acts with confirmation')
+    .argument('<plan>', 'plan file')
+    .option('--readonly', 'watch only: no promote, rollback or auto-rollback (a failing rollback gate raises an alert)')
+    .option('--dry-run', 'actions pass their scripts\' dry-run arguments and run nothing else')
+    .option('--no-auto-rollback', 'a failing rollback gate raises a critical alert instead of rolling back')
+    .option('--json', 'no cockpit: stream every event as NDJSON (the default when stdout is not a terminal)')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--ascii', 'no box drawing, no Unicode sparklines')
+    .option('--record <file>', 'record every observation and event (NDJSON; .gz compresses) for replay and report')
+    .option('--metrics-port <port>', 'serve Flightdeck\'s own Prometheus metrics on 127.0.0.1:PORT/metrics')
+    .option('--stage <id>', 'start at this stage instead of the saved one'),
+).action(async (file: string, opts: PlanFlags & WatchFlags) => {
+  const loaded = await loadOrExit(file, opts);
+  try {
+    process.exitCode = await runWatch(loaded, opts);
+  } catch (err) {
+    process.stderr.write(`flightdeck watch: ${(err as Error).message}\n`);
     process.exitCode = 2;
   }
 });

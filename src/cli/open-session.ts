@@ -99,7 +99,7 @@ function makeNotifier(specs: NotifierSpec[], loaded: LoadedPlan, runtime: Runtim
       return true;
     } catch (err) {
       if (err instanceof NotifierConfigError) {
-        warn?.(`notifier ${spec.name ?? spec.kind} left out: ${err.problems.join('; ')}`);
+        warn?.(`notifier ${spec.name ?? spec.kind} left out: ${err.problems.map((p) => p.replace(/^notify\[\d+\] ("[^"]*" )?\([^)]*\): /, '')).join('; ')}`);
         return false;
       }
       throw err;

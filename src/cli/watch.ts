@@ -1,0 +1,86 @@
+/**
+ * `flightdeck watch PLAN`: the cockpit for a deploy window, or with --json
+ * (or when stdout is not a terminal) a headless NDJSON stream of the same
+ * events. Both run the same session: polling, auto-rollback, audit,
+ * notifications, recording and self-metrics.
+ */
+import { readFile } from 'node:fs/promises';
+import type { LoadedPlan } from '../plan/load.js';
+import { Recorder } from '../record/recorder.js';
+import { cockpitActions } from '../session/cockpit-actions.js';
+import { openSession, type OpenSession } from './open-session.js';
+
+export interface WatchFlags {
+  readonly?: boolean;
+  dryRun?: boolean;
+  autoRollback?: boolean;
+  json?: boolean;
+  color?: boolean;
+  ascii?: boolean;
+  record?: string;
+  metricsPort?: string;
+  stage?: string;
+}
+
+export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<number> {
+  const headless = f.json === true || !process.stdout.isTTY;
+  const warnings: string[] = [];
+  const opened = await openSession(loaded, {
+    readonly: f.readonly ?? false,
+    dryRun: f.dryRun ?? false,
+    autoRollback: f.autoRollback ?? true,
+    stageId: f.stage,
+    metricsPort: f.metricsPort !== undefined ? Number(f.metricsPort) : undefined,
+    warn: (t) => warnings.push(t),
+  });
+  const { session, runtime } = opened;
+  const recorder = f.record ? new Recorder(f.record, opened.secrets) : null;
+  recorder?.attach(runtime.engine, { planFile: loaded.file, planText: await readFile(loaded.file, 'utf8'), operator: session.operatorName });
+  for (const w of warnings) session.addLine({ at: runtime.clock.now(), text: w, source: 'info', level: 'warn' });
+  if (opened.metricsUrl) session.addLine({ at: runtime.clock.now(), text: `self-metrics on ${opened.metricsUrl}`, source: 'info' });
+  const finish = async () => {
+    await opened.close();
+    await recorder?.close();
+  };
+  return headless ? runHeadless(opened, warnings, finish) : runCockpit(opened, f, finish);
+}
+
+async function runHeadless(opened: OpenSession, warnings: string[], finish: () => Promise<void>): Promise<number> {
+  const { session, runtime } = opened;
+  const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  for (const w of warnings) out({ type: 'warning', at: runtime.clock.now(), text: w });
+  if (opened.metricsUrl) out({ type: 'metrics', at: runtime.clock.now(), url: opened.metricsUrl });
+  runtime.engine.on((e) => out(e));
+  session.start();
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.stdout.once('error', stop); // a closed pipe (| head) ends the stream
+  });
+  await finish();
+  return 0;
+}
+
+async function runCockpit(opened: OpenSession, f: WatchFlags, finish: () => Promise<void>): Promise<number> {
+  const { session, runtime } = opened;
+  const engine = runtime.engine;
+  // Ink and React load only for the cockpit: `check`, `--json` and scripts start faster without them.
+  const { renderCockpit } = await import('../../components/render-cockpit.js');
+  const handle = renderCockpit({
+    getState: () => engine.getState(),
+    subscribe: (cb) => session.subscribe(cb),
+    extras: () => session.extras(),
+    now: () => runtime.clock.now(),
+    readonly: session.readonly,
+    noColor: f.color === false,
+    ascii: f.ascii ?? false,
+    actions: cockpitActions(session, { dryRun: f.dryRun ?? false }),
+    onCommand: (c) => (c.type === 'refresh' ? session.refresh() : engine.dispatch(c)),
+    onQuit: () => handle.unmount(),
+  });
+  session.start();
+  await handle.waitUntilExit();
+  await finish();
+  return 0;
+}

@@ -1,0 +1,71 @@
+/** What the cockpit's dialogs act through: previews of the exact commands, and the session's guarded actions. */
+import { planSteps, type PlannedStep } from '../actions/steps.js';
+import type { ActionSpec } from '../plan/schema.js';
+import type { ActionOutcomeView, CockpitActions, PromotePreview, RollbackPreview } from '../ui-contract.js';
+import type { ActionOutcome, Session } from './session.js';
+
+export function cockpitActions(session: Session, opts: { dryRun: boolean }): CockpitActions {
+  const engine = session.engine;
+  const current = () => {
+    const st = engine.getState();
+    return { st, view: st.stages[st.stageIndex]!, spec: engine.plan.stages[st.stageIndex]! };
+  };
+  return {
+    previewPromote(): PromotePreview | string {
+      if (session.readonly) return 'read-only: promotion is disabled (started with --readonly)';
+      const { st, view, spec } = current();
+      if (!spec.promote) return `stage ${view.id} has no promote action in the plan`;
+      return {
+        from: view.id,
+        to: st.stages[st.stageIndex + 1]?.id ?? null,
+        promotable: view.promotable,
+        blockers: view.blockers,
+        cautions: view.cautions,
+        bakeRemainingMs: view.bakeRemainingMs ?? 0,
+        commands: describeAction(spec.promote, 'promote', opts.dryRun),
+        minReasonLength: engine.plan.override.minReasonLength,
+        dryRun: opts.dryRun,
+      };
+    },
+    previewRollback(): RollbackPreview | string {
+      if (session.readonly) return 'read-only: rollback is disabled (started with --readonly)';
+      const { view, spec } = current();
+      if (!spec.rollback) return `stage ${view.id} has no rollback action in the plan`;
+      return {
+        stage: view.id,
+        service: engine.plan.service,
+        confirmWords: [engine.plan.service, view.id],
+        commands: describeAction(spec.rollback, 'rollback', opts.dryRun),
+        optionalSteps: planSteps(spec.rollback, 'rollback').filter((s) => s.optional).map((s) => s.name),
+        dryRun: opts.dryRun,
+      };
+    },
+    promote: async (req) => view(await session.promote(req)),
+    rollback: async (req) => view(await session.rollback({ reason: req.reason, includeOptional: req.includeOptional })),
+    signoff(gateId, note) {
+      try {
+        session.signoff(gateId, note);
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, error: (err as Error).message };
+      }
+    },
+    running: () => session.actionRunning,
+  };
+}
+
+function view(o: ActionOutcome): ActionOutcomeView {
+  if (!o.ok && o.refused) return { ok: false, refused: o.refused };
+  return { ok: o.ok, summary: o.result?.summary };
+}
+
+/** One line a step: "deploy: ./scripts/deploy.sh --env production" or "toggle: POST http://…". */
+export function describeAction(spec: ActionSpec, kind: 'promote' | 'rollback', dryRun: boolean): string[] {
+  return planSteps(spec, kind).map((s: PlannedStep) => {
+    const tags = [s.optional ? 'optional' : '', s.precondition ? 'precondition' : ''].filter(Boolean);
+    const suffix = tags.length ? ` (${tags.join(', ')})` : '';
+    if (dryRun && !s.dryRun) return `${s.name}: skipped under --dry-run${suffix}`;
+    const what = s.run ? [...s.run, ...(dryRun && s.dryRun ? s.dryRun : [])].join(' ') : `${s.http!.method} ${s.http!.url}`;
+    return `${s.name}: ${what}${suffix}`;
+  });
+}
