@@ -1,0 +1,72 @@
+/**
+ * Drives a program in a real tmux pane, as a person would: send keys, read
+ * the screen with capture-pane, resize. Each test gets its own tmux server
+ * (-L) so nothing leaks between tests or into the user's tmux.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export interface TmuxPane {
+  /** The screen as text, one string per row. */
+  capture(): string;
+  send(...keys: string[]): void;
+  /** Types text literally. */
+  type(text: string): void;
+  resize(cols: number, rows: number): void;
+  /** Polls the screen until `test` passes (bounded), returns the screen. */
+  waitFor(test: RegExp | ((screen: string) => boolean), opts?: { timeoutMs?: number; what?: string }): Promise<string>;
+  /** Whether the program is still running in the pane. */
+  alive(): boolean;
+  /** Exit status of the program once it has ended. */
+  exitStatus(): number | undefined;
+  /** Whether the pane is in the alternate screen. */
+  alternateOn(): boolean;
+  /** Whether the program left the cursor visible. */
+  cursorVisible(): boolean;
+  kill(): void;
+}
+
+const TMUX = '/usr/bin/tmux';
+
+export function startTmux(command: string, opts: { cols: number; rows: number; cwd?: string; env?: Record<string, string> }): TmuxPane {
+  if (!existsSync(TMUX)) throw new Error('tmux not found: apt-get install -y tmux');
+  const socket = `fd-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const t = (...args: string[]) => execFileSync(TMUX, ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', cwd: opts.cwd });
+  const envArgs = Object.entries({ TERM: 'xterm-256color', ...opts.env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  t('new-session', '-d', '-s', 'fd', '-x', String(opts.cols), '-y', String(opts.rows), ...envArgs, command);
+  t('set-option', '-t', 'fd', 'remain-on-exit', 'on');
+  t('set-option', '-g', 'window-size', 'manual');
+  const fmt = (f: string) => t('display-message', '-p', '-t', 'fd', f).trim();
+  const pane: TmuxPane = {
+    capture: () => t('capture-pane', '-p', '-t', 'fd'),
+    send: (...keys) => void t('send-keys', '-t', 'fd', ...keys),
+    type: (text) => void t('send-keys', '-t', 'fd', '-l', text),
+    resize: (cols, rows) => void t('resize-window', '-t', 'fd', '-x', String(cols), '-y', String(rows)),
+    async waitFor(test, o = {}) {
+      const deadline = Date.now() + (o.timeoutMs ?? 15_000);
+      const ok = typeof test === 'function' ? test : (s: string) => test.test(s);
+      let screen = '';
+      while (Date.now() < deadline) {
+        screen = pane.capture();
+        if (ok(screen)) return screen;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      throw new Error(`timed out waiting for ${o.what ?? String(test)}; the screen:\n${screen}`);
+    },
+    alive: () => fmt('#{pane_dead}') === '0',
+    exitStatus: () => {
+      const s = fmt('#{pane_dead_status}');
+      return s === '' ? undefined : Number(s);
+    },
+    alternateOn: () => fmt('#{alternate_on}') === '1',
+    cursorVisible: () => fmt('#{cursor_flag}') === '1',
+    kill: () => {
+      try {
+        t('kill-server');
+      } catch {
+        // already gone
+      }
+    },
+  };
+  return pane;
+}
