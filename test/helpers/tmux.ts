@@ -4,7 +4,9 @@
  * (-L) so nothing leaks between tests or into the user's tmux.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface TmuxPane {
   /** The screen as text, one string per row. */
@@ -15,14 +17,14 @@ export interface TmuxPane {
   resize(cols: number, rows: number): void;
   /** Polls the screen until `test` passes (bounded), returns the screen. */
   waitFor(test: RegExp | ((screen: string) => boolean), opts?: { timeoutMs?: number; what?: string }): Promise<string>;
-  /** Whether the program is still running in the pane. */
+  /** Whether the program is still running in the pane (its shell has not written its exit status). */
   alive(): boolean;
   /** Exit status of the program once it has ended. */
   exitStatus(): number | undefined;
   /** Whether the pane is in the alternate screen. */
   alternateOn(): boolean;
-  /** Whether the program left the cursor visible. */
-  cursorVisible(): boolean;
+  /** Every byte the program wrote to the pane so far. */
+  raw(): Buffer;
   kill(): void;
 }
 
@@ -33,8 +35,13 @@ export function startTmux(command: string, opts: { cols: number; rows: number; c
   const socket = `fd-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const t = (...args: string[]) => execFileSync(TMUX, ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', cwd: opts.cwd });
   const envArgs = Object.entries({ TERM: 'xterm-256color', ...opts.env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  t('new-session', '-d', '-s', 'fd', '-x', String(opts.cols), '-y', String(opts.rows), ...envArgs, command);
+  // tmux 3.3 does not report a zero exit status, so the shell writes it down.
+  const statusDir = mkdtempSync(join(tmpdir(), 'fd-tmux-'));
+  const statusFile = join(statusDir, 'status');
+  t('new-session', '-d', '-s', 'fd', '-x', String(opts.cols), '-y', String(opts.rows), ...envArgs, `${command}; echo $? > ${statusFile}`);
   t('set-option', '-t', 'fd', 'remain-on-exit', 'on');
+  const rawFile = join(statusDir, 'raw');
+  t('pipe-pane', '-t', 'fd', '-o', `cat >> ${rawFile}`);
   t('set-option', '-g', 'window-size', 'manual');
   const fmt = (f: string) => t('display-message', '-p', '-t', 'fd', f).trim();
   const pane: TmuxPane = {
@@ -53,19 +60,24 @@ export function startTmux(command: string, opts: { cols: number; rows: number; c
       }
       throw new Error(`timed out waiting for ${o.what ?? String(test)}; the screen:\n${screen}`);
     },
-    alive: () => fmt('#{pane_dead}') === '0',
+    alive: () => !existsSync(statusFile),
     exitStatus: () => {
-      const s = fmt('#{pane_dead_status}');
-      return s === '' ? undefined : Number(s);
+      try {
+        const s = readFileSync(statusFile, 'utf8').trim();
+        return s === '' ? undefined : Number(s);
+      } catch {
+        return undefined;
+      }
     },
     alternateOn: () => fmt('#{alternate_on}') === '1',
-    cursorVisible: () => fmt('#{cursor_flag}') === '1',
+    raw: () => (existsSync(rawFile) ? readFileSync(rawFile) : Buffer.alloc(0)),
     kill: () => {
       try {
         t('kill-server');
       } catch {
         // already gone
       }
+      rmSync(statusDir, { recursive: true, force: true });
     },
   };
   return pane;
