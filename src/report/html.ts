@@ -74,7 +74,8 @@ ${table(
         )
   }</section>`);
 
-  sections.push(`<section id="timelines"><h2 class="card-title">Gate timelines</h2>${m.gates.map((g) => gateArticle(g, m, at)).join('\n')}</section>`);
+  const stateLegend = `<div class="legend">${(Object.keys(STATE_COLOURS) as GateState[]).map((st) => `<span><i style="background:${STATE_COLOURS[st].strong}"></i>${esc(st)}</span>`).join('')}<span><i style="background:none;border-top:2px dashed #cf222e;border-radius:0;height:0;width:16px"></i>fail threshold</span><span><i style="background:none;border-top:2px dashed #b08800;border-radius:0;height:0;width:16px"></i>warn threshold</span></div>`;
+  sections.push(`<section id="timelines"><h2>Gate timelines</h2>${stateLegend}${m.gates.map((g) => gateArticle(g, m, at)).join('\n')}</section>`);
   sections.push(actionsSection(m, at));
   sections.push(`<section class="card" id="overrides"><h2>Overrides</h2>${
     m.overrides.length === 0

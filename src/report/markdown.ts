@@ -135,7 +135,10 @@ export function renderMarkdown(m: ReportModel): string {
         );
       }
       if (a.steps.length) push(table(['Step', 'Status', 'Exit code', 'Duration'], a.steps.map((s) => [mdCode(s.name), s.status, exitCodeText(s.exitCode, s.status), span(s.durationMs)])));
-      for (const s of a.steps.filter((x) => x.status !== 'ok' && x.status !== 'skipped' && x.tail.length)) push(`Output of ${mdCode(s.name)}:`, mdFence(s.tail.join('\n'), 'text'));
+      for (const s of a.steps.filter((x) => x.status !== 'ok' && x.status !== 'skipped' && x.tail.length)) {
+        push(`Output of ${mdCode(s.name)}:`);
+        push(mdFence(s.tail.join('\n'), 'text'));
+      }
     }
   }
   if (m.refusals.length) {

@@ -206,3 +206,35 @@ function rollbackFinish(engine: Engine, stageId: string, fails: boolean): void {
   engine.emit({ type: 'notify.delivery', outcome: 'fallback', channel: 'file', notificationId: 'n-rollback', attempt: 1 });
   if (!fails) engine.dispatch({ type: 'rolled-back' });
 }
+
+/**
+ * A window longer than the engine keeps in memory: polled every second, one
+ * gate flapping between ok and warn at every poll, so both the gate's history
+ * (360 samples) and the engine's event list (500) overflow.
+ */
+export async function recordLongWindow(dir: string, seconds: number): Promise<RecordedWindow> {
+  const text = stringify({
+    service: 'flappy',
+    prometheus: { url: 'http://127.0.0.1:9090' },
+    polling: { window: `${seconds}s`, phases: [{ every: '1s' }], hot: '1s', jitter: 0 },
+    stages: [{ id: 'only', gates: [{ id: 'flap', query: 'flap', fail: '> 0.9', warn: '> 0.5', onFail: 'block' }] }],
+  });
+  const planFile = join(dir, 'flappy.yaml');
+  await writeFile(planFile, text);
+  const clock = new ManualClock();
+  const prom = new FakeProm();
+  let n = 0;
+  prom.set('flap', () => (n++ % 2 === 0 ? 0.2 : 0.7));
+  const engine = new Engine({ loaded: parsePlanText(text, planFile, dir), clock, prometheus: prom, nodes: null, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
+  const file = join(dir, 'long.ndjson.gz');
+  const rec = new Recorder(file);
+  rec.attach(engine, { planFile, planText: text });
+  const live: EngineEvent[] = [];
+  engine.on((e) => live.push(e));
+  const sched = new Scheduler(engine, clock, { random: () => 0.5 });
+  sched.start();
+  for (let t = 0; t <= seconds + 2; t++) await clock.advance(1_000);
+  sched.stop();
+  await rec.close();
+  return { file, live };
+}
