@@ -19,7 +19,7 @@ export interface Token {
 
 /** Longest first, so ">=" wins over ">". */
 const OPERATORS = ['==', '!=', '<=', '>=', '=~', '!~', '+', '-', '*', '/', '%', '^', '<', '>', '=', ',', '(', ')', '{', '}', '[', ']', ':', '@'];
-const DURATION = /(?:\d+(?:ms|[smhdwy]))+(?![a-zA-Z0-9_:])/y;
+const DURATION = /(?:\d+(?:ms|[smhdwy]))+(?![a-zA-Z0-9_])/y;
 const DURATION_PART = /(\d+)(ms|[smhdwy])/g;
 const NUMBER = /(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![a-zA-Z0-9_:.])/y;
 const IDENT = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
@@ -65,7 +65,8 @@ export function tokenize(input: string): Token[] {
       }
       if (c !== '.') throw new ParseError(input, start, `bad number or duration syntax: ${JSON.stringify(input.slice(start, start + 12).split(/[\s()[\]{},]/)[0])}`);
     }
-    const ident = at(IDENT);
+    // ":" before a digit or "]" is a subquery's step separator, not the start of a name.
+    const ident = c === ':' && /[0-9\]]/.test(input[pos + 1] ?? '') ? undefined : at(IDENT);
     if (ident) {
       const lower = ident.toLowerCase();
       const next = input.slice(start + ident.length).trimStart()[0];
