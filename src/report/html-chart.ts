@@ -22,7 +22,7 @@ export const STATE_COLOURS: Record<GateState, { strong: string; band: string }> 
   off: { strong: '#8c959f', band: '#f3f4f6' },
 };
 
-const STAGE_COLOURS = ['#0969da', '#1f883d', '#8250df', '#bf3989', '#0a7d8c', '#9a6700'];
+export const STAGE_COLOURS = ['#0969da', '#1f883d', '#8250df', '#bf3989', '#0a7d8c', '#9a6700'];
 
 const W = 760;
 const LEFT = 64;

@@ -6,7 +6,7 @@
  */
 import type { GateState } from '../engine/types.js';
 import { clockTime, dateTime, offset, span } from './format.js';
-import { gateChart, stageBar, STATE_COLOURS } from './html-chart.js';
+import { gateChart, STAGE_COLOURS, stageBar, STATE_COLOURS } from './html-chart.js';
 import { domId, esc, stateClass } from './html-escape.js';
 import { CSS } from './html-style.js';
 import type { ActionReport, GateReport, ReportModel } from './model.js';
@@ -29,10 +29,7 @@ export function renderHtml(m: ReportModel): string {
   const sections: string[] = [];
 
   sections.push(`<section class="card" id="stages"><h2>Stages</h2>${stageBar(m)}
-<div class="legend">${m.stages
-    .filter((s) => s.visits.length)
-    .map((s) => `<span><i style="background:${['#0969da', '#1f883d', '#8250df', '#bf3989', '#0a7d8c', '#9a6700'][s.index % 6]}"></i>${esc(s.id)}</span>`)
-    .join('')}<span><i style="background:repeating-linear-gradient(45deg,#cf222e 0 2px,#ffd9d6 2px 5px)"></i>rolled back</span><span><i style="background:#0969da;clip-path:polygon(50% 0,100% 100%,0 100%)"></i>promote</span><span><i style="background:#cf222e;clip-path:polygon(0 0,100% 0,50% 100%)"></i>rollback</span><span><i style="background:#d4a72c;clip-path:polygon(50% 0,100% 50%,50% 100%,0 50%)"></i>override</span></div>
+<div class="legend">${stageLegend(m)}</div>
 ${table(
     ['#', 'Stage', 'Entered', 'How', 'Left', 'How', 'Rolled back', 'Time in stage', 'Bake', 'Status'],
     m.stages.flatMap((s) =>
@@ -178,6 +175,19 @@ ${sections.join('\n')}
 `;
 }
 
+/** Timelines longer than this are folded (they stay in the page, under a summary). */
+const LONG_TIMELINE = 30;
+
+function stageLegend(m: ReportModel): string {
+  const swatch = (style: string, label: string) => `<span><i style="${style}"></i>${esc(label)}</span>`;
+  const out = m.stages.filter((s) => s.visits.length).map((s) => swatch(`background:${STAGE_COLOURS[s.index % STAGE_COLOURS.length]}`, s.id));
+  if (m.stages.some((s) => s.rolledBack)) out.push(swatch('background:repeating-linear-gradient(45deg,#cf222e 0 2px,#ffd9d6 2px 5px)', 'rolled back'));
+  if (m.actions.some((a) => a.action === 'promote')) out.push(swatch('background:#0969da;clip-path:polygon(50% 0,100% 100%,0 100%)', 'promote'));
+  if (m.actions.some((a) => a.action === 'rollback')) out.push(swatch('background:#cf222e;clip-path:polygon(0 0,100% 0,50% 100%)', 'rollback'));
+  if (m.overrides.length) out.push(swatch('background:#d4a72c;clip-path:polygon(50% 0,100% 50%,50% 100%,0 50%)', 'override'));
+  return out.join('');
+}
+
 function gateArticle(g: GateReport, m: ReportModel, at: (t: number) => string): string {
   const facts = [
     `<span>final <b>${esc(g.finalDisplay)}</b></span>`,
@@ -197,7 +207,13 @@ function gateArticle(g: GateReport, m: ReportModel, at: (t: number) => string): 
 <p class="gate-sub">${esc(KIND_LABEL[g.kind])}: ${code(g.subject)} · ${esc(thresholdsText(g))}</p>
 <div class="facts">${facts.join('')}</div>
 ${gateChart(g, m)}
-${g.timeline.length ? `<ol class="timeline">${items}</ol>` : '<p class="muted">Never evaluated.</p>'}
+${
+    g.timeline.length === 0
+      ? '<p class="muted">Never evaluated.</p>'
+      : g.timeline.length > LONG_TIMELINE
+        ? `<details class="long-timeline"><summary>All ${g.timeline.length} state changes</summary><ol class="timeline">${items}</ol></details>`
+        : `<ol class="timeline">${items}</ol>`
+  }
 </article>`;
 }
 

@@ -8,7 +8,7 @@ import { esc } from '../../src/report/html-escape.js';
 import { renderHtml } from '../../src/report/html.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { summarise } from '../../src/report/summary.js';
-import { recordWindow, SECRET, XSS_REASON } from './report-fixture.js';
+import { recordLongWindow, recordWindow, SECRET, XSS_REASON } from './report-fixture.js';
 
 let dir: string;
 let rec: Recording;
@@ -127,5 +127,15 @@ describe('HTML report', () => {
     expect(html).toContain('<b>HighErrorBudgetBurn</b>');
     expect(html).toContain(esc('query: dhash_p99_ms'));
     expect(html).toContain('@media print');
+  });
+
+  it('folds a long timeline under a summary, keeping every entry in the page', async () => {
+    const long = summarise(await readRecording((await recordLongWindow(dir, 60)).file));
+    const page = renderHtml(long);
+    checkBalanced(page);
+    const n = long.gates[0]!.timeline.length;
+    expect(n).toBeGreaterThan(30);
+    expect(page).toContain(`<details class="long-timeline"><summary>All ${n} state changes</summary><ol class="timeline">`);
+    expect(page.match(/<li class="change"/g)).toHaveLength(n);
   });
 });
