@@ -153,7 +153,8 @@ export function verdictOf(m: ReportModel): { outcome: Verdict; reasons: string[]
         .filter((v) => v.rolledBackAt !== undefined || v.leftBy === 'rollback')
         .map((v) => {
           const t = v.rolledBackAt ?? v.leftAt!;
-          const cause = causeOfRollback(m, s.id, t);
+          const back = v.leftBy === 'rollback' ? m.stages.find((o) => o.visits.some((x) => x.by === 'rollback' && x.enteredAt === v.leftAt)) : undefined;
+          const cause = causeOfRollback(m, s.id, t) ?? (back ? `moved back to ${back.id}` : undefined);
           return `${s.id} rolled back at ${at(t)}${cause ? `: ${cause}` : ''}`;
         }),
     );

@@ -15,7 +15,7 @@ import { parsePlanText } from '../../src/plan/load.js';
 import { Recorder } from '../../src/record/recorder.js';
 import { FakeNodes, FakeProm } from '../helpers/engine-fakes.js';
 
-export type Scenario = 'rollback' | 'pass' | 'fail' | 'incomplete' | 'failed-rollback';
+export type Scenario = 'rollback' | 'pass' | 'fail' | 'incomplete' | 'failed-rollback' | 'step-back';
 
 export const SECRET = 'xoxb-s3cr3t-slack-token';
 export const XSS_REASON = 'p99 is a known cold-cache blip <script>alert(1)</script> & "ok" per INC-42';
@@ -120,6 +120,9 @@ export async function recordWindow(dir: string, scenario: Scenario, name = `${sc
   if (blocked) {
     at(300, () => (err = 0.09));
     at(380, () => (err = 0.012));
+  } else if (scenario === 'step-back') {
+    // The operator moves the rollout back to the canary stage by hand.
+    at(300, ({ engine }) => engine.dispatch({ type: 'entered-stage', index: 0, by: 'rollback' }));
   } else if (scenario === 'fail') {
     // web-1 goes down for good late in half-50: the health gate blocks when the window ends.
     at(600, ({ nodes }) => nodes.failing.add('web-1'));

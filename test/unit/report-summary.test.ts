@@ -114,6 +114,22 @@ describe('report model: stages, actions and the rest', () => {
     expect(get('pass').model.stages.map((s) => s.finalStatus)).toEqual(['done', 'done', 'current']);
   });
 
+  it('follows a step back to an earlier stage: the stage left by rollback is rolled back, the earlier one visited twice', async () => {
+    const m = summarise(await readRecording((await recordWindow(dir, 'step-back')).file));
+    const [canary, half] = m.stages;
+    expect(canary!.visits.map((v) => [v.by, v.leftBy])).toEqual([['start', 'promote'], ['rollback', undefined]]);
+    expect(half!.visits).toEqual([expect.objectContaining({ by: 'promote', leftBy: 'rollback' })]);
+    expect(half!.rolledBack).toBe(true);
+    expect(half!.finalStatus).toBe('rolled back');
+    expect(canary!.finalStatus).toBe('current');
+    expect(m.verdict.outcome).toBe('rolled back');
+    expect(m.verdict.reasons).toEqual(['half-50 rolled back at +5m: moved back to canary-10']);
+    // canary-10's gates start again on re-entry: their timeline goes on, fresh from "no data"
+    const err = m.gates.find((g) => g.id === 'error-rate')!;
+    expect(err.timeline.map((c) => `${c.from}->${c.to}`)).toEqual(['no data->ok', 'no data->ok']);
+    expect(err.timeInState.ok).toBe(canary!.timeMs);
+  });
+
   it('lists actions with operator, reason, override fields, steps with exit codes and durations, and result', () => {
     const { model } = get('rollback');
     const [promote, rollback] = model.actions;
