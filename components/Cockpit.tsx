@@ -4,7 +4,7 @@
  */
 import React, { useEffect, useRef, useState } from 'react';
 import type { EngineState } from '../src/engine/types.js';
-import type { CockpitCallbacks, CockpitExtras } from '../src/ui-contract.js';
+import type { CockpitActions, CockpitCallbacks, CockpitExtras } from '../src/ui-contract.js';
 import { CockpitApp, type CockpitAppProps } from './CockpitApp.js';
 
 export interface CockpitProps extends CockpitCallbacks {
@@ -24,6 +24,8 @@ export interface CockpitProps extends CockpitCallbacks {
   env?: NodeJS.ProcessEnv;
   utc?: boolean;
   repaintOnResize?: boolean;
+  /** What the promote, rollback, sign-off and quit dialogs act through. */
+  actions?: CockpitActions;
 }
 
 interface Pulled {
@@ -86,6 +88,7 @@ export function Cockpit(props: CockpitProps) {
       onRedraw={props.onRedraw}
       renderOverlay={props.renderOverlay}
       repaintOnResize={props.repaintOnResize}
+      actions={props.actions}
     />
   );
 }

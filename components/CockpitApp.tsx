@@ -6,19 +6,23 @@
 import React, { useCallback, useEffect, useMemo, useReducer } from 'react';
 import { Box, useStdout } from 'ink';
 import type { EngineState } from '../src/engine/types.js';
-import type { CockpitCallbacks, CockpitExtras } from '../src/ui-contract.js';
+import type { CockpitActions, CockpitCallbacks, CockpitExtras } from '../src/ui-contract.js';
 import { activityEntries } from './activity.js';
 import { ActivityLog } from './ActivityLog.js';
 import { AlertsPanel } from './AlertsPanel.js';
 import { initialUi, uiReducer, type UiState } from './cockpit/ui-state.js';
 import { useCockpitInput } from './cockpit/use-cockpit-input.js';
 import { useTerminalSize } from './cockpit/use-terminal-size.js';
+import { signoffTarget } from './dialogs/signoff-target.js';
+import { useDialogs } from './dialogs/use-dialogs.js';
 import { Footer } from './Footer.js';
 import { GateDetail } from './GateDetail.js';
 import { gateList, GatesPanel } from './GatesPanel.js';
 import { Header, headerHeight } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
-import { KeyLayerProvider } from './input/KeyLayers.js';
+import { PRIORITY } from './input/key-layers.js';
+import { KeyLayerProvider, useKeyLayer } from './input/KeyLayers.js';
+import { actionFor } from './keymap.js';
 import { computeLayout, type FrameLayout, type PanelId, type Size } from './layout.js';
 import { flattenBody, NodeDetail } from './NodeDetail.js';
 import { nodeList, NodesPanel } from './NodesPanel.js';
@@ -52,6 +56,12 @@ export interface CockpitAppProps extends Partial<CockpitCallbacks> {
    * the screen is no longer true.
    */
   repaintOnResize?: boolean;
+  /**
+   * What the dialogs act through. Given: p/b/s open the promote, rollback and
+   * sign-off dialogs (onAction is not called) and q asks first while an action
+   * runs. Absent: p/b call onAction, s says it is not available.
+   */
+  actions?: CockpitActions;
 }
 
 /** How long after the last resize event the screen is repainted (past a frame at 10 fps). */
@@ -101,6 +111,30 @@ function CockpitScreen(props: CockpitAppProps) {
   const openNode = ui.view.kind === 'node' ? state.nodes.find((n) => n.name === (ui.view as { name: string }).name) : undefined;
   const detailLength = openGate ? openGate.history.length : openNode ? flattenBody(openNode.lastBody ?? openNode.last?.body).length : 0;
 
+  const dialogs = useDialogs({
+    actions: props.actions,
+    now: live.now,
+    extras: live.extras,
+    onQuit: props.onQuit,
+    message: (text, tok) => dispatch({ type: 'message', text, tok }),
+    utc: props.utc,
+  });
+  // s: sign off a manual gate. Above the global keys, below the filter field (where s is text).
+  useKeyLayer(PRIORITY.base + 1, (input, key) => {
+    if (actionFor(input, key) !== 'signoff') return false;
+    const say = (text: string) => dispatch({ type: 'message', text, tok: 'warn' });
+    if (!props.actions) say('sign-off is not available here');
+    else if (readonly) say('read-only: sign-off is disabled (started with --readonly)');
+    else {
+      const t = signoffTarget(ui.view, ui.focus, ui.selected.gates, gates, live.state.gates);
+      if ('gate' in t) {
+        dispatch({ type: 'clear-message' });
+        dialogs.openSignoff(t.gate);
+      } else say(t.message);
+    }
+    return true;
+  });
+
   const redraw = useCallback(() => write('\u001b[2J\u001b[H'), [write]);
   useEffect(() => {
     if (!props.repaintOnResize) return undefined;
@@ -125,14 +159,21 @@ function CockpitScreen(props: CockpitAppProps) {
     logCount: entries.length,
     detailLength,
     snapshot: () => live,
-    readonly,
-    callbacks: { onCommand: props.onCommand, onAction: props.onAction, onQuit: props.onQuit, onRedraw: props.onRedraw },
+    // With actions, the session says why p/b do nothing (read-only included), in a dialog.
+    readonly: readonly && !props.actions,
+    callbacks: {
+      onCommand: props.onCommand,
+      onAction: props.actions ? dialogs.openAction : props.onAction,
+      onQuit: dialogs.requestQuit,
+      onRedraw: props.onRedraw,
+    },
     redraw,
   });
 
   if (layout.tooSmall) return <TooSmall columns={size.columns} rows={size.rows} />;
 
-  const overlay = props.renderOverlay?.({ width: layout.width, height: layout.body }) ?? null;
+  const box = { width: layout.width, height: layout.body };
+  const overlay = dialogs.isOpen ? dialogs.render(box) : (props.renderOverlay?.(box) ?? null);
   let body: React.ReactNode;
   if (overlay !== null && overlay !== undefined && overlay !== false) body = overlay;
   else if (ui.view.kind === 'help') body = <HelpOverlay width={layout.width} height={layout.body} readonly={readonly} />;
@@ -148,7 +189,7 @@ function CockpitScreen(props: CockpitAppProps) {
       <Box flexDirection="column" width={layout.width} height={layout.body} overflow="hidden">
         {body}
       </Box>
-      <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} />
+      <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} dialog={dialogs.isOpen} />
     </Box>
   );
 }

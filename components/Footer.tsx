@@ -1,6 +1,6 @@
-/** Footer: the filter being typed, a message about the last key, or the key hints from the keymap. */
+/** Footer: the filter being typed, a message about the last key, or the key hints from the keymap (a dialog's own while one is open). */
 import React from 'react';
-import { FOOTER_ORDER, bindingFor, keyLabel } from './keymap.js';
+import { DIALOG_FOOTER_ORDER, FOOTER_ORDER, bindingFor, keyLabel, type KeyAction } from './keymap.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import type { Theme, Token } from './theme.js';
 import { useTheme } from './ThemeContext.js';
@@ -11,17 +11,28 @@ export interface FooterProps {
   filterText: string;
   message: { text: string; tok: Token } | null;
   readonly: boolean;
+  /** A dialog is open: its keys are the hints. */
+  dialog?: boolean;
 }
+
+const ACTION_KEYS: readonly KeyAction[] = ['promote', 'rollback', 'signoff'];
 
 export function footerLine(p: FooterProps, theme: Theme): LineSpec {
   if (p.editing) {
     return line(seg(`filter ${p.editing}: `, 'accent'), seg(`/${p.filterText}`, 'title'), seg('_', 'accent'), seg('   Enter keeps it, Esc clears it', 'muted'));
   }
   const hints: Seg[] = [];
-  for (const action of FOOTER_ORDER) {
+  let readonlyShown = false;
+  for (const action of p.dialog ? DIALOG_FOOTER_ORDER : FOOTER_ORDER) {
     const b = bindingFor(action);
     if (!b.hint) continue;
-    if (p.readonly && (b.action === 'promote' || b.action === 'rollback')) continue;
+    if (!p.dialog && p.readonly && ACTION_KEYS.includes(b.action)) {
+      if (readonlyShown) continue;
+      readonlyShown = true;
+      if (hints.length) hints.push(seg(' '));
+      hints.push(seg(ACTION_KEYS.map((a) => keyLabel(bindingFor(a).keys[0]!)).join('/'), 'off'), seg(':read-only', 'off'));
+      continue;
+    }
     if (hints.length) hints.push(seg(' '));
     hints.push(seg(keyLabel(b.keys[0]!), 'accent'), seg(`:${b.hint}`, 'muted'));
   }

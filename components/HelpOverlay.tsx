@@ -7,12 +7,17 @@ import { panelTitle } from './PanelTitle.js';
 import type { Theme } from './theme.js';
 import { useTheme } from './ThemeContext.js';
 
+const READONLY_OFF = new Set(['promote', 'rollback', 'signoff']);
+
 export function helpEntries(readonly: boolean): LineSpec[] {
   const keyW = Math.max(...KEYMAP.map((b) => bindingLabel(b).length)) + 2;
-  return KEYMAP.map((b) => {
-    const off = readonly && (b.action === 'promote' || b.action === 'rollback');
-    return line(seg(bindingLabel(b).padEnd(keyW, ' '), off ? 'off' : 'accent'), seg(b.description + (off ? ' (read-only: disabled)' : ''), off ? 'off' : 'text'));
-  });
+  const out: LineSpec[] = [];
+  for (const b of KEYMAP) {
+    if (b.group === 'Dialogs' && out.length === KEYMAP.findIndex((x) => x.group === 'Dialogs')) out.push(line(seg('In a dialog (it gets every key; letters are typed):', 'title')));
+    const off = readonly && READONLY_OFF.has(b.action);
+    out.push(line(seg(bindingLabel(b).padEnd(keyW, ' '), off ? 'off' : 'accent'), seg(b.description + (off ? ' (read-only: disabled)' : ''), off ? 'off' : 'text')));
+  }
+  return out;
 }
 
 export function helpColumns(width: number, height: number, readonly: boolean, theme: Theme): { title: LineSpec; columns: LineSpec[][]; colWidth: number } {

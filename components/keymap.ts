@@ -22,9 +22,14 @@ export type KeyAction =
   | 'redraw'
   | 'promote'
   | 'rollback'
-  | 'quit';
+  | 'signoff'
+  | 'quit'
+  | DialogKeyAction;
 
-export type KeyName = 'tab' | 'up' | 'down' | 'left' | 'right' | 'return' | 'escape' | 'pageup' | 'pagedown' | 'home' | 'end';
+/** Keys inside a dialog (promote, override, rollback, sign-off, quit): a modal layer resolves them. */
+export type DialogKeyAction = 'dialog-next' | 'dialog-prev' | 'dialog-button-next' | 'dialog-button-prev' | 'dialog-activate' | 'dialog-toggle' | 'dialog-erase' | 'dialog-close';
+
+export type KeyName = 'tab' | 'up' | 'down' | 'left' | 'right' | 'return' | 'escape' | 'pageup' | 'pagedown' | 'home' | 'end' | 'backspace';
 
 export interface KeySpec {
   /** A printable character, exactly (so "Z" is shift-z). */
@@ -38,7 +43,7 @@ export interface Binding {
   action: KeyAction;
   keys: readonly KeySpec[];
   description: string;
-  group: 'Move' | 'View' | 'Engine' | 'Actions';
+  group: 'Move' | 'View' | 'Engine' | 'Actions' | 'Dialogs';
   /** Short word for the footer; bindings without one are only in the help. */
   hint?: string;
 }
@@ -61,11 +66,24 @@ export const KEYMAP: readonly Binding[] = [
   { action: 'refresh', keys: [{ char: 'r' }], description: 'poll now', group: 'Engine', hint: 'refresh' },
   { action: 'promote', keys: [{ char: 'p' }], description: 'promote to the next stage', group: 'Actions', hint: 'promote' },
   { action: 'rollback', keys: [{ char: 'b' }], description: 'roll back', group: 'Actions', hint: 'rollback' },
-  { action: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'quit', group: 'Actions', hint: 'quit' },
+  { action: 'signoff', keys: [{ char: 's' }], description: 'sign off the selected manual gate', group: 'Actions', hint: 'sign off' },
+  { action: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'quit (asks first while an action runs)', group: 'Actions', hint: 'quit' },
+  // In a dialog every key goes to the dialog: letters are typed into its fields (q does not quit, r does not refresh).
+  { action: 'dialog-next', keys: [{ name: 'tab' }, { name: 'down' }], description: 'next field, step or button', group: 'Dialogs', hint: 'next' },
+  { action: 'dialog-prev', keys: [{ name: 'tab', shift: true }, { name: 'up' }], description: 'previous field, step or button', group: 'Dialogs' },
+  { action: 'dialog-button-next', keys: [{ name: 'right' }], description: 'next button (on a button)', group: 'Dialogs' },
+  { action: 'dialog-button-prev', keys: [{ name: 'left' }], description: 'previous button (on a button)', group: 'Dialogs' },
+  { action: 'dialog-activate', keys: [{ name: 'return' }], description: 'press the focused button; in a field: next', group: 'Dialogs', hint: 'press' },
+  { action: 'dialog-toggle', keys: [{ char: ' ' }], description: 'tick / untick the focused optional step', group: 'Dialogs', hint: 'tick' },
+  { action: 'dialog-erase', keys: [{ name: 'backspace' }], description: 'delete the last character typed', group: 'Dialogs' },
+  { action: 'dialog-close', keys: [{ name: 'escape' }], description: 'cancel / close (a running action goes on)', group: 'Dialogs', hint: 'cancel' },
 ];
 
 /** The footer's hints, most needed first (it is cut at the terminal's width). */
-export const FOOTER_ORDER: readonly KeyAction[] = ['help', 'quit', 'refresh', 'promote', 'rollback', 'freeze', 'filter', 'open', 'focus-next', 'row-down'];
+export const FOOTER_ORDER: readonly KeyAction[] = ['help', 'quit', 'refresh', 'promote', 'rollback', 'signoff', 'freeze', 'filter', 'open', 'focus-next', 'row-down'];
+
+/** The footer's hints while a dialog is open. */
+export const DIALOG_FOOTER_ORDER: readonly DialogKeyAction[] = ['dialog-next', 'dialog-activate', 'dialog-close', 'dialog-toggle'];
 
 const NAME_LABEL: Record<KeyName, string> = {
   tab: 'Tab',
@@ -79,6 +97,7 @@ const NAME_LABEL: Record<KeyName, string> = {
   pagedown: 'PgDn',
   home: 'Home',
   end: 'End',
+  backspace: 'Backspace',
 };
 
 export function keyLabel(spec: KeySpec): string {
@@ -110,6 +129,7 @@ function keyName(key: Key): KeyName | undefined {
   if (key.pageDown) return 'pagedown';
   if (key.home) return 'home';
   if (key.end) return 'end';
+  if (key.backspace || key.delete) return 'backspace';
   return undefined;
 }
 
@@ -124,8 +144,14 @@ export function matchesSpec(spec: KeySpec, input: string, key: Key): boolean {
   return !!spec.ctrl === !!key.ctrl;
 }
 
-/** The action bound to this key press, if any. */
+/** The cockpit's action bound to this key press, if any (dialog keys are left out). */
 export function actionFor(input: string, key: Key): KeyAction | undefined {
-  for (const b of KEYMAP) if (b.keys.some((k) => matchesSpec(k, input, key))) return b.action;
+  for (const b of KEYMAP) if (b.group !== 'Dialogs' && b.keys.some((k) => matchesSpec(k, input, key))) return b.action;
+  return undefined;
+}
+
+/** The dialog action bound to this key press, if any. */
+export function dialogActionFor(input: string, key: Key): DialogKeyAction | undefined {
+  for (const b of KEYMAP) if (b.group === 'Dialogs' && b.keys.some((k) => matchesSpec(k, input, key))) return b.action as DialogKeyAction;
   return undefined;
 }

@@ -135,6 +135,7 @@ export function renderCockpit(opts: CockpitOptions): CockpitHandle {
         tickMs={opts.tickMs}
         throttleMs={Math.ceil(1000 / (opts.maxFps ?? 10))}
         repaintOnResize={alt}
+        actions={opts.actions}
       />,
       {
         stdout: inkStdout,

@@ -1,0 +1,166 @@
+/**
+ * Promote. When the stage is promotable: a confirmation with the gates'
+ * cautions and the exact commands, Cancel focused, so Enter alone closes it.
+ * When it is not: the guarded override, which lists every blocker and needs
+ * a typed reason and the stage id typed exactly before its button works.
+ */
+import React from 'react';
+import type { PromotePreview } from '../../src/ui-contract.js';
+import { formatRemaining, sanitize, textWidth } from '../format.js';
+import { line, seg, type LineSpec, type Seg } from '../Line.js';
+import { stateToken, type Theme } from '../theme.js';
+import { useTheme } from '../ThemeContext.js';
+import { DialogFrame, type DialogBox } from './DialogFrame.js';
+import { fixed, section, spacer, type Section } from './fit.js';
+import { fieldValue, type FormItem, type FormState } from './form.js';
+import { badge, buttonsLine, fieldLine, statusLine, titleLine, wrapped } from './parts.js';
+import { useFormDialog, type DialogDeps, type FormDialog } from './use-form-dialog.js';
+
+const CONFIRM_ITEMS: FormItem[] = [
+  { id: 'cancel', kind: 'button' },
+  { id: 'promote', kind: 'button' },
+];
+const OVERRIDE_ITEMS: FormItem[] = [
+  { id: 'reason', kind: 'field' },
+  { id: 'ack', kind: 'field' },
+  { id: 'cancel', kind: 'button' },
+  { id: 'override', kind: 'button' },
+];
+
+/** Characters a reason needs (at least one, whatever the plan says). */
+export const reasonNeeded = (p: PromotePreview) => Math.max(1, p.minReasonLength);
+
+/** What the override still needs, in words; empty when it may go. */
+export function overrideMissing(p: PromotePreview, f: FormState): string[] {
+  const out: string[] = [];
+  const reason = textWidth(fieldValue(f, 'reason').trim());
+  if (reason < reasonNeeded(p)) out.push(`a reason of at least ${reasonNeeded(p)} characters (${reason} so far)`);
+  if (fieldValue(f, 'ack').trim() !== p.from) out.push(`the stage id "${p.from}" typed exactly`);
+  return out;
+}
+
+export const promoteTarget = (p: PromotePreview) => `${p.from} -> ${p.to ?? 'complete'}`;
+
+export function usePromoteDialog(deps: DialogDeps): FormDialog<PromotePreview> {
+  return useFormDialog<PromotePreview>({
+    items: (p) => (p.promotable ? CONFIRM_ITEMS : OVERRIDE_ITEMS),
+    requestQuit: deps.requestQuit,
+    onButton(id, p, f, api) {
+      if (id === 'cancel') return api.close();
+      const info = { kind: 'promote' as const, title: promoteTarget(p), dryRun: p.dryRun, commands: p.commands };
+      if (id === 'promote' && p.promotable) {
+        api.close();
+        deps.startRun({ ...info, override: false }, () => deps.actions.promote({}));
+        return;
+      }
+      if (id !== 'override') return;
+      const missing = overrideMissing(p, f);
+      if (missing.length) return api.error(`needs ${missing.join(' and ')}`);
+      const reason = fieldValue(f, 'reason').trim();
+      api.close();
+      deps.startRun({ ...info, override: true }, () => deps.actions.promote({ override: { reason, acknowledged: true } }));
+    },
+  });
+}
+
+function arrowSegs(theme: Theme, p: PromotePreview): Seg[] {
+  const s: Seg[] = [seg(sanitize(p.from), 'title'), seg(` ${theme.glyphs.arrow} `, 'muted'), seg(p.to ? sanitize(p.to) : 'complete', 'title')];
+  if (p.dryRun) s.push(seg(' '), badge('DRY RUN'));
+  return s;
+}
+
+function commandSections(theme: Theme, p: PromotePreview, width: number, priority: number): Section[] {
+  const n = p.commands.length;
+  if (n === 0) return [fixed(priority, line(seg('  no commands in the plan for this promote', 'warn')))];
+  return [
+    section(priority, 1, [line(seg(`will run (${n} step${n === 1 ? '' : 's'}):`, 'muted'))]),
+    section(priority, 1, ...p.commands.map((c) => wrapped(c, width, 'text', { lead: [seg('  $ ', 'muted')], maxLines: 3, ellipsis: theme.glyphs.ellipsis }))),
+  ];
+}
+
+function cautionGroups(theme: Theme, p: PromotePreview): LineSpec[][] {
+  return p.cautions.map((c) => [line(seg(`  ${theme.glyphs.state.warn} `, 'warn'), seg(sanitize(c), 'warn'), seg(' (warn band: allowed)', 'muted'))]);
+}
+
+function blockerGroups(theme: Theme, p: PromotePreview, width: number): LineSpec[][] {
+  return p.blockers.map((b) => {
+    const tok = stateToken(b.state);
+    const head = line(
+      seg(`  ${theme.glyphs.state[b.state]} `, tok),
+      seg(sanitize(b.gateId), 'title'),
+      seg(` ${b.state}`, tok),
+      seg(` value ${sanitize(b.display)}`, 'text'),
+      b.threshold ? seg(`  threshold ${sanitize(b.threshold)}`, 'muted') : undefined,
+    );
+    return [head, ...wrapped(b.why, width, 'text', { lead: [seg('      why: ', 'muted')], maxLines: 2, ellipsis: theme.glyphs.ellipsis })];
+  });
+}
+
+function ConfirmView({ p, f, box }: { p: PromotePreview; f: FormState; box: DialogBox }) {
+  const theme = useTheme();
+  const focus = CONFIRM_ITEMS[f.focus]?.id;
+  const gates =
+    p.cautions.length > 0
+      ? line(seg('  gates clear, with ', 'ok'), seg(`${p.cautions.length} caution${p.cautions.length === 1 ? '' : 's'}:`, 'warn'))
+      : line(seg(`  ${theme.glyphs.state.ok} every gate that guards the promotion is clear; bake done`, 'ok'));
+  const sections: Section[] = [
+    fixed(1, gates),
+    section(2, 1, ...cautionGroups(theme, p)),
+    spacer(),
+    ...commandSections(theme, p, box.width, 3),
+    spacer(),
+    fixed(0, buttonsLine(theme, [
+      { id: 'cancel', label: 'Cancel', focused: focus === 'cancel', enabled: true },
+      { id: 'promote', label: p.to ? 'Promote' : 'Complete', focused: focus === 'promote', enabled: true },
+    ])),
+    fixed(0, statusLine(f.error, focus === 'promote' ? 'Enter promotes. Esc cancels.' : 'Enter closes (Cancel). Tab or Right, then Enter, promotes.')),
+  ];
+  return <DialogFrame title={titleLine(theme, 'PROMOTE', 'title', arrowSegs(theme, p), 'Esc cancels')} sections={sections} box={box} />;
+}
+
+function OverrideView({ p, f, box }: { p: PromotePreview; f: FormState; box: DialogBox }) {
+  const theme = useTheme();
+  const focus = OVERRIDE_ITEMS[f.focus]?.id;
+  const missing = overrideMissing(p, f);
+  const reason = fieldValue(f, 'reason');
+  const ack = fieldValue(f, 'ack');
+  const reasonLen = textWidth(reason.trim());
+  const ackOk = ack.trim() === p.from;
+  const needs = [reasonLen < reasonNeeded(p) ? 'reason' : '', ackOk ? '' : 'stage id'].filter(Boolean);
+  const why: string[] = [];
+  if (p.blockers.length) why.push(`${p.blockers.length} gate${p.blockers.length === 1 ? ' blocks' : 's block'}`);
+  if (p.bakeRemainingMs > 0) why.push(`bake ${formatRemaining(p.bakeRemainingMs)} left`);
+  const summary = line(seg('  not promotable: ', 'failing'), seg(why.join(', ') || 'the engine says not yet', 'failing'));
+  const sections: Section[] = [
+    fixed(0, summary),
+    section(1, 1, ...blockerGroups(theme, p, box.width)),
+    section(4, 0, ...cautionGroups(theme, p)),
+    spacer(),
+    fixed(0, fieldLine(theme, {
+      label: 'reason',
+      value: reason,
+      focused: focus === 'reason',
+      placeholder: 'why promote over the gates (audited, sent to every notifier)',
+      suffix: [seg(`${reasonLen}/${reasonNeeded(p)}`, reasonLen >= reasonNeeded(p) ? 'ok' : 'warn')],
+    }, box.width)),
+    fixed(0, fieldLine(theme, {
+      label: `type ${sanitize(p.from)} to acknowledge`,
+      value: ack,
+      focused: focus === 'ack',
+      suffix: ack ? [seg(ackOk ? theme.glyphs.state.ok : theme.glyphs.state.failing, ackOk ? 'ok' : 'failing')] : [],
+    }, box.width)),
+    spacer(),
+    ...commandSections(theme, p, box.width, 3),
+    spacer(),
+    fixed(0, buttonsLine(theme, [
+      { id: 'cancel', label: 'Cancel', focused: focus === 'cancel', enabled: true },
+      { id: 'override', label: 'Override and promote', focused: focus === 'override', enabled: missing.length === 0, danger: true },
+    ], missing.length ? [seg('disabled, needs: ', 'muted'), seg(needs.join(', '), 'warn')] : undefined)),
+    fixed(1, statusLine(f.error, 'Audited and notified as manual_override, override_acknowledged, override_reason.')),
+  ];
+  return <DialogFrame title={titleLine(theme, 'GUARDED OVERRIDE', 'danger', arrowSegs(theme, p), 'Esc cancels')} sections={sections} box={box} />;
+}
+
+export function PromoteDialog({ p, f, box }: { p: PromotePreview; f: FormState; box: DialogBox }) {
+  return p.promotable ? <ConfirmView p={p} f={f} box={box} /> : <OverrideView p={p} f={f} box={box} />;
+}
