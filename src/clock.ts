@@ -35,6 +35,39 @@ function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void
   });
 }
 
+/**
+ * Real time, sped up: `speed` clock-milliseconds pass per real millisecond.
+ * The demo runs a 60-minute window in a minute at speed 60.
+ */
+export class ScaledClock implements Clock {
+  private readonly realStart = Date.now();
+  private readonly simStart: number;
+
+  constructor(
+    readonly speed: number,
+    start = Date.now(),
+  ) {
+    if (!(speed > 0)) throw new Error(`speed must be positive, got ${speed}`);
+    this.simStart = start;
+  }
+
+  now(): number {
+    return this.simStart + (Date.now() - this.realStart) * this.speed;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return setTimeout(fn, Math.max(0, ms / this.speed));
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    clearTimeout(handle as NodeJS.Timeout);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepWith(this, ms, signal);
+  }
+}
+
 interface ManualTimer {
   id: number;
   at: number;

@@ -124,6 +124,25 @@ audit
   });
 
 program
+  .command('report')
+  .description('summarise a recorded deploy window as Markdown or one self-contained HTML page')
+  .argument('<file>', 'recording written by --record (.ndjson or .ndjson.gz)')
+  .option('--format <format>', 'md or html (default md, or html when --out ends in .html)')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .action(async (file: string, opts: { format?: string; out?: string }) => {
+    const { runReportCommand, parseReportFormat } = await import('../report/cli.js');
+    let format;
+    try {
+      format = parseReportFormat(opts.format, opts.out);
+    } catch (err) {
+      process.stderr.write(`flightdeck report: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.exitCode = await runReportCommand(file, { format, out: opts.out });
+  });
+
+program
   .command('simulate')
   .description('run a simulated fleet on 127.0.0.1 (for demos and tests) until interrupted')
   .option('--nodes <n>', 'how many nodes', '5')

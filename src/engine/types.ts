@@ -204,7 +204,7 @@ export type EngineEvent = EventBase &
     // --- acting (emitted by the session that runs actions) ---
     | { type: 'action.started'; action: 'promote' | 'rollback'; stageId: string; operator: string; reason?: string; auto: boolean; dryRun: boolean; override?: OverrideFields }
     | { type: 'action.output'; action: 'promote' | 'rollback'; step: string; stream: 'stdout' | 'stderr' | 'flightdeck'; text: string }
-    | { type: 'action.finished'; action: 'promote' | 'rollback'; stageId: string; ok: boolean; durationMs: number; steps: Array<{ name: string; status: string; exitCode?: number | null }>; summary: string }
+    | { type: 'action.finished'; action: 'promote' | 'rollback'; stageId: string; ok: boolean; durationMs: number; steps: Array<{ name: string; status: string; exitCode?: number | null; durationMs?: number }>; summary: string }
     | { type: 'action.refused'; action: 'promote' | 'rollback'; stageId: string; why: string }
     | { type: 'override'; stageId: string; operator: string; blockers: string[]; fields: OverrideFields }
     // --- notifications ---

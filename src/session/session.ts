@@ -232,7 +232,7 @@ export class Session {
         stageId: stage.id,
         ok: result.ok,
         durationMs: result.durationMs,
-        steps: result.steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode })),
+        steps: result.steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode, durationMs: Math.round(s.durationMs) })),
         summary: result.summary,
       });
       await this.audit({
