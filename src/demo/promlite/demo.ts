@@ -22,6 +22,8 @@ export interface DemoPrometheusOptions {
   retentionMs?: number;
   /** The job label of scraped series (default "fleet"). */
   job?: string;
+  /** Real-time limit on one scrape (default 5 s); a slower node counts as down for that scrape. */
+  scrapeTimeoutMs?: number;
   port?: number;
 }
 
@@ -43,7 +45,14 @@ export async function startDemoPrometheus(opts: DemoPrometheusOptions): Promise<
     ? createRuleEvaluator({ rules: opts.rulesYaml, store, clock: opts.clock, intervalMs: opts.evaluationIntervalMs ?? scrapeIntervalMs })
     : undefined;
   const job = opts.job ?? 'fleet';
-  const scraper = startScraper({ fleet: opts.fleet, clock: opts.clock, intervalMs: scrapeIntervalMs, store, job });
+  const scraper = startScraper({
+    fleet: opts.fleet,
+    clock: opts.clock,
+    intervalMs: scrapeIntervalMs,
+    store,
+    job,
+    ...(opts.scrapeTimeoutMs !== undefined ? { timeoutMs: opts.scrapeTimeoutMs } : {}),
+  });
   let server;
   try {
     server = await startPromLite({

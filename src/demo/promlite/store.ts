@@ -35,7 +35,7 @@ export interface SeriesStore {
   append(labels: Record<string, string>, t: number, v: number): AppendResult;
   /** Writes a staleness marker at `t` unless the series is already stale or absent. */
   markStale(labels: Record<string, string>, t: number): void;
-  /** Series whose labels satisfy every matcher, sorted by labels' key. */
+  /** Series whose labels satisfy every matcher, in Prometheus's label order. */
   select(matchers: readonly Matcher[]): StoredSeries[];
   /** Number of series held. */
   size(): number;
