@@ -4,6 +4,7 @@ import { runAct, type ActFlags } from './act.js';
 import { checkJson, formatCheck, runCheck } from './check.js';
 import { describeLoadError, loadPlanWithFlags, type PlanFlags } from './plan-input.js';
 import { runWatch, type WatchFlags } from './watch.js';
+import type { DemoFlags } from '../demo/run-demo.js';
 
 const program = new Command();
 program
@@ -121,6 +122,23 @@ audit
       process.stderr.write(`flightdeck audit verify: ${(err as Error).message}\n`);
       process.exitCode = 2;
     }
+  });
+
+program
+  .command('demo')
+  .description('the cockpit against a built-in simulated fleet and Prometheus, at accelerated time')
+  .option('--scenario <name>', 'healthy | regression | node-down | prometheus-down | override', 'healthy')
+  .option('--speed <n>', 'how many times faster than real time', '30')
+  .option('--nodes <n>', 'simulated nodes', '6')
+  .option('--record <file>', 'record the window (NDJSON; .gz compresses) for replay and report')
+  .option('--json', 'no cockpit: stream the events as NDJSON')
+  .option('--no-color', 'no colours')
+  .option('--ascii', 'no box drawing, no Unicode sparklines')
+  .option('--no-autopilot', 'do not promote or sign off automatically; you drive with p, b, s')
+  .option('--real-prometheus', 'scrape the fleet with the prometheus binary on PATH instead (real time)')
+  .action(async (opts: DemoFlags) => {
+    const { runDemo } = await import('../demo/run-demo.js');
+    process.exitCode = await runDemo(opts, (l) => process.stderr.write(`${l}\n`));
   });
 
 program

@@ -74,7 +74,8 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     stageEnteredAt: opts.stageEnteredAt,
     rolledBack: opts.rolledBack,
     readFile: (p) => readFile(p, 'utf8'),
-    runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...plan.env, ...o.env } }),
+    // Command gates see the session's environment (the demo adds its fleet's control URL there).
+    runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...stringEnv(env), ...plan.env, ...o.env } }),
   });
   return {
     engine,
@@ -88,4 +89,8 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
       await transport.close();
     },
   };
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -42,7 +42,19 @@ export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<numbe
     await opened.close();
     await recorder?.close();
   };
-  return headless ? runHeadless(opened, warnings, finish) : runCockpit(opened, f, finish);
+  return present(opened, { headless, color: f.color, ascii: f.ascii, dryRun: f.dryRun }, finish, warnings);
+}
+
+export interface PresentOptions {
+  headless: boolean;
+  color?: boolean;
+  ascii?: boolean;
+  dryRun?: boolean;
+}
+
+/** Runs a started session until the operator quits (cockpit) or a signal arrives (headless). */
+export function present(opened: OpenSession, p: PresentOptions, finish: () => Promise<void>, warnings: string[] = []): Promise<number> {
+  return p.headless ? runHeadless(opened, warnings, finish) : runCockpit(opened, p, finish);
 }
 
 async function runHeadless(opened: OpenSession, warnings: string[], finish: () => Promise<void>): Promise<number> {
@@ -62,7 +74,7 @@ async function runHeadless(opened: OpenSession, warnings: string[], finish: () =
   return 0;
 }
 
-async function runCockpit(opened: OpenSession, f: WatchFlags, finish: () => Promise<void>): Promise<number> {
+async function runCockpit(opened: OpenSession, f: PresentOptions, finish: () => Promise<void>): Promise<number> {
   const { session, runtime } = opened;
   const engine = runtime.engine;
   // Ink and React load only for the cockpit: `check`, `--json` and scripts start faster without them.

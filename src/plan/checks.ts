@@ -55,13 +55,22 @@ function checkIds(plan: Plan, gates: GateRef[]): CheckProblem[] {
     if (first !== undefined) out.push({ path: ['stages', i, 'id'], message: `duplicate stage id "${s.id}" (also stages[${first}].id)` });
     else stageIds.set(s.id, i);
   });
-  const byId = new Map<string, GateRef[]>();
-  for (const ref of gates) byId.set(ref.gate.id, [...(byId.get(ref.gate.id) ?? []), ref]);
-  for (const [id, refs] of byId) {
-    if (refs.length < 2) continue;
-    for (const ref of refs) {
-      const others = refs.filter((r) => r !== ref).map((r) => `${describePath(r.path)}.id`);
-      out.push({ path: [...ref.path, 'id'], message: `duplicate gate id "${id}" (also ${others.join(', ')}); gate ids must be unique across the plan` });
+  // Gates are evaluated together within a stage, with the plan-wide ones: ids must differ there.
+  // The same id in two stages is the same check carried forward (a YAML anchor, say), and is fine.
+  const seen = new Set<string>();
+  const groups = plan.stages.length ? plan.stages.map((_, si) => gates.filter((g) => g.stageIndex === si || g.stageIndex === null)) : [gates];
+  for (const group of groups) {
+    const byId = new Map<string, GateRef[]>();
+    for (const ref of group) byId.set(ref.gate.id, [...(byId.get(ref.gate.id) ?? []), ref]);
+    for (const [id, refs] of byId) {
+      if (refs.length < 2) continue;
+      for (const ref of refs) {
+        const key = `${describePath(ref.path)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const others = refs.filter((r) => r !== ref).map((r) => `${describePath(r.path)}.id`);
+        out.push({ path: [...ref.path, 'id'], message: `duplicate gate id "${id}" (also ${others.join(', ')}); gate ids must differ within a stage and from the plan-wide gates` });
+      }
     }
   }
   return out;

@@ -59,8 +59,8 @@ describe('bad plan corpus (fixtures/bad-plans): exact file:line:col path: messag
 
   it('duplicate gate ids across stage and plan-wide gates, reported at each occurrence', async () => {
     expect(await problemsOfFile(`${BAD}/duplicate-gate-id.yaml`)).toEqual([
-      `${BAD}/duplicate-gate-id.yaml:4:11 gates[0].id: duplicate gate id "error-rate" (also stages[0].gates[1].id); gate ids must be unique across the plan`,
-      `${BAD}/duplicate-gate-id.yaml:9:15 stages[0].gates[1].id: duplicate gate id "error-rate" (also gates[0].id); gate ids must be unique across the plan`,
+      `${BAD}/duplicate-gate-id.yaml:4:11 gates[0].id: duplicate gate id "error-rate" (also stages[0].gates[1].id); gate ids must differ within a stage and from the plan-wide gates`,
+      `${BAD}/duplicate-gate-id.yaml:9:15 stages[0].gates[1].id: duplicate gate id "error-rate" (also gates[0].id); gate ids must differ within a stage and from the plan-wide gates`,
     ]);
   });
 
