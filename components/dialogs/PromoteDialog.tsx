@@ -13,7 +13,7 @@ import { useTheme } from '../ThemeContext.js';
 import { DialogFrame, type DialogBox } from './DialogFrame.js';
 import { fixed, section, spacer, type Section } from './fit.js';
 import { fieldValue, type FormItem, type FormState } from './form.js';
-import { badge, buttonsLine, fieldLine, statusLine, titleLine, wrapped } from './parts.js';
+import { badge, buttonsLine, commandSections, fieldLine, statusLine, titleLine, wrapped } from './parts.js';
 import { useFormDialog, type DialogDeps, type FormDialog } from './use-form-dialog.js';
 
 const CONFIRM_ITEMS: FormItem[] = [
@@ -39,15 +39,13 @@ export function overrideMissing(p: PromotePreview, f: FormState): string[] {
   return out;
 }
 
-export const promoteTarget = (p: PromotePreview) => `${p.from} -> ${p.to ?? 'complete'}`;
-
 export function usePromoteDialog(deps: DialogDeps): FormDialog<PromotePreview> {
   return useFormDialog<PromotePreview>({
     items: (p) => (p.promotable ? CONFIRM_ITEMS : OVERRIDE_ITEMS),
     requestQuit: deps.requestQuit,
     onButton(id, p, f, api) {
       if (id === 'cancel') return api.close();
-      const info = { kind: 'promote' as const, title: promoteTarget(p), dryRun: p.dryRun, commands: p.commands };
+      const info = { kind: 'promote' as const, path: [p.from, p.to ?? 'complete'], dryRun: p.dryRun, commands: p.commands };
       if (id === 'promote' && p.promotable) {
         api.close();
         deps.startRun({ ...info, override: false }, () => deps.actions.promote({}));
@@ -67,15 +65,6 @@ function arrowSegs(theme: Theme, p: PromotePreview): Seg[] {
   const s: Seg[] = [seg(sanitize(p.from), 'title'), seg(` ${theme.glyphs.arrow} `, 'muted'), seg(p.to ? sanitize(p.to) : 'complete', 'title')];
   if (p.dryRun) s.push(seg(' '), badge('DRY RUN'));
   return s;
-}
-
-function commandSections(theme: Theme, p: PromotePreview, width: number, priority: number): Section[] {
-  const n = p.commands.length;
-  if (n === 0) return [fixed(priority, line(seg('  no commands in the plan for this promote', 'warn')))];
-  return [
-    section(priority, 1, [line(seg(`will run (${n} step${n === 1 ? '' : 's'}):`, 'muted'))]),
-    section(priority, 1, ...p.commands.map((c) => wrapped(c, width, 'text', { lead: [seg('  $ ', 'muted')], maxLines: 3, ellipsis: theme.glyphs.ellipsis }))),
-  ];
 }
 
 function cautionGroups(theme: Theme, p: PromotePreview): LineSpec[][] {
@@ -107,7 +96,7 @@ function ConfirmView({ p, f, box }: { p: PromotePreview; f: FormState; box: Dial
     fixed(1, gates),
     section(2, 1, ...cautionGroups(theme, p)),
     spacer(),
-    ...commandSections(theme, p, box.width, 3),
+    ...commandSections(theme, p.commands, box.width, 3, 'promote'),
     spacer(),
     fixed(0, buttonsLine(theme, [
       { id: 'cancel', label: 'Cancel', focused: focus === 'cancel', enabled: true },
@@ -150,7 +139,7 @@ function OverrideView({ p, f, box }: { p: PromotePreview; f: FormState; box: Dia
       suffix: ack ? [seg(ackOk ? theme.glyphs.state.ok : theme.glyphs.state.failing, ackOk ? 'ok' : 'failing')] : [],
     }, box.width)),
     spacer(),
-    ...commandSections(theme, p, box.width, 3),
+    ...commandSections(theme, p.commands, box.width, 3, 'promote'),
     spacer(),
     fixed(0, buttonsLine(theme, [
       { id: 'cancel', label: 'Cancel', focused: focus === 'cancel', enabled: true },

@@ -7,12 +7,11 @@ import React from 'react';
 import type { RollbackPreview } from '../../src/ui-contract.js';
 import { sanitize } from '../format.js';
 import { line, seg, type Seg } from '../Line.js';
-import type { Theme } from '../theme.js';
 import { useTheme } from '../ThemeContext.js';
 import { DialogFrame, type DialogBox } from './DialogFrame.js';
-import { fixed, section, spacer, type Section } from './fit.js';
+import { fixed, spacer, type Section } from './fit.js';
 import { fieldValue, type FormItem, type FormState } from './form.js';
-import { badge, buttonsLine, checkLine, fieldLine, statusLine, titleLine, wrapped } from './parts.js';
+import { badge, buttonsLine, checkLine, commandSections, fieldLine, statusLine, titleLine } from './parts.js';
 import { useFormDialog, type DialogDeps, type FormDialog } from './use-form-dialog.js';
 
 const STEP = 'step:';
@@ -46,7 +45,7 @@ export function useRollbackDialog(deps: DialogDeps): FormDialog<RollbackPreview>
       const reason = fieldValue(f, 'reason').trim();
       const includeOptional = ticked(p, f);
       api.close();
-      deps.startRun({ kind: 'rollback', title: `${p.stage} (${p.service})`, override: false, dryRun: p.dryRun, commands: p.commands }, () =>
+      deps.startRun({ kind: 'rollback', path: [`${p.stage} (${p.service})`], override: false, dryRun: p.dryRun, commands: p.commands }, () =>
         deps.actions.rollback({ ...(reason ? { reason } : {}), includeOptional }),
       );
     },
@@ -59,15 +58,6 @@ function titleSegs(p: RollbackPreview): Seg[] {
   return s;
 }
 
-function commandSections(theme: Theme, p: RollbackPreview, width: number): Section[] {
-  const n = p.commands.length;
-  if (n === 0) return [fixed(2, line(seg('  no commands in the plan for this rollback', 'warn')))];
-  return [
-    section(2, 1, [line(seg(`will run (${n} step${n === 1 ? '' : 's'}):`, 'muted'))]),
-    section(2, 1, ...p.commands.map((c) => wrapped(c, width, 'text', { lead: [seg('  $ ', 'muted')], maxLines: 3, ellipsis: theme.glyphs.ellipsis }))),
-  ];
-}
-
 export function RollbackDialog({ p, f, box }: { p: RollbackPreview; f: FormState; box: DialogBox }) {
   const theme = useTheme();
   const items = rollbackItems(p);
@@ -76,12 +66,12 @@ export function RollbackDialog({ p, f, box }: { p: RollbackPreview; f: FormState
   const ok = rollbackConfirmed(p, f);
   const steps: Section[] = p.optionalSteps.length
     ? [
-        fixed(1, line(seg('optional steps (Space ticks; none by default):', 'muted'))),
+        fixed(3, line(seg('optional steps (Space ticks; none by default):', 'muted'))),
         ...p.optionalSteps.map((s) => fixed(0, checkLine(theme, s, f.checked.includes(STEP + s), focus === STEP + s))),
       ]
     : [];
   const sections: Section[] = [
-    ...commandSections(theme, p, box.width),
+    ...commandSections(theme, p.commands, box.width, 2, 'rollback'),
     spacer(),
     fixed(0, fieldLine(theme, {
       label: `type ${wordsText(p)} to confirm`,

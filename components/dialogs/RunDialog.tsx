@@ -10,7 +10,7 @@ import type { Theme, Token } from '../theme.js';
 import { useTheme } from '../ThemeContext.js';
 import { DialogFrame, type DialogBox } from './DialogFrame.js';
 import { fixed, section, spacer, type Section } from './fit.js';
-import { badge, buttonsLine, statusLine, titleLine, wrapped } from './parts.js';
+import { badge, buttonsLine, commandSections, statusLine, titleLine, wrapped } from './parts.js';
 import { outcomeText, type Run, type RunAction } from './run-state.js';
 
 const KIND_TITLE = { promote: 'PROMOTE', rollback: 'ROLL BACK' } as const;
@@ -33,16 +33,8 @@ export function useRunKeys(run: Run | null, dispatch: Dispatch<RunAction>, activ
   }, active);
 }
 
-function commandsSection(theme: Theme, commands: readonly string[], width: number, priority: number): Section[] {
-  if (commands.length === 0) return [];
-  return [
-    section(priority, 1, [line(seg(`will run (${commands.length} step${commands.length === 1 ? '' : 's'}):`, 'muted'))]),
-    section(priority, 1, ...commands.map((c) => wrapped(c, width, 'text', { lead: [seg('  $ ', 'muted')], maxLines: 3, ellipsis: theme.glyphs.ellipsis }))),
-  ];
-}
-
 function runTitle(theme: Theme, run: Run, word: string, tok: Token): LineSpec {
-  const summary = [seg(sanitize(run.info.title), 'title'), seg(' '), seg(word, tok)];
+  const summary = [seg(run.info.path.map(sanitize).join(` ${theme.glyphs.arrow} `), 'title'), seg(' '), seg(word, tok)];
   if (run.info.override) summary.push(seg(' '), badge('OVERRIDE'));
   if (run.info.dryRun) summary.push(seg(' '), badge('DRY RUN'));
   return titleLine(theme, KIND_TITLE[run.info.kind], run.info.kind === 'rollback' ? 'rollback' : 'title', summary);
@@ -60,9 +52,9 @@ function RunningView({ run, now, extras, box }: { run: Run; now: number; extras:
     fixed(0, running),
     section(1, 1, last ? wrapped(last, w, 'text', { lead: [seg('  output: ', 'muted')], maxLines: 2, ellipsis: theme.glyphs.ellipsis }) : [line(seg('  output: ', 'muted'), seg('(none yet)', 'muted'))]),
     spacer(),
-    ...commandsSection(theme, run.info.commands, w, 3),
+    ...commandSections(theme, run.info.commands, w, 3, run.info.kind),
     spacer(),
-    fixed(2, statusLine(null, 'Esc hides this; the action goes on (the header shows it). Ctrl-C asks to quit.')),
+    fixed(2, statusLine(null, 'Esc hides this; the action goes on (shown in the header).')),
   ];
   return <DialogFrame title={runTitle(theme, run, 'running', 'accent')} sections={sections} box={box} />;
 }
@@ -75,7 +67,7 @@ function OutcomeView({ run, box }: { run: Run; box: DialogBox }) {
   const sections: Section[] = [
     section(0, 3, wrapped(o.text, box.width, tok, { lead: [seg('  '), seg(`${mark} `, tok)], ellipsis: theme.glyphs.ellipsis })),
     spacer(),
-    ...commandsSection(theme, run.info.commands, box.width, 3),
+    ...commandSections(theme, run.info.commands, box.width, 3, run.info.kind),
     spacer(),
     fixed(0, buttonsLine(theme, [{ id: 'close', label: 'Close', focused: true, enabled: true }])),
     fixed(1, statusLine(null, 'Enter or Esc closes.')),

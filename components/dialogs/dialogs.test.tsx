@@ -1,7 +1,7 @@
 /** The dialogs through the whole cockpit (80x24), with CockpitActions that record what they were asked. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYS, waitForFrame } from '../testing/render.js';
-import { ALICE, blocked, cockpit, deferred, fakeActions, promotable, rollbackPreview } from './testing.js';
+import { ALICE, blocked, cockpit, deferred, fakeActions, promotable } from './testing.js';
 import type { ActionOutcomeView } from '../../src/ui-contract.js';
 import { T0 } from '../../test/helpers/state-fixture.js';
 
@@ -43,7 +43,7 @@ describe('promote (promotable)', () => {
     await t.press(KEYS.enter);
     await waitForFrame();
     expect(a.calls.promote).toEqual([{}]);
-    expect(t.frame()).toContain('PROMOTE canary-10 -> canary-50 done');
+    expect(t.frame()).toContain('PROMOTE canary-10 → canary-50 done');
     expect(t.frame()).toContain('promote finished in 12s');
     await t.press(KEYS.enter);
     expect(t.frame()).not.toContain('promote finished');
@@ -250,7 +250,7 @@ describe('running and outcome', () => {
     await t.ready();
     await t.press('p', KEYS.tab, KEYS.enter);
     await waitForFrame();
-    expect(t.frame()).toContain('PROMOTE canary-10 -> canary-50 REFUSED');
+    expect(t.frame()).toContain('PROMOTE canary-10 → canary-50 REFUSED');
     expect(t.frame()).toContain('refused: rollback by alice@bastion running for 42 s');
   });
 
@@ -269,7 +269,7 @@ describe('running and outcome', () => {
     const t = start(a);
     await t.ready();
     await t.press('p', KEYS.tab, KEYS.enter, KEYS.escape, 'p');
-    expect(t.frame()).toContain('PROMOTE canary-10 -> canary-50 running');
+    expect(t.frame()).toContain('PROMOTE canary-10 → canary-50 running');
     expect(a.calls.promote).toHaveLength(1);
     d.resolve({ ok: true, summary: 'done' });
     await waitForFrame();

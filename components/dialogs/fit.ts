@@ -45,7 +45,7 @@ export function allocateRows(sections: readonly Section[], height: number): numb
 /**
  * A section's lines in `rows` rows: all of them when they fit; else the first
  * line of every group and then the rest of the groups in order; else the
- * first groups' first lines and a "+N more" line.
+ * first groups' first lines and a "+N more" line (in one row: the first line).
  */
 export function cutSection(s: Section, rows: number): LineSpec[] {
   if (rows <= 0) return [];
@@ -62,6 +62,7 @@ export function cutSection(s: Section, rows: number): LineSpec[] {
     }
     return groups.flatMap((g, i) => g.slice(0, take[i]));
   }
+  if (rows === 1) return [groups[0]![0]!];
   const shown = groups.slice(0, rows - 1).map((g) => g[0]!);
   return [...shown, line(seg(`  +${groups.length - shown.length} more`, 'muted'))];
 }

@@ -2,6 +2,7 @@
 import { sanitize, textWidth } from '../format.js';
 import { line, seg, type LineSpec, type Seg } from '../Line.js';
 import type { Theme, Token } from '../theme.js';
+import { fixed, section, type Section } from './fit.js';
 
 /** Words of `text` in lines of at most `width` columns (a longer word is split), at most `maxLines` (the last ends with the ellipsis when cut). */
 export function wrapWords(text: string, width: number, maxLines = Infinity, ellipsis = '…'): string[] {
@@ -120,4 +121,14 @@ export function buttonsLine(theme: Theme, buttons: readonly ButtonSpec[], note?:
 /** The line under the buttons: why the last press did nothing, or how to go on. */
 export function statusLine(error: string | null, hint: string): LineSpec {
   return error ? line(seg('  '), seg(error, 'danger')) : line(seg('  '), seg(hint, 'muted'));
+}
+
+/** "will run (N steps):" and one group a command (wrapped over up to 3 rows); at least the header and 2 rows when they fit. */
+export function commandSections(theme: Theme, commands: readonly string[], width: number, priority: number, kind: string): Section[] {
+  const n = commands.length;
+  if (n === 0) return [fixed(priority, line(seg(`  no commands in the plan for this ${kind}`, 'warn')))];
+  return [
+    section(priority, 1, [line(seg(`will run (${n} step${n === 1 ? '' : 's'}):`, 'muted'))]),
+    section(priority, 2, ...commands.map((c) => wrapped(c, width, 'text', { lead: [seg('  $ ', 'muted')], maxLines: 3, ellipsis: theme.glyphs.ellipsis }))),
+  ];
 }

@@ -7,8 +7,8 @@ import type { ActionKind, ActionOutcomeView } from '../../src/ui-contract.js';
 
 export interface RunInfo {
   kind: ActionKind;
-  /** "canary-10 -> canary-50", "canary-10 (dhash)". */
-  title: string;
+  /** What it acts on, drawn joined by arrows: ["canary-10", "canary-50"], ["canary-10 (dhash)"]. */
+  path: readonly string[];
   override: boolean;
   dryRun: boolean;
   commands: readonly string[];

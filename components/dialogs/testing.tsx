@@ -3,7 +3,7 @@ import React from 'react';
 import type { EngineCommand, EngineState } from '../../src/engine/types.js';
 import type { ActionOutcomeView, CockpitActions, PromotePreview, RollbackPreview, RunningAction } from '../../src/ui-contract.js';
 import { CockpitApp, type CockpitAppProps } from '../CockpitApp.js';
-import { renderSized, stripAnsi, waitForFrame } from '../testing/render.js';
+import { KEYS, renderSized, stripAnsi, waitForFrame } from '../testing/render.js';
 import { T0, makeState } from '../../test/helpers/state-fixture.js';
 
 export const promotable = (over: Partial<PromotePreview> = {}): PromotePreview => ({
@@ -102,15 +102,22 @@ export function cockpit(actions: CockpitActions | undefined, props: Partial<Cock
     <CockpitApp state={state} utc env={{}} actions={actions} onCommand={(c) => commands.push(c)} onQuit={() => quits++} {...props} {...extra} />
   );
   const r = renderSized(element(), size);
+  // A lone Esc reaches the app a check phase later (Ink waits to see whether a sequence follows), and its render later still.
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      await r.press(k);
+      if (k === KEYS.escape) await waitForFrame();
+    }
+  };
   return {
     r,
     commands,
     quits: () => quits,
     frame: () => stripAnsi(r.lastFrame()),
     raw: () => r.lastFrame(),
-    press: r.press,
+    press,
     /** Types text one key at a time. */
-    type: async (text: string) => r.press(...[...text]),
+    type: async (text: string) => press(...[...text]),
     rerender: (extra: Partial<CockpitAppProps>) => r.rerender(element(extra)),
     ready: waitForFrame,
   };
