@@ -36,6 +36,8 @@ export interface CockpitExtras {
   notifications?: NotificationHealth | null;
   /** Oldest first, like EngineState.events; the cockpit merges both by time. */
   lines?: readonly ExtraLine[];
+  /** A line shown in the header, e.g. the replay's position: "REPLAY 12:04:33 +4m of 61m ×10 (paused)". */
+  banner?: string;
 }
 
 export interface CockpitCallbacks {
@@ -77,6 +79,15 @@ export interface CockpitOptions extends CockpitCallbacks {
   alternateScreen?: boolean;
   /** What the dialogs act through (promote, rollback, sign-off, quit). Absent: keys p/b/s say "not available here". */
   actions?: CockpitActions;
+  /** More keys for this use of the cockpit (replay's play/pause/seek); listed in the help and footer. */
+  extraKeys?: ExtraKey[];
+}
+
+export interface ExtraKey {
+  /** Ink key names or characters: 'space', '.', '[', 'G'. */
+  keys: string[];
+  label: string;
+  run(): void;
 }
 
 // ---------------------------------------------------------------- dialogs

@@ -136,9 +136,29 @@ program
   .option('--ascii', 'no box drawing, no Unicode sparklines')
   .option('--no-autopilot', 'do not promote or sign off automatically; you drive with p, b, s')
   .option('--real-prometheus', 'scrape the fleet with the prometheus binary on PATH instead (real time)')
+  .option('--dir <path>', 'working directory for the demo plan, audit and logs (default: a new temporary directory)')
   .action(async (opts: DemoFlags) => {
     const { runDemo } = await import('../demo/run-demo.js');
     process.exitCode = await runDemo(opts, (l) => process.stderr.write(`${l}\n`));
+  });
+
+program
+  .command('replay')
+  .description('the cockpit from a recording, with no network: space pause, . step, [ ] seek, < > speed')
+  .argument('<file>', 'recording written by --record')
+  .option('--speed <n>', 'how many times faster than recorded (default: the demo\'s speed, or 10)')
+  .option('--paused', 'start paused')
+  .option('--json', 'no cockpit: print the replayed events as NDJSON')
+  .option('--no-color', 'no colours')
+  .option('--ascii', 'no box drawing, no Unicode sparklines')
+  .action(async (file: string, opts: { speed?: string; paused?: boolean; json?: boolean; color?: boolean; ascii?: boolean }) => {
+    const { runReplay } = await import('../record/replay-cli.js');
+    try {
+      process.exitCode = await runReplay(file, opts, (l) => process.stdout.write(`${l}\n`));
+    } catch (err) {
+      process.stderr.write(`flightdeck replay: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    }
   });
 
 program

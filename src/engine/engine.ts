@@ -58,6 +58,8 @@ export class Engine {
   private prom: PrometheusView;
   private events: EngineEvent[] = [];
   private listeners = new Set<(e: EngineEvent, origin: EventOrigin) => void>();
+  /** While an observation is applied, its events carry its time: a replay reproduces them exactly. */
+  private applyingAt: number | null = null;
   private taps = new Set<{ observation?(o: Observation): void; command?(c: EngineCommand, at: number): void }>();
   private changeListeners = new Set<() => void>();
   private inFlight: Promise<void> | null = null;
@@ -165,7 +167,7 @@ export class Engine {
   }
 
   private publish(e: EventInput, origin: EventOrigin): void {
-    const ev = { at: this.clock.now(), ...e } as EngineEvent;
+    const ev = { at: this.applyingAt ?? this.clock.now(), ...e } as EngineEvent;
     this.events = this.events.length >= EVENT_LIMIT ? [...this.events.slice(1 - EVENT_LIMIT), ev] : [...this.events, ev];
     for (const l of this.listeners) l(ev, origin);
     this.changed();
@@ -340,6 +342,15 @@ export class Engine {
   /** Turns one observation into state and events. Pure but for the clock's `now`. */
   apply(obs: Observation): void {
     for (const t of this.taps) t.observation?.(obs);
+    this.applyingAt = obs.at;
+    try {
+      this.applyObservation(obs);
+    } finally {
+      this.applyingAt = null;
+    }
+  }
+
+  private applyObservation(obs: Observation): void {
     const now = obs.at;
     if (obs.nodes) this.applyNodes(obs.nodes, obs.nodeError);
     if (obs.deepNodes) this.deepNodeStatus = obs.deepNodes;
@@ -414,7 +425,7 @@ export class Engine {
     const firing = new Map(state.alerts.map((a) => [`${a.source}:${a.name}`, a]));
     for (const [key, a] of firing) {
       if (!this.firingAlerts.has(key) && a.state === 'firing') {
-        const ev = { type: 'alert.firing' as const, name: a.name, source: a.source, summary: a.summary, severity: a.severity, at: this.clock.now() };
+        const ev = { type: 'alert.firing' as const, name: a.name, source: a.source, summary: a.summary, severity: a.severity, at: this.applyingAt ?? this.clock.now() };
         this.firingAlerts.set(key, ev);
         this.raise(ev);
       }

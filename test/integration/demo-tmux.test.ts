@@ -1,0 +1,79 @@
+/**
+ * The release-review path end to end: `flightdeck demo --scenario regression
+ * --speed 60` in tmux shows the promote, the breach, the auto-rollback and
+ * the final state; its recording replays to the same gate states with no
+ * network; its HTML report, opened in Chromium, holds the same timelines.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../src/engine/types.js';
+import { readRecording } from '../../src/record/read.js';
+import { BIN, flightdeck } from '../helpers/cli.js';
+import { dumpDom, screenshotHtml } from '../helpers/chromium.js';
+import { startTmux, type TmuxPane } from '../helpers/tmux.js';
+
+let dir: string;
+let pane: TmuxPane | undefined;
+let recording: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fd-demo-'));
+  recording = join(dir, 'regression.ndjson.gz');
+});
+afterAll(async () => {
+  pane?.kill();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+type GateChange = Extract<EngineEvent, { type: 'gate.changed' }>;
+const trail = (events: EngineEvent[]) =>
+  events.filter((e): e is GateChange => e.type === 'gate.changed').map((e) => `${e.at} ${e.stageId}/${e.gateId} ${e.from}->${e.to}`);
+
+describe('flightdeck demo --scenario regression --speed 60', () => {
+  it('shows the promote, the breach, the auto-rollback and the final state on screen', async () => {
+    pane = startTmux(`${BIN} demo --scenario regression --speed 60 --record ${recording} --dir ${join(dir, 'work')}`, { cols: 140, rows: 45, cwd: dir });
+    await pane.waitFor(/canary-10/, { what: 'the cockpit', timeoutMs: 20_000 });
+    await pane.waitFor(/promot(e|ing)[^\n]*canary-10|canary-10[^\n]*promot/i, { what: 'the promote of canary-10', timeoutMs: 30_000 });
+    await pane.waitFor(/●\s*canary-50|stage 2\/3/, { what: 'canary-50 current', timeoutMs: 20_000 });
+    await pane.waitFor(/(pending|failing)\s+error-rate\s+[\d.]+%/, { what: 'the breach', timeoutMs: 30_000 });
+    const rolled = await pane.waitFor(/rolled back/i, { what: 'the auto-rollback', timeoutMs: 40_000 });
+    expect(rolled).toMatch(/rollback/i);
+    // Final state: the stage stays rolled back and the error rate recovers below its warn band.
+    await pane.waitFor((s) => /rolled back/i.test(s) && /ok\s+error-rate/.test(s), { what: 'recovery after the rollback', timeoutMs: 30_000 });
+    pane.send('q');
+    await pane.waitFor(() => !pane!.alive(), { what: 'the demo to exit', timeoutMs: 20_000 });
+    expect(pane.exitStatus()).toBe(0);
+  }, 180_000);
+
+  it('the recording replays to the same gate states, with no network', async () => {
+    const rec = await readRecording(recording);
+    const live = rec.entries.filter((e) => e.kind === 'event' && e.origin === 'engine').map((e) => (e.kind === 'event' ? e.event : (undefined as never)));
+    const r = await flightdeck(['replay', recording, '--json']);
+    expect(r.code).toBe(0);
+    const replayed = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as EngineEvent);
+    const liveTrail = trail(live);
+    expect(liveTrail.some((l) => /canary-50\/error-rate (pending|warn)->failing/.test(l))).toBe(true);
+    expect(trail(replayed)).toEqual(liveTrail);
+    expect(replayed.some((e) => e.type === 'action.started' && e.action === 'rollback' && e.auto)).toBe(true);
+    expect(replayed.some((e) => e.type === 'stage.rolled-back')).toBe(true);
+  });
+
+  it('the HTML report opens in Chromium and its timelines match the recording', async () => {
+    const html = join(dir, 'report.html');
+    const r = await flightdeck(['report', recording, '--format', 'html', '--out', html]);
+    expect(r.code).toBe(0);
+    const png = join(dir, 'report.png');
+    await screenshotHtml(html, png, { width: 1280, height: 1600 });
+    expect((await readFile(png)).length).toBeGreaterThan(30_000);
+    const dom = await dumpDom(html);
+    const rec = await readRecording(recording);
+    const changes = rec.entries.filter((e) => e.kind === 'event' && e.event.type === 'gate.changed').map((e) => (e.kind === 'event' ? (e.event as GateChange) : (undefined as never)));
+    expect(changes.length).toBeGreaterThan(10);
+    for (const c of changes) expect(dom).toContain(`data-gate="${c.gateId}"`);
+    const rendered = [...dom.matchAll(/data-gate="([^"]+)"[^>]*data-at="(\d+)"[^>]*data-from="([^"]+)"[^>]*data-to="([^"]+)"/g)].map((m) => `${m[2]} ${m[1]} ${m[3]}->${m[4]}`);
+    for (const c of changes) expect(rendered).toContain(`${c.at} ${c.gateId} ${c.from}->${c.to}`);
+    expect(dom).toMatch(/rolled back/i);
+  }, 60_000);
+});
