@@ -13,7 +13,7 @@ export function helpEntries(readonly: boolean): LineSpec[] {
   const keyW = Math.max(...KEYMAP.map((b) => bindingLabel(b).length)) + 2;
   const out: LineSpec[] = [];
   for (const b of KEYMAP) {
-    if (b.group === 'Dialogs' && out.length === KEYMAP.findIndex((x) => x.group === 'Dialogs')) out.push(line(seg('In a dialog (it gets every key; letters are typed):', 'title')));
+    if (b.group === 'Dialogs' && out.length === KEYMAP.findIndex((x) => x.group === 'Dialogs')) out.push(line(seg('In a dialog (it gets every key; letters go into its fields, q elsewhere asks to quit):', 'title')));
     const off = readonly && READONLY_OFF.has(b.action);
     out.push(line(seg(bindingLabel(b).padEnd(keyW, ' '), off ? 'off' : 'accent'), seg(b.description + (off ? ' (read-only: disabled)' : ''), off ? 'off' : 'text')));
   }

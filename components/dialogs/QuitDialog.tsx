@@ -9,6 +9,7 @@ import { fixed, section, spacer, type Section } from './fit.js';
 import type { FormItem, FormState } from './form.js';
 import { buttonsLine, statusLine, titleLine, wrapped } from './parts.js';
 import { useFormDialog, type FormDialog } from './use-form-dialog.js';
+import { DIALOG_PRIORITY } from './use-ref-reducer.js';
 
 const ITEMS: FormItem[] = [
   { id: 'stay', kind: 'button' },
@@ -21,6 +22,7 @@ export function useQuitDialog(onQuit: () => void): FormDialog<RunningAction> {
     items: () => ITEMS,
     // Ctrl-C again while asked: stay (quitting needs Quit focused and Enter).
     requestQuit: () => {},
+    priority: DIALOG_PRIORITY.quit,
     onButton(id, _p, _f, api) {
       api.close();
       if (id === 'quit') onQuit();

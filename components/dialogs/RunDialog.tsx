@@ -1,9 +1,9 @@
 /** The confirmed action as it runs (spinner, time, last output line) and then its outcome, until Esc or Enter. */
-import React, { type Dispatch } from 'react';
+import React from 'react';
 import { useSpinner } from '@inkjs/ui';
 import type { CockpitExtras } from '../../src/ui-contract.js';
 import { formatAge, sanitize } from '../format.js';
-import { useModalLayer } from '../input/KeyLayers.js';
+import { useKeyLayer } from '../input/KeyLayers.js';
 import { dialogActionFor } from '../keymap.js';
 import { line, seg, type LineSpec } from '../Line.js';
 import type { Theme, Token } from '../theme.js';
@@ -12,6 +12,7 @@ import { DialogFrame, type DialogBox } from './DialogFrame.js';
 import { fixed, section, spacer, type Section } from './fit.js';
 import { badge, buttonsLine, commandSections, statusLine, titleLine, wrapped } from './parts.js';
 import { outcomeText, type Run, type RunAction } from './run-state.js';
+import { DIALOG_PRIORITY } from './use-ref-reducer.js';
 
 const KIND_TITLE = { promote: 'PROMOTE', rollback: 'ROLL BACK' } as const;
 
@@ -20,17 +21,28 @@ export interface RunKeyDeps {
   message(text: string, tok: Token): void;
 }
 
-/** Esc or Enter closes the outcome; while running they hide the dialog (the action goes on). Ctrl-C asks to quit. */
-export function useRunKeys(run: Run | null, dispatch: Dispatch<RunAction>, active: boolean, deps: RunKeyDeps): void {
-  useModalLayer((input, key) => {
-    if (!run) return;
-    if (key.ctrl && input === 'c') return deps.requestQuit();
+/**
+ * While the run is shown (`shownNow`, read at the key), it owns the keyboard:
+ * Esc or Enter closes the outcome; while running they hide the dialog (the
+ * action goes on). q or Ctrl-C asks to quit.
+ */
+export function useRunKeys(run: { readonly current: Run | null }, dispatch: (a: RunAction) => void, shownNow: () => boolean, deps: RunKeyDeps): void {
+  useKeyLayer(DIALOG_PRIORITY.run, (input, key) => {
+    const r = run.current;
+    if (!r || !shownNow()) return false;
+    if ((key.ctrl && input === 'c') || (input === 'q' && !key.ctrl && !key.meta)) {
+      deps.requestQuit();
+      return true;
+    }
     const a = dialogActionFor(input, key);
-    if (a !== 'dialog-close' && a !== 'dialog-activate') return;
-    if (run.outcome) return dispatch({ type: 'close' });
-    dispatch({ type: 'hide' });
-    deps.message(`${run.info.kind} goes on; the header shows it, and its outcome opens when it ends`, 'accent');
-  }, active);
+    if (a !== 'dialog-close' && a !== 'dialog-activate') return true;
+    if (r.outcome) dispatch({ type: 'close' });
+    else {
+      dispatch({ type: 'hide' });
+      deps.message(`${r.info.kind} goes on; the header shows it, and its outcome opens when it ends`, 'accent');
+    }
+    return true;
+  });
 }
 
 function runTitle(theme: Theme, run: Run, word: string, tok: Token): LineSpec {

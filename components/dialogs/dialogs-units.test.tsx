@@ -125,6 +125,14 @@ describe('form', () => {
     expect(drive(0, '', { backspace: true }).actions).toEqual([{ type: 'erase', id: 'reason' }]);
     expect(drive(0, '', { delete: true }).actions).toEqual([{ type: 'erase', id: 'reason' }]);
   });
+
+  it('q asks to quit only where nothing is typed (a dialog with no field)', () => {
+    expect(drive(3, 'q').calls).toEqual([]);
+    const calls: string[] = [];
+    const buttons: FormItem[] = [{ id: 'cancel', kind: 'button' }, { id: 'go', kind: 'button' }];
+    formKey(buttons, emptyForm(0), () => {}, 'q', key(), { onButton: () => calls.push('button'), onClose: () => calls.push('close'), onQuit: () => calls.push('quit') });
+    expect(calls).toEqual(['quit']);
+  });
 });
 
 describe('keymap', () => {

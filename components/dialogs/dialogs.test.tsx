@@ -238,8 +238,6 @@ describe('running and outcome', () => {
     await waitForFrame();
     expect(t.frame()).toContain('ROLL BACK canary-10 (dhash) FAILED');
     expect(t.frame()).toContain("rollback failed at step 'restore': exit 3");
-    await t.press('q');
-    expect(t.quits()).toBe(0);
     await t.press(KEYS.escape);
     expect(t.frame()).not.toContain('FAILED');
   });
@@ -293,6 +291,7 @@ describe('quit', () => {
     expect(t.frame()).toContain('Quit anyway');
     await t.press(KEYS.ctrlC, 'q');
     expect(t.quits()).toBe(0);
+    expect(t.frame()).toContain('Quit anyway');
     await t.press(KEYS.tab, KEYS.enter);
     expect(t.quits()).toBe(1);
   });
@@ -308,6 +307,25 @@ describe('quit', () => {
     await bare.ready();
     await bare.press('q');
     expect(bare.quits()).toBe(1);
+  });
+
+  it('q in the running dialog asks (a field-less dialog), and quits at once once nothing runs', async () => {
+    const d = deferred<ActionOutcomeView>();
+    const a = fakeActions({ outcome: () => d.promise });
+    const t = start(a, { now: T0 });
+    await t.ready();
+    await t.press('p', KEYS.tab, KEYS.enter);
+    a.runningNow = ALICE;
+    await t.press('q');
+    expect(t.frame()).toContain('rollback by alice is running (42s).');
+    await t.press(KEYS.escape);
+    expect(t.frame()).toContain('running for');
+    expect(t.quits()).toBe(0);
+    a.runningNow = null;
+    await t.press('q');
+    expect(t.quits()).toBe(1);
+    d.resolve({ ok: true });
+    await waitForFrame();
   });
 
   it('Ctrl-C inside a dialog asks too while an action runs, and Stay returns to the dialog', async () => {
@@ -366,6 +384,27 @@ describe('sign-off', () => {
     await bare.ready();
     await bare.press('s');
     expect(bare.frame()).toContain('sign-off is not available here');
+  });
+});
+
+describe('bursts', () => {
+  it('keys in the same burst as the one that opened a dialog go to that dialog, not the cockpit', async () => {
+    const a = fakeActions();
+    const t = start(a);
+    await t.ready();
+    // p, Right, Enter in one read (typeahead over SSH): Ink splits it at the escape sequence.
+    await t.press(`p${KEYS.right}${KEYS.enter}`);
+    await waitForFrame();
+    expect(a.calls.promote).toEqual([{}]);
+    const b = start(fakeActions({ running: ALICE }));
+    await b.ready();
+    // q opens the quit question; Right (Quit), Left (back to Stay), Enter: stays.
+    await b.press(`q${KEYS.right}${KEYS.left}${KEYS.enter}`);
+    expect(b.quits()).toBe(0);
+    expect(b.frame()).toContain('GATES');
+    expect(b.frame()).not.toContain('Quit anyway');
+    await b.press(`q${KEYS.right}${KEYS.enter}`);
+    expect(b.quits()).toBe(1);
   });
 });
 

@@ -107,6 +107,8 @@ export function formKey(items: readonly FormItem[], f: FormState, dispatch: (a: 
   const action = dialogActionFor(input, key);
   if (action === 'dialog-close') return h.onClose();
   const n = items.length;
+  // Where nothing is typed, q is still the quit request.
+  if (input === 'q' && !key.ctrl && !key.meta && !items.some((it) => it.kind === 'field')) return h.onQuit();
   if (n === 0) return;
   const focus = Math.min(Math.max(0, f.focus), n - 1);
   const item = items[focus]!;

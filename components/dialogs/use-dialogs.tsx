@@ -4,7 +4,7 @@
  * cockpit calls openAction on p/b, openSignoff on s and requestQuit on q, and
  * draws render(box) in the body's place while isOpen.
  */
-import React, { useCallback, useMemo, useReducer, useRef } from 'react';
+import React, { useCallback, useMemo, useRef } from 'react';
 import type { GateView } from '../../src/engine/types.js';
 import type { ActionKind, ActionOutcomeView, CockpitActions, CockpitExtras } from '../../src/ui-contract.js';
 import type { Token } from '../theme.js';
@@ -17,6 +17,7 @@ import { RunDialog, useRunKeys } from './RunDialog.js';
 import { failedOutcome, runReducer, type RunInfo } from './run-state.js';
 import { SignoffDialog, useSignoffDialog } from './SignoffDialog.js';
 import type { DialogDeps } from './use-form-dialog.js';
+import { useRefReducer } from './use-ref-reducer.js';
 
 export interface DialogsOptions {
   /** Absent: nothing opens (the cockpit says "not available here"), and quitting never asks. */
@@ -49,9 +50,7 @@ export function useDialogs(o: DialogsOptions): Dialogs {
   const quitRef = useRef<() => void>(() => {});
   const requestQuit = useCallback(() => quitRef.current(), []);
 
-  const [run, runDispatch] = useReducer(runReducer, null);
-  const runRef = useRef(run);
-  runRef.current = run;
+  const [run, runDispatch, runRef] = useRefReducer(runReducer, () => null);
   const seq = useRef(0);
   const startRun = useCallback((info: RunInfo, act: () => Promise<ActionOutcomeView>) => {
     const id = ++seq.current;
@@ -88,11 +87,19 @@ export function useDialogs(o: DialogsOptions): Dialogs {
   const signoff = useSignoffDialog(deps);
   const quit = useQuitDialog(onQuit);
   const formOpen = notice.isOpen || promote.isOpen || rollback.isOpen || signoff.isOpen;
+  // The run shows while nothing else is open (its outcome waits for the other dialog to close).
   const runShown = run !== null && (run.visible || run.outcome !== null) && !formOpen && !quit.isOpen;
-  useRunKeys(run, runDispatch, runShown, { requestQuit, message });
+  const others = [notice, promote, rollback, signoff, quit];
+  const othersRef = useRef(others);
+  othersRef.current = others;
+  const runShownNow = useCallback(() => {
+    const r = runRef.current;
+    return r !== null && (r.visible || r.outcome !== null) && !othersRef.current.some((d) => d.openNow());
+  }, [runRef]);
+  useRunKeys(runRef, runDispatch, runShownNow, { requestQuit, message });
 
   quitRef.current = () => {
-    if (quit.isOpen) return;
+    if (quit.openNow()) return;
     let running = null;
     try {
       running = live.current.actions?.running() ?? null;

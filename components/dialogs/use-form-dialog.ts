@@ -1,15 +1,17 @@
 /**
  * The reducer hook and the input hook every form dialog shares: the state
- * (what it was opened with, its form) and a modal key layer while it is open.
- * Keys read the newest state from a ref the reducer updates at once, so keys
- * arriving in one burst (a paste, a fast typist over SSH) see each other.
+ * (what it was opened with, its form) and a key layer above the cockpit's
+ * that owns every key while the dialog is open. Keys read the newest state
+ * from a ref the reducer updates at once, so keys arriving in one burst (a
+ * paste, typeahead over SSH) see each other and the dialog they opened.
  */
-import { useCallback, useRef, useState } from 'react';
+import { useCallback } from 'react';
 import type { ActionOutcomeView, CockpitActions } from '../../src/ui-contract.js';
-import { useModalLayer } from '../input/KeyLayers.js';
+import { useKeyLayer } from '../input/KeyLayers.js';
 import type { Token } from '../theme.js';
-import { closedDialog, dialogReducer, formKey, type DialogAction, type FormItem, type FormState } from './form.js';
+import { closedDialog, dialogReducer, formKey, type DialogAction, type DialogState, type FormItem, type FormState } from './form.js';
 import type { RunInfo } from './run-state.js';
+import { DIALOG_PRIORITY, useRefReducer } from './use-ref-reducer.js';
 
 /** What the dialogs act through. */
 export interface DialogDeps {
@@ -27,37 +29,36 @@ export interface FormDialogSpec<P> {
   /** Enter on a button; `close` closes the dialog. */
   onButton(id: string, payload: P, form: FormState, api: { close(): void; error(text: string): void }): void;
   requestQuit(): void;
+  /** DIALOG_PRIORITY.form unless it must come first (quit). */
+  priority?: number;
 }
 
 export interface FormDialog<P> {
   payload: P | null;
   form: FormState;
   isOpen: boolean;
+  /** Open now, before React rendered it. */
+  openNow(): boolean;
   open(payload: P, focus?: number): void;
   close(): void;
 }
 
 export function useFormDialog<P>(spec: FormDialogSpec<P>): FormDialog<P> {
-  const [state, setState] = useState(closedDialog<P>);
-  const ref = useRef(state);
-  const apply = useCallback((a: DialogAction<P>) => {
-    const next = dialogReducer(ref.current, a);
-    if (next === ref.current) return;
-    ref.current = next;
-    setState(next);
-  }, []);
+  const [state, apply, ref] = useRefReducer<DialogState<P>, DialogAction<P>>(dialogReducer, closedDialog);
   const open = useCallback((payload: P, focus?: number) => apply({ type: 'open', payload, focus }), [apply]);
   const close = useCallback(() => apply({ type: 'close' }), [apply]);
 
-  useModalLayer((input, key) => {
+  const openNow = useCallback(() => ref.current.payload !== null, [ref]);
+  useKeyLayer(spec.priority ?? DIALOG_PRIORITY.form, (input, key) => {
     const { payload, form } = ref.current;
-    if (payload === null) return;
+    if (payload === null) return false;
     formKey(spec.items(payload, form), form, apply, input, key, {
       onButton: (id) => spec.onButton(id, payload, form, { close, error: (text) => apply({ type: 'error', text }) }),
       onClose: close,
       onQuit: spec.requestQuit,
     });
-  }, state.payload !== null);
+    return true;
+  });
 
-  return { payload: state.payload, form: state.form, isOpen: state.payload !== null, open, close };
+  return { payload: state.payload, form: state.form, isOpen: state.payload !== null, openNow, open, close };
 }
