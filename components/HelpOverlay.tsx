@@ -9,15 +9,31 @@ import { useTheme } from './ThemeContext.js';
 
 const READONLY_OFF = new Set(['promote', 'rollback', 'signoff']);
 
-export function helpEntries(readonly: boolean): LineSpec[] {
-  const keyW = Math.max(...KEYMAP.map((b) => bindingLabel(b).length)) + 2;
-  const out: LineSpec[] = [];
+interface HelpEntry {
+  label: string;
+  description: string;
+  off: boolean;
+  /** A heading line instead of a binding. */
+  heading?: boolean;
+}
+
+/** Every binding of the keymap, with a heading before the dialogs' keys. */
+export function helpEntries(readonly: boolean): HelpEntry[] {
+  const out: HelpEntry[] = [];
   for (const b of KEYMAP) {
-    if (b.group === 'Dialogs' && out.length === KEYMAP.findIndex((x) => x.group === 'Dialogs')) out.push(line(seg('In a dialog (it gets every key; letters go into its fields, q elsewhere asks to quit):', 'title')));
+    if (b.group === 'Dialogs' && !out.some((e) => e.heading)) out.push({ label: 'In a dialog (letters are typed):', description: '', off: false, heading: true });
     const off = readonly && READONLY_OFF.has(b.action);
-    out.push(line(seg(bindingLabel(b).padEnd(keyW, ' '), off ? 'off' : 'accent'), seg(b.description + (off ? ' (read-only: disabled)' : ''), off ? 'off' : 'text')));
+    out.push({ label: bindingLabel(b), description: b.description + (off ? ' (read-only: disabled)' : ''), off });
   }
   return out;
+}
+
+/** A column of entries, its keys padded to the column's longest. */
+function columnLines(entries: readonly HelpEntry[]): LineSpec[] {
+  const keyW = Math.max(0, ...entries.filter((e) => !e.heading).map((e) => e.label.length)) + 2;
+  return entries.map((e) =>
+    e.heading ? line(seg(e.label, 'title')) : line(seg(e.label.padEnd(keyW, ' '), e.off ? 'off' : 'accent'), seg(e.description, e.off ? 'off' : 'text')),
+  );
 }
 
 export function helpColumns(width: number, height: number, readonly: boolean, theme: Theme): { title: LineSpec; columns: LineSpec[][]; colWidth: number } {
@@ -26,7 +42,7 @@ export function helpColumns(width: number, height: number, readonly: boolean, th
   const n = Math.ceil(entries.length / rows);
   const colWidth = Math.floor((width - (n - 1) * 2) / n);
   const columns: LineSpec[][] = [];
-  for (let i = 0; i < n; i++) columns.push(entries.slice(i * rows, (i + 1) * rows));
+  for (let i = 0; i < n; i++) columns.push(columnLines(entries.slice(i * rows, (i + 1) * rows)));
   return { title: panelTitle(theme, 'KEYS', true, [seg('one keymap drives the keys and this list', 'muted')], 'Esc or ? closes'), columns, colWidth };
 }
 

@@ -66,17 +66,17 @@ export const KEYMAP: readonly Binding[] = [
   { action: 'refresh', keys: [{ char: 'r' }], description: 'poll now', group: 'Engine', hint: 'refresh' },
   { action: 'promote', keys: [{ char: 'p' }], description: 'promote to the next stage', group: 'Actions', hint: 'promote' },
   { action: 'rollback', keys: [{ char: 'b' }], description: 'roll back', group: 'Actions', hint: 'rollback' },
-  { action: 'signoff', keys: [{ char: 's' }], description: 'sign off the selected manual gate', group: 'Actions', hint: 'sign off' },
-  { action: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'quit (asks first while an action runs)', group: 'Actions', hint: 'quit' },
+  { action: 'signoff', keys: [{ char: 's' }], description: 'sign off a manual gate', group: 'Actions', hint: 'sign off' },
+  { action: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'quit (asks if an action runs)', group: 'Actions', hint: 'quit' },
   // In a dialog every key goes to the dialog: letters are typed into its fields (q does not quit, r does not refresh).
-  { action: 'dialog-next', keys: [{ name: 'tab' }, { name: 'down' }], description: 'next field, step or button', group: 'Dialogs', hint: 'next' },
-  { action: 'dialog-prev', keys: [{ name: 'tab', shift: true }, { name: 'up' }], description: 'previous field, step or button', group: 'Dialogs' },
-  { action: 'dialog-button-next', keys: [{ name: 'right' }], description: 'next button (on a button)', group: 'Dialogs' },
-  { action: 'dialog-button-prev', keys: [{ name: 'left' }], description: 'previous button (on a button)', group: 'Dialogs' },
-  { action: 'dialog-activate', keys: [{ name: 'return' }], description: 'press the focused button; in a field: next', group: 'Dialogs', hint: 'press' },
-  { action: 'dialog-toggle', keys: [{ char: ' ' }], description: 'tick / untick the focused optional step', group: 'Dialogs', hint: 'tick' },
-  { action: 'dialog-erase', keys: [{ name: 'backspace' }], description: 'delete the last character typed', group: 'Dialogs' },
-  { action: 'dialog-close', keys: [{ name: 'escape' }], description: 'cancel / close (a running action goes on)', group: 'Dialogs', hint: 'cancel' },
+  { action: 'dialog-next', keys: [{ name: 'tab' }, { name: 'down' }], description: 'next field / button', group: 'Dialogs', hint: 'next' },
+  { action: 'dialog-prev', keys: [{ name: 'tab', shift: true }, { name: 'up' }], description: 'previous field / button', group: 'Dialogs' },
+  { action: 'dialog-button-next', keys: [{ name: 'right' }], description: 'next button', group: 'Dialogs' },
+  { action: 'dialog-button-prev', keys: [{ name: 'left' }], description: 'previous button', group: 'Dialogs' },
+  { action: 'dialog-activate', keys: [{ name: 'return' }], description: 'press the focused button', group: 'Dialogs', hint: 'press' },
+  { action: 'dialog-toggle', keys: [{ char: ' ' }], description: 'tick an optional step', group: 'Dialogs', hint: 'tick' },
+  { action: 'dialog-erase', keys: [{ name: 'backspace' }], description: 'delete a character', group: 'Dialogs' },
+  { action: 'dialog-close', keys: [{ name: 'escape' }], description: 'cancel / close', group: 'Dialogs', hint: 'cancel' },
 ];
 
 /** The footer's hints, most needed first (it is cut at the terminal's width). */
