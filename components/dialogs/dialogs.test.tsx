@@ -242,6 +242,23 @@ describe('running and outcome', () => {
     expect(t.frame()).not.toContain('FAILED');
   });
 
+  it('an outcome that arrives while another dialog is open waits for it to close', async () => {
+    const d = deferred<ActionOutcomeView>();
+    const a = fakeActions({ outcome: () => d.promise });
+    const t = start(a);
+    await t.ready();
+    await t.press('p', KEYS.tab, KEYS.enter, KEYS.escape, 'G', 's');
+    expect(t.frame()).toContain('SIGN OFF go-live-signoff');
+    d.resolve({ ok: false, refused: 'not promotable: extraction-failure-rate failing' });
+    await waitForFrame();
+    await t.type('ok');
+    expect(t.frame()).toMatch(/note \[ok_/);
+    await t.press(KEYS.escape);
+    expect(t.frame()).toContain('refused: not promotable: extraction-failure-rate failing');
+    await t.press(KEYS.enter);
+    expect(t.frame()).not.toContain('REFUSED');
+  });
+
   it('a refused action says exactly why', async () => {
     const a = fakeActions({ outcome: { ok: false, refused: 'rollback by alice@bastion running for 42 s' } });
     const t = start(a);

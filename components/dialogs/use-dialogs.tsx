@@ -14,7 +14,7 @@ import { PromoteDialog, usePromoteDialog } from './PromoteDialog.js';
 import { QuitDialog, useQuitDialog } from './QuitDialog.js';
 import { RollbackDialog, useRollbackDialog } from './RollbackDialog.js';
 import { RunDialog, useRunKeys } from './RunDialog.js';
-import { failedOutcome, runReducer, type RunInfo } from './run-state.js';
+import { failedOutcome, outcomeText, runReducer, type RunInfo } from './run-state.js';
 import { SignoffDialog, useSignoffDialog } from './SignoffDialog.js';
 import type { DialogDeps } from './use-form-dialog.js';
 import { useRefReducer } from './use-ref-reducer.js';
@@ -54,6 +54,9 @@ export function useDialogs(o: DialogsOptions): Dialogs {
   const seq = useRef(0);
   const startRun = useCallback((info: RunInfo, act: () => Promise<ActionOutcomeView>) => {
     const id = ++seq.current;
+    // An outcome not yet shown (it waited behind this dialog) goes to the footer rather than away.
+    const prev = runRef.current;
+    if (prev?.outcome) live.current.message(outcomeText(prev.info.kind, prev.outcome).text, prev.outcome.ok ? 'ok' : 'failing');
     runDispatch({ type: 'start', id, info, startedAt: live.current.now });
     let pending: Promise<ActionOutcomeView>;
     try {
@@ -65,7 +68,7 @@ export function useDialogs(o: DialogsOptions): Dialogs {
       (outcome) => runDispatch({ type: 'done', id, outcome }),
       (err: unknown) => runDispatch({ type: 'done', id, outcome: failedOutcome(info.kind, err) }),
     );
-  }, []);
+  }, [runDispatch, runRef]);
 
   const deps = useMemo<DialogDeps>(
     () => ({
