@@ -16,7 +16,7 @@ export interface TmuxPane {
   type(text: string): void;
   resize(cols: number, rows: number): void;
   /** Polls the screen until `test` passes (bounded), returns the screen. */
-  waitFor(test: RegExp | ((screen: string) => boolean), opts?: { timeoutMs?: number; what?: string }): Promise<string>;
+  waitFor(test: RegExp | ((screen: string) => boolean | Promise<boolean>), opts?: { timeoutMs?: number; what?: string }): Promise<string>;
   /** Whether the program is still running in the pane (its shell has not written its exit status). */
   alive(): boolean;
   /** Exit status of the program once it has ended. */
@@ -55,7 +55,7 @@ export function startTmux(command: string, opts: { cols: number; rows: number; c
       let screen = '';
       while (Date.now() < deadline) {
         screen = pane.capture();
-        if (ok(screen)) return screen;
+        if (await ok(screen)) return screen;
         await new Promise((r) => setTimeout(r, 150));
       }
       throw new Error(`timed out waiting for ${o.what ?? String(test)}; the screen:\n${screen}`);
