@@ -1,11 +1,21 @@
 /**
  * Poll cycle: one full poll of N simulated nodes on 127.0.0.1 through the real
  * undici transport and node poller: wall time, CPU time, peak sockets.
+ *
+ * `measureNodePoll` polls an in-process fleet with the node poller alone (its
+ * CPU includes the fleet's); `measureEnginePoll` is what `npm run bench`
+ * reports: `engine.poll()` of a whole plan (N nodes in a child-process fleet
+ * plus PromQL gates against a real Prometheus), built by the CLI's own
+ * buildRuntime, so the CPU time is Flightdeck's alone.
  */
 import { systemClock } from '../src/clock.js';
+import { buildRuntime } from '../src/cli/runtime.js';
+import { loadPlan } from '../src/plan/load.js';
+import type { NodeSpec } from '../src/plan/schema.js';
 import { createHttpTransport } from '../src/sources/http.js';
 import { createNodePoller } from '../src/sources/nodes.js';
 import { startFleet } from '../src/simulator/index.js';
+import { writePlan } from './env.js';
 
 export interface PollFigures {
   nodes: number;
@@ -43,6 +53,94 @@ export async function measureNodePoll(n: number, concurrency = 64): Promise<Poll
     await poller.close();
     await transport.close();
     await fleet.close();
+  }
+}
+
+export interface PollRun {
+  wallMs: number;
+  /** CPU (user + system) of this process during the poll, the socket sampler's own time taken out. */
+  cpuMs: number;
+  /** Most sockets open at once during the poll (sampled every `sampleMs`). */
+  peakSockets: number;
+  /** Sockets still open (kept alive) after the poll. */
+  socketsAfter: number;
+}
+
+export interface EnginePollFigures {
+  nodes: number;
+  promGates: number;
+  cold: PollRun;
+  /** Each warm poll (keep-alive sockets reused). */
+  warmRuns: PollRun[];
+  /** The median warm poll (by wall time). */
+  warm: PollRun;
+  nodesUp: number;
+  /** Gates whose last result was a value (not error or no data). */
+  gatesWithValue: number;
+  gates: number;
+}
+
+/**
+ * One cold then `warm` warm `engine.poll()`s of a plan with `nodes` and
+ * `gates`, through a fresh runtime (fresh transport: the first poll opens
+ * every connection).
+ */
+export async function measureEnginePoll(o: {
+  dir: string;
+  nodes: NodeSpec[];
+  prometheusUrl: string;
+  gates: Array<Record<string, unknown>>;
+  warm?: number;
+  sampleMs?: number;
+}): Promise<EnginePollFigures> {
+  const file = await writePlan(o.dir, `poll-${o.nodes.length}.json`, {
+    service: 'bench',
+    prometheus: { url: o.prometheusUrl, timeout: '5s' },
+    nodes: o.nodes,
+    audit: { file: 'audit.jsonl' },
+    stages: [{ id: 'canary', gates: [{ id: 'health', health: { consecutiveFailures: 2 }, onFail: 'block' }, ...o.gates] }],
+  });
+  const runtime = buildRuntime(await loadPlan(file));
+  const { engine, transport } = runtime;
+  const sampleMs = o.sampleMs ?? 10;
+  const once = async (): Promise<PollRun> => {
+    let peak = transport.openSockets();
+    let samplerMs = 0;
+    const timer = setInterval(() => {
+      const t = performance.now();
+      peak = Math.max(peak, transport.openSockets());
+      samplerMs += performance.now() - t;
+    }, sampleMs);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    try {
+      await engine.poll();
+    } finally {
+      clearInterval(timer);
+    }
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const socketsAfter = transport.openSockets();
+    return { wallMs, cpuMs: Math.max(0, (cpu.user + cpu.system) / 1000 - samplerMs), peakSockets: Math.max(peak, socketsAfter), socketsAfter };
+  };
+  try {
+    const cold = await once();
+    const warmRuns: PollRun[] = [];
+    for (let i = 0; i < (o.warm ?? 3); i++) warmRuns.push(await once());
+    const byWall = [...warmRuns].sort((a, b) => a.wallMs - b.wallMs);
+    const st = engine.getState();
+    return {
+      nodes: o.nodes.length,
+      promGates: o.gates.length,
+      cold,
+      warmRuns,
+      warm: byWall[Math.floor(byWall.length / 2)] ?? cold,
+      nodesUp: st.nodes.filter((n) => n.up).length,
+      gatesWithValue: st.gates.filter((g) => g.state !== 'error' && g.state !== 'no data').length,
+      gates: st.gates.length,
+    };
+  } finally {
+    await runtime.close();
   }
 }
 

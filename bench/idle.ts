@@ -1,0 +1,155 @@
+/**
+ * Idle cost and start-up of the real binary.
+ *
+ * Idle: `flightdeck watch` (the cockpit in tmux at 160x50) and `flightdeck
+ * watch --json` side by side, on the same kind of plan (200 nodes polled
+ * every 30 s, a health gate and five PromQL gates, nothing changing), CPU
+ * read from /proc/<pid>/stat over a window after the first poll.
+ *
+ * Start-up: from exec (the shell's `date +%s%N` just before it execs node)
+ * to the alternate-screen escape and to the first frame (the plan's service
+ * name on screen) in the bytes tmux pipes out, polled every 5 ms.
+ */
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { NodeSpec } from '../src/plan/schema.js';
+import { promGates, writePlan } from './env.js';
+import { median, round } from './figures.js';
+import { alive, BIN, cpuSeconds, exited, rssMB, sleep, startFlightdeck, stop, tempDir, until } from './procs.js';
+import { startPane, type BenchPane } from './tmux.js';
+
+export const SERVICE = 'idlebench';
+const ENTER_ALT_SCREEN = '\u001b[?1049h';
+
+export async function writeIdlePlan(dir: string, nodes: NodeSpec[], promUrl: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return writePlan(dir, 'plan.json', {
+    service: SERVICE,
+    prometheus: { url: promUrl, timeout: '5s' },
+    nodes,
+    polling: { window: '60m', phases: [{ every: '30s' }], hot: '5s' },
+    audit: { file: 'audit.jsonl' },
+    stages: [{ id: 'canary', gates: [{ id: 'health', health: { consecutiveFailures: 2 }, onFail: 'block' }, ...promGates(5)] }, { id: 'full' }],
+  });
+}
+
+export interface IdleFigures {
+  seconds: number;
+  cockpit: { cpuPercent: number; cpuSeconds: number; bytesPerSecond: number; rssMB: number };
+  headless: { cpuPercent: number; cpuSeconds: number; polls: number; rssMB: number };
+}
+
+export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; seconds: number }): Promise<IdleFigures> {
+  const root = await tempDir('idle');
+  const cockpitPlan = await writeIdlePlan(join(root, 'cockpit'), o.nodes, o.promUrl);
+  const headlessPlan = await writeIdlePlan(join(root, 'headless'), o.nodes, o.promUrl);
+  const pane = startPane([process.execPath, BIN, 'watch', cockpitPlan], { dir: root, cols: 160, rows: 50, cwd: join(root, 'cockpit') });
+  const headless = startFlightdeck(['watch', '--json', headlessPlan], { cwd: join(root, 'headless') });
+  try {
+    pane.go();
+    const pid = await until(() => pane.pid(), 'the cockpit pid', 5_000, 10);
+    const polls = () => (headless.output().match(/"type":"poll\.done"/g) ?? []).length;
+    await until(() => {
+      if (headless.exitCode !== null) throw new Error(`watch --json exited: ${headless.output().slice(-1000)}`);
+      return polls() > 0;
+    }, 'the first headless poll', 30_000, 50);
+    await until(() => pane.capture().includes(SERVICE) && /\bok\b/.test(pane.capture()), 'the cockpit showing its first poll', 30_000, 100);
+    // Let the first poll's frames and garbage settle.
+    await sleep(3_000);
+    const c0 = cpuSeconds(pid);
+    const h0 = cpuSeconds(headless.pid!);
+    const b0 = pane.rawSize();
+    const p0 = polls();
+    const t0 = performance.now();
+    await sleep(o.seconds * 1000);
+    const elapsed = (performance.now() - t0) / 1000;
+    if (!alive(pid)) throw new Error(`the cockpit exited during the idle window; screen:\n${pane.capture()}`);
+    if (headless.exitCode !== null) throw new Error(`watch --json exited during the idle window: ${headless.output().slice(-1000)}`);
+    const c = cpuSeconds(pid) - c0;
+    const h = cpuSeconds(headless.pid!) - h0;
+    return {
+      seconds: round(elapsed, 1),
+      cockpit: { cpuPercent: round((c / elapsed) * 100, 2), cpuSeconds: round(c, 2), bytesPerSecond: Math.round((pane.rawSize() - b0) / elapsed), rssMB: round(rssMB(pid), 1) },
+      headless: { cpuPercent: round((h / elapsed) * 100, 2), cpuSeconds: round(h, 2), polls: polls() - p0, rssMB: round(rssMB(headless.pid!), 1) },
+    };
+  } finally {
+    await closePane(pane);
+    await stop(headless);
+  }
+}
+
+/** Kills the pane's tmux server and makes sure the program in it is gone. */
+async function closePane(pane: BenchPane): Promise<void> {
+  const pid = pane.pid();
+  pane.kill();
+  if (pid === undefined) return;
+  const deadline = Date.now() + 3_000;
+  while (alive(pid) && Date.now() < deadline) await sleep(20);
+  if (alive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+export interface StartupTrial {
+  altScreenMs: number;
+  firstFrameMs: number;
+}
+
+export interface StartupFigures {
+  trials: StartupTrial[];
+  medianAltScreenMs: number;
+  medianFirstFrameMs: number;
+  maxFirstFrameMs: number;
+  check: { wallMs: number[]; medianMs: number; exitCodes: Array<number | null> };
+}
+
+export async function measureStartup(o: { nodes: NodeSpec[]; promUrl: string; trials: number; checkTrials: number }): Promise<StartupFigures> {
+  const root = await tempDir('startup');
+  const trials: StartupTrial[] = [];
+  for (let i = 0; i < o.trials; i++) {
+    const dir = join(root, `t${i}`);
+    const plan = await writeIdlePlan(dir, o.nodes, o.promUrl);
+    const pane = startPane([process.execPath, BIN, 'watch', plan], { dir, cols: 160, rows: 50, cwd: dir });
+    try {
+      await until(() => pane.pid(), 'the pane shell', 5_000, 5);
+      pane.go();
+      let altAt = 0;
+      let frameAt = 0;
+      const deadline = Date.now() + 15_000;
+      while (!frameAt && Date.now() < deadline) {
+        const text = pane.raw().toString('utf8');
+        const alt = text.indexOf(ENTER_ALT_SCREEN);
+        if (alt >= 0 && !altAt) altAt = Date.now();
+        if (alt >= 0 && text.indexOf(SERVICE, alt) > 0) frameAt = Date.now();
+        else await sleep(5);
+      }
+      const execAt = pane.execAt();
+      if (!frameAt || execAt === undefined) throw new Error(`no first frame within 15 s; screen:\n${pane.capture()}`);
+      trials.push({ altScreenMs: round(altAt - execAt, 1), firstFrameMs: round(frameAt - execAt, 1) });
+    } finally {
+      await closePane(pane);
+    }
+  }
+  const checkDir = join(root, 'check');
+  const checkPlan = await writeIdlePlan(checkDir, o.nodes, o.promUrl);
+  const wallMs: number[] = [];
+  const exitCodes: Array<number | null> = [];
+  for (let i = 0; i < o.checkTrials; i++) {
+    const t0 = performance.now();
+    const child = startFlightdeck(['check', checkPlan, '--json'], { cwd: checkDir });
+    exitCodes.push(await exited(child, 60_000));
+    wallMs.push(round(performance.now() - t0, 1));
+  }
+  const ff = trials.map((t) => t.firstFrameMs);
+  return {
+    trials,
+    medianAltScreenMs: round(median(trials.map((t) => t.altScreenMs)), 1),
+    medianFirstFrameMs: round(median(ff), 1),
+    maxFirstFrameMs: Math.max(...ff),
+    check: { wallMs, medianMs: round(median(wallMs), 1), exitCodes },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Render cost: the time one cockpit frame takes (React reconcile, Yoga
+ * layout, Ink's output and its incremental diff) for a dashboard of 50 gates
+ * and 500 nodes. CockpitApp is rendered by the real Ink (incremental
+ * rendering, as the cockpit runs) into a fake TTY and re-rendered with a
+ * changing state; each rerender is timed until its bytes are written.
+ *
+ * Two kinds of frame: a poll (10 gate values and every node's probe change,
+ * the clock moves) and a tick (only the clock moves: the countdowns the
+ * cockpit repaints every second between polls).
+ *
+ * Ink reads CI from the environment when it is imported (then it writes no
+ * frame), so run this in a fresh process:
+ *   npm run build && node dist/bench/render-cost.js [--json] [--frames N]
+ */
+import { pathToFileURL } from 'node:url';
+import type { EngineState } from '../src/engine/types.js';
+import { percentile, round } from './figures.js';
+
+export interface FrameStats {
+  frames: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  meanMs: number;
+  /** Bytes written per frame on average (incremental output). */
+  meanBytes: number;
+}
+
+export interface RenderCostSize {
+  columns: number;
+  rows: number;
+  poll: FrameStats;
+  tick: FrameStats;
+}
+
+export interface RenderCostReport {
+  gates: number;
+  nodes: number;
+  sizes: RenderCostSize[];
+}
+
+async function loadForTerminal() {
+  for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[k];
+  const [react, ink, app, fixture, tty] = await Promise.all([
+    import('react'),
+    import('ink'),
+    import('../components/CockpitApp.js'),
+    import('../test/helpers/state-fixture.js'),
+    import('../components/testing/tty.js'),
+  ]);
+  return { React: react.default, render: ink.render, CockpitApp: app.CockpitApp, fixture, FakeTty: tty.FakeTty, FakeStdin: tty.FakeStdin };
+}
+
+function stats(times: number[], bytes: number[]): FrameStats {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return {
+    frames: times.length,
+    p50Ms: round(percentile(times, 50), 2),
+    p95Ms: round(percentile(times, 95), 2),
+    maxMs: round(Math.max(...times), 2),
+    meanMs: round(mean(times), 2),
+    meanBytes: Math.round(mean(bytes)),
+  };
+}
+
+const nextMacrotask = () => new Promise<void>((r) => setTimeout(r, 2));
+
+async function measureAt(columns: number, rows: number, frames: number, gates: number, nodes: number): Promise<RenderCostSize> {
+  const { React, render, CockpitApp, fixture, FakeTty, FakeStdin } = await loadForTerminal();
+  const tty = new FakeTty(columns, rows);
+  const stdin = new FakeStdin();
+  const base: EngineState = fixture.makeFullState({ gates, nodes, alerts: 12, events: 200 });
+  const okGates = base.gates.filter((g) => g.state === 'ok').map((g) => g.id);
+  const el = (state: EngineState, now: number) => React.createElement(CockpitApp, { state, now, readonly: false });
+  const instance = render(el(base, base.now), {
+    stdout: tty as unknown as NodeJS.WriteStream,
+    stderr: tty as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    incrementalRendering: true,
+    // Past Ink's 1 ms floor, so each rerender (2 ms apart) renders at once: we time frames, not the throttle.
+    maxFps: 1000,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  let state = base;
+  const pollState = (i: number): EngineState => {
+    let s = state;
+    for (let k = 0; k < 10; k++) {
+      const id = okGates[(i * 10 + k) % okGates.length]!;
+      s = fixture.withGateValue(s, id, Number((0.01 + ((i * 7 + k * 3) % 40) * 0.0005).toFixed(4)));
+    }
+    const now = base.now + i * 1000;
+    return {
+      ...s,
+      now,
+      nodes: s.nodes.map((n, j) => (n.last ? { ...n, last: { ...n.last, at: now - 200, latencyMs: 5 + ((i + j * 13) % 60) } } : n)),
+      polling: { ...s.polling, lastPollAt: now - 300, lastDurationMs: 180 + (i % 40), nextPollAt: now + 5000 },
+    };
+  };
+  const time = async (next: EngineState, now: number): Promise<{ ms: number; bytes: number }> => {
+    await nextMacrotask();
+    const before = tty.chunks.length;
+    const bytes0 = tty.bytes;
+    const t0 = performance.now();
+    instance.rerender(el(next, now));
+    // Ink renders a rerender synchronously when past its throttle; wait for the write if it did not.
+    let spins = 0;
+    while (tty.chunks.length === before && spins++ < 200) await new Promise<void>((r) => setImmediate(r));
+    return { ms: performance.now() - t0, bytes: tty.bytes - bytes0 };
+  };
+  try {
+    const warmup = Math.min(30, Math.ceil(frames / 5));
+    const poll: number[] = [];
+    const pollBytes: number[] = [];
+    const tick: number[] = [];
+    const tickBytes: number[] = [];
+    for (let i = 1; i <= warmup + frames; i++) {
+      state = pollState(i);
+      const p = await time(state, state.now);
+      const t = await time(state, state.now + 500);
+      if (i > warmup) {
+        poll.push(p.ms);
+        pollBytes.push(p.bytes);
+        tick.push(t.ms);
+        tickBytes.push(t.bytes);
+      }
+    }
+    if (pollBytes.every((b) => b === 0)) throw new Error('Ink wrote nothing: it was loaded with CI set; run in a fresh process without CI');
+    return { columns, rows, poll: stats(poll, pollBytes), tick: stats(tick, tickBytes) };
+  } finally {
+    instance.unmount();
+  }
+}
+
+export async function measureRenderCost(o: { frames?: number; gates?: number; nodes?: number; sizes?: Array<[number, number]> } = {}): Promise<RenderCostReport> {
+  const gates = o.gates ?? 50;
+  const nodes = o.nodes ?? 500;
+  const sizes: RenderCostSize[] = [];
+  for (const [c, r] of o.sizes ?? [[80, 24], [160, 50]]) sizes.push(await measureAt(c, r, o.frames ?? 200, gates, nodes));
+  return { gates, nodes, sizes };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const i = process.argv.indexOf('--frames');
+  const frames = i > 0 ? Number(process.argv[i + 1]) : undefined;
+  measureRenderCost({ frames }).then(
+    (r) => {
+      if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else for (const s of r.sizes) process.stdout.write(`${s.columns}x${s.rows}: poll p50 ${s.poll.p50Ms} ms p95 ${s.poll.p95Ms} ms max ${s.poll.maxMs} ms; tick p50 ${s.tick.p50Ms} ms p95 ${s.tick.p95Ms} ms\n`);
+    },
+    (err: unknown) => {
+      process.stderr.write(`render-cost: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * The bench's sections: each measures one thing an operator feels, against
+ * the shared environment, and returns its figures (value beside target) and
+ * its raw details for results.json.
+ */
+import { join } from 'node:path';
+import type { PromEnv, ChildFleet } from './env.js';
+import { promGates, writePlan } from './env.js';
+import { measureDetection } from './detect.js';
+import type { Figure } from './figures.js';
+import { round } from './figures.js';
+import { measureIdle, measureStartup } from './idle.js';
+import { measureEnginePoll } from './poll-cycle.js';
+import { DIST_BENCH, exited, start, tempDir } from './procs.js';
+import type { RenderCostReport } from './render-cost.js';
+import type { SoakReport } from './memory-soak.js';
+import type { TerminalBytesReport } from './terminal-bytes.js';
+
+export interface Settings {
+  quick: boolean;
+  pollSizes: number[];
+  renderFrames: number;
+  detectTrials: number;
+  hotMs: number;
+  idleSeconds: number;
+  idleNodes: number;
+  startupTrials: number;
+  checkTrials: number;
+  memoryNodes: number;
+  memoryWindows: number;
+}
+
+export function settings(quick: boolean): Settings {
+  return {
+    quick,
+    pollSizes: quick ? [100, 1000] : [100, 1000, 5000],
+    renderFrames: quick ? 40 : 100,
+    detectTrials: quick ? 3 : 6,
+    hotMs: 2_000,
+    idleSeconds: quick ? 15 : 60,
+    idleNodes: 200,
+    startupTrials: quick ? 3 : 5,
+    checkTrials: quick ? 1 : 3,
+    memoryNodes: quick ? 300 : 1000,
+    memoryWindows: 3,
+  };
+}
+
+/** What the sections share, started on first use and closed by the runner. */
+export interface Env {
+  prom(): Promise<PromEnv>;
+  /** A child-process fleet with at least `n` nodes. */
+  fleet(n: number): Promise<ChildFleet>;
+}
+
+export interface SectionResult {
+  figures: Figure[];
+  details: unknown;
+}
+
+export type Section = (env: Env, s: Settings) => Promise<SectionResult>;
+
+/** An environment for child scripts that load Ink: an interactive terminal's, not CI's. */
+function terminalEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env['CI'];
+  delete env['CONTINUOUS_INTEGRATION'];
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Runs `node dist/bench/SCRIPT ARGS` and parses the JSON object it prints. */
+async function runJsonChild<T>(script: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs: number; node?: string[] }): Promise<T> {
+  const child = start(process.execPath, [...(o.node ?? []), join(DIST_BENCH, script), ...args], { env: o.env ?? process.env });
+  let stdout = '';
+  child.stdout?.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+  const code = await exited(child, o.timeoutMs);
+  const from = stdout.indexOf('{');
+  const to = stdout.lastIndexOf('}');
+  if (from < 0 || to < from) throw new Error(`${script} exited ${code} without a JSON report: ${child.output().slice(-2000)}`);
+  try {
+    return JSON.parse(stdout.slice(from, to + 1)) as T;
+  } catch {
+    throw new Error(`${script} printed no valid JSON (exit ${code}): ${stdout.slice(0, 500)}`);
+  }
+}
+
+const fmtN = (n: number) => n.toLocaleString('en-US');
+
+export const poll: Section = async (env, s) => {
+  const prom = await env.prom();
+  const big = await env.fleet(Math.max(...s.pollSizes));
+  const dir = await tempDir('poll');
+  const gates = promGates(20);
+  const runs = [];
+  const figures: Figure[] = [];
+  for (const n of s.pollSizes) {
+    const r = await measureEnginePoll({ dir, nodes: big.nodes.slice(0, n), prometheusUrl: prom.prom.url, gates });
+    runs.push(r);
+    const wallTarget = n === 1000 ? 1000 : n === 5000 ? 5000 : undefined;
+    const cpuTarget = n === 1000 ? 300 : undefined;
+    const sane = r.nodesUp === n && r.gatesWithValue === r.gates ? undefined : `only ${r.nodesUp}/${n} nodes up, ${r.gatesWithValue}/${r.gates} gates with a value`;
+    const name = `poll ${fmtN(n)} nodes + 20 PromQL`;
+    for (const phase of ['cold', 'warm'] as const) {
+      const p = r[phase];
+      figures.push(
+        { key: `poll.${n}.${phase}.wall_ms`, label: `${name}, ${phase}: wall`, value: round(p.wallMs, 1), unit: 'ms', ...(wallTarget ? { target: { op: '<=', value: wallTarget } } : {}), ...(sane && phase === 'cold' ? { note: sane } : {}) },
+        { key: `poll.${n}.${phase}.cpu_ms`, label: `${name}, ${phase}: CPU`, value: round(p.cpuMs, 1), unit: 'ms', ...(cpuTarget ? { target: { op: '<=', value: cpuTarget } } : {}) },
+        { key: `poll.${n}.${phase}.peak_sockets`, label: `${name}, ${phase}: peak sockets`, value: p.peakSockets, unit: 'count' },
+      );
+    }
+  }
+  return { figures, details: { promGates: gates.length, fleetPid: big.pid, runs } };
+};
+
+export const bytes: Section = async () => {
+  const r = await runJsonChild<TerminalBytesReport>('terminal-bytes.js', ['--json'], { env: terminalEnv(), timeoutMs: 120_000 });
+  const figures: Figure[] = [];
+  for (const z of r.sizes) {
+    const at = `${z.columns}x${z.rows}`;
+    figures.push(
+      { key: `bytes.${at}.one_value_b`, label: `terminal bytes, 1 gate value, ${at}`, value: z.oneValueBytes, unit: 'B', target: { op: '<=', value: r.target } },
+      { key: `bytes.${at}.ten_values_b`, label: `terminal bytes, 10 gate values, ${at}`, value: z.tenValuesBytes, unit: 'B' },
+      { key: `bytes.${at}.blocker_b`, label: `terminal bytes, 1 blocking gate value, ${at}`, value: z.blockerValueBytes, unit: 'B' },
+      { key: `bytes.${at}.first_frame_b`, label: `terminal bytes, first frame, ${at}`, value: z.firstFrameBytes, unit: 'B' },
+      { key: `bytes.${at}.full_clear`, label: `full-screen clear in steady state, ${at}`, value: z.fullClear, unit: '', target: { op: '==', value: false } },
+      { key: `bytes.${at}.screen_matches`, label: `screen shows the last frame exactly, ${at}`, value: z.screenMatches, unit: '', target: { op: '==', value: true } },
+    );
+  }
+  return { figures, details: r };
+};
+
+export const render: Section = async (_env, s) => {
+  const args = ['--json', '--frames', String(s.renderFrames)];
+  // As shipped: bin/flightdeck does not set NODE_ENV, so React runs its development build.
+  const shipped = await runJsonChild<RenderCostReport>('render-cost.js', args, { env: terminalEnv({ NODE_ENV: undefined }), timeoutMs: 180_000 });
+  const production = await runJsonChild<RenderCostReport>('render-cost.js', args, { env: terminalEnv({ NODE_ENV: 'production' }), timeoutMs: 180_000 });
+  const figures: Figure[] = [];
+  const what = `${shipped.gates} gates, ${shipped.nodes} nodes`;
+  for (const z of shipped.sizes) {
+    const at = `${z.columns}x${z.rows}`;
+    const prod = production.sizes.find((p) => p.columns === z.columns && p.rows === z.rows);
+    figures.push(
+      { key: `render.${at}.poll.p95_ms`, label: `render a poll frame, ${what}, ${at}: p95`, value: z.poll.p95Ms, unit: 'ms', target: { op: '<=', value: 8 }, note: `p50 ${z.poll.p50Ms} ms, max ${z.poll.maxMs} ms, ${z.poll.meanBytes} B a frame` },
+      { key: `render.${at}.tick.p95_ms`, label: `render a clock tick (1/s), ${at}: p95`, value: z.tick.p95Ms, unit: 'ms', target: { op: '<=', value: 8 }, note: `p50 ${z.tick.p50Ms} ms` },
+    );
+    if (prod) figures.push({ key: `render.${at}.poll.p95_ms.node_env_production`, label: `render a poll frame, ${at}, NODE_ENV=production: p95`, value: prod.poll.p95Ms, unit: 'ms', note: `p50 ${prod.poll.p50Ms} ms (React's production build, for reference)` });
+  }
+  return { figures, details: { shipped, production } };
+};
+
+export const startup: Section = async (env, s) => {
+  const prom = await env.prom();
+  const fleet = await env.fleet(s.idleNodes);
+  const r = await measureStartup({ nodes: fleet.nodes.slice(0, s.idleNodes), promUrl: prom.prom.url, trials: s.startupTrials, checkTrials: s.checkTrials });
+  return {
+    figures: [
+      { key: 'startup.first_frame_ms', label: `start-up, exec to first frame (tmux 160x50), median of ${r.trials.length}`, value: r.medianFirstFrameMs, unit: 'ms', target: { op: '<=', value: 400 }, note: `max ${r.maxFirstFrameMs} ms` },
+      { key: 'startup.alt_screen_ms', label: 'start-up, exec to alternate screen, median', value: r.medianAltScreenMs, unit: 'ms' },
+      { key: 'startup.check_wall_ms', label: `flightdeck check (${s.idleNodes} nodes, 6 gates) wall, median`, value: r.check.medianMs, unit: 'ms', note: `exit codes ${r.check.exitCodes.join(', ')}` },
+    ],
+    details: r,
+  };
+};
+
+export const detect: Section = async (env, s) => {
+  const prom = await env.prom();
+  const r = await measureDetection(prom, { trials: s.detectTrials, hotMs: s.hotMs });
+  const target = r.hotMs + 250;
+  const med = (k: 'detectMs' | 'actMs' | 'scrapeMs') => round([...r.trials.map((t) => t[k])].sort((a, b) => a - b)[Math.floor(r.trials.length / 2)]!, 1);
+  return {
+    figures: [
+      { key: 'detect.median_ms', label: `breach visible -> rollback started (hot ${r.hotMs / 1000} s), median of ${r.trials.length}`, value: r.medianMs, unit: 'ms', target: { op: '<=', value: target } },
+      { key: 'detect.max_ms', label: `breach visible -> rollback started, max`, value: r.maxMs, unit: 'ms', target: { op: '<=', value: target }, note: `trials: ${r.trials.map((t) => t.latencyMs).join(', ')} ms` },
+      { key: 'detect.detect_median_ms', label: 'of which: visible -> gate failing (poll phase), median', value: med('detectMs'), unit: 'ms' },
+      { key: 'detect.act_median_ms', label: 'of which: gate failing -> rollback process, median', value: med('actMs'), unit: 'ms' },
+    ],
+    details: r,
+  };
+};
+
+export const idle: Section = async (env, s) => {
+  const prom = await env.prom();
+  const fleet = await env.fleet(s.idleNodes);
+  const r = await measureIdle({ nodes: fleet.nodes.slice(0, s.idleNodes), promUrl: prom.prom.url, seconds: s.idleSeconds });
+  const over = `over ${r.seconds} s, ${s.idleNodes} nodes every 30 s`;
+  return {
+    figures: [
+      { key: 'idle.cockpit.cpu_pct', label: `idle CPU, cockpit in tmux 160x50 (${over})`, value: r.cockpit.cpuPercent, unit: '%', target: { op: '<=', value: 1 }, note: `${r.cockpit.cpuSeconds} s CPU; RSS ${r.cockpit.rssMB} MB` },
+      { key: 'idle.cockpit.bytes_per_s', label: 'idle terminal output, cockpit', value: r.cockpit.bytesPerSecond, unit: 'B', note: 'bytes a second written to the terminal while nothing changes' },
+      { key: 'idle.headless.cpu_pct', label: `idle CPU, watch --json (${over})`, value: r.headless.cpuPercent, unit: '%', target: { op: '<=', value: 1 }, note: `${r.headless.cpuSeconds} s CPU, ${r.headless.polls} poll(s); RSS ${r.headless.rssMB} MB` },
+    ],
+    details: r,
+  };
+};
+
+export const memory: Section = async (env, s) => {
+  const prom = await env.prom();
+  const fleet = await env.fleet(s.memoryNodes);
+  const dir = await tempDir('memory');
+  const plan = await writePlan(dir, 'plan.json', {
+    service: 'soakbench',
+    prometheus: { url: prom.prom.url, timeout: '5s' },
+    nodes: fleet.nodes.slice(0, s.memoryNodes),
+    // Seed 002's cadence: 30 s for 5 min, then 2 min, for a 60-minute window.
+    polling: { window: '60m', phases: [{ for: '5m', every: '30s' }, { every: '2m' }], hot: '5s' },
+    audit: { file: 'audit.jsonl' },
+    stages: [{ id: 'canary', gates: [{ id: 'health', health: { consecutiveFailures: 2 }, onFail: 'block' }, ...promGates(20)] }],
+  });
+  const r = await runJsonChild<SoakReport>('memory-soak.js', [plan, String(s.memoryWindows), '170'], { node: ['--expose-gc'], timeoutMs: 200_000 });
+  const [w1, w2, w3] = r.windows;
+  if (!w1 || !w2) throw new Error(`the soak reported ${r.windows.length} window(s), expected at least 2`);
+  const pct = (a: number, b: number) => round(((b - a) / a) * 100, 1);
+  const what = `${fmtN(r.nodes)} nodes, ${r.gates} gates`;
+  const figures: Figure[] = [
+    {
+      key: 'memory.rss_window1_mb',
+      label: `RSS after a 60-min window (${what}, ${w1.polls} polls)`,
+      value: w1.rssMB,
+      unit: 'MB',
+      target: { op: '<=', value: 150 },
+      note: `V8 heap used ${w1.heapUsedMB} MB of ${w1.heapTotalMB} MB${r.gc ? ' after a full GC' : ' (no --expose-gc: as is)'}, anonymous RSS ${w1.rssAnonMB} MB; at start (nothing polled) RSS ${r.baseline.rssMB} MB, heap ${r.baseline.heapUsedMB} MB`,
+    },
+    {
+      key: 'memory.rss_growth_pct',
+      label: `RSS growth over the second window (${w2.polls - w1.polls} more polls)`,
+      value: pct(w1.rssMB, w2.rssMB),
+      unit: '%',
+      target: { op: '<', value: 10 },
+      note: `RSS ${w1.rssMB} -> ${w2.rssMB} MB; heap used ${w1.heapUsedMB} -> ${w2.heapUsedMB} MB (${pct(w1.heapUsedMB, w2.heapUsedMB)} %)`,
+    },
+    { key: 'memory.heap_growth_pct', label: 'V8 heap (used, after GC) growth over the second window', value: pct(w1.heapUsedMB, w2.heapUsedMB), unit: '%' },
+  ];
+  if (w3) figures.push({ key: 'memory.rss_growth_window3_pct', label: 'RSS growth over the third window', value: pct(w2.rssMB, w3.rssMB), unit: '%', note: `RSS ${w2.rssMB} -> ${w3.rssMB} MB; heap used ${w3.heapUsedMB} MB` });
+  return { figures, details: r };
+};
+
+export const SECTIONS: Record<string, Section> = { poll, bytes, render, startup, detect, idle, memory };
