@@ -26,6 +26,7 @@ export interface CockpitProps extends CockpitCallbacks {
   repaintOnResize?: boolean;
   /** What the promote, rollback, sign-off and quit dialogs act through. */
   actions?: CockpitActions;
+  extraKeys?: CockpitAppProps['extraKeys'];
 }
 
 interface Pulled {
@@ -89,6 +90,7 @@ export function Cockpit(props: CockpitProps) {
       renderOverlay={props.renderOverlay}
       repaintOnResize={props.repaintOnResize}
       actions={props.actions}
+      extraKeys={props.extraKeys}
     />
   );
 }

@@ -6,7 +6,7 @@
 import React, { useCallback, useEffect, useMemo, useReducer } from 'react';
 import { Box, useStdout } from 'ink';
 import type { EngineState } from '../src/engine/types.js';
-import type { CockpitActions, CockpitCallbacks, CockpitExtras } from '../src/ui-contract.js';
+import type { CockpitActions, CockpitCallbacks, CockpitExtras, ExtraKey } from '../src/ui-contract.js';
 import { activityEntries } from './activity.js';
 import { ActivityLog } from './ActivityLog.js';
 import { AlertsPanel } from './AlertsPanel.js';
@@ -21,6 +21,7 @@ import { gateList, GatesPanel } from './GatesPanel.js';
 import { Header, headerHeight } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { PRIORITY } from './input/key-layers.js';
+import { findExtraKey } from './extra-keys.js';
 import { KeyLayerProvider, useKeyLayer } from './input/KeyLayers.js';
 import { actionFor } from './keymap.js';
 import { computeLayout, type FrameLayout, type PanelId, type Size } from './layout.js';
@@ -62,6 +63,8 @@ export interface CockpitAppProps extends Partial<CockpitCallbacks> {
    * runs. Absent: p/b call onAction, s says it is not available.
    */
   actions?: CockpitActions;
+  /** Keys of this use of the cockpit (replay): above the cockpit's own, listed in the help and footer. */
+  extraKeys?: readonly ExtraKey[];
 }
 
 /** How long after the last resize event the screen is repainted (past a frame at 10 fps). */
@@ -119,6 +122,13 @@ function CockpitScreen(props: CockpitAppProps) {
     message: (text, tok) => dispatch({ type: 'message', text, tok }),
     utc: props.utc,
   });
+  // A view's own keys (replay) win over the cockpit's; dialogs and the filter field are above them.
+  useKeyLayer(PRIORITY.base + 2, (input, key) => {
+    const k = findExtraKey(props.extraKeys, input, key);
+    if (!k) return false;
+    k.run();
+    return true;
+  }, (props.extraKeys?.length ?? 0) > 0);
   // s: sign off a manual gate. Above the global keys, below the filter field (where s is text).
   useKeyLayer(PRIORITY.base + 1, (input, key) => {
     if (actionFor(input, key) !== 'signoff') return false;
@@ -176,7 +186,7 @@ function CockpitScreen(props: CockpitAppProps) {
   const overlay = dialogs.isOpen ? dialogs.render(box) : (props.renderOverlay?.(box) ?? null);
   let body: React.ReactNode;
   if (overlay !== null && overlay !== undefined && overlay !== false) body = overlay;
-  else if (ui.view.kind === 'help') body = <HelpOverlay width={layout.width} height={layout.body} readonly={readonly} />;
+  else if (ui.view.kind === 'help') body = <HelpOverlay width={layout.width} height={layout.body} readonly={readonly} extraKeys={props.extraKeys} />;
   else if (ui.view.kind === 'gate')
     body = <GateDetail gateId={ui.view.id} gate={openGate} events={state.events} width={layout.width} height={layout.body} scroll={ui.detailScroll} wide={layout.wide} now={now} stateNow={state.now} utc={props.utc} />;
   else if (ui.view.kind === 'node') body = <NodeDetail name={ui.view.name} node={openNode} width={layout.width} height={layout.body} scroll={ui.detailScroll} now={now} utc={props.utc} />;
@@ -189,7 +199,7 @@ function CockpitScreen(props: CockpitAppProps) {
       <Box flexDirection="column" width={layout.width} height={layout.body} overflow="hidden">
         {body}
       </Box>
-      <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} dialog={dialogs.isOpen} />
+      <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} dialog={dialogs.isOpen} extraKeys={props.extraKeys} />
     </Box>
   );
 }

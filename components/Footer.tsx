@@ -3,6 +3,8 @@ import React from 'react';
 import { DIALOG_FOOTER_ORDER, FOOTER_ORDER, bindingFor, keyLabel, type KeyAction } from './keymap.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import type { Theme, Token } from './theme.js';
+import type { ExtraKey } from '../src/ui-contract.js';
+import { extraKeyLabel } from './extra-keys.js';
 import { useTheme } from './ThemeContext.js';
 
 export interface FooterProps {
@@ -13,6 +15,8 @@ export interface FooterProps {
   readonly: boolean;
   /** A dialog is open: its keys are the hints. */
   dialog?: boolean;
+  /** Keys of this use of the cockpit (replay's play/pause…), hinted first. */
+  extraKeys?: readonly ExtraKey[];
 }
 
 const ACTION_KEYS: readonly KeyAction[] = ['promote', 'rollback', 'signoff'];
@@ -22,6 +26,7 @@ export function footerLine(p: FooterProps, theme: Theme): LineSpec {
     return line(seg(`filter ${p.editing}: `, 'accent'), seg(`/${p.filterText}`, 'title'), seg('_', 'accent'), seg('   Enter keeps it, Esc clears it', 'muted'));
   }
   const hints: Seg[] = [];
+  if (!p.dialog) for (const k of p.extraKeys ?? []) hints.push(...(hints.length ? [seg(' ')] : []), seg(extraKeyLabel(k), 'accent'), seg(`:${k.label}`, 'muted'));
   let readonlyShown = false;
   for (const action of p.dialog ? DIALOG_FOOTER_ORDER : FOOTER_ORDER) {
     const b = bindingFor(action);

@@ -39,6 +39,7 @@ export function headerLines(p: HeaderProps, theme: Theme): LineSpec[] {
   const stage = currentStage(state);
 
   const l1: Array<Seg | undefined> = [];
+  if (p.extras.banner) l1.push(seg(` ${sanitize(p.extras.banner)} `, 'badge'), seg(' '));
   if (p.readonly) l1.push(seg(' READ-ONLY ', 'badge'), seg(' '));
   if (p.frozenAt !== null) l1.push(seg(` FROZEN ${formatClock(p.frozenAt, p.utc)} `, 'badge'), seg(' '));
   l1.push(seg(sanitize(state.service), 'title'), seg(` ${sanitize(state.environment)}`, 'accent'), sep);

@@ -5,6 +5,8 @@ import { KEYMAP, bindingLabel } from './keymap.js';
 import { Lines, line, seg, type LineSpec } from './Line.js';
 import { panelTitle } from './PanelTitle.js';
 import type { Theme } from './theme.js';
+import type { ExtraKey } from '../src/ui-contract.js';
+import { extraKeyLabel } from './extra-keys.js';
 import { useTheme } from './ThemeContext.js';
 
 const READONLY_OFF = new Set(['promote', 'rollback', 'signoff']);
@@ -18,10 +20,15 @@ interface HelpEntry {
 }
 
 /** Every binding of the keymap, with a heading before the dialogs' keys. */
-export function helpEntries(readonly: boolean): HelpEntry[] {
+export function helpEntries(readonly: boolean, extraKeys: readonly ExtraKey[] = []): HelpEntry[] {
   const out: HelpEntry[] = [];
+  if (extraKeys.length) {
+    out.push({ label: 'This view:', description: '', off: false, heading: true });
+    for (const k of extraKeys) out.push({ label: extraKeyLabel(k), description: k.label, off: false });
+    out.push({ label: 'Cockpit:', description: '', off: false, heading: true });
+  }
   for (const b of KEYMAP) {
-    if (b.group === 'Dialogs' && !out.some((e) => e.heading)) out.push({ label: 'In a dialog (letters are typed):', description: '', off: false, heading: true });
+    if (b.group === 'Dialogs' && !out.some((e) => e.heading && e.label.startsWith('In a dialog'))) out.push({ label: 'In a dialog (letters are typed):', description: '', off: false, heading: true });
     const off = readonly && READONLY_OFF.has(b.action);
     out.push({ label: bindingLabel(b), description: b.description + (off ? ' (read-only: disabled)' : ''), off });
   }
@@ -36,8 +43,8 @@ function columnLines(entries: readonly HelpEntry[]): LineSpec[] {
   );
 }
 
-export function helpColumns(width: number, height: number, readonly: boolean, theme: Theme): { title: LineSpec; columns: LineSpec[][]; colWidth: number } {
-  const entries = helpEntries(readonly);
+export function helpColumns(width: number, height: number, readonly: boolean, theme: Theme, extraKeys: readonly ExtraKey[] = []): { title: LineSpec; columns: LineSpec[][]; colWidth: number } {
+  const entries = helpEntries(readonly, extraKeys);
   const rows = Math.max(1, height - 1);
   const n = Math.ceil(entries.length / rows);
   const colWidth = Math.floor((width - (n - 1) * 2) / n);
@@ -46,9 +53,9 @@ export function helpColumns(width: number, height: number, readonly: boolean, th
   return { title: panelTitle(theme, 'KEYS', true, [seg('one keymap drives the keys and this list', 'muted')], 'Esc or ? closes'), columns, colWidth };
 }
 
-export function HelpOverlay({ width, height, readonly }: { width: number; height: number; readonly: boolean }) {
+export function HelpOverlay({ width, height, readonly, extraKeys }: { width: number; height: number; readonly: boolean; extraKeys?: readonly ExtraKey[] }) {
   const theme = useTheme();
-  const { title, columns, colWidth } = helpColumns(width, height, readonly, theme);
+  const { title, columns, colWidth } = helpColumns(width, height, readonly, theme, extraKeys);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Lines lines={[title]} width={width} height={1} />

@@ -43,6 +43,8 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
         : { at, text: `stage ${e.stageId} blocked by ${e.blockers.join(', ') || 'bake time'}`, tok: 'warn' };
     case 'stage.entered':
       return { at, text: `entered stage ${e.index + 1} ${e.stageId} (${e.by})`, tok: 'accent' };
+    case 'stage.rolled-back':
+      return { at, text: `stage ${e.stageId} rolled back`, tok: 'danger' };
     case 'rollback.requested':
       return { at, text: `ROLLBACK ${e.auto ? 'started automatically' : 'requested'} for ${e.stageId}: ${e.gateId} ${sanitize(e.reason)}`, tok: 'danger' };
     case 'signoff':

@@ -136,6 +136,7 @@ export function renderCockpit(opts: CockpitOptions): CockpitHandle {
         throttleMs={Math.ceil(1000 / (opts.maxFps ?? 10))}
         repaintOnResize={alt}
         actions={opts.actions}
+        extraKeys={opts.extraKeys}
       />,
       {
         stdout: inkStdout,

@@ -128,6 +128,7 @@ export class Session {
   }
 
   signoff(gateId: string, note: string): void {
+    if (this.o.readonly) throw new Error('read-only session: sign-off is disabled');
     this.engine.dispatch({ type: 'signoff', gateId, operator: this.o.operator.user, note });
     void this.audit({ action: 'signoff', result: 'ok', reason: note, details: { gate: gateId } });
   }

@@ -1,0 +1,45 @@
+/** A view's own keys (replay): they run, win over the cockpit's, show in the help and footer; the banner shows. */
+import React from 'react';
+import { render, cleanup } from 'ink-testing-library';
+import { afterEach, expect, it } from 'vitest';
+import { CockpitApp } from './CockpitApp.js';
+import { stripAnsi, waitForFrame } from './testing/render.js';
+import { makeState } from '../test/helpers/state-fixture.js';
+
+afterEach(() => cleanup());
+
+it('runs extra keys before the cockpit\'s own, lists them, and shows the banner', async () => {
+  const ran: string[] = [];
+  const commands: string[] = [];
+  const r = render(
+    <CockpitApp
+      state={makeState()}
+      utc
+      env={{}}
+      readonly
+      extras={{ banner: 'REPLAY 12:00:00 +0s of 10m ×10 (paused)' }}
+      extraKeys={[
+        { keys: ['space'], label: 'play/pause', run: () => ran.push('pause') },
+        { keys: ['.'], label: 'step', run: () => ran.push('step') },
+        { keys: ['r'], label: 'rewind', run: () => ran.push('rewind') },
+      ]}
+      onCommand={(c) => commands.push(c.type)}
+      onQuit={() => undefined}
+    />,
+  );
+  const frame = () => stripAnsi(r.lastFrame() ?? '');
+  expect(frame()).toMatch(/REPLAY 12:00:00/);
+  expect(frame().split('\n').at(-1)).toMatch(/Space:play\/pause .:step r:rewind/);
+  r.stdin.write(' ');
+  await waitForFrame();
+  r.stdin.write('.');
+  await waitForFrame();
+  r.stdin.write('r');
+  await waitForFrame();
+  expect(ran).toEqual(['pause', 'step', 'rewind']);
+  expect(commands).toEqual([]); // r did not refresh: the view's key won
+  r.stdin.write('?');
+  await waitForFrame();
+  expect(frame()).toMatch(/This view:/);
+  expect(frame()).toMatch(/Space\s+play\/pause/);
+});
