@@ -21,7 +21,7 @@ import { gateList, GatesPanel } from './GatesPanel.js';
 import { Header, headerHeight } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { PRIORITY } from './input/key-layers.js';
-import { findExtraKey } from './extra-keys.js';
+import { findExtraKeys } from './extra-keys.js';
 import { KeyLayerProvider, useKeyLayer } from './input/KeyLayers.js';
 import { actionFor } from './keymap.js';
 import { computeLayout, type FrameLayout, type PanelId, type Size } from './layout.js';
@@ -124,10 +124,9 @@ function CockpitScreen(props: CockpitAppProps) {
   });
   // A view's own keys (replay) win over the cockpit's; dialogs and the filter field are above them.
   useKeyLayer(PRIORITY.base + 2, (input, key) => {
-    const k = findExtraKey(props.extraKeys, input, key);
-    if (!k) return false;
-    k.run();
-    return true;
+    const ks = findExtraKeys(props.extraKeys, input, key);
+    for (const k of ks) k.run();
+    return ks.length > 0;
   }, (props.extraKeys?.length ?? 0) > 0);
   // s: sign off a manual gate. Above the global keys, below the filter field (where s is text).
   useKeyLayer(PRIORITY.base + 1, (input, key) => {

@@ -43,3 +43,13 @@ it('runs extra keys before the cockpit\'s own, lists them, and shows the banner'
   expect(frame()).toMatch(/This view:/);
   expect(frame()).toMatch(/Space\s+play\/pause/);
 });
+
+it('runs each key of a burst that arrives as one string', async () => {
+  const ran: string[] = [];
+  const r = render(
+    <CockpitApp state={makeState()} utc env={{}} extraKeys={[{ keys: [']'], label: 'forward', run: () => ran.push(']') }]} onCommand={() => undefined} onQuit={() => undefined} />,
+  );
+  r.stdin.write(']]]');
+  await waitForFrame();
+  expect(ran).toEqual([']', ']', ']']);
+});

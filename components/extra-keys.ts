@@ -10,7 +10,15 @@ export function extraKeyLabel(k: ExtraKey): string {
   return k.keys.map((n) => (n === 'space' ? 'Space' : n)).join('/');
 }
 
-/** The first extra key matching, or undefined (the cockpit's own keys then apply). */
-export function findExtraKey(keys: readonly ExtraKey[] | undefined, input: string, key: Key): ExtraKey | undefined {
-  return keys?.find((k) => extraKeyMatches(k, input, key));
+/**
+ * The extra keys an input runs, in order: one, or one per character when a
+ * fast typist's keys arrive together ("]]]"). Empty: the cockpit's own keys apply.
+ */
+export function findExtraKeys(keys: readonly ExtraKey[] | undefined, input: string, key: Key): ExtraKey[] {
+  if (!keys?.length) return [];
+  const one = keys.find((k) => extraKeyMatches(k, input, key));
+  if (one) return [one];
+  if (input.length < 2 || key.ctrl || key.meta) return [];
+  const each = [...input].map((ch) => keys.find((k) => extraKeyMatches(k, ch, key)));
+  return each.every((k): k is ExtraKey => k !== undefined) ? each : [];
 }

@@ -60,6 +60,20 @@ describe('flightdeck demo --scenario regression --speed 60', () => {
     expect(replayed.some((e) => e.type === 'stage.rolled-back')).toBe(true);
   });
 
+  it('replays in the cockpit with pause, seek and jump to the end', async () => {
+    pane?.kill();
+    pane = startTmux(`${BIN} replay ${recording} --paused`, { cols: 120, rows: 36, cwd: dir });
+    await pane.waitFor(/REPLAY \S+ \+0s of .*\(paused\)/, { what: 'the replay paused at the start' });
+    pane.type(']');
+    await pane.waitFor(/REPLAY \S+ \+1m of/, { what: 'one minute on' });
+    pane.type('G');
+    const end = await pane.waitFor(/REPLAY \S+ \+(\S+) of \1 /, { what: 'the end of the recording' });
+    expect(end).toMatch(/ROLLED BACK/);
+    pane.send('q');
+    await pane.waitFor(() => !pane!.alive(), { what: 'replay to exit' });
+    expect(pane.exitStatus()).toBe(0);
+  }, 60_000);
+
   it('the HTML report opens in Chromium and its timelines match the recording', async () => {
     const html = join(dir, 'report.html');
     const r = await flightdeck(['report', recording, '--format', 'html', '--out', html]);
