@@ -11,12 +11,12 @@ import { waitFor } from '../helpers/prometheus.js';
 it('serves gate values and states, polls and the stage on 127.0.0.1', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'fd-metrics-'));
   await writeFile(
-      join(dir, 'plan.yaml'),
-      stringify({
-        service: 'dhash',
-        polling: { phases: [{ every: '1s' }], hot: '1s' },
-        stages: [{ id: 'canary', gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit 3'] } }, { id: 'report', evidence: { file: 'r.json', field: 'failed' }, fail: '> 0' }] }],
-      }),
+    join(dir, 'plan.yaml'),
+    stringify({
+      service: 'dhash',
+      polling: { phases: [{ every: '1s' }], hot: '1s' },
+      stages: [{ id: 'canary', gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit 3'] } }, { id: 'report', evidence: { file: 'r.json', field: 'failed' }, fail: '> 0' }] }],
+    }),
   );
   const child = execa(BIN, ['watch', 'plan.yaml', '--json', '--metrics-port', '0'], { cwd: dir, reject: false, stdin: 'ignore' });
   try {
