@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { LoadedPlan } from '../plan/load.js';
 import { Recorder } from '../record/recorder.js';
 import { cockpitActions } from '../session/cockpit-actions.js';
+import { loadCockpit } from './load-cockpit.js';
 import { openSession, type OpenSession } from './open-session.js';
 
 export interface WatchFlags {
@@ -78,7 +79,7 @@ async function runCockpit(opened: OpenSession, f: PresentOptions, finish: () => 
   const { session, runtime } = opened;
   const engine = runtime.engine;
   // Ink and React load only for the cockpit: `check`, `--json` and scripts start faster without them.
-  const { renderCockpit } = await import('../../components/render-cockpit.js');
+  const { renderCockpit } = await loadCockpit();
   const handle = renderCockpit({
     getState: () => engine.getState(),
     subscribe: (cb) => session.subscribe(cb),

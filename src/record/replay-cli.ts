@@ -2,6 +2,7 @@
  * `flightdeck replay FILE`: the same cockpit, from a recording, with no
  * network. With --json, the replayed events as NDJSON (for scripts and tests).
  */
+import { loadCockpit } from '../cli/load-cockpit.js';
 import { readRecording } from './read.js';
 import { ReplayDriver } from './replay.js';
 
@@ -31,7 +32,7 @@ export async function runReplay(file: string, f: ReplayFlags, out: (line: string
   }
   const player = new Player(recording, { speed });
   if (f.paused) player.paused = true;
-  const { renderCockpit } = await import('../../components/render-cockpit.js');
+  const { renderCockpit } = await loadCockpit();
   const handle = renderCockpit({
     getState: () => player.engine.getState(),
     subscribe: (cb) => player.subscribe(cb),
