@@ -14,7 +14,7 @@ import { appendJsonl } from './file.js';
 import { DEFAULT_GROUP_WINDOW_MS, RepeatGrouper } from './group.js';
 import { makeScrubber } from './redact.js';
 import { backoffDelay, RETRY_AFTER_CAP_MS } from './retry.js';
-import { createNotifyTransport } from './transport.js';
+import { createHttpTransport } from '../sources/http.js';
 import { DeliveryError, SEVERITIES, type Channel, type DeliveryEvent, type Notification } from './types.js';
 
 export interface NotifierOptions {
@@ -84,7 +84,8 @@ const isNet = (c: Channel): boolean => c.kind !== 'file';
 export function createNotifier(opts: NotifierOptions): Notifier {
   const clock = opts.clock;
   const random = opts.random ?? Math.random;
-  const ownTransport = opts.transport ? undefined : createNotifyTransport();
+  // Errors of the shared transport name the URL's path, which for a webhook is the secret: every error is scrubbed below.
+  const ownTransport = opts.transport ? undefined : createHttpTransport({ connections: 4 });
   const transport = opts.transport ?? ownTransport!;
   let channels: Channel[];
   try {

@@ -11,7 +11,7 @@ import { ManualClock } from '../../src/clock.js';
 import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
 import type { DeliveryEvent, Notification } from '../../src/notify/types.js';
 import { HttpError, type HttpTransport } from '../../src/sources/types.js';
-import { createNotifyTransport } from '../../src/notify/transport.js';
+import { createHttpTransport } from '../../src/sources/http.js';
 import { closedPort, drive, settle, spec, startReceiver, waitUntil, type Receiver } from './notify-helpers.js';
 
 let dir: string;
@@ -376,7 +376,7 @@ describe('secrets', () => {
     const r = await receiver((_, req) => ({ status: 500, body: `no such hook ${req.path}` }));
     const port = await closedPort();
     // A transport whose errors name the full URL (as a verbose transport could).
-    const inner = createNotifyTransport();
+    const inner = createHttpTransport();
     const verbose: HttpTransport = {
       async request(req) {
         try {
