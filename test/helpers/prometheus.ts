@@ -185,3 +185,19 @@ function httpStatus(url: string, method = 'GET'): Promise<number> {
     req.end();
   });
 }
+
+/** The first sample's value of an instant query, or undefined when it returns no series. */
+export async function queryValue(promUrl: string, expr: string): Promise<number | undefined> {
+  const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
+  const v = body.data.result[0]?.value[1];
+  return v === undefined ? undefined : Number(v);
+}
+
+/** Waits (bounded) until an instant query returns a finite value. */
+export async function waitForValue(promUrl: string, expr: string, what: string, timeoutMs = 30_000): Promise<number> {
+  return waitFor(async () => {
+    const v = await queryValue(promUrl, expr);
+    return v !== undefined && Number.isFinite(v) ? v : undefined;
+  }, { timeoutMs, what });
+}

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startFleet, type Fleet } from '../../src/simulator/index.js';
 import { BIN, ROOT } from '../helpers/cli.js';
-import { freePort, startPrometheus, waitFor, type RunningPrometheus } from '../helpers/prometheus.js';
+import { freePort, startPrometheus, waitFor, waitForValue, type RunningPrometheus } from '../helpers/prometheus.js';
 
 const ERROR_RATE = 'sum(rate(http_requests_total{status=~"5.."}[10s])) / sum(rate(http_requests_total[10s]))';
 const SENTINEL = 'SENTINEL-SECRET-9f3a';
@@ -40,10 +40,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-  await waitFor(async () => {
-    const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(ERROR_RATE)}`)).json()) as { data: { result: unknown[] } };
-    return r.data.result.length > 0;
-  }, { timeoutMs: 30_000, what: 'an error rate in Prometheus' });
+  await waitForValue(prom.url, ERROR_RATE, 'an error rate in Prometheus');
 }, 60_000);
 
 afterAll(async () => {

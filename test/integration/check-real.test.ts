@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startFleet, type Fleet } from '../../src/simulator/index.js';
 import { flightdeck } from '../helpers/cli.js';
-import { freePort, startPrometheus, waitFor, type RunningPrometheus } from '../helpers/prometheus.js';
+import { freePort, queryValue, startPrometheus, waitFor, waitForValue, type RunningPrometheus } from '../helpers/prometheus.js';
 
 const ERROR_RATE = 'sum(rate(http_requests_total{status=~"5.."}[10s])) / sum(rate(http_requests_total[10s]))';
 
@@ -17,12 +17,7 @@ let fleet: Fleet;
 let prom: RunningPrometheus;
 let dir: string;
 
-async function promValue(expr: string): Promise<number | undefined> {
-  const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
-  const v = body.data.result[0]?.value[1];
-  return v === undefined ? undefined : Number(v);
-}
+const promValue = (expr: string) => queryValue(prom.url, expr);
 
 async function writePlan(name: string, gates: unknown[], prometheusUrl = prom.url): Promise<string> {
   const file = join(dir, `${name}.yaml`);
@@ -47,10 +42,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-check-'));
   fleet = await startFleet({ nodes: 4, seed: 7, profile: { requestRate: 50, errorRate: 0.005 } });
   prom = await startPrometheus({ targets: [...fleet.targets], scrapeInterval: '1s' });
-  await waitFor(async () => {
-    const v = await promValue(ERROR_RATE);
-    return v !== undefined && Number.isFinite(v) ? v : undefined;
-  }, { timeoutMs: 30_000, what: 'Prometheus to have an error rate from the fleet' });
+  await waitForValue(prom.url, ERROR_RATE, 'Prometheus to have an error rate from the fleet');
 }, 60_000);
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startFleet, type Fleet } from '../../src/simulator/index.js';
 import { BIN } from '../helpers/cli.js';
-import { startPrometheus, waitFor, type RunningPrometheus } from '../helpers/prometheus.js';
+import { startPrometheus, waitForValue, type RunningPrometheus } from '../helpers/prometheus.js';
 import { startTmux, type TmuxPane } from '../helpers/tmux.js';
 
 const ERROR_RATE = 'sum(rate(http_requests_total{status=~"5.."}[10s])) / sum(rate(http_requests_total[10s]))';
@@ -23,10 +23,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-tmux-'));
   fleet = await startFleet({ nodes: 3, seed: 5, profile: { requestRate: 50, errorRate: 0.005 } });
   prom = await startPrometheus({ targets: [...fleet.targets], scrapeInterval: '1s' });
-  await waitFor(async () => {
-    const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(ERROR_RATE)}`)).json()) as { data: { result: unknown[] } };
-    return r.data.result.length > 0;
-  }, { timeoutMs: 30_000, what: 'an error rate in Prometheus' });
+  await waitForValue(prom.url, ERROR_RATE, 'an error rate in Prometheus');
   await writeFile(
     join(dir, 'plan.yaml'),
     stringify({
