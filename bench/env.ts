@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeSpec } from '../src/plan/schema.js';
 import { PROMETHEUS_BIN, startPrometheus, type RunningPrometheus } from '../test/helpers/prometheus.js';
-import { startFlightdeck, stop, tempDir, until } from './procs.js';
+import { onCleanup, startFlightdeck, stop, tempDir, until } from './procs.js';
 
 export interface ChildFleet {
   nodes: NodeSpec[];
@@ -73,6 +73,8 @@ export async function startPromEnv(nodes = 10): Promise<PromEnv> {
   let prom: RunningPrometheus | undefined;
   try {
     prom = await startPrometheus({ targets: fleet.targets, scrapeInterval: '1s' });
+    const started = prom;
+    const forget = onCleanup(() => started.stop());
     const url = prom.url;
     // Rates need two samples in the window; the histogram gates need the buckets.
     await until(async () => (await promValue(url, 'sum(rate(dhash_extractions_total[1m]))')) !== null, 'rates in Prometheus', 30_000, 250);
@@ -81,6 +83,7 @@ export async function startPromEnv(nodes = 10): Promise<PromEnv> {
       prom: p,
       fleet,
       async close() {
+        forget();
         await p.stop();
         await fleet.close();
       },

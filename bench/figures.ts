@@ -90,6 +90,8 @@ export interface Machine {
   node: string;
   platform: string;
   release: string;
+  /** 1-minute load average when the run ended: other work on the machine makes figures noisy. */
+  loadAverage1m: number;
 }
 
 export function machine(): Machine {
@@ -101,6 +103,7 @@ export function machine(): Machine {
     node: process.version,
     platform: process.platform,
     release: os.release(),
+    loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
   };
 }
 

@@ -35,7 +35,7 @@ export async function writeIdlePlan(dir: string, nodes: NodeSpec[], promUrl: str
 
 export interface IdleFigures {
   seconds: number;
-  cockpit: { cpuPercent: number; cpuSeconds: number; bytesPerSecond: number; rssMB: number };
+  cockpit: { cpuPercent: number; cpuSeconds: number; bytesPerSecond: number; rssMB: number; fullClears: number };
   headless: { cpuPercent: number; cpuSeconds: number; polls: number; rssMB: number };
 }
 
@@ -66,10 +66,12 @@ export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; secon
     if (!alive(pid)) throw new Error(`the cockpit exited during the idle window; screen:\n${pane.capture()}`);
     if (headless.exitCode !== null) throw new Error(`watch --json exited during the idle window: ${headless.output().slice(-1000)}`);
     const c = cpuSeconds(pid) - c0;
+    // eslint-disable-next-line no-control-regex
+    const fullClears = (pane.raw().subarray(b0).toString('utf8').match(/\u001b\[[23]J|\u001bc/g) ?? []).length;
     const h = cpuSeconds(headless.pid!) - h0;
     return {
       seconds: round(elapsed, 1),
-      cockpit: { cpuPercent: round((c / elapsed) * 100, 2), cpuSeconds: round(c, 2), bytesPerSecond: Math.round((pane.rawSize() - b0) / elapsed), rssMB: round(rssMB(pid), 1) },
+      cockpit: { cpuPercent: round((c / elapsed) * 100, 2), cpuSeconds: round(c, 2), bytesPerSecond: Math.round((pane.rawSize() - b0) / elapsed), rssMB: round(rssMB(pid), 1), fullClears },
       headless: { cpuPercent: round((h / elapsed) * 100, 2), cpuSeconds: round(h, 2), polls: polls() - p0, rssMB: round(rssMB(headless.pid!), 1) },
     };
   } finally {

@@ -16,6 +16,7 @@ import { createHttpTransport } from '../src/sources/http.js';
 import { createNodePoller } from '../src/sources/nodes.js';
 import { startFleet } from '../src/simulator/index.js';
 import { writePlan } from './env.js';
+import { cpuSeconds } from './procs.js';
 
 export interface PollFigures {
   nodes: number;
@@ -64,6 +65,8 @@ export interface PollRun {
   peakSockets: number;
   /** Sockets still open (kept alive) after the poll. */
   socketsAfter: number;
+  /** CPU the simulated fleet's process spent answering (when its pid is given): near wallMs, the fleet was the bottleneck. */
+  fleetCpuMs?: number;
 }
 
 export interface EnginePollFigures {
@@ -92,6 +95,8 @@ export async function measureEnginePoll(o: {
   gates: Array<Record<string, unknown>>;
   warm?: number;
   sampleMs?: number;
+  /** The fleet's process, to tell its CPU apart. */
+  fleetPid?: number;
 }): Promise<EnginePollFigures> {
   const file = await writePlan(o.dir, `poll-${o.nodes.length}.json`, {
     service: 'bench',
@@ -111,6 +116,7 @@ export async function measureEnginePoll(o: {
       peak = Math.max(peak, transport.openSockets());
       samplerMs += performance.now() - t;
     }, sampleMs);
+    const fleet0 = o.fleetPid ? cpuSeconds(o.fleetPid) : 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     try {
@@ -121,7 +127,13 @@ export async function measureEnginePoll(o: {
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const socketsAfter = transport.openSockets();
-    return { wallMs, cpuMs: Math.max(0, (cpu.user + cpu.system) / 1000 - samplerMs), peakSockets: Math.max(peak, socketsAfter), socketsAfter };
+    return {
+      wallMs,
+      cpuMs: Math.max(0, (cpu.user + cpu.system) / 1000 - samplerMs),
+      peakSockets: Math.max(peak, socketsAfter),
+      socketsAfter,
+      ...(o.fleetPid ? { fleetCpuMs: (cpuSeconds(o.fleetPid) - fleet0) * 1000 } : {}),
+    };
   };
   try {
     const cold = await once();

@@ -18,6 +18,14 @@ export const DIST_BENCH = join(ROOT, 'dist', 'bench');
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
 const tmuxSockets = new Set<string>();
+/** Closers of things started by helpers this module does not spawn itself (Prometheus). */
+const closers = new Set<() => Promise<void>>();
+
+/** Runs `close` at cleanup unless the returned function is called first (the thing was closed normally). */
+export function onCleanup(close: () => Promise<void>): () => void {
+  closers.add(close);
+  return () => closers.delete(close);
+}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -138,6 +146,9 @@ export function alive(pid: number): boolean {
 /** Stops every tracked child and tmux server and removes every temp dir. */
 export async function cleanupAll(): Promise<void> {
   for (const s of [...tmuxSockets]) killTmux(s);
+  const pending = [...closers];
+  closers.clear();
+  await Promise.all(pending.map((c) => c().catch(() => undefined)));
   await Promise.all([...children].map((c) => stop(c).catch(() => undefined)));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   dirs.clear();

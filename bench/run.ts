@@ -9,6 +9,7 @@
  * that could not run is reported (ERR) and the run exits 1.
  */
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { join } from 'node:path';
 import { startChildFleet, startPromEnv, type ChildFleet, type PromEnv } from './env.js';
 import { buildResults, formatTable, type Figure } from './figures.js';
@@ -61,6 +62,7 @@ async function main(): Promise<number> {
   const figures: Figure[] = [];
   const details: Record<string, unknown> = { settings: s };
   const t0 = performance.now();
+  details['loadAverage1mAtStart'] = Math.round(os.loadavg()[0]! * 100) / 100;
   let errors = 0;
   try {
     if (args.only.some((x) => NEEDS_PROM.has(x))) await env.prom();
@@ -95,7 +97,7 @@ async function main(): Promise<number> {
   process.stdout.write(
     [
       '',
-      `Flightdeck bench — ${results.date} — ${m.cpus} × ${m.cpuModel}, ${Math.round(m.memoryMB / 1024)} GiB, Node ${m.node}${args.quick ? ' — QUICK' : ''}`,
+      `Flightdeck bench — ${results.date} — ${m.cpus} × ${m.cpuModel}, ${Math.round(m.memoryMB / 1024)} GiB, Node ${m.node}, load ${String(details['loadAverage1mAtStart'])} -> ${m.loadAverage1m}${args.quick ? ' — QUICK' : ''}`,
       '',
       formatTable(figures),
       '',

@@ -98,7 +98,7 @@ export const poll: Section = async (env, s) => {
   const runs = [];
   const figures: Figure[] = [];
   for (const n of s.pollSizes) {
-    const r = await measureEnginePoll({ dir, nodes: big.nodes.slice(0, n), prometheusUrl: prom.prom.url, gates });
+    const r = await measureEnginePoll({ dir, nodes: big.nodes.slice(0, n), prometheusUrl: prom.prom.url, gates, fleetPid: big.pid });
     runs.push(r);
     const wallTarget = n === 1000 ? 1000 : n === 5000 ? 5000 : undefined;
     const cpuTarget = n === 1000 ? 300 : undefined;
@@ -107,7 +107,14 @@ export const poll: Section = async (env, s) => {
     for (const phase of ['cold', 'warm'] as const) {
       const p = r[phase];
       figures.push(
-        { key: `poll.${n}.${phase}.wall_ms`, label: `${name}, ${phase}: wall`, value: round(p.wallMs, 1), unit: 'ms', ...(wallTarget ? { target: { op: '<=', value: wallTarget } } : {}), ...(sane && phase === 'cold' ? { note: sane } : {}) },
+        {
+          key: `poll.${n}.${phase}.wall_ms`,
+          label: `${name}, ${phase}: wall`,
+          value: round(p.wallMs, 1),
+          unit: 'ms',
+          ...(wallTarget ? { target: { op: '<=', value: wallTarget } } : {}),
+          note: [sane && phase === 'cold' ? sane : '', p.fleetCpuMs !== undefined ? `the simulated fleet's process used ${Math.round(p.fleetCpuMs)} ms CPU answering` : ''].filter(Boolean).join('; ') || undefined,
+        },
         { key: `poll.${n}.${phase}.cpu_ms`, label: `${name}, ${phase}: CPU`, value: round(p.cpuMs, 1), unit: 'ms', ...(cpuTarget ? { target: { op: '<=', value: cpuTarget } } : {}) },
         { key: `poll.${n}.${phase}.peak_sockets`, label: `${name}, ${phase}: peak sockets`, value: p.peakSockets, unit: 'count' },
       );
@@ -191,6 +198,7 @@ export const idle: Section = async (env, s) => {
     figures: [
       { key: 'idle.cockpit.cpu_pct', label: `idle CPU, cockpit in tmux 160x50 (${over})`, value: r.cockpit.cpuPercent, unit: '%', target: { op: '<=', value: 1 }, note: `${r.cockpit.cpuSeconds} s CPU; RSS ${r.cockpit.rssMB} MB` },
       { key: 'idle.cockpit.bytes_per_s', label: 'idle terminal output, cockpit', value: r.cockpit.bytesPerSecond, unit: 'B', note: 'bytes a second written to the terminal while nothing changes' },
+      { key: 'idle.cockpit.full_clears', label: 'full-screen clears while idle, cockpit in tmux', value: r.cockpit.fullClears, unit: 'count', target: { op: '<=', value: 0 } },
       { key: 'idle.headless.cpu_pct', label: `idle CPU, watch --json (${over})`, value: r.headless.cpuPercent, unit: '%', target: { op: '<=', value: 1 }, note: `${r.headless.cpuSeconds} s CPU, ${r.headless.polls} poll(s); RSS ${r.headless.rssMB} MB` },
     ],
     details: r,
