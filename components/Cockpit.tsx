@@ -65,14 +65,14 @@ export function Cockpit(props: CockpitProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.subscribe, throttleMs]);
 
-  const tickMs = props.tickMs ?? 1000;
+  const now = props.now ? props.now() : snap.state.now + Math.max(0, Date.now() - snap.at);
+  const tickMs = props.tickMs === 0 ? 0 : tickFor(snap.state, snap.extras, now, props.tickMs ?? 1000);
   useEffect(() => {
     if (!tickMs) return undefined;
     const t = setInterval(() => setTick((n) => n + 1), tickMs);
     return () => clearInterval(t);
   }, [tickMs]);
 
-  const now = props.now ? props.now() : snap.state.now + Math.max(0, Date.now() - snap.at);
   return (
     <CockpitApp
       state={snap.state}
@@ -93,4 +93,25 @@ export function Cockpit(props: CockpitProps) {
       extraKeys={props.extraKeys}
     />
   );
+}
+
+/** Between polls an idle cockpit repaints its clocks this often. */
+export const IDLE_TICK_MS = 5_000;
+
+/**
+ * How often the clocks repaint: every `busyMs` while something moves (hot
+ * polling, a poll or an action under way, a pending gate, the next poll
+ * less than 15 s away), else every IDLE_TICK_MS. A frame of a large screen
+ * costs Ink tens of milliseconds; an idle cockpit left open on a bastion
+ * should cost next to nothing.
+ */
+export function tickFor(state: EngineState, extras: CockpitExtras, now: number, busyMs: number): number {
+  const p = state.polling;
+  const busy =
+    p.hot ||
+    p.inFlight ||
+    !!extras.action ||
+    (p.nextPollAt !== undefined && p.nextPollAt - now < 15_000) ||
+    state.gates.some((g) => g.state === 'pending');
+  return busy ? busyMs : Math.max(busyMs, IDLE_TICK_MS);
 }

@@ -1,18 +1,26 @@
 /**
- * Loads the cockpit (Ink and React) on demand. Ink renders nothing live when
- * it believes it runs in CI (the is-in-ci package reads CI and
- * CONTINUOUS_INTEGRATION once, when it loads). The cockpit only starts on a
- * terminal, where someone is looking, so those variables are set aside while
- * Ink loads and put back at once: actions still see the environment as it was.
+ * Loads the cockpit (Ink and React) on demand, with the environment they
+ * read once, when they load:
+ * - React picks its development build unless NODE_ENV is "production"; that
+ *   build checks and times every render (several times slower, and the
+ *   cockpit repaints every second), so the production build is chosen.
+ * - Ink renders nothing live when it believes it runs in CI (the is-in-ci
+ *   package reads CI and CONTINUOUS_INTEGRATION); the cockpit only starts on
+ *   a terminal, where someone is looking, so those are set aside.
+ * The variables are put back at once: actions see the environment as it was.
  */
-const CI_VARS = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
+const SET_ASIDE = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
 
 export async function loadCockpit(): Promise<typeof import('../../components/render-cockpit.js')> {
-  const saved = CI_VARS.map((k) => [k, process.env[k]] as const);
-  for (const [k] of saved) delete process.env[k];
+  const saved = [...SET_ASIDE, 'NODE_ENV'].map((k) => [k, process.env[k]] as const);
+  for (const k of SET_ASIDE) delete process.env[k];
+  process.env.NODE_ENV = 'production';
   try {
     return await import('../../components/render-cockpit.js');
   } finally {
-    for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
