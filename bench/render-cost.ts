@@ -7,7 +7,7 @@
  *
  * Two kinds of frame: a poll (10 gate values and every node's probe change,
  * the clock moves) and a tick (only the clock moves: the countdowns the
- * cockpit repaints every second between polls).
+ * cockpit repaints between polls: every second while something moves, every 5 s when idle).
  *
  * Ink reads CI from the environment when it is imported (then it writes no
  * frame), so run this in a fresh process:

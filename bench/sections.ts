@@ -142,21 +142,22 @@ export const bytes: Section = async () => {
 
 export const render: Section = async (_env, s) => {
   const args = ['--json', '--frames', String(s.renderFrames)];
-  // As shipped: bin/flightdeck does not set NODE_ENV, so React runs its development build.
-  const shipped = await runJsonChild<RenderCostReport>('render-cost.js', args, { env: terminalEnv({ NODE_ENV: undefined }), timeoutMs: 180_000 });
-  const production = await runJsonChild<RenderCostReport>('render-cost.js', args, { env: terminalEnv({ NODE_ENV: 'production' }), timeoutMs: 180_000 });
+  // As shipped: the cockpit loads React's production build (src/cli/load-cockpit.ts); the
+  // development build is measured too, for reference.
+  const shipped = await runJsonChild<RenderCostReport>('render-cost.js', args, { env: terminalEnv({ NODE_ENV: 'production' }), timeoutMs: 180_000 });
+  const development = await runJsonChild<RenderCostReport>('render-cost.js', args, { env: terminalEnv({ NODE_ENV: undefined }), timeoutMs: 180_000 });
   const figures: Figure[] = [];
   const what = `${shipped.gates} gates, ${shipped.nodes} nodes`;
   for (const z of shipped.sizes) {
     const at = `${z.columns}x${z.rows}`;
-    const prod = production.sizes.find((p) => p.columns === z.columns && p.rows === z.rows);
+    const dev = development.sizes.find((p) => p.columns === z.columns && p.rows === z.rows);
     figures.push(
       { key: `render.${at}.poll.p95_ms`, label: `render a poll frame, ${what}, ${at}: p95`, value: z.poll.p95Ms, unit: 'ms', target: { op: '<=', value: 8 }, note: `p50 ${z.poll.p50Ms} ms, max ${z.poll.maxMs} ms, ${z.poll.meanBytes} B a frame` },
-      { key: `render.${at}.tick.p95_ms`, label: `render a clock tick (1/s), ${at}: p95`, value: z.tick.p95Ms, unit: 'ms', target: { op: '<=', value: 8 }, note: `p50 ${z.tick.p50Ms} ms` },
+      { key: `render.${at}.tick.p95_ms`, label: `render a clock tick, ${at}: p95`, value: z.tick.p95Ms, unit: 'ms', target: { op: '<=', value: 8 }, note: `p50 ${z.tick.p50Ms} ms` },
     );
-    if (prod) figures.push({ key: `render.${at}.poll.p95_ms.node_env_production`, label: `render a poll frame, ${at}, NODE_ENV=production: p95`, value: prod.poll.p95Ms, unit: 'ms', note: `p50 ${prod.poll.p50Ms} ms (React's production build, for reference)` });
+    if (dev) figures.push({ key: `render.${at}.poll.p95_ms.react_development`, label: `render a poll frame, ${at}, React development build: p95`, value: dev.poll.p95Ms, unit: 'ms', note: `p50 ${dev.poll.p50Ms} ms (for reference)` });
   }
-  return { figures, details: { shipped, production } };
+  return { figures, details: { shipped, development } };
 };
 
 export const startup: Section = async (env, s) => {

@@ -7,7 +7,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 
@@ -38,6 +37,8 @@ export async function runProcess(argv: string[], opts: ProcessOptions): Promise<
   if (!file) return { exitCode: null, signal: null, timedOut: false, aborted: false, error: 'empty command' };
   if (opts.signal?.aborted) return { exitCode: null, signal: null, timedOut: false, aborted: true };
 
+  // execa loads when the first action runs, not when the cockpit starts.
+  const { execa } = await import('execa');
   const sub = execa(file, args, {
     cwd: opts.cwd,
     env: opts.env,

@@ -11,7 +11,16 @@
  */
 const SET_ASIDE = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
 
-export async function loadCockpit(): Promise<typeof import('../../components/render-cockpit.js')> {
+type CockpitModule = typeof import('../../components/render-cockpit.js');
+let loading: Promise<CockpitModule> | null = null;
+
+/** Loads once; later calls share the same load. */
+export function loadCockpit(): Promise<CockpitModule> {
+  loading ??= load();
+  return loading;
+}
+
+async function load(): Promise<CockpitModule> {
   const saved = [...SET_ASIDE, 'NODE_ENV'].map((k) => [k, process.env[k]] as const);
   for (const k of SET_ASIDE) delete process.env[k];
   process.env.NODE_ENV = 'production';

@@ -1,9 +1,10 @@
 /** The `flightdeck` command line. */
 import { Command, Option } from 'commander';
-import { runAct, type ActFlags } from './act.js';
-import { checkJson, formatCheck, runCheck } from './check.js';
-import { describeLoadError, loadPlanWithFlags, type PlanFlags } from './plan-input.js';
-import { runWatch, type WatchFlags } from './watch.js';
+// Each command loads what it needs when it runs: `--version`, `validate` and `check` stay quick,
+// and the cockpit's Ink starts loading before anything else (see cockpitSoon).
+import type { ActFlags } from './act.js';
+import type { PlanFlags } from './plan-input.js';
+import type { WatchFlags } from './watch.js';
 import type { DemoFlags } from '../demo/run-demo.js';
 
 const program = new Command();
@@ -19,7 +20,14 @@ function planOptions(cmd: Command): Command {
     .addOption(new Option('--nodes-file <file>', 'poll these nodes instead of the plan\'s (JSON array of {name, url})'));
 }
 
+/** Starts loading the cockpit (Ink, React) now when it will be drawn, so it overlaps the rest of start-up. */
+function cockpitSoon(json: boolean | undefined): void {
+  if (json || !process.stdout.isTTY) return;
+  void import('./load-cockpit.js').then((m) => m.loadCockpit()).catch(() => undefined);
+}
+
 async function loadOrExit(file: string, flags: PlanFlags, code = 2) {
+  const { describeLoadError, loadPlanWithFlags } = await import('./plan-input.js');
   try {
     return await loadPlanWithFlags(file, flags);
   } catch (err) {
@@ -48,6 +56,7 @@ planOptions(
     .option('--json', 'print JSON instead of a table'),
 ).action(async (file: string, opts: PlanFlags & { stage?: string; json?: boolean }) => {
   const loaded = await loadOrExit(file, opts);
+  const { checkJson, formatCheck, runCheck } = await import('./check.js');
   try {
     const outcome = await runCheck(loaded, { stageId: opts.stage });
     process.stdout.write(opts.json ? `${JSON.stringify(checkJson(outcome), null, 2)}\n` : `${formatCheck(outcome, process.stdout.columns ?? 160)}\n`);
@@ -73,7 +82,9 @@ planOptions(
     .option('--metrics-port <port>', 'serve Flightdeck\'s own Prometheus metrics on 127.0.0.1:PORT/metrics')
     .option('--stage <id>', 'start at this stage instead of the saved one'),
 ).action(async (file: string, opts: PlanFlags & WatchFlags) => {
+  cockpitSoon(opts.json);
   const loaded = await loadOrExit(file, opts);
+  const { runWatch } = await import('./watch.js');
   try {
     process.exitCode = await runWatch(loaded, opts);
   } catch (err) {
@@ -101,6 +112,7 @@ for (const kind of ['promote', 'rollback'] as const) {
     .addOption(kind === 'promote' ? new Option('--override', 'guarded override: promote past blocking gates (needs --reason)') : new Option('--include <steps...>', 'optional rollback steps to run too ("all" for every one)'))
     .action(async (file: string, opts: PlanFlags & ActFlags & { include?: string[] }) => {
       const loaded = await loadOrExit(file, opts);
+      const { runAct } = await import('./act.js');
       const include = opts.include?.includes('all') ? (['all'] as string[]) : opts.include;
       process.exitCode = await runAct(kind, loaded, { ...opts, include }, (l) => process.stdout.write(`${l}\n`));
     });
@@ -138,6 +150,7 @@ program
   .option('--real-prometheus', 'scrape the fleet with the prometheus binary on PATH instead (real time)')
   .option('--dir <path>', 'working directory for the demo plan, audit and logs (default: a new temporary directory)')
   .action(async (opts: DemoFlags) => {
+    cockpitSoon(opts.json);
     const { runDemo } = await import('../demo/run-demo.js');
     process.exitCode = await runDemo(opts, (l) => process.stderr.write(`${l}\n`));
   });
@@ -152,6 +165,7 @@ program
   .option('--no-color', 'no colours')
   .option('--ascii', 'no box drawing, no Unicode sparklines')
   .action(async (file: string, opts: { speed?: string; paused?: boolean; json?: boolean; color?: boolean; ascii?: boolean }) => {
+    cockpitSoon(opts.json);
     const { runReplay } = await import('../record/replay-cli.js');
     try {
       process.exitCode = await runReplay(file, opts, (l) => process.stdout.write(`${l}\n`));

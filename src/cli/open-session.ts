@@ -5,7 +5,7 @@
  */
 import { currentOperator } from '../audit/log.js';
 import type { Clock } from '../clock.js';
-import { SelfMetrics } from '../metrics/self-metrics.js';
+import type { SelfMetrics } from '../metrics/self-metrics.js';
 import { createNotifier, NotifierConfigError, type Notifier } from '../notify/index.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { NotifierSpec } from '../plan/schema.js';
@@ -56,6 +56,7 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
   let metricsUrl: string | undefined;
   let metricsServer: { close(cb: () => void): void } | undefined;
   if (o.metricsPort !== undefined) {
+    const { SelfMetrics } = await import('../metrics/self-metrics.js');
     metrics = new SelfMetrics({ service: plan.service, environment: plan.environment });
     const served = await metrics.serve(o.metricsPort, o.metricsHost ?? '127.0.0.1');
     metricsUrl = served.url;

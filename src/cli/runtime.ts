@@ -1,6 +1,7 @@
 /**
- * Builds the engine for a plan with the real network: one undici transport,
- * the Prometheus client, the node poller, command and file readers. Every
+ * Builds the engine for a plan with the real network: undici transports (one for
+ * Prometheus, notifiers and actions, one for the nodes), the Prometheus client,
+ * the node poller, command and file readers. Every
  * command (check, watch, promote, demo) starts from here.
  */
 import { readFile } from 'node:fs/promises';
@@ -36,6 +37,10 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
   const env = opts.env ?? process.env;
   const plan = loaded.plan;
   const transport = createHttpTransport({ connections: 8 });
+  // Nodes get their own transport: one connection each (a node is asked one thing at a time), kept
+  // open across the longest poll interval when the node allows it, so a poll does not reconnect to every node.
+  const longestEvery = Math.max(...plan.polling.phases.map((p) => p.every));
+  const nodeTransport = createHttpTransport({ connections: 1, keepAliveTimeoutMs: Math.min(15 * 60_000, 2 * longestEvery + 10_000) });
   let prometheus: PromClient | null = null;
   if (plan.prometheus) {
     const auth = resolvePromAuth(plan.prometheus, env, readFileSync, loaded.dir);
@@ -52,7 +57,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     plan.nodes.length > 0
       ? createNodePoller({
           nodes: plan.nodes,
-          transport,
+          transport: nodeTransport,
           clock,
           timeoutMs: plan.probe.timeout,
           concurrency: plan.probe.concurrency,
@@ -62,7 +67,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
   const deepSpecs = plan.nodes.filter((n) => n.deep).map((n) => ({ ...n, health: n.deep! }));
   const deepNodes =
     deepSpecs.length > 0
-      ? createNodePoller({ nodes: deepSpecs, transport, clock, timeoutMs: plan.probe.timeout, concurrency: plan.probe.concurrency, breaker: plan.probe.breaker })
+      ? createNodePoller({ nodes: deepSpecs, transport: nodeTransport, clock, timeoutMs: plan.probe.timeout, concurrency: plan.probe.concurrency, breaker: plan.probe.breaker })
       : null;
   const engine = new Engine({
     loaded,
@@ -87,6 +92,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
       await nodes?.close();
       await deepNodes?.close();
       await transport.close();
+      await nodeTransport.close();
     },
   };
 }

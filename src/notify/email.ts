@@ -3,7 +3,7 @@
  * what happened, and a plain-text body. Credentials come from env/file and
  * are resolved before this module sees them.
  */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { plainText, SEVERITY_LABEL, truncate } from './format.js';
 import { DeliveryError, type Channel, type DeliverOptions, type Notification } from './types.js';
 
@@ -36,7 +36,9 @@ export interface EmailChannelOptions {
 const PERMANENT_CODES = new Set(['EAUTH', 'EENVELOPE', 'EMESSAGE', 'ECONFIG', 'EREQUIREDTLS']);
 
 export function createEmailChannel(o: EmailChannelOptions): Channel {
-  const transporter = nodemailer.createTransport({
+  // nodemailer loads on the first email, not when every cockpit starts.
+  let transporter: Transporter | null = null;
+  const smtp = async (): Promise<Transporter> => (transporter ??= (await import('nodemailer')).default.createTransport({
     host: o.host,
     port: o.port,
     secure: o.secure,
@@ -46,7 +48,7 @@ export function createEmailChannel(o: EmailChannelOptions): Channel {
     socketTimeout: o.timeoutMs,
     disableFileAccess: true,
     disableUrlAccess: true,
-  });
+  }));
 
   return {
     name: o.name,
@@ -57,7 +59,7 @@ export function createEmailChannel(o: EmailChannelOptions): Channel {
     async deliver(n: Notification, opts: DeliverOptions): Promise<void> {
       if (opts.signal.aborted) throw new DeliveryError('aborted', false);
       const msg = emailMessage(n);
-      const sending = transporter.sendMail({ from: o.from, to: o.to, subject: msg.subject, text: msg.text });
+      const sending = (await smtp()).sendMail({ from: o.from, to: o.to, subject: msg.subject, text: msg.text });
       // nodemailer takes no AbortSignal: stop waiting for it when asked (its own socket timeouts end it).
       const aborted = new Promise<never>((_, reject) => {
         opts.signal.addEventListener('abort', () => reject(new DeliveryError('aborted', false)), { once: true });
@@ -73,7 +75,7 @@ export function createEmailChannel(o: EmailChannelOptions): Channel {
       }
     },
     async close() {
-      transporter.close();
+      transporter?.close();
     },
   };
 }

@@ -1,5 +1,4 @@
 /** Runs a gate's command (argv, no shell) with a timeout; never throws. */
-import { execa } from 'execa';
 import type { CommandOutcome } from '../../checks/types.js';
 
 const TAIL_LINES = 20;
@@ -11,6 +10,7 @@ export async function runGateCommand(
   const started = performance.now();
   const [file, ...args] = argv;
   try {
+    const { execa } = await import('execa');
     const res = await execa(file!, args, {
       cwd: opts.cwd,
       env: opts.env,
