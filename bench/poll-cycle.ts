@@ -106,14 +106,15 @@ export async function measureEnginePoll(o: {
     stages: [{ id: 'canary', gates: [{ id: 'health', health: { consecutiveFailures: 2 }, onFail: 'block' }, ...o.gates] }],
   });
   const runtime = buildRuntime(await loadPlan(file));
-  const { engine, transport } = runtime;
+  const { engine } = runtime;
+  const sockets = () => runtime.transport.openSockets() + runtime.nodeTransport.openSockets();
   const sampleMs = o.sampleMs ?? 10;
   const once = async (): Promise<PollRun> => {
-    let peak = transport.openSockets();
+    let peak = sockets();
     let samplerMs = 0;
     const timer = setInterval(() => {
       const t = performance.now();
-      peak = Math.max(peak, transport.openSockets());
+      peak = Math.max(peak, sockets());
       samplerMs += performance.now() - t;
     }, sampleMs);
     const fleet0 = o.fleetPid ? cpuSeconds(o.fleetPid) : 0;
@@ -126,7 +127,7 @@ export async function measureEnginePoll(o: {
     }
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const socketsAfter = transport.openSockets();
+    const socketsAfter = sockets();
     return {
       wallMs,
       cpuMs: Math.max(0, (cpu.user + cpu.system) / 1000 - samplerMs),

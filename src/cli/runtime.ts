@@ -19,6 +19,8 @@ export interface Runtime {
   engine: Engine;
   clock: Clock;
   transport: UndiciTransport;
+  /** The nodes' own transport (one kept-alive connection each). */
+  nodeTransport: UndiciTransport;
   prometheus: PromClient | null;
   nodes: NodePoller | null;
   close(): Promise<void>;
@@ -86,6 +88,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     engine,
     clock,
     transport,
+    nodeTransport,
     prometheus,
     nodes,
     async close() {
