@@ -33,8 +33,6 @@ export interface EngineDeps {
   stageEnteredAt?: number;
   /** The stage was already rolled back (restored). */
   rolledBack?: boolean;
-  /** How many checks run at once. */
-  checkConcurrency?: number;
 }
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -43,6 +41,8 @@ export type EventInput = DistributiveOmit<EngineEvent, 'at'>;
 export type EventOrigin = 'engine' | 'external';
 
 const EVENT_LIMIT = 500;
+/** Checks run at once in a poll (each may be a Prometheus query or a command). */
+const CHECK_CONCURRENCY = 8;
 
 export class Engine {
   private readonly deps: EngineDeps;
@@ -66,7 +66,8 @@ export class Engine {
   private commandCache = new Map<string, CheckResult>();
   private signoffs = new Map<string, { operator: string; at: number; note: string }>();
   private lastPromotable: boolean | undefined;
-  private firingAlerts = new Map<string, EngineEvent & { type: 'alert.firing' }>();
+  /** Alerts announced as firing, by source:name, so each is announced and resolved once. */
+  private firingAlerts = new Map<string, { name: string; source: 'prometheus' | 'flightdeck' }>();
   private windowDone = false;
   private rollbackRequested = false;
   private cached: EngineState | null = null;
@@ -147,11 +148,6 @@ export class Engine {
     return this.cached;
   }
 
-  /** The state with `now` refreshed (for clocks and countdowns between polls). */
-  tick(): void {
-    this.changed();
-  }
-
   setPolling(p: Partial<PollingView>): void {
     this.polling = { ...this.polling, ...p };
     this.changed();
@@ -194,10 +190,9 @@ export class Engine {
         const allowed = gate.spec.manual!.operators;
         if (allowed && !allowed.includes(cmd.operator)) throw new Error(`${cmd.operator} may not sign off ${cmd.gateId} (allowed: ${allowed.join(', ')})`);
         if (gate.spec.manual!.noteRequired && cmd.note.trim() === '') throw new Error(`sign-off of ${cmd.gateId} needs a note`);
-        const s = { operator: cmd.operator, at: this.clock.now(), note: cmd.note };
-        this.signoffs.set(cmd.gateId, s);
+        this.signoffs.set(cmd.gateId, { operator: cmd.operator, at: this.clock.now(), note: cmd.note });
         this.raise({ type: 'signoff', gateId: cmd.gateId, operator: cmd.operator, note: cmd.note });
-        this.applyResult(gate, { status: 'value', value: true, note: `signed off by ${s.operator}: ${s.note}` }, s);
+        this.applyResult(gate, { status: 'value', value: true, note: `signed off by ${cmd.operator}: ${cmd.note}` });
         this.afterEvaluation();
         return;
       }
@@ -246,23 +241,13 @@ export class Engine {
     const startedAt = this.clock.now();
     const t0 = performance.now();
     const active = this.activeGates().filter((g) => g.mode !== 'off');
-    let nodes: NodeStatus[] | null = null;
-    let nodeError: string | undefined;
-    if (this.deps.nodes && this.plan.nodes.length > 0) {
-      try {
-        await this.deps.nodes.poll();
-      } catch (err) {
-        nodeError = (err as Error).message;
-      }
-      nodes = this.deps.nodes.status();
-    }
-    let deepNodes: NodeStatus[] | null = null;
+    // The sources are independent: nodes, deep health (only when a gate reads it) and Prometheus are asked at once.
     const wantsDeep = active.some((g) => g.spec.health?.deep || g.spec.deep);
-    if (this.deps.deepNodes && wantsDeep) {
-      await this.deps.deepNodes.poll().catch(() => undefined);
-      deepNodes = this.deps.deepNodes.status();
-    }
-    const prom = await this.askPrometheus();
+    const [{ nodes, nodeError }, deepNodes, prom] = await Promise.all([
+      this.askNodes(),
+      this.deps.deepNodes && wantsDeep ? this.deps.deepNodes.poll().then(() => this.deps.deepNodes!.status(), () => this.deps.deepNodes!.status()) : null,
+      this.askPrometheus(),
+    ]);
     const ctx: CheckContext = {
       clock: this.clock,
       planDir: this.deps.loaded.dir,
@@ -277,7 +262,7 @@ export class Engine {
       signoffs: this.signoffs,
     };
     const promDown = prom && !prom.ok && prom.down ? prom.error : undefined;
-    const limit = pLimit(this.deps.checkConcurrency ?? 8);
+    const limit = pLimit(CHECK_CONCURRENCY);
     const results: Record<string, CheckResult> = {};
     await Promise.all(
       active.map((g) =>
@@ -299,6 +284,17 @@ export class Engine {
       return r;
     } catch (err) {
       return { status: 'error', reason: `check failed: ${(err as Error).message}` };
+    }
+  }
+
+  private async askNodes(): Promise<{ nodes: NodeStatus[] | null; nodeError?: string }> {
+    const poller = this.deps.nodes;
+    if (!poller || this.plan.nodes.length === 0) return { nodes: null };
+    try {
+      await poller.poll();
+      return { nodes: poller.status() };
+    } catch (err) {
+      return { nodes: poller.status(), nodeError: (err as Error).message };
     }
   }
 
@@ -358,7 +354,7 @@ export class Engine {
     const active = this.activeGates().filter((g) => g.mode !== 'off');
     for (const g of active) {
       const r = obs.results[g.spec.id];
-      if (r) this.applyResult(g, r, this.signoffs.get(g.spec.id), now);
+      if (r) this.applyResult(g, r, now);
     }
     this.afterEvaluation();
     const promDown = obs.prom && !obs.prom.ok && obs.prom.down;
@@ -400,10 +396,10 @@ export class Engine {
     }
   }
 
-  private applyResult(g: GateRuntime, result: CheckResult, signoff?: { operator: string; at: number; note: string }, now = this.clock.now()): void {
+  private applyResult(g: GateRuntime, result: CheckResult, now = this.clock.now()): void {
     const from = g.state;
     const first = g.lastEvaluatedAt === undefined;
-    Object.assign(g, stepGate(g, result, now), { signoff });
+    Object.assign(g, stepGate(g, result, now), { signoff: this.signoffs.get(g.spec.id) });
     if (from === g.state && !first) return;
     const onFail = effectiveOnFail(g);
     this.raise({ type: 'gate.changed', gateId: g.spec.id, stageId: g.stageId, from, to: g.state, value: g.value, display: g.display, why: g.why, onFail });
@@ -425,15 +421,14 @@ export class Engine {
     const firing = new Map(state.alerts.map((a) => [`${a.source}:${a.name}`, a]));
     for (const [key, a] of firing) {
       if (!this.firingAlerts.has(key) && a.state === 'firing') {
-        const ev = { type: 'alert.firing' as const, name: a.name, source: a.source, summary: a.summary, severity: a.severity, at: this.applyingAt ?? this.clock.now() };
-        this.firingAlerts.set(key, ev);
-        this.raise(ev);
+        this.firingAlerts.set(key, { name: a.name, source: a.source });
+        this.raise({ type: 'alert.firing', name: a.name, source: a.source, summary: a.summary, severity: a.severity });
       }
     }
-    for (const [key, ev] of this.firingAlerts) {
-      if (!firing.has(key) || firing.get(key)!.state !== 'firing') {
+    for (const [key, a] of this.firingAlerts) {
+      if (firing.get(key)?.state !== 'firing') {
         this.firingAlerts.delete(key);
-        this.raise({ type: 'alert.resolved', name: ev.name, source: ev.source });
+        this.raise({ type: 'alert.resolved', name: a.name, source: a.source });
       }
     }
   }
