@@ -61,7 +61,7 @@ export function createGateRuntime(spec: GateSpec, stageId: string | null, planMo
   };
 }
 
-/** The stricter of plan and gate mode never wins: a gate's own mode overrides the plan's. */
+/** A gate's own mode overrides the plan's. */
 export function effectiveMode(planMode: Mode, gateMode: Mode | undefined): Mode {
   return gateMode ?? planMode;
 }
@@ -98,7 +98,9 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
     return record(withState(rt, 'pending', now, result.note ?? 'awaiting sign-off'), now);
   }
 
-  const failVerdict = verdict(rt.fail, result.value, rt.baseline, fmtOf(rt));
+  const fmt = fmtOf(rt);
+  const failText = () => rt.fail.map((t) => describeThreshold(t, rt.baseline, fmt)).join(' or ');
+  const failVerdict = verdict(rt.fail, result.value, rt.baseline, fmt);
   if (failVerdict.undecided && !failVerdict.breach) {
     resetBreach(rt);
     return record(withState(rt, 'no data', now, failVerdict.reason), now);
@@ -121,11 +123,11 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
     return record(withState(rt, 'failing', now, `${cond}${span}${note}`), now);
   }
   resetBreach(rt);
-  const warnVerdict = verdict(rt.warn, result.value, rt.baseline, fmtOf(rt));
+  const warnVerdict = verdict(rt.warn, result.value, rt.baseline, fmt);
   if (warnVerdict.breach) {
-    return record(withState(rt, 'warn', now, `${rt.display} ${warnVerdict.matched} (warn band), fails if ${rt.fail.map((t) => describeThreshold(t, rt.baseline, fmtOf(rt))).join(' or ')}${note}`), now);
+    return record(withState(rt, 'warn', now, `${rt.display} ${warnVerdict.matched} (warn band), fails if ${failText()}${note}`), now);
   }
-  const fails = rt.fail.map((t) => describeThreshold(t, rt.baseline, fmtOf(rt))).join(' or ');
+  const fails = failText();
   const okWhy = [result.note, fails ? `fails if ${fails}` : ''].filter(Boolean).join('; ');
   return record(withState(rt, 'ok', now, okWhy || rt.display), now);
 }

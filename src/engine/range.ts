@@ -11,21 +11,21 @@ export function rangeResults(
   stepMs: number,
   reducer: Reducer = 'max',
 ): Array<[number, CheckResult]> {
-  const byTime = new Map<number, number[]>();
+  // Prometheus aligns range steps to `start`; a sample belongs to the nearest step (timestamps are rounded to seconds).
+  const byStep = new Map<number, number[]>();
   for (const s of series) {
     for (const v of s.values) {
       if (Number.isNaN(v.value)) continue;
-      const list = byTime.get(v.timestamp) ?? [];
+      const step = Math.round((v.timestamp - start) / stepMs);
+      const list = byStep.get(step) ?? [];
       list.push(v.value);
-      byTime.set(v.timestamp, list);
+      byStep.set(step, list);
     }
   }
   const out: Array<[number, CheckResult]> = [];
-  for (let t = start; t <= end; t += stepMs) {
-    // Prometheus aligns range steps to `start`; match within half a step to allow for rounding to seconds.
-    const key = [...byTime.keys()].find((k) => Math.abs(k - t) < stepMs / 2);
-    const values = key === undefined ? undefined : byTime.get(key);
-    out.push([t, values?.length ? { status: 'value', value: reduceValues(values, reducer) as number } : { status: 'no data', reason: 'no sample at this step' }]);
+  for (let i = 0; start + i * stepMs <= end; i++) {
+    const values = byStep.get(i);
+    out.push([start + i * stepMs, values?.length ? { status: 'value', value: reduceValues(values, reducer) as number } : { status: 'no data', reason: 'no sample at this step' }]);
   }
   return out;
 }
