@@ -3,7 +3,10 @@
  * comments, samples with optional labels and timestamp, label value escapes
  * (\\, \", \n). Histograms and summaries are plain samples here
  * (`_bucket{le}`, `_sum`, `_count`), exactly as a Prometheus server stores them.
+ * Values are read by the client's parsePromNumber (Go's ParseFloat: decimals,
+ * exponents, NaN and ±Inf).
  */
+import { parsePromNumber } from '../../sources/prometheus.js';
 
 export interface ScrapedSample {
   name: string;
@@ -34,26 +37,6 @@ export class ExpositionError extends Error {
 const METRIC_NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
 const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
 const TYPES = new Set<MetricType>(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
-const FLOAT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-/** Go's ParseFloat as the text format uses it: decimals, exponents, NaN and ±Inf. */
-export function parseSampleValue(s: string): number | undefined {
-  if (FLOAT.test(s)) return Number(s);
-  switch (s.toLowerCase()) {
-    case 'nan':
-      return NaN;
-    case '+inf':
-    case 'inf':
-    case '+infinity':
-    case 'infinity':
-      return Infinity;
-    case '-inf':
-    case '-infinity':
-      return -Infinity;
-    default:
-      return undefined;
-  }
-}
 
 export function parseExposition(text: string): Exposition {
   const samples: ScrapedSample[] = [];
@@ -143,7 +126,7 @@ function parseSample(line: string, lineNo: number): ScrapedSample {
   const rest = line.slice(pos).trim().split(/[ \t]+/);
   if (rest.length === 0 || rest[0] === '') return fail(`expected a value for ${name}`);
   if (rest.length > 2) return fail(`unexpected text after the timestamp for ${name}`);
-  const value = parseSampleValue(rest[0]!);
+  const value = parsePromNumber(rest[0]!);
   if (value === undefined) return fail(`invalid value ${JSON.stringify(rest[0])} for ${name}`);
   const sample: ScrapedSample = { name, labels, value };
   if (rest[1] !== undefined) {
