@@ -98,6 +98,10 @@ describe('PromQL parser', () => {
     expect(parseExpr('foo[1h30m]')).toMatchObject({ kind: 'matrixSelector', rangeMs: 5_400_000 });
     expect(parseExpr('foo # a comment\n + 1')).toMatchObject({ kind: 'binary', op: '+' });
     expect(parseError('foo[30m1h]').message).toContain('not a valid duration string');
+    expect(parseError('foo[30m1h]').message).toBe('1:5: parse error: not a valid duration string: "30m1h"');
+    expect(parseError('foo[1m1m]').message).toBe('1:5: parse error: not a valid duration string: "1m1m"');
+    expect(parseExpr('foo[1m1ms]')).toMatchObject({ kind: 'matrixSelector', rangeMs: 60_001 });
+    expect(parseExpr('foo[1y2w3d]')).toMatchObject({ kind: 'matrixSelector', rangeMs: 31_536_000_000 + 2 * 604_800_000 + 3 * 86_400_000 });
   });
 });
 

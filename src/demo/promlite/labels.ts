@@ -57,15 +57,6 @@ export function dropMetricName(labels: Labels): Labels {
   return METRIC_NAME in labels ? withoutLabels(labels, [METRIC_NAME]) : labels;
 }
 
-/** `{a="1", b="2"}` as Prometheus prints a label set (name first when present). */
-export function formatLabels(labels: Labels): string {
-  const name = labels[METRIC_NAME] ?? '';
-  const rest = Object.keys(labels)
-    .filter((k) => k !== METRIC_NAME)
-    .map((k) => `${k}=${JSON.stringify(labels[k])}`);
-  return rest.length || !name ? `${name}{${rest.join(', ')}}` : name;
-}
-
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
 export interface Matcher {

@@ -20,11 +20,8 @@ export interface Token {
 /** Longest first, so ">=" wins over ">". */
 const OPERATORS = ['==', '!=', '<=', '>=', '=~', '!~', '+', '-', '*', '/', '%', '^', '<', '>', '=', ',', '(', ')', '{', '}', '[', ']', ':', '@'];
 const DURATION = /(?:\d+(?:ms|[smhdwy]))+(?![a-zA-Z0-9_])/y;
-const DURATION_PART = /(\d+)(ms|[smhdwy])/g;
 const NUMBER = /(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![a-zA-Z0-9_:.])/y;
 const IDENT = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-const UNIT_ORDER = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
 
 export function tokenize(input: string): Token[] {
   const tokens: Token[] = [];
@@ -87,17 +84,24 @@ export function tokenize(input: string): Token[] {
   return tokens;
 }
 
-/** "1h30m" -> ms; units must come largest first and at most once, like Prometheus's model.ParseDuration. */
+/** A duration token in ms; a bad one (units out of order or repeated, "30m1h") is a parse error at its place. */
 function durationMs(text: string, input: string, pos: number): number {
-  let ms = 0;
-  let lastUnit = -1;
-  for (const m of text.matchAll(DURATION_PART)) {
-    const unit = UNIT_ORDER.indexOf(m[2]!);
-    if (unit <= lastUnit) throw new ParseError(input, pos, `not a valid duration string: ${JSON.stringify(text)}`);
-    lastUnit = unit;
-    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+  try {
+    return parsePromDuration(text);
+  } catch (err) {
+    throw new ParseError(input, pos, (err as Error).message);
   }
-  return ms;
+}
+
+const PROM_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const UNITS = [31_536_000_000, 604_800_000, 86_400_000, 3_600_000, 60_000, 1_000, 1];
+
+/** Prometheus's model.ParseDuration ("1h30m", "0s", "0"). */
+export function parsePromDuration(s: string): number {
+  if (s === '0') return 0;
+  const m = PROM_DURATION.exec(s);
+  if (!m || s === '') throw new Error(`not a valid duration string: ${JSON.stringify(s)}`);
+  return UNITS.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * unit, 0);
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'" };
