@@ -1,7 +1,8 @@
 /**
  * Backoff arithmetic: exponential with full jitter, and Retry-After in its
- * two forms (delta-seconds or an HTTP-date).
+ * two forms (delta-seconds or an HTTP-date) as a delay.
  */
+import { parseRetryAfter as parseRetryAfterAt } from '../sources/breaker.js';
 
 export interface BackoffOptions {
   /** Default 500 ms. */
@@ -30,14 +31,9 @@ export function backoffDelay(retry: number, random: () => number, opts: BackoffO
 /**
  * Retry-After as milliseconds from `now`: "120" -> 120000, an HTTP-date ->
  * its distance from now (0 when past). Undefined when absent or unreadable.
+ * Uncapped here: the dispatcher applies RETRY_AFTER_CAP_MS to every channel's wait.
  */
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
-  const v = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!v) return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  // An HTTP-date names its weekday and month ("Wed, 21 Oct 2015 07:28:00 GMT"); "-5" is not one.
-  if (!/[a-z]{3}/i.test(v)) return undefined;
-  const date = Date.parse(v);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
+  const at = parseRetryAfterAt(value, now, Infinity);
+  return at === undefined ? undefined : Math.round(at - now);
 }

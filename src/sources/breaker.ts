@@ -98,7 +98,9 @@ export class CircuitBreaker {
 
 /**
  * Parses a Retry-After header (delta-seconds or an HTTP-date) into an absolute
- * time in ms, capped at `capMs` from now. Undefined when absent or unreadable.
+ * time in ms, never before `now` and capped at `capMs` from now. Undefined when
+ * absent or unreadable. The one Retry-After reader: the notifier's
+ * (src/notify/retry.ts) is this one expressed as a delay.
  */
 export function parseRetryAfter(
   value: string | string[] | undefined,
@@ -110,8 +112,10 @@ export function parseRetryAfter(
   let at: number;
   if (/^\d+(\.\d+)?$/.test(text)) at = now + Number(text) * 1000;
   else {
+    // An HTTP-date names its weekday and month ("Wed, 21 Oct 2015 07:28:00 GMT"); "-5" or "12 Z" is not one.
+    if (!/[a-z]{3}/i.test(text)) return undefined;
     const date = Date.parse(text);
-    if (Number.isNaN(date) || !/[a-z]/i.test(text)) return undefined;
+    if (Number.isNaN(date)) return undefined;
     at = date;
   }
   return Math.min(Math.max(at, now), now + capMs);

@@ -129,6 +129,7 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('', now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter('-5', now)).toBeUndefined();
+    expect(parseRetryAfter('12 Z', now)).toBeUndefined(); // Date.parse reads it as 2001: not an HTTP-date
     expect(parseRetryAfter('2026', now)).toBe(now + RETRY_AFTER_CAP_MS);
   });
 });

@@ -42,5 +42,9 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('', now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter('-5', now)).toBeUndefined();
+    expect(parseRetryAfter('12 Z', now)).toBeUndefined(); // Date.parse reads it as 2001: not an HTTP-date
+  });
+  it('is not capped here (the dispatcher caps)', () => {
+    expect(parseRetryAfter('86400', now)).toBe(86_400_000);
   });
 });
