@@ -35,12 +35,12 @@ export function judge(state: EngineState): CheckOutcome {
   for (const g of state.gates) {
     if (g.state === 'error' && !(promDown && g.why === state.prometheus.lastError)) reasons.push(`${g.id}: ${g.why}`);
   }
-  if (reasons.length) return { exitCode: 2, verdict: 'could not evaluate', state, reasons };
+  if (reasons.length) return { exitCode: EXIT.cannotEvaluate, verdict: 'could not evaluate', state, reasons };
   for (const g of state.gates) {
     if (g.blocks || (g.state === 'failing' && g.mode === 'enforce')) reasons.push(`${g.id} ${g.state}: ${g.why}`);
   }
-  if (reasons.length) return { exitCode: 1, verdict: 'fail', state, reasons };
-  return { exitCode: 0, verdict: 'pass', state, reasons };
+  if (reasons.length) return { exitCode: EXIT.fail, verdict: 'fail', state, reasons };
+  return { exitCode: EXIT.pass, verdict: 'pass', state, reasons };
 }
 
 export function formatCheck(o: CheckOutcome, columns = 160): string {

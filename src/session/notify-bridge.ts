@@ -2,7 +2,13 @@
 import type { EngineEvent, EngineState } from '../engine/types.js';
 import type { NotificationInput } from '../notify/notification.js';
 
-export function notificationFor(e: EngineEvent, st: EngineState): NotificationInput | null {
+/** The events that become notifications (the rest never need the state built). */
+const NOTIFIED: ReadonlySet<EngineEvent['type']> = new Set(['gate.changed', 'rollback.requested', 'action.started', 'action.finished', 'override', 'window.completed']);
+
+/** `state` is read only for events that become notifications: building it costs a pass over every gate. */
+export function notificationFor(e: EngineEvent, state: () => EngineState): NotificationInput | null {
+  if (!NOTIFIED.has(e.type) || (e.type === 'gate.changed' && e.to !== 'failing')) return null;
+  const st = state();
   const base = { service: st.service, environment: st.environment, stage: st.stages[st.stageIndex]?.id };
   const gates = st.gates
     .filter((g) => g.state !== 'ok' && g.state !== 'off')

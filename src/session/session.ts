@@ -269,7 +269,7 @@ export class Session {
     try {
       await appendAudit(
         file,
-        { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.getState().stages[this.engine.getState().stageIndex]!.id, ...e, operator: this.o.operator },
+        { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, ...e, operator: this.o.operator },
         { secrets: this.o.secrets, clock: this.o.runtime.clock },
       );
     } catch (err) {
@@ -282,7 +282,7 @@ export class Session {
     if (e.type === 'poll.done') this.o.metrics?.update(this.engine.getState());
     this.o.metrics?.event(e);
     if (e.type === 'rollback.requested' && e.auto) this.autoRollback(e);
-    const n = this.o.notifier ? notificationFor(e, this.engine.getState()) : null;
+    const n = this.o.notifier ? notificationFor(e, () => this.engine.getState()) : null;
     if (n) this.o.notifier!.send(newNotification(n, this.o.runtime.clock));
   }
 
