@@ -38,15 +38,27 @@ export function normaliseSecrets(secrets: Iterable<string | undefined>): string[
   return [...set].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * A function that replaces the given secret values (normalised as above) with
+ * `mask` wherever they appear. The one known-value masker: the Prometheus
+ * client ('***') and the notifier's scrubber ('****') use it with their own mask.
+ */
+export function secretMasker(secrets: Iterable<string | undefined>, mask = REDACTED): (text: string) => string {
+  const list = normaliseSecrets(secrets);
+  return (text) => {
+    let out = text;
+    for (const s of list) if (out.includes(s)) out = out.split(s).join(mask);
+    return out;
+  };
+}
+
+function stripUrlSecrets(text: string): string {
+  return text.replace(URL_CREDENTIALS, `$1${REDACTED}@`).replace(URL_QUERY_SECRET, `$1$2=${REDACTED}`);
+}
+
 /** Masks known secret values and URL credentials in one string. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of normaliseSecrets(secrets)) {
-    if (out.includes(s)) out = out.split(s).join(REDACTED);
-  }
-  out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
-  out = out.replace(URL_QUERY_SECRET, `$1$2=${REDACTED}`);
-  return out;
+  return stripUrlSecrets(secretMasker(secrets)(text));
 }
 
 /** A URL fit to record: no user:password, no secret-looking query values. Invalid URLs are masked text. */
@@ -73,12 +85,13 @@ export function redactUrl(url: string, secrets: readonly string[] = []): string 
  * a secret-looking key replaced. Cycles become "[Circular]".
  */
 export function redact<T>(value: T, secrets: readonly string[] = []): T {
-  const known = normaliseSecrets(secrets);
+  const maskKnown = secretMasker(secrets);
+  const clean = (s: string): string => stripUrlSecrets(maskKnown(s));
   const seen = new WeakSet<object>();
   const walk = (v: unknown, key?: string): unknown => {
     if (typeof v === 'string') {
       if (key !== undefined && isSecretKey(key) && v.length > 0) return REDACTED;
-      return redactText(v, known);
+      return clean(v);
     }
     if (v === null || typeof v !== 'object') return v;
     if (seen.has(v)) return '[Circular]';
@@ -91,7 +104,7 @@ export function redact<T>(value: T, secrets: readonly string[] = []): T {
     if (v instanceof Date) return v.toISOString();
     const out: Record<string, unknown> = {};
     for (const [k, inner] of Object.entries(v as Record<string, unknown>)) {
-      out[redactText(k, known)] = walk(inner, k);
+      out[clean(k)] = walk(inner, k);
     }
     seen.delete(v);
     return out;

@@ -2,6 +2,7 @@
  * Keeping webhook URLs, tokens and passwords out of everything a notifier
  * reports: names, errors, delivery events and the fallback file.
  */
+import { secretMasker } from '../audit/redact.js';
 
 const MASK = '****';
 
@@ -53,10 +54,6 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
  * Secrets shorter than 4 characters are ignored (they would mangle ordinary words).
  */
 export function makeScrubber(secrets: Iterable<string>): (text: string) => string {
-  const list = [...new Set([...secrets].filter((s) => typeof s === 'string' && s.length >= 4))].sort((a, b) => b.length - a.length);
-  return (text: string): string => {
-    let out = String(text).replace(URL_IN_TEXT, (m) => redactUrl(m));
-    for (const s of list) out = out.split(s).join(MASK);
-    return out;
-  };
+  const mask = secretMasker(secrets, MASK);
+  return (text: string): string => mask(String(text).replace(URL_IN_TEXT, (m) => redactUrl(m)));
 }

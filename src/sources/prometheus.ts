@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { secretMasker } from '../audit/redact.js';
 import type { Plan } from '../plan/schema.js';
 import {
   HttpError,
@@ -86,8 +87,7 @@ export function parsePromNumber(s: string): number | undefined {
 export function createPromClient(opts: PromClientOptions): PromClient {
   const base = opts.url.replace(/\/+$/, '');
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const secrets = [opts.token, ...Object.values(opts.headers ?? {})].filter((s): s is string => !!s && s.length >= 4);
-  const redact = (s: string): string => secrets.reduce((acc, sec) => acc.split(sec).join('***'), s);
+  const redact = secretMasker([opts.token, ...Object.values(opts.headers ?? {})], '***');
   const fail = (kind: PromErrorKind, message: string, status?: number): PromError => new PromError(kind, redact(message), status);
 
   const baseHeaders: Record<string, string> = { accept: 'application/json', 'user-agent': 'flightdeck' };
