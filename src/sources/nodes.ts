@@ -27,9 +27,9 @@ const UNHEALTHY = new Set(['down', 'unhealthy', 'fail', 'failing', 'error', 'out
 
 interface NodeEntry {
   spec: NodeSpec;
+  /** Also the node's count of consecutive failed probes. */
   breaker: CircuitBreaker;
-  up: boolean | null;
-  consecutiveFailures: number;
+  /** The last probe sent (skipped ones are not kept). */
   last?: NodeProbe;
   lastBody?: unknown;
   lastOkAt?: number;
@@ -54,8 +54,6 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
   const entries: NodeEntry[] = opts.nodes.map((spec) => ({
     spec,
     breaker: new CircuitBreaker(clock, opts.breaker),
-    up: null,
-    consecutiveFailures: 0,
   }));
 
   async function probe(entry: NodeEntry, deep: boolean, signal: AbortSignal): Promise<NodeProbe> {
@@ -114,11 +112,7 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
 
   function record(entry: NodeEntry, result: NodeProbe): NodeProbe {
     entry.last = result;
-    entry.up = result.ok;
-    if (result.ok) {
-      entry.consecutiveFailures = 0;
-      entry.lastOkAt = result.at;
-    } else entry.consecutiveFailures++;
+    if (result.ok) entry.lastOkAt = result.at;
     return result;
   }
 
@@ -157,8 +151,8 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
         const s: NodeStatus = {
           name: e.spec.name,
           url: e.spec.url,
-          up: e.up,
-          consecutiveFailures: e.consecutiveFailures,
+          up: e.last ? e.last.ok : null,
+          consecutiveFailures: e.breaker.consecutiveFailures,
           breaker: e.breaker.state,
         };
         const retryAt = e.breaker.retryAt();
