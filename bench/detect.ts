@@ -12,10 +12,11 @@
 import { readFile, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '../test/helpers/prometheus.js';
 import type { PromEnv } from './env.js';
 import { promValue, writePlan } from './env.js';
 import { median, round } from './figures.js';
-import { sleep, startFlightdeck, stop, tempDir, until } from './procs.js';
+import { sleep, startFlightdeck, stop, tempDir } from './procs.js';
 
 export const DETECT_QUERY = 'max(db_pool_saturation)';
 export const DETECT_FAIL = 0.8;
@@ -73,10 +74,13 @@ export async function measureDetection(env: PromEnv, o: { trials: number; hotMs?
   const url = env.prom.url;
   for (let i = 0; i < o.trials; i++) {
     await env.fleet.clear();
-    await until(async () => {
-      const v = await promValue(url, DETECT_QUERY);
-      return v !== null && v < 0.5;
-    }, 'the fleet back below the threshold in Prometheus', 15_000, 100);
+    await waitFor(
+      async () => {
+        const v = await promValue(url, DETECT_QUERY);
+        return v !== null && v < 0.5;
+      },
+      { what: 'the fleet back below the threshold in Prometheus', timeoutMs: 15_000, intervalMs: 100 },
+    );
     if (existsSync(stampFile)) await writeFile(stampFile, '');
     const watch = startFlightdeck(['watch', '--json', '--stage', 'canary', plan], { cwd: dir });
     try {
@@ -92,14 +96,12 @@ export async function measureDetection(env: PromEnv, o: { trials: number; hotMs?
               return { type: 'partial', at: 0 };
             }
           });
-      await until(
+      await waitFor(
         () => {
           if (watch.exitCode !== null) throw new Error(`flightdeck watch exited with ${watch.exitCode}: ${watch.output().slice(-2000)}`);
           return events().some((e) => e.type === 'polling.changed' && e['hot'] === true);
         },
-        'the session polling hot (gate in its warn band)',
-        20_000,
-        20,
+        { what: 'the session polling hot (gate in its warn band)', timeoutMs: 20_000, intervalMs: 20 },
       );
       // Break at a random phase of the hot cycle, as a real breach would.
       await sleep(Math.random() * hotMs);
@@ -115,25 +117,21 @@ export async function measureDetection(env: PromEnv, o: { trials: number; hotMs?
         else await sleep(promPollMs);
       }
       if (!visibleAt) throw new Error('the breach never showed in Prometheus');
-      const startedNs = await until(
+      const startedNs = await waitFor(
         async () => {
           if (watch.exitCode !== null) throw new Error(`flightdeck watch exited with ${watch.exitCode}: ${watch.output().slice(-2000)}`);
           const text = existsSync(stampFile) ? (await readFile(stampFile, 'utf8')).trim() : '';
           return text ? text.split('\n')[0] : undefined;
         },
-        'the rollback process to start',
-        hotMs * 3 + 10_000,
-        10,
+        { what: 'the rollback process to start', timeoutMs: hotMs * 3 + 10_000, intervalMs: 10 },
       );
       const rollbackAt = Number(BigInt(startedNs) / 1000n) / 1000;
-      const failing = await until(
+      const failing = await waitFor(
         () => events().find((e) => e.type === 'gate.changed' && e['gateId'] === 'pool-saturation' && e['to'] === 'failing'),
-        'the failing event',
-        5_000,
-        20,
+        { what: 'the failing event', timeoutMs: 5_000, intervalMs: 20 },
       );
       if (!events().some((e) => e.type === 'action.started' && e['action'] === 'rollback' && e['auto'] === true)) {
-        await until(() => events().some((e) => e.type === 'action.started' && e['auto'] === true), 'the auto-rollback event', 5_000, 20);
+        await waitFor(() => events().some((e) => e.type === 'action.started' && e['auto'] === true), { what: 'the auto-rollback event', timeoutMs: 5_000, intervalMs: 20 });
       }
       trials.push({
         latencyMs: round(rollbackAt - visibleAt, 1),

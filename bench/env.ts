@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeSpec } from '../src/plan/schema.js';
-import { PROMETHEUS_BIN, startPrometheus, type RunningPrometheus } from '../test/helpers/prometheus.js';
-import { onCleanup, startFlightdeck, stop, tempDir, until } from './procs.js';
+import { PROMETHEUS_BIN, startPrometheus, waitFor, type RunningPrometheus } from '../test/helpers/prometheus.js';
+import { onCleanup, startFlightdeck, stop, tempDir } from './procs.js';
 
 export interface ChildFleet {
   nodes: NodeSpec[];
@@ -28,14 +28,12 @@ export async function startChildFleet(n: number, name = `fleet-${n}`): Promise<C
   const nodesFile = join(dir, 'nodes.json');
   const child = startFlightdeck(['simulate', '--nodes', String(n), '--write-targets', targetsFile, '--write-plan-nodes', nodesFile]);
   try {
-    const controlUrl = await until(
+    const controlUrl = await waitFor(
       () => {
         if (child.exitCode !== null) throw new Error(`flightdeck simulate exited with ${child.exitCode}: ${child.output()}`);
         return /^control: (\S+)$/m.exec(child.output())?.[1];
       },
-      `a simulated fleet of ${n} nodes`,
-      60_000,
-      50,
+      { what: `a simulated fleet of ${n} nodes`, timeoutMs: 60_000, intervalMs: 50 },
     );
     const nodes = (JSON.parse(await readFile(nodesFile, 'utf8')) as { nodes: NodeSpec[] }).nodes;
     const targets = (await readFile(targetsFile, 'utf8')).split('\n').filter(Boolean);
@@ -77,7 +75,7 @@ export async function startPromEnv(nodes = 10): Promise<PromEnv> {
     const forget = onCleanup(() => started.stop());
     const url = prom.url;
     // Rates need two samples in the window; the histogram gates need the buckets.
-    await until(async () => (await promValue(url, 'sum(rate(dhash_extractions_total[1m]))')) !== null, 'rates in Prometheus', 30_000, 250);
+    await waitFor(async () => (await promValue(url, 'sum(rate(dhash_extractions_total[1m]))')) !== null, { what: 'rates in Prometheus', timeoutMs: 30_000, intervalMs: 250 });
     const p = prom;
     return {
       prom: p,

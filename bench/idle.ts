@@ -13,9 +13,10 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { NodeSpec } from '../src/plan/schema.js';
+import { waitFor } from '../test/helpers/prometheus.js';
 import { promGates, writePlan } from './env.js';
 import { median, round } from './figures.js';
-import { alive, BIN, cpuSeconds, exited, rssMB, sleep, startFlightdeck, stop, tempDir, until } from './procs.js';
+import { alive, BIN, cpuSeconds, exited, rssMB, sleep, startFlightdeck, stop, tempDir } from './procs.js';
 import { startPane, type BenchPane } from './tmux.js';
 
 export const SERVICE = 'idlebench';
@@ -47,13 +48,16 @@ export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; secon
   const headless = startFlightdeck(['watch', '--json', headlessPlan], { cwd: join(root, 'headless') });
   try {
     pane.go();
-    const pid = await until(() => pane.pid(), 'the cockpit pid', 5_000, 10);
+    const pid = await waitFor(() => pane.pid(), { what: 'the cockpit pid', timeoutMs: 5_000, intervalMs: 10 });
     const polls = () => (headless.output().match(/"type":"poll\.done"/g) ?? []).length;
-    await until(() => {
-      if (headless.exitCode !== null) throw new Error(`watch --json exited: ${headless.output().slice(-1000)}`);
-      return polls() > 0;
-    }, 'the first headless poll', 30_000, 50);
-    await until(() => pane.capture().includes(SERVICE) && /\bok\b/.test(pane.capture()), 'the cockpit showing its first poll', 30_000, 100);
+    await waitFor(
+      () => {
+        if (headless.exitCode !== null) throw new Error(`watch --json exited: ${headless.output().slice(-1000)}`);
+        return polls() > 0;
+      },
+      { what: 'the first headless poll', timeoutMs: 30_000, intervalMs: 50 },
+    );
+    await waitFor(() => pane.capture().includes(SERVICE) && /\bok\b/.test(pane.capture()), { what: 'the cockpit showing its first poll', timeoutMs: 30_000, intervalMs: 100 });
     // Let the first poll's frames and garbage settle.
     await sleep(3_000);
     const c0 = cpuSeconds(pid);
@@ -117,7 +121,7 @@ export async function measureStartup(o: { nodes: NodeSpec[]; promUrl: string; tr
     const plan = await writeIdlePlan(dir, o.nodes, o.promUrl);
     const pane = startPane([process.execPath, BIN, 'watch', plan], { dir, cols: 160, rows: 50, cwd: dir });
     try {
-      await until(() => pane.pid(), 'the pane shell', 5_000, 5);
+      await waitFor(() => pane.pid(), { what: 'the pane shell', timeoutMs: 5_000, intervalMs: 5 });
       pane.go();
       let altAt = 0;
       let frameAt = 0;

@@ -94,22 +94,6 @@ export function exited(child: ChildProcess, timeoutMs: number): Promise<number |
   });
 }
 
-/** Polls `fn` every `intervalMs` until it returns something truthy; throws after `timeoutMs`. */
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000, intervalMs = 50): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await sleep(intervalMs);
-  }
-}
-
 let clockTicks: number | undefined;
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat. */
 export function clkTck(): number {
