@@ -8,7 +8,7 @@ import type { PromEnv, ChildFleet } from './env.js';
 import { promGates, writePlan } from './env.js';
 import { measureDetection } from './detect.js';
 import type { Figure } from './figures.js';
-import { round } from './figures.js';
+import { median, round } from './figures.js';
 import { measureIdle, measureStartup } from './idle.js';
 import { measureEnginePoll } from './poll-cycle.js';
 import { DIST_BENCH, exited, start, tempDir } from './procs.js';
@@ -178,7 +178,7 @@ export const detect: Section = async (env, s) => {
   const prom = await env.prom();
   const r = await measureDetection(prom, { trials: s.detectTrials, hotMs: s.hotMs });
   const target = r.hotMs + 250;
-  const med = (k: 'detectMs' | 'actMs' | 'scrapeMs') => round([...r.trials.map((t) => t[k])].sort((a, b) => a - b)[Math.floor(r.trials.length / 2)]!, 1);
+  const med = (k: 'detectMs' | 'actMs') => round(median(r.trials.map((t) => t[k])), 1);
   return {
     figures: [
       { key: 'detect.median_ms', label: `breach visible -> rollback started (hot ${r.hotMs / 1000} s), median of ${r.trials.length}`, value: r.medianMs, unit: 'ms', target: { op: '<=', value: target } },
