@@ -14,12 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startFleet, type Fleet } from '../../src/simulator/index.js';
+import type { Fleet } from '../../src/simulator/index.js';
+import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { BIN, ROOT } from '../helpers/cli.js';
-import { freePort, startPrometheus, waitFor, waitForValue, type RunningPrometheus } from '../helpers/prometheus.js';
+import { freePort, waitFor, type RunningPrometheus } from '../helpers/prometheus.js';
 
-const ERROR_RATE = 'sum(rate(http_requests_total{status=~"5.."}[10s])) / sum(rate(http_requests_total[10s]))';
 const SENTINEL = 'SENTINEL-SECRET-9f3a';
+let live: LiveFleet;
 let fleet: Fleet;
 let prom: RunningPrometheus;
 let dir: string;
@@ -29,8 +30,8 @@ let child: ResultPromise | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-auto-'));
-  fleet = await startFleet({ nodes: 3, seed: 9, profile: { requestRate: 50, errorRate: 0.005 } });
-  prom = await startPrometheus({ targets: [...fleet.targets], scrapeInterval: '1s' });
+  live = await startLiveFleet({ nodes: 3, seed: 9 });
+  ({ fleet, prom } = live);
   receiver = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -40,14 +41,12 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-  await waitForValue(prom.url, ERROR_RATE, 'an error rate in Prometheus');
 }, 60_000);
 
 afterAll(async () => {
   child?.kill('SIGKILL');
   receiver?.close();
-  await prom?.stop();
-  await fleet?.close();
+  await live?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startFleet, type Fleet } from '../../src/simulator/index.js';
+import type { Fleet } from '../../src/simulator/index.js';
+import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { flightdeck } from '../helpers/cli.js';
-import { freePort, queryValue, startPrometheus, waitFor, waitForValue, type RunningPrometheus } from '../helpers/prometheus.js';
+import { freePort, queryValue, waitFor, type RunningPrometheus } from '../helpers/prometheus.js';
 
-const ERROR_RATE = 'sum(rate(http_requests_total{status=~"5.."}[10s])) / sum(rate(http_requests_total[10s]))';
 
+let live: LiveFleet;
 let fleet: Fleet;
 let prom: RunningPrometheus;
 let dir: string;
@@ -40,14 +41,12 @@ const poolGate = { id: 'pool-saturation', healthField: 'database_pool.state.satu
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-check-'));
-  fleet = await startFleet({ nodes: 4, seed: 7, profile: { requestRate: 50, errorRate: 0.005 } });
-  prom = await startPrometheus({ targets: [...fleet.targets], scrapeInterval: '1s' });
-  await waitForValue(prom.url, ERROR_RATE, 'Prometheus to have an error rate from the fleet');
+  live = await startLiveFleet({ nodes: 4, seed: 7 });
+  ({ fleet, prom } = live);
 }, 60_000);
 
 afterAll(async () => {
-  await prom?.stop();
-  await fleet?.close();
+  await live?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

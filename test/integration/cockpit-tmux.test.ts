@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startFleet, type Fleet } from '../../src/simulator/index.js';
+import type { Fleet } from '../../src/simulator/index.js';
+import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { BIN } from '../helpers/cli.js';
-import { startPrometheus, waitForValue, type RunningPrometheus } from '../helpers/prometheus.js';
+import type { RunningPrometheus } from '../helpers/prometheus.js';
 import { startTmux, type TmuxPane } from '../helpers/tmux.js';
 
-const ERROR_RATE = 'sum(rate(http_requests_total{status=~"5.."}[10s])) / sum(rate(http_requests_total[10s]))';
+let live: LiveFleet;
 let fleet: Fleet;
 let prom: RunningPrometheus;
 let dir: string;
@@ -21,9 +22,8 @@ let pane: TmuxPane | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-tmux-'));
-  fleet = await startFleet({ nodes: 3, seed: 5, profile: { requestRate: 50, errorRate: 0.005 } });
-  prom = await startPrometheus({ targets: [...fleet.targets], scrapeInterval: '1s' });
-  await waitForValue(prom.url, ERROR_RATE, 'an error rate in Prometheus');
+  live = await startLiveFleet({ nodes: 3, seed: 5 });
+  ({ fleet, prom } = live);
   await writeFile(
     join(dir, 'plan.yaml'),
     stringify({
@@ -49,8 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   pane?.kill();
-  await prom?.stop();
-  await fleet?.close();
+  await live?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -35,7 +35,7 @@ describe('flightdeck demo --scenario regression --speed 60', () => {
   it('shows the promote, the breach, the auto-rollback and the final state on screen', async () => {
     pane = startTmux(`${BIN} demo --scenario regression --speed 60 --record ${recording} --dir ${join(dir, 'work')}`, { cols: 140, rows: 45, cwd: dir });
     await pane.waitFor(/canary-10/, { what: 'the cockpit', timeoutMs: 20_000 });
-    await pane.waitFor(/promot(e|ing)[^\n]*canary-10|canary-10[^\n]*promot/i, { what: 'the promote of canary-10', timeoutMs: 30_000 });
+    await pane.waitFor(/PROMOTE of canary-10 started/, { what: "the promote of canary-10", timeoutMs: 30_000 });
     await pane.waitFor(/●\s*canary-50|stage 2\/3/, { what: 'canary-50 current', timeoutMs: 20_000 });
     await pane.waitFor(/(pending|failing)\s+error-rate\s+[\d.]+%/, { what: 'the breach', timeoutMs: 30_000 });
     const rolled = await pane.waitFor(/rolled back/i, { what: 'the auto-rollback', timeoutMs: 40_000 });
