@@ -5,7 +5,8 @@
  */
 import React, { useCallback, useEffect, useMemo, useReducer } from 'react';
 import { Box, useStdout } from 'ink';
-import type { EngineState } from '../src/engine/types.js';
+import type { EngineState, GateView } from '../src/engine/types.js';
+import type { NodeStatus } from '../src/sources/types.js';
 import type { CockpitActions, CockpitCallbacks, CockpitExtras, ExtraKey } from '../src/ui-contract.js';
 import { activityEntries } from './activity.js';
 import { ActivityLog } from './ActivityLog.js';
@@ -189,7 +190,7 @@ function CockpitScreen(props: CockpitAppProps) {
   else if (ui.view.kind === 'gate')
     body = <GateDetail gateId={ui.view.id} gate={openGate} events={state.events} width={layout.width} height={layout.body} scroll={ui.detailScroll} wide={layout.wide} now={now} stateNow={state.now} utc={props.utc} />;
   else if (ui.view.kind === 'node') body = <NodeDetail name={ui.view.name} node={openNode} width={layout.width} height={layout.body} scroll={ui.detailScroll} now={now} utc={props.utc} />;
-  else body = <Panels layout={layout} ui={ui} state={state} now={now} entries={entries} utc={props.utc} />;
+  else body = <Panels layout={layout} ui={ui} state={state} gates={gates} nodes={nodes} now={now} entries={entries} utc={props.utc} />;
 
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
@@ -203,15 +204,27 @@ function CockpitScreen(props: CockpitAppProps) {
   );
 }
 
-function Panels(p: { layout: FrameLayout; ui: UiState; state: EngineState; now: number; entries: ReturnType<typeof activityEntries>; utc?: boolean }) {
+interface PanelsProps {
+  layout: FrameLayout;
+  ui: UiState;
+  state: EngineState;
+  /** The gates and nodes panels' rows, sorted and filtered (once per change, not per frame). */
+  gates: readonly GateView[];
+  nodes: readonly NodeStatus[];
+  now: number;
+  entries: ReturnType<typeof activityEntries>;
+  utc?: boolean;
+}
+
+function Panels(p: PanelsProps) {
   const { layout, ui, state, now } = p;
   const panel = (id: PanelId, width: number, height: number) => {
     const focused = ui.focus === id;
     switch (id) {
       case 'gates':
-        return <GatesPanel key={id} gates={state.gates} filter={ui.filter.gates} editing={ui.editing === 'gates'} selectedId={ui.selected.gates} top={ui.scroll.gates} width={width} height={height} focused={focused} now={now} stateNow={state.now} />;
+        return <GatesPanel key={id} gates={state.gates} list={p.gates} filter={ui.filter.gates} editing={ui.editing === 'gates'} selectedId={ui.selected.gates} top={ui.scroll.gates} width={width} height={height} focused={focused} now={now} stateNow={state.now} />;
       case 'nodes':
-        return <NodesPanel key={id} nodes={state.nodes} filter={ui.filter.nodes} editing={ui.editing === 'nodes'} selectedName={ui.selected.nodes} top={ui.scroll.nodes} width={width} height={height} focused={focused} now={now} />;
+        return <NodesPanel key={id} nodes={state.nodes} list={p.nodes} filter={ui.filter.nodes} editing={ui.editing === 'nodes'} selectedName={ui.selected.nodes} top={ui.scroll.nodes} width={width} height={height} focused={focused} now={now} />;
       case 'alerts':
         return <AlertsPanel key={id} alerts={state.alerts} top={ui.scroll.alerts} width={width} height={height} focused={focused} now={now} />;
       case 'log':

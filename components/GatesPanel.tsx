@@ -2,14 +2,16 @@
 import React from 'react';
 import type { GateState, GateView } from '../src/engine/types.js';
 import { cell, formatAge, formatRemaining, formatThresholds, formatValue, sanitize } from './format.js';
-import { windowStart } from './layout.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
-import { panelTitle, rangeText } from './PanelTitle.js';
+import { listWindow, panelTitle } from './PanelTitle.js';
 import { STATE_SEVERITY, stateToken, type Theme } from './theme.js';
 import { useTheme } from './ThemeContext.js';
 
 export interface GatesPanelProps {
+  /** Every gate of the stage (the title's counts). */
   gates: readonly GateView[];
+  /** The rows: gateList(gates, filter), which the cockpit keeps (its keys move over the same list). */
+  list: readonly GateView[];
   filter: string;
   editing: boolean;
   selectedId: string | undefined;
@@ -128,14 +130,10 @@ export function gateRow(g: GateView, opts: { theme: Theme; cols: GateColumns; cu
 }
 
 export function gatesLines(p: GatesPanelProps, theme: Theme): LineSpec[] {
-  const list = gateList(p.gates, p.filter);
+  const { list } = p;
   const rows = Math.max(0, p.height - 1);
-  const selIndex = p.selectedId === undefined ? 0 : Math.max(0, list.findIndex((g) => g.id === p.selectedId));
-  const start = windowStart(list.length, rows, p.top, p.focused ? selIndex : -1);
-  const shown = list.slice(start, start + rows);
+  const { selIndex, start, shown, right } = listWindow(list, p.gates.length, rows, { ...p, selected: p.selectedId, key: (g) => g.id });
   const summary: Seg[] = p.gates.length === 0 ? [seg('none in this stage', 'muted')] : [seg(`${p.gates.length}: `, 'muted'), ...gateCounts(p.gates)];
-  const filter = p.filter || p.editing ? `filter "${p.filter}" ${list.length}/${p.gates.length}` : '';
-  const right = [filter, rangeText(start, shown.length, list.length)].filter(Boolean).join('  ');
   const out: LineSpec[] = [panelTitle(theme, 'GATES', p.focused, summary, right)];
   const cols = gateColumns(p.width, p.gates);
   shown.forEach((g, i) => {

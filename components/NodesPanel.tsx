@@ -2,14 +2,16 @@
 import React from 'react';
 import type { NodeStatus } from '../src/sources/types.js';
 import { cell, countsText, formatLatency, formatRemaining, sanitize } from './format.js';
-import { windowStart } from './layout.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
-import { panelTitle, rangeText } from './PanelTitle.js';
+import { listWindow, panelTitle } from './PanelTitle.js';
 import type { Theme, Token } from './theme.js';
 import { useTheme } from './ThemeContext.js';
 
 export interface NodesPanelProps {
+  /** Every node of the plan (the fleet summary). */
   nodes: readonly NodeStatus[];
+  /** The rows: nodeList(nodes, filter), which the cockpit keeps (its keys move over the same list). */
+  list: readonly NodeStatus[];
   filter: string;
   editing: boolean;
   selectedName: string | undefined;
@@ -95,13 +97,9 @@ function nodeRow(n: NodeStatus, o: { theme: Theme; nameW: number; cursor: boolea
 }
 
 export function nodesLines(p: NodesPanelProps, theme: Theme): LineSpec[] {
-  const list = nodeList(p.nodes, p.filter);
+  const { list } = p;
   const rows = Math.max(0, p.height - 1);
-  const selIndex = p.selectedName === undefined ? 0 : Math.max(0, list.findIndex((n) => n.name === p.selectedName));
-  const start = windowStart(list.length, rows, p.top, p.focused ? selIndex : -1);
-  const shown = list.slice(start, start + rows);
-  const filter = p.filter || p.editing ? `filter "${p.filter}" ${list.length}/${p.nodes.length}` : '';
-  const right = [filter, rangeText(start, shown.length, list.length)].filter(Boolean).join('  ');
+  const { selIndex, start, shown, right } = listWindow(list, p.nodes.length, rows, { ...p, selected: p.selectedName, key: (n) => n.name });
   const out: LineSpec[] = [panelTitle(theme, 'NODES', p.focused, fleetSummary(p.nodes), right)];
   const longest = p.nodes.reduce((m, n) => Math.max(m, n.name.length), 4);
   const nameW = Math.min(28, Math.max(8, longest + 2), Math.max(8, p.width - 50));
