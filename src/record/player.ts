@@ -13,6 +13,7 @@ export class Player {
   paused = false;
   private cursor: number;
   private timer: NodeJS.Timeout | null = null;
+  private readonly tickMs: number;
   private lastTick = Date.now();
   private listeners = new Set<() => void>();
   private engineOff: (() => void) | null = null;
@@ -25,8 +26,6 @@ export class Player {
     this.watch(this.driver.engine);
     this.tickMs = opts.tickMs ?? 50;
   }
-
-  private readonly tickMs: number;
 
   get engine(): Engine {
     return this.driver.engine;
@@ -104,9 +103,8 @@ export class Player {
     this.lastTick = now;
     if (this.paused || this.driver.done) return;
     this.cursor = Math.min(this.driver.endAt, this.cursor + dt * this.speed);
-    const before = this.driver.pos;
     this.driver.seek(this.cursor);
-    if (this.driver.pos !== before || dt > 0) this.changed();
+    this.changed(); // the replay clock moved, whether or not an entry was applied
   }
 
   private watch(engine: Engine): void {
