@@ -45,7 +45,7 @@ export async function runHttpStep(d: HttpStepDeps): Promise<HttpStepOutcome> {
       continue;
     }
     try {
-      const secret = await resolveSecretRef(value, d.env, d.planDir);
+      const secret = resolveSecretRef(value, d.env, d.planDir);
       sink.addSecrets([secret]);
       headers[name] = secret;
     } catch (err) {

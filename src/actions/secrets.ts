@@ -1,11 +1,17 @@
-/** Secret references ({ env } / { file }) resolved at run time, and ${VAR} expansion in paths. */
-import { readFile } from 'node:fs/promises';
+/**
+ * Secret references ({ env } / { file }) resolved to values, for the action
+ * runner's HTTP headers and the Prometheus client's token and headers; and
+ * ${VAR} expansion in paths.
+ */
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 export interface SecretRef {
   env?: string | undefined;
   file?: string | undefined;
 }
+
+export type ReadFile = (path: string, encoding: 'utf8') => string;
 
 /** Errors that name where a secret should come from, never its value. */
 export class SecretError extends Error {
@@ -15,25 +21,41 @@ export class SecretError extends Error {
   }
 }
 
-export async function resolveSecretRef(ref: SecretRef, env: Record<string, string | undefined>, baseDir: string): Promise<string> {
+/**
+ * The value a reference points at, trimmed. Throws SecretError naming the
+ * variable or file (never the value) when it is unset, unreadable or empty,
+ * or holds a line break or NUL (every secret here is sent as a header).
+ * Relative files resolve against `baseDir` when given.
+ */
+export function resolveSecretRef(
+  ref: SecretRef,
+  env: Record<string, string | undefined>,
+  baseDir?: string,
+  readFile: ReadFile = readFileSync,
+): string {
   if (ref.env) {
-    const v = env[ref.env];
-    if (v === undefined || v === '') throw new SecretError(`environment variable ${ref.env} is not set`);
-    return v;
+    const raw = env[ref.env];
+    if (raw === undefined) throw new SecretError(`environment variable ${ref.env} is not set`);
+    return headerSafe(raw.trim(), `environment variable ${ref.env}`);
   }
   if (ref.file) {
-    const path = isAbsolute(ref.file) ? ref.file : resolve(baseDir, ref.file);
+    const path = baseDir && !isAbsolute(ref.file) ? resolve(baseDir, ref.file) : ref.file;
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = readFile(path, 'utf8');
     } catch (err) {
-      throw new SecretError(`cannot read secret file ${ref.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      const code = (err as { code?: unknown }).code;
+      throw new SecretError(`cannot read file ${path}${typeof code === 'string' ? ` (${code})` : ''}`);
     }
-    const v = text.replace(/\r?\n$/, '');
-    if (v === '') throw new SecretError(`secret file ${ref.file} is empty`);
-    return v;
+    return headerSafe(text.trim(), `file ${path}`);
   }
   throw new SecretError('expected a secret reference with env or file');
+}
+
+function headerSafe(v: string, where: string): string {
+  if (!v) throw new SecretError(`${where} is empty`);
+  if (/[\r\n\0]/.test(v)) throw new SecretError(`${where} contains a line break or NUL and cannot be sent as a header`);
+  return v;
 }
 
 /**

@@ -3,8 +3,8 @@
  * Every answer is checked against the shape Prometheus sends; anything else is
  * a PromError('malformed'), never a number made up from garbage.
  */
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { resolveSecretRef, type ReadFile, type SecretRef } from '../actions/secrets.js';
 import { secretMasker } from '../audit/redact.js';
 import type { Plan } from '../plan/schema.js';
 import {
@@ -300,8 +300,6 @@ function describeBody(body: string): string {
 // ------------------------------------------------------------ secrets
 
 export type PromAuthSpec = Pick<NonNullable<Plan['prometheus']>, 'tokenEnv' | 'tokenFile' | 'headers'>;
-export type ReadFile = (path: string, encoding: 'utf8') => string;
-
 /**
  * Resolves the plan's token and header references to values. Throws an Error
  * naming the variable or file (never the value) when one is missing or empty.
@@ -315,35 +313,17 @@ export function resolvePromAuth(
 ): { token?: string; headers: Record<string, string> } {
   const out: { token?: string; headers: Record<string, string> } = { headers: {} };
   if (!spec) return out;
-  const fromEnv = (name: string, what: string): string => {
-    const v = env[name]?.trim();
-    if (!v) throw new Error(`${what}: environment variable ${name} is not set or empty`);
-    return clean(v, `${what} (environment variable ${name})`);
-  };
-  const fromFile = (file: string, what: string): string => {
-    const p = baseDir && !isAbsolute(file) ? resolve(baseDir, file) : file;
-    let v: string;
+  const read = (ref: SecretRef, what: string): string => {
     try {
-      v = readFileSync(p, 'utf8').trim();
+      return resolveSecretRef(ref, env, baseDir, readFileSync);
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      throw new Error(`${what}: cannot read file ${p}${typeof code === 'string' ? ` (${code})` : ''}`);
+      throw new Error(`${what}: ${(err as Error).message}`);
     }
-    if (!v) throw new Error(`${what}: file ${p} is empty`);
-    return clean(v, `${what} (file ${p})`);
   };
   if (spec.tokenEnv && spec.tokenFile) throw new Error('Prometheus token: give tokenEnv or tokenFile, not both');
-  if (spec.tokenEnv) out.token = fromEnv(spec.tokenEnv, 'Prometheus token');
-  if (spec.tokenFile) out.token = fromFile(spec.tokenFile, 'Prometheus token');
+  if (spec.tokenEnv || spec.tokenFile) out.token = read({ env: spec.tokenEnv, file: spec.tokenFile }, 'Prometheus token');
   for (const [name, ref] of Object.entries(spec.headers ?? {})) {
-    const what = `Prometheus header ${name}`;
-    if (ref.env) out.headers[name] = fromEnv(ref.env, what);
-    else if (ref.file) out.headers[name] = fromFile(ref.file, what);
+    if (ref.env || ref.file) out.headers[name] = read(ref, `Prometheus header ${name}`);
   }
   return out;
-}
-
-function clean(v: string, what: string): string {
-  if (/[\r\n\0]/.test(v)) throw new Error(`${what} contains a line break or NUL and cannot be sent as a header`);
-  return v;
 }

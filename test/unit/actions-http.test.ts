@@ -167,6 +167,16 @@ describe('HTTP actions', () => {
     expect(r.steps[0]!.status).toBe('failed');
     expect(r.steps[0]!.note).toBe('header X-Internal-API-Key: environment variable NOT_SET_ANYWHERE is not set');
     expect(seen).toHaveLength(0);
+
+    const blank = actionSchema.parse({ http: { url: `${base}/toggle`, headers: { 'X-Internal-API-Key': { env: 'BLANK_KEY' } } } });
+    const b = await runAction(blank, ctx({ env: { BLANK_KEY: '  ' } }));
+    expect(b.steps[0]!.note).toBe('header X-Internal-API-Key: environment variable BLANK_KEY is empty');
+    await writeFile(join(dir, 'two-lines.key'), `${FILE_SECRET}\nX-Evil: 1\n`);
+    const split = actionSchema.parse({ http: { url: `${base}/toggle`, headers: { 'X-Internal-API-Key': { file: 'two-lines.key' } } } });
+    const t = await runAction(split, ctx());
+    expect(t.steps[0]!.note).toMatch(/^header X-Internal-API-Key: file .*two-lines\.key contains a line break/);
+    expect(JSON.stringify(t)).not.toContain(FILE_SECRET);
+    expect(seen).toHaveLength(0);
   });
 
   it('times out and reports unreachable endpoints', async () => {
