@@ -22,8 +22,8 @@ export interface OpenOptions {
   stageId?: string;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
+  /** Serve Flightdeck's own metrics on 127.0.0.1:PORT. */
   metricsPort?: number;
-  metricsHost?: string;
   /** Warnings for the operator (a notifier that could not be configured, …). */
   warn?(text: string): void;
 }
@@ -58,7 +58,7 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
   if (o.metricsPort !== undefined) {
     const { SelfMetrics } = await import('../metrics/self-metrics.js');
     metrics = new SelfMetrics({ service: plan.service, environment: plan.environment });
-    const served = await metrics.serve(o.metricsPort, o.metricsHost ?? '127.0.0.1');
+    const served = await metrics.serve(o.metricsPort);
     metricsUrl = served.url;
     metricsServer = served.server;
   }
