@@ -72,11 +72,6 @@ export class OutputSink {
     return [...(this.tails.get(step) ?? [])];
   }
 
-  /** Whether the log file could not be written. */
-  get logFailed(): boolean {
-    return this.logBroken;
-  }
-
   async close(): Promise<void> {
     const log = this.log;
     this.log = undefined;

@@ -136,17 +136,6 @@ export function groupAlive(pgid: number): boolean {
   return false;
 }
 
-/** Whether one process is running (not gone, not a zombie). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  const st = readStat(pid);
-  return !st || (st.state !== 'Z' && st.state !== 'X');
-}
-
 function readStat(pid: number): { state: string; pgrp: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');

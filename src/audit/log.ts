@@ -214,19 +214,6 @@ async function seqOf(lineBytes: Buffer, path: string): Promise<number> {
   return lines;
 }
 
-/** Every line of an audit log, parsed. Lines that do not parse are returned as `{ error }`. */
-export async function readAudit(file: string): Promise<Array<AuditRecord | { line: number; error: string }>> {
-  const text = (await readFile(file, 'utf8')).split('\n');
-  if (text[text.length - 1] === '') text.pop();
-  return text.map((line, i) => {
-    try {
-      return JSON.parse(line) as AuditRecord;
-    } catch {
-      return { line: i + 1, error: 'not valid JSON' };
-    }
-  });
-}
-
 function codeOf(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e?.code ?? (e instanceof Error ? e.message : String(err));
