@@ -20,9 +20,6 @@ export interface CockpitProps extends CockpitCallbacks {
   tickMs?: number;
   /** Least time between two state pulls. Default 100. */
   throttleMs?: number;
-  renderOverlay?: CockpitAppProps['renderOverlay'];
-  env?: NodeJS.ProcessEnv;
-  utc?: boolean;
   repaintOnResize?: boolean;
   /** What the promote, rollback, sign-off and quit dialogs act through. */
   actions?: CockpitActions;
@@ -73,26 +70,9 @@ export function Cockpit(props: CockpitProps) {
     return () => clearInterval(t);
   }, [tickMs]);
 
-  return (
-    <CockpitApp
-      state={snap.state}
-      extras={snap.extras}
-      now={now}
-      readonly={props.readonly}
-      noColor={props.noColor}
-      ascii={props.ascii}
-      env={props.env}
-      utc={props.utc}
-      onCommand={props.onCommand}
-      onAction={props.onAction}
-      onQuit={props.onQuit}
-      onRedraw={props.onRedraw}
-      renderOverlay={props.renderOverlay}
-      repaintOnResize={props.repaintOnResize}
-      actions={props.actions}
-      extraKeys={props.extraKeys}
-    />
-  );
+  // Everything else is the app's own props, passed on as given.
+  const { getState: _s, getExtras: _e, subscribe: _sub, now: _n, tickMs: _t, throttleMs: _th, ...app } = props;
+  return <CockpitApp {...app} state={snap.state} extras={snap.extras} now={now} />;
 }
 
 /** Between polls an idle cockpit repaints its clocks this often. */
