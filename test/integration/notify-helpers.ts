@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ManualClock } from '../../src/clock.js';
 import type { NotifierSpec } from '../../src/plan/schema.js';
+import { waitFor } from '../helpers/prometheus.js';
 
 export interface Received {
   /** Clock time when the request arrived. */
@@ -88,11 +89,7 @@ export async function closedPort(): Promise<number> {
 
 /** Polls `cond` in real time (5 ms steps) up to `timeoutMs`; throws with `what` if it never holds. */
 export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(cond, { what, timeoutMs, intervalMs: 5 });
 }
 
 /** Real-time pause, for asserting that something did NOT happen. */
