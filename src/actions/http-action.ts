@@ -32,10 +32,14 @@ export interface HttpStepDeps {
   signal?: AbortSignal | undefined;
 }
 
+/** What a step's result keeps of its HTTP call: method, redacted URL, header names only. */
+export function httpRecord(spec: HttpSpec, sink: OutputSink): HttpStepOutcome['record'] {
+  return { method: spec.method, url: redactUrl(spec.url, sink.knownSecrets), headers: Object.keys(spec.headers ?? {}) };
+}
+
 export async function runHttpStep(d: HttpStepDeps): Promise<HttpStepOutcome> {
   const { spec, sink } = d;
-  const headerNames = Object.keys(spec.headers ?? {});
-  const record = (): HttpStepOutcome['record'] => ({ method: spec.method, url: redactUrl(spec.url, sink.knownSecrets), headers: headerNames });
+  const record = (): HttpStepOutcome['record'] => httpRecord(spec, sink);
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(spec.headers ?? {})) {
@@ -62,7 +66,7 @@ export async function runHttpStep(d: HttpStepDeps): Promise<HttpStepOutcome> {
   }
 
   const rec = record();
-  sink.line(d.step, 'flightdeck', `${spec.method} ${rec.url}${headerNames.length ? ` (headers: ${headerNames.join(', ')})` : ''}`);
+  sink.line(d.step, 'flightdeck', `${spec.method} ${rec.url}${rec.headers.length ? ` (headers: ${rec.headers.join(', ')})` : ''}`);
   if (d.signal?.aborted) return { status: 'aborted', note: 'aborted', record: rec };
 
   let res;

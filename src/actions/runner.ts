@@ -7,13 +7,12 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AuditStep } from '../audit/log.js';
-import { redactUrl } from '../audit/redact.js';
 import { systemClock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import type { ActionSpec } from '../plan/schema.js';
 import { createHttpTransport } from '../sources/http.js';
 import type { HttpTransport } from '../sources/types.js';
-import { runHttpStep } from './http-action.js';
+import { httpRecord, runHttpStep } from './http-action.js';
 import { OutputSink } from './output.js';
 import { checkPrecondition } from './precondition.js';
 import { runProcess, type ProcessOutcome } from './process-tree.js';
@@ -174,8 +173,7 @@ async function runStep(step: PlannedStep, ctx: ActionContext, sink: OutputSink, 
 
   if (step.http) {
     if (ctx.dryRun && !Array.isArray(step.dryRun)) {
-      const rec = { method: step.http.method, url: redactUrl(step.http.url, sink.knownSecrets), headers: Object.keys(step.http.headers ?? {}) };
-      return finish({ status: 'skipped', note: 'skipped (dry run)', http: rec, ...withPre });
+      return finish({ status: 'skipped', note: 'skipped (dry run)', http: httpRecord(step.http, sink), ...withPre });
     }
     const o = await runHttpStep({ step: step.name, spec: step.http, timeoutMs: step.timeout, env, planDir: ctx.planDir, sink, transport, signal: ctx.signal });
     const r: Partial<StepResult> & { status: StepStatus } = { status: o.status, http: o.record, ...withPre };
