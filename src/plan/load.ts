@@ -382,32 +382,15 @@ export interface PlanOverrides {
   prometheusUrl?: string;
   /** Replaces the plan's nodes. */
   nodes?: NodeSpec[];
-  /** Replaces the scheme://host:port of every HTTP action and step (tests point them at a local server). */
-  httpOrigin?: string;
 }
 
-function rebase(url: string, origin: string): string {
-  const u = new URL(url);
-  const o = new URL(origin);
-  u.protocol = o.protocol;
-  u.host = o.host;
-  return u.toString();
-}
-
-/** A copy of the plan pointed at another Prometheus, other nodes or another HTTP origin; the input is not changed. */
+/** A copy of the plan pointed at another Prometheus or other nodes; the input is not changed. */
 export function withOverrides(loaded: LoadedPlan, o: PlanOverrides): LoadedPlan {
   const plan: Plan = structuredClone(loaded.plan);
   if (o.prometheusUrl !== undefined) {
-    plan.prometheus = plan.prometheus ? { ...plan.prometheus, url: o.prometheusUrl } : { url: o.prometheusUrl, timeout: 5_000, maxBytes: 8 * 1024 * 1024 };
+    // A plan without Prometheus gets one with the schema's defaults.
+    plan.prometheus = plan.prometheus ? { ...plan.prometheus, url: o.prometheusUrl } : planSchema.shape.prometheus.unwrap().parse({ url: o.prometheusUrl });
   }
   if (o.nodes !== undefined) plan.nodes = o.nodes.map((n) => ({ ...n }));
-  if (o.httpOrigin !== undefined) {
-    for (const stage of plan.stages) {
-      for (const action of [stage.promote, stage.rollback]) {
-        if (action && 'http' in action) action.http.url = rebase(action.http.url, o.httpOrigin);
-        if (action && 'steps' in action) for (const step of action.steps) if (step.http) step.http.url = rebase(step.http.url, o.httpOrigin);
-      }
-    }
-  }
   return { ...loaded, plan };
 }

@@ -372,13 +372,9 @@ stages:
     const o = withOverrides(loaded, {
       prometheusUrl: 'http://127.0.0.1:41234',
       nodes: [{ name: 'x', url: 'http://127.0.0.1:5555', health: '/health' }],
-      httpOrigin: 'http://127.0.0.1:6666',
     });
     expect(o.plan.prometheus).toMatchObject({ url: 'http://127.0.0.1:41234', tokenEnv: 'T' });
     expect(o.plan.nodes.map((n) => n.url)).toEqual(['http://127.0.0.1:5555']);
-    const stage = o.plan.stages[0]!;
-    expect(stage.promote && 'http' in stage.promote && stage.promote.http.url).toBe('http://127.0.0.1:6666/api/x?y=1');
-    expect(stage.rollback && 'steps' in stage.rollback && stage.rollback.steps[0]!.http?.url).toBe('http://127.0.0.1:6666/api/z');
     // the original is untouched
     expect(loaded.plan.prometheus?.url).toBe('http://127.0.0.1:9090');
     expect(loaded.plan.nodes[0]!.url).toBe('http://127.0.0.1:18081');
