@@ -277,10 +277,11 @@ describe('runAction: dry run', () => {
         { name: 'deploy', run: [dry, '--env', 'production'], dryRun: ['--dry-run'] },
         { name: 'no flag declared', run: [marker, 'undeclared'] },
         { name: 'never in dry run', run: [marker, 'never'], dryRun: false },
-        { name: 'toggle', http: { url: 'http://127.0.0.1:9/toggle', body: { enabled: false } } },
+        { name: 'toggle', http: { url: 'http://user:pw@127.0.0.1:9/toggle?token=abcdefgh', headers: { 'X-Key': { env: 'NOT_NEEDED' } }, body: { enabled: false } } },
       ],
     });
     const r = await runAction(spec, ctx({ dryRun: true }));
+    expect(r.steps[3]!.http).toEqual({ method: 'POST', url: 'http://127.0.0.1:9/toggle?token=[REDACTED]', headers: ['X-Key'] });
     expect(r.ok).toBe(true);
     expect(r.dryRun).toBe(true);
     expect(r.steps.map((s) => s.status)).toEqual(['ok', 'skipped', 'skipped', 'skipped']);
