@@ -1,6 +1,6 @@
 /** The cockpit's pure parts: formatting, row budgets, the UI reducer, the keymap, the key layer stack, sparklines. */
-import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
+import { inkKey as key } from './testing/keys.js';
 import { activityEntries, formatEvent } from './activity.js';
 import { initialUi, uiReducer, type UiState } from './cockpit/ui-state.js';
 import { chunk, formatAge, formatClock, formatThresholds, formatValue, sanitize, truncate } from './format.js';
@@ -14,31 +14,6 @@ import { flattenBody } from './NodeDetail.js';
 import { fleetSummary, nodeList } from './NodesPanel.js';
 import { asciiSpark, colorDisabled, makeTheme, unicodeSpark } from './theme.js';
 import { T0, events, fleet, gate, gatesInEveryState, makeState } from '../test/helpers/state-fixture.js';
-
-const key = (over: Partial<Key> = {}): Key =>
-  ({
-    upArrow: false,
-    downArrow: false,
-    leftArrow: false,
-    rightArrow: false,
-    pageDown: false,
-    pageUp: false,
-    home: false,
-    end: false,
-    return: false,
-    escape: false,
-    ctrl: false,
-    shift: false,
-    tab: false,
-    backspace: false,
-    delete: false,
-    meta: false,
-    super: false,
-    hyper: false,
-    capsLock: false,
-    numLock: false,
-    ...over,
-  }) as Key;
 
 describe('format', () => {
   it('ages, clock times, values, thresholds', () => {

@@ -1,6 +1,7 @@
 /** The dialogs' pure parts: row budget, wrapping, the form reducer and its keys, the run reducer, the sign-off target. */
 import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
+import { inkKey as key } from '../testing/keys.js';
 import { actionFor, dialogActionFor, KEYMAP } from '../keymap.js';
 import { line, seg } from '../Line.js';
 import { gate, makeState } from '../../test/helpers/state-fixture.js';
@@ -10,29 +11,6 @@ import { wrapWords } from './parts.js';
 import { failedOutcome, outcomeText, runReducer, type RunInfo } from './run-state.js';
 import { signoffTarget } from './signoff-target.js';
 
-const key = (over: Partial<Key> = {}): Key => ({
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-  ...over,
-});
 const text = (l: { segs: Array<{ text: string }> }) => l.segs.map((s) => s.text).join('');
 const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => line(`${prefix}${i + 1}`));
 
