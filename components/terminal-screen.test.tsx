@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineState } from '../src/engine/types.js';
 import type { CockpitHandle } from '../src/ui-contract.js';
-import { Screen } from './testing/screen.js';
-import { FakeStdin, FakeTty, settle } from './testing/tty.js';
+import { settle, startCockpitOnTty } from './testing/tty.js';
 
 let mods: {
   renderCockpit: typeof import('./render-cockpit.js').renderCockpit;
@@ -33,39 +32,13 @@ afterAll(() => {
 });
 
 function start(columns: number, rows: number, state0: EngineState) {
-  const tty = new FakeTty(columns, rows);
-  tty.screen = new Screen(columns, rows);
-  const stdin = new FakeStdin();
-  let state = state0;
-  const listeners = new Set<() => void>();
-  const handle = mods.renderCockpit({
-    getState: () => state,
-    subscribe: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    onCommand: () => {},
-    onQuit: () => {},
-    readonly: false,
-    noColor: false,
-    ascii: false,
-    now: () => state.now,
-    tickMs: 0,
-    stdout: tty as unknown as NodeJS.WriteStream,
-    stderr: tty as unknown as NodeJS.WriteStream,
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    alternateScreen: true,
-  });
-  handles.push(handle);
+  const t = startCockpitOnTty(mods.renderCockpit, columns, rows, state0);
+  handles.push(t.handle);
   return {
-    tty,
-    stdin,
-    handle,
-    state: () => state,
+    ...t,
     async publish(next: EngineState) {
-      state = next;
-      for (const l of listeners) l();
-      await settle(tty, 150);
+      t.publish(next);
+      await settle(t.tty, 150);
     },
   };
 }

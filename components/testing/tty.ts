@@ -1,6 +1,8 @@
 /** A fake TTY pair for rendering the real cockpit: counts bytes, can mirror into a Screen, resizes like a terminal. */
 import { EventEmitter } from 'node:events';
-import type { Screen } from './screen.js';
+import type { EngineState } from '../../src/engine/types.js';
+import type { CockpitHandle, CockpitOptions } from '../../src/ui-contract.js';
+import { Screen } from './screen.js';
 
 export class FakeTty extends EventEmitter {
   readonly isTTY = true;
@@ -72,4 +74,56 @@ export async function settle(tty: FakeTty, quietMs = 300, maxMs = 3000): Promise
     const quiet = Date.now() - Math.max(tty.lastWriteAt, start);
     if (quiet >= quietMs || Date.now() - start > maxMs) return;
   }
+}
+
+export interface CockpitOnTty {
+  tty: FakeTty & { screen: Screen };
+  stdin: FakeStdin;
+  handle: CockpitHandle;
+  /** The state the cockpit pulls now. */
+  state(): EngineState;
+  /** Makes `next` the engine's state and tells the cockpit it changed. */
+  publish(next: EngineState): void;
+}
+
+/**
+ * The real cockpit on a FakeTty of `columns` x `rows` mirrored into a
+ * Screen: alternate screen, no clock ticks, the engine's clock the state's.
+ * renderCockpit is passed in because the caller must load Ink with a
+ * terminal's environment (not CI's) before anything imports it.
+ */
+export function startCockpitOnTty(renderCockpit: (opts: CockpitOptions) => CockpitHandle, columns: number, rows: number, state0: EngineState): CockpitOnTty {
+  const tty = new FakeTty(columns, rows) as FakeTty & { screen: Screen };
+  tty.screen = new Screen(columns, rows);
+  const stdin = new FakeStdin();
+  let state = state0;
+  const listeners = new Set<() => void>();
+  const handle = renderCockpit({
+    getState: () => state,
+    subscribe: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    onCommand: () => {},
+    onQuit: () => {},
+    readonly: false,
+    noColor: false,
+    ascii: false,
+    now: () => state.now,
+    tickMs: 0,
+    stdout: tty as unknown as NodeJS.WriteStream,
+    stderr: tty as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    alternateScreen: true,
+  });
+  return {
+    tty,
+    stdin,
+    handle,
+    state: () => state,
+    publish(next) {
+      state = next;
+      for (const l of listeners) l();
+    },
+  };
 }
