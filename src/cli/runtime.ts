@@ -14,6 +14,7 @@ import { createHttpTransport, type UndiciTransport } from '../sources/http.js';
 import { createNodePoller } from '../sources/nodes.js';
 import { createPromClient, resolvePromAuth } from '../sources/prometheus.js';
 import type { NodePoller, PromClient } from '../sources/types.js';
+import { definedEnv } from '../env.js';
 
 export interface Runtime {
   engine: Engine;
@@ -82,7 +83,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     rolledBack: opts.rolledBack,
     readFile: (p) => readFile(p, 'utf8'),
     // Command gates see the session's environment (the demo adds its fleet's control URL there).
-    runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...stringEnv(env), ...plan.env, ...o.env } }),
+    runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...definedEnv(env), ...plan.env, ...o.env } }),
   });
   return {
     engine,
@@ -100,6 +101,3 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
   };
 }
 
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}

@@ -19,6 +19,7 @@ import type { LoadedPlan } from '../plan/load.js';
 import type { ActionKind, CockpitExtras, ExtraLine, RunningAction } from '../ui-contract.js';
 import { notificationFor } from './notify-bridge.js';
 import { saveRolloutState } from './rollout-state.js';
+import { definedEnv } from '../env.js';
 
 export interface SessionOptions {
   loaded: LoadedPlan;
@@ -34,8 +35,6 @@ export interface SessionOptions {
   secrets?: string[];
   /** Where the action lock lives (default beside the plan). */
   lockDir?: string;
-  /** Environment given to actions, on top of the plan's env (default: env). */
-  actionEnv?: Record<string, string>;
   killGraceMs?: number;
   /** Save the stage beside the plan after a promote or rollback (off in replays and tests that do not want it). */
   persistState?: boolean;
@@ -215,7 +214,7 @@ export class Session {
         operator: this.o.operator.user,
         reason: a.reason,
         dryRun: this.o.dryRun,
-        env: { ...(this.o.actionEnv ?? stringEnv(this.o.env)), ...this.engine.plan.env },
+        env: { ...definedEnv(this.o.env), ...this.engine.plan.env },
         includeOptional: a.includeOptional,
         gateOk: (id) => this.engine.getState().gates.some((g) => g.id === id && (g.state === 'ok' || g.state === 'warn')),
         onOutput: (line) => {
@@ -325,9 +324,6 @@ function describeBlockers(stage: { blockers: Array<{ gateId: string; state: stri
   return parts.join(', ') || 'not promotable';
 }
 
-function stringEnv(env: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}
 
 function toHealth(u: { count: number; lastError?: string }) {
   return { undelivered: u.count, lastError: u.lastError };

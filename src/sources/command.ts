@@ -1,35 +1,42 @@
-/** Runs a gate's command (argv, no shell) with a timeout; never throws. */
+/**
+ * Runs a gate's command (argv, no shell) through the action runner's process
+ * handling: its own process group, killed whole on timeout (a hung test run
+ * takes its children with it). Never throws.
+ */
 import type { CommandOutcome } from '../../checks/types.js';
+import { runProcess } from '../actions/process-tree.js';
+import { systemClock } from '../clock.js';
 
 const TAIL_LINES = 20;
+const KILL_GRACE_MS = 2_000;
 
 export async function runGateCommand(
   argv: string[],
-  opts: { cwd: string; timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal },
+  /** `env` is the command's whole environment. */
+  opts: { cwd: string; timeoutMs: number; env: Record<string, string>; signal?: AbortSignal },
 ): Promise<CommandOutcome> {
   const started = performance.now();
-  const [file, ...args] = argv;
-  try {
-    const { execa } = await import('execa');
-    const res = await execa(file!, args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      timeout: opts.timeoutMs,
-      forceKillAfterDelay: 2_000,
-      cancelSignal: opts.signal,
-      reject: false,
-      all: true,
-      stdin: 'ignore',
-      cleanup: true,
-    });
-    const tail = String(res.all ?? '').split('\n').slice(-TAIL_LINES).join('\n');
-    if (res.timedOut) return { exitCode: null, timedOut: true, durationMs: performance.now() - started, tail };
-    if (res.exitCode === undefined) {
-      const why = res.failed && res.cause instanceof Error ? res.cause.message : res.signal ? `killed by ${res.signal}` : 'did not run';
-      return { exitCode: null, timedOut: false, durationMs: performance.now() - started, tail, error: why };
-    }
-    return { exitCode: res.exitCode, timedOut: false, durationMs: performance.now() - started, tail };
-  } catch (err) {
-    return { exitCode: null, timedOut: false, durationMs: performance.now() - started, tail: '', error: (err as Error).message };
+  const lines: string[] = [];
+  const out = await runProcess(argv, {
+    cwd: opts.cwd,
+    env: opts.env,
+    timeoutMs: opts.timeoutMs,
+    graceMs: KILL_GRACE_MS,
+    // Commands run in real time, also when the demo speeds its clock up.
+    clock: systemClock,
+    signal: opts.signal,
+    onLine: (_stream, text) => {
+      lines.push(text);
+      if (lines.length > TAIL_LINES) lines.shift();
+    },
+    onNote: () => undefined,
+  });
+  const durationMs = performance.now() - started;
+  const tail = lines.join('\n');
+  if (out.timedOut) return { exitCode: null, timedOut: true, durationMs, tail };
+  if (out.exitCode === null) {
+    const error = out.error ?? (out.aborted ? 'aborted' : out.signal ? `killed by ${out.signal}` : 'did not run');
+    return { exitCode: null, timedOut: false, durationMs, tail, error };
   }
+  return { exitCode: out.exitCode, timedOut: false, durationMs, tail };
 }
