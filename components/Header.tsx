@@ -61,8 +61,7 @@ export function headerLines(p: HeaderProps, theme: Theme): LineSpec[] {
 
   const pl = state.polling;
   const l2: Seg[] = [seg('poll ', 'muted'), seg(sanitize(pl.label), pl.hot ? 'pending' : 'text'), seg(g.dot, 'muted')];
-  if (pl.paused) l2.push(seg('paused', 'warn'));
-  else if (pl.inFlight) l2.push(seg(`${g.spinner} polling`, 'accent'));
+  if (pl.inFlight) l2.push(seg(`${g.spinner} polling`, 'accent'));
   else if (pl.nextPollAt !== undefined) l2.push(seg(`next in ${formatRemaining(pl.nextPollAt - now)}`, 'text'));
   else l2.push(seg('no poll scheduled', 'muted'));
   l2.push(seg(g.dot, 'muted'));

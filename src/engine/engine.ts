@@ -98,7 +98,6 @@ export class Engine {
       windowStart: now,
       windowEnd: now + plan.polling.window,
       inFlight: false,
-      paused: false,
     };
   }
 
@@ -180,9 +179,6 @@ export class Engine {
     switch (cmd.type) {
       case 'refresh':
         this.commandCache.clear();
-        return;
-      case 'pause':
-        this.setPolling({ paused: cmd.paused });
         return;
       case 'signoff': {
         const gate = this.activeGates().find((g) => g.spec.id === cmd.gateId);

@@ -124,7 +124,6 @@ export interface PollingView {
   lastSuccessAt?: number;
   lastDurationMs?: number;
   inFlight: boolean;
-  paused: boolean;
 }
 
 export interface PrometheusView {
@@ -224,7 +223,6 @@ export type EngineEventType = EngineEvent['type'];
 
 export type EngineCommand =
   | { type: 'refresh' }
-  | { type: 'pause'; paused: boolean }
   | { type: 'signoff'; gateId: string; operator: string; note: string }
   /** The stage moved (a promote finished): new phases start. */
   | { type: 'entered-stage'; index: number; by: 'promote' | 'rollback' }

@@ -236,7 +236,6 @@ export function makeState(over: Partial<EngineState> = {}, now = T0): EngineStat
       lastSuccessAt: now - 18 * SEC,
       lastDurationMs: 240,
       inFlight: false,
-      paused: false,
     },
     prometheus: { configured: true, status: 'up', url: 'http://127.0.0.1:9090', since: now - 8 * MIN },
     events: events(6, now),
