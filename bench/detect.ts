@@ -12,9 +12,9 @@
 import { readFile, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from '../test/helpers/prometheus.js';
+import { queryValue, waitFor } from '../test/helpers/prometheus.js';
 import type { PromEnv } from './env.js';
-import { promValue, writePlan } from './env.js';
+import { writePlan } from './env.js';
 import { median, round } from './figures.js';
 import { sleep, startFlightdeck, stop, tempDir } from './procs.js';
 
@@ -76,8 +76,8 @@ export async function measureDetection(env: PromEnv, o: { trials: number; hotMs?
     await env.fleet.clear();
     await waitFor(
       async () => {
-        const v = await promValue(url, DETECT_QUERY);
-        return v !== null && v < 0.5;
+        const v = await queryValue(url, DETECT_QUERY);
+        return v !== undefined && v < 0.5;
       },
       { what: 'the fleet back below the threshold in Prometheus', timeoutMs: 15_000, intervalMs: 100 },
     );
@@ -111,9 +111,9 @@ export async function measureDetection(env: PromEnv, o: { trials: number; hotMs?
       const deadline = Date.now() + 15_000;
       while (!visibleAt && Date.now() < deadline) {
         const sent = Date.now();
-        const v = await promValue(url, DETECT_QUERY);
+        const v = await queryValue(url, DETECT_QUERY);
         // Prometheus evaluated the query between sending and answering: take the middle.
-        if (v !== null && v > DETECT_FAIL) visibleAt = (sent + Date.now()) / 2;
+        if (v !== undefined && v > DETECT_FAIL) visibleAt = (sent + Date.now()) / 2;
         else await sleep(promPollMs);
       }
       if (!visibleAt) throw new Error('the breach never showed in Prometheus');

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeSpec } from '../src/plan/schema.js';
-import { PROMETHEUS_BIN, startPrometheus, waitFor, type RunningPrometheus } from '../test/helpers/prometheus.js';
+import { PROMETHEUS_BIN, queryValue, startPrometheus, waitFor, type RunningPrometheus } from '../test/helpers/prometheus.js';
 import { onCleanup, startFlightdeck, stop, tempDir } from './procs.js';
 
 export interface ChildFleet {
@@ -75,7 +75,7 @@ export async function startPromEnv(nodes = 10): Promise<PromEnv> {
     const forget = onCleanup(() => started.stop());
     const url = prom.url;
     // Rates need two samples in the window; the histogram gates need the buckets.
-    await waitFor(async () => (await promValue(url, 'sum(rate(dhash_extractions_total[1m]))')) !== null, { what: 'rates in Prometheus', timeoutMs: 30_000, intervalMs: 250 });
+    await waitFor(async () => (await queryValue(url, 'sum(rate(dhash_extractions_total[1m]))')) !== undefined, { what: 'rates in Prometheus', timeoutMs: 30_000, intervalMs: 250 });
     const p = prom;
     return {
       prom: p,
@@ -94,14 +94,6 @@ export async function startPromEnv(nodes = 10): Promise<PromEnv> {
 }
 
 /** An instant query's first value, or null when the result is empty. */
-export async function promValue(url: string, query: string): Promise<number | null> {
-  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`);
-  const body = (await res.json()) as { status: string; data?: { result?: Array<{ value: [number, string] }> } };
-  if (body.status !== 'success') throw new Error(`query ${query} failed: ${JSON.stringify(body).slice(0, 200)}`);
-  const v = body.data?.result?.[0]?.value[1];
-  return v === undefined ? null : Number(v);
-}
-
 /** Twenty PromQL gates in the seeds' style, against the simulated fleet's metrics; none in warn or failing. */
 export function promGates(count = 20): Array<Record<string, unknown>> {
   const windows = ['1m', '2m', '5m'];

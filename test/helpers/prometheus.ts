@@ -189,7 +189,8 @@ function httpStatus(url: string, method = 'GET'): Promise<number> {
 /** The first sample's value of an instant query, or undefined when it returns no series. */
 export async function queryValue(promUrl: string, expr: string): Promise<number | undefined> {
   const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
+  const body = (await res.json()) as { status: string; error?: string; data?: { result: Array<{ value: [number, string] }> } };
+  if (body.status !== 'success' || !body.data) throw new Error(`Prometheus query ${expr}: ${body.error ?? `HTTP ${res.status}`}`);
   const v = body.data.result[0]?.value[1];
   return v === undefined ? undefined : Number(v);
 }
