@@ -9,8 +9,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { EngineState } from '../src/engine/types.js';
-import { Screen } from '../components/testing/screen.js';
-import { FakeStdin, FakeTty, settle } from '../components/testing/tty.js';
+import { settle, startCockpitOnTty } from '../components/testing/tty.js';
 
 export const TARGET_ONE_VALUE_BYTES = 512;
 
@@ -71,33 +70,8 @@ async function loadForTerminal() {
 
 async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
   const { renderCockpit, fixture, gateList, expectedScreen } = await loadForTerminal();
-  const tty = new FakeTty(columns, rows);
-  tty.screen = new Screen(columns, rows);
-  const stdin = new FakeStdin();
-  let state: EngineState = fixture.makeFullState({ gates: 40, nodes: 500, alerts: 12, events: 200 });
-  const listeners = new Set<() => void>();
-  const publish = (next: EngineState) => {
-    state = next;
-    for (const l of listeners) l();
-  };
-  const handle = renderCockpit({
-    getState: () => state,
-    subscribe: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    onCommand: () => {},
-    onQuit: () => {},
-    readonly: false,
-    noColor: false,
-    ascii: false,
-    now: () => state.now,
-    tickMs: 0,
-    stdout: tty as unknown as NodeJS.WriteStream,
-    stderr: tty as unknown as NodeJS.WriteStream,
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    alternateScreen: true,
-  });
+  const t = startCockpitOnTty(renderCockpit, columns, rows, fixture.makeFullState({ gates: 40, nodes: 500, alerts: 12, events: 200 }));
+  const { tty, handle } = t;
   try {
     await settle(tty);
     const firstFrameBytes = tty.bytes;
@@ -106,27 +80,27 @@ async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
       throw new Error('Ink wrote no frame: it was loaded earlier in this process with CI set; run `node dist/bench/terminal-bytes.js` in a fresh process');
     }
     // Gates whose value can move without changing their state or the stage's blockers, in the order shown.
-    const ok = gateList(state.gates, '').filter((g) => !g.blocks && g.state !== 'off').map((g) => g.id);
+    const ok = gateList(t.state().gates, '').filter((g) => !g.blocks && g.state !== 'off').map((g) => g.id);
     const update = async (next: EngineState) => {
       const mark = tty.chunks.length;
       const before = tty.bytes;
-      publish(next);
+      t.publish(next);
       await settle(tty);
       const text = tty.chunks.slice(mark).join('');
       if (process.env['TERMINAL_BYTES_DEBUG']) process.stderr.write(`${columns}x${rows}: ${JSON.stringify(text)}\n`);
       return { bytes: tty.bytes - before, text };
     };
-    const one = await update(fixture.withGateValue(state, ok[0]!, 0.0123));
-    let ten = state;
+    const one = await update(fixture.withGateValue(t.state(), ok[0]!, 0.0123));
+    let ten = t.state();
     ok.slice(1, 11).forEach((id, i) => {
       ten = fixture.withGateValue(ten, id, Number((0.011 + i * 0.0007).toFixed(4)));
     });
     const tenR = await update(ten);
-    const failing = state.gates.find((g) => g.blocks && g.state === 'failing')!;
-    const withBlocker: EngineState = fixture.withGateValue(state, failing.id, 0.0731);
+    const failing = t.state().gates.find((g) => g.blocks && g.state === 'failing')!;
+    const withBlocker: EngineState = fixture.withGateValue(t.state(), failing.id, 0.0731);
     withBlocker.stages = withBlocker.stages.map((s) => ({ ...s, blockers: s.blockers.map((b) => (b.gateId === failing.id ? { ...b, display: '0.0731' } : b)) }));
     const blocker = await update(withBlocker);
-    const want = await expectedScreen(state, { columns, rows });
+    const want = await expectedScreen(t.state(), { columns, rows });
     const screenMatches = JSON.stringify(tty.screen.lines()) === JSON.stringify(want);
     return {
       columns,
