@@ -175,16 +175,33 @@ export class Session {
     const abort = new AbortController();
     const startedAt = clock.now();
     // Claimed before the first await, so a second request in this process is refused at once.
-    this.running = { kind: a.auto ? `auto-${kind}` : kind, operator: this.o.operator.user, startedAt, abort };
-    const done = this.runLocked(kind, a, stage, stageIndex, startedAt, abort);
+    const claim = { kind: a.auto ? `auto-${kind}` : kind, operator: this.o.operator.user, startedAt, abort };
+    this.running = claim;
+    // The previous action has ended (running is null) but may still be writing its audit line and
+    // releasing its lock: this one starts after that, never beside it.
+    const previous = this.inFlight;
+    const done = (async () => {
+      await previous?.catch(() => undefined);
+      return this.runLocked(kind, a, stage, stageIndex, startedAt, abort);
+    })();
     this.inFlight = done;
     try {
       return await done;
     } finally {
-      this.running = null;
-      this.inFlight = null;
-      this.changed();
+      this.endRun(claim);
+      if (this.inFlight === done) this.inFlight = null;
     }
+  }
+
+  /**
+   * The action's end, the one moment that "an action is running" stops being true: the quit key,
+   * the header and the dialogs all read `running`, so it is cleared here and nowhere else, before
+   * the end is shown (action.finished or action.refused).
+   */
+  private endRun(claim: object): void {
+    if (this.running !== claim) return;
+    this.running = null;
+    this.changed();
   }
 
   private async runLocked(
@@ -196,8 +213,12 @@ export class Session {
     abort: AbortController,
   ): Promise<ActionOutcome> {
     // The lock is machine-wide and real-time: its holder's age is told in wall-clock time.
+    const claim = this.running;
     const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: this.o.operator.user, dir: this.o.lockDir });
-    if (!lock.ok) return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`);
+    if (!lock.ok) {
+      if (claim) this.endRun(claim);
+      return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`);
+    }
     try {
       if (a.override) {
         this.engine.emit({ type: 'override', stageId: stage.id, operator: this.o.operator.user, blockers: a.blockers, fields: a.override });
@@ -226,6 +247,7 @@ export class Session {
         secrets: this.o.secrets,
         killGraceMs: this.o.killGraceMs,
       });
+      if (claim) this.endRun(claim);
       this.engine.emit({
         type: 'action.finished',
         action: kind,
@@ -235,6 +257,12 @@ export class Session {
         steps: result.steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode, durationMs: Math.round(s.durationMs) })),
         summary: result.summary,
       });
+      // Where the rollout stands changes in the same tick as the end is shown, so whatever is asked
+      // next (a key, another action) sees the new stage.
+      if (result.ok && !result.dryRun) {
+        if (kind === 'rollback') this.engine.dispatch({ type: 'rolled-back' });
+        else if (stageIndex + 1 < this.engine.plan.stages.length) this.engine.dispatch({ type: 'entered-stage', index: stageIndex + 1, by: 'promote' });
+      }
       await this.audit({
         action: a.auto ? `auto-${kind}` : kind,
         stage: stage.id,
@@ -246,10 +274,6 @@ export class Session {
         details: { target: a.targetStageId, log: result.logFile },
       });
       this.o.metrics?.action(kind, result.ok ? 'ok' : 'failed');
-      if (result.ok && !result.dryRun) {
-        if (kind === 'rollback') this.engine.dispatch({ type: 'rolled-back' });
-        else if (stageIndex + 1 < this.engine.plan.stages.length) this.engine.dispatch({ type: 'entered-stage', index: stageIndex + 1, by: 'promote' });
-      }
       return result.ok ? { ok: true, result } : { ok: false, result };
     } finally {
       await lock.release();
