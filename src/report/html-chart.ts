@@ -48,13 +48,48 @@ function fmt(n: number): string {
   return String(Math.round(n * 10) / 10);
 }
 
+/** Tick labels on two lines: the clock time (UTC) and, under it, the offset from the window's start. */
 function xTicks(axis: TimeAxis, y: number, top: number, bottom: number): string {
+  const fine = axis.ticks.length > 1 && axis.ticks[1]! - axis.ticks[0]! < 60_000;
   return axis.ticks
     .map((t) => {
       const x = fmt(axis.x(t));
-      return `<line x1="${x}" x2="${x}" y1="${top}" y2="${bottom}" class="grid"/><text x="${x}" y="${y}" text-anchor="middle" class="tick">${esc(offset(t, axis.start))}</text>`;
+      const clock = fine ? clockTime(t) : clockTime(t).slice(0, 5);
+      return `<line x1="${x}" x2="${x}" y1="${top}" y2="${bottom}" class="grid"/><text x="${x}" y="${y}" text-anchor="middle" class="tick"><tspan class="clock">${esc(clock)}</tspan><tspan x="${x}" dy="1.15em" class="offset">${esc(offset(t, axis.start))}</tspan></text>`;
     })
     .join('');
+}
+
+/** Promote, rollback and override moments as vertical lines over a chart, each with its own tooltip. */
+function actionMarks(m: ReportModel, axis: TimeAxis, top: number, bottom: number): string {
+  const marks = [
+    ...m.actions.map((a) => ({ at: a.startedAt, cls: a.action === 'rollback' ? 'mark-rollback' : 'mark-promote', label: a.action === 'rollback' ? 'rollback' : 'promote', title: `${actionTitle(a)} by ${a.operator} at ${offset(a.startedAt, m.window.start)} (${clockTime(a.startedAt)}): ${a.result}` })),
+    ...m.overrides.map((o) => ({ at: o.at, cls: 'mark-override', label: 'override', title: `override by ${o.operator} at ${offset(o.at, m.window.start)} (${clockTime(o.at)}): ${o.fields.override_reason}` })),
+  ].sort((a, b) => a.at - b.at);
+  let lastX = -Infinity;
+  let row = 0;
+  return marks
+    .map((k) => {
+      const x = axis.x(k.at);
+      // Labels of marks close together step down a row instead of overlapping.
+      row = x - lastX < 56 ? (row + 1) % 3 : 0;
+      lastX = x;
+      return `<g class="action-mark ${k.cls}" data-at="${k.at}"><title>${esc(k.title)}</title><line x1="${fmt(x)}" x2="${fmt(x)}" y1="${top}" y2="${bottom}"/><text x="${fmt(x + 3)}" y="${top + 9 + row * 10}" class="mark-label">${esc(k.label)}</text></g>`;
+    })
+    .join('');
+}
+
+/** Label positions for threshold lines: at their line, pushed apart so no two overlap. */
+export function spreadLabels(ys: number[], gap: number): number[] {
+  const order = ys.map((y, i) => ({ y, i })).sort((a, b) => a.y - b.y);
+  const out = new Array<number>(ys.length);
+  let prev = -Infinity;
+  for (const o of order) {
+    const y = Math.max(o.y, prev + gap);
+    out[o.i] = y;
+    prev = y;
+  }
+  return out;
 }
 
 /** A "nice" step for about `count` intervals over `range`. */
@@ -91,7 +126,7 @@ function thin(points: GatePoint[], axis: TimeAxis): GatePoint[] {
 
 /** A gate's values over the window, thresholds dashed, state bands behind and a state strip below. */
 export function gateChart(g: GateReport, m: ReportModel): string {
-  const H = 200;
+  const H = 204;
   const top = 14;
   const bottom = 146;
   const stripY = 152;
@@ -123,11 +158,13 @@ export function gateChart(g: GateReport, m: ReportModel): string {
     const yy = fmt(y(v));
     parts.push(`<line x1="${LEFT}" x2="${LEFT + PLOT_W}" y1="${yy}" y2="${yy}" class="grid"/><text x="${LEFT - 6}" y="${yy}" dy="0.32em" text-anchor="end" class="tick">${esc(label(Number(v.toPrecision(12))))}</text>`);
   }
-  parts.push(xTicks(axis, H - 24, top, bottom));
-  for (const l of lines) {
+  parts.push(xTicks(axis, H - 28, top, bottom));
+  const labelYs = spreadLabels(lines.map((l) => y(l.v)), 11);
+  lines.forEach((l, i) => {
     const yy = fmt(y(l.v));
-    parts.push(`<line x1="${LEFT}" x2="${LEFT + PLOT_W}" y1="${yy}" y2="${yy}" class="threshold ${l.kind}"/><text x="${LEFT + PLOT_W + 6}" y="${yy}" dy="0.32em" class="threshold-label ${l.kind}">${esc(`${l.kind} ${label(l.v)}`)}</text>`);
-  }
+    parts.push(`<line x1="${LEFT}" x2="${LEFT + PLOT_W}" y1="${yy}" y2="${yy}" class="threshold ${l.kind}"/><text x="${LEFT + PLOT_W + 6}" y="${fmt(labelYs[i]!)}" dy="0.32em" class="threshold-label ${l.kind}">${esc(`${l.kind} ${label(l.v)}`)}</text>`);
+  });
+  parts.push(actionMarks(m, axis, top, bottom));
 
   const pts = thin(g.series, axis);
   const covered = (t: number) => g.segments.some((s) => s.from <= t && t <= s.to);
@@ -157,7 +194,7 @@ export function gateChart(g: GateReport, m: ReportModel): string {
 
 /** The stages over the window, with rollbacks hatched and actions and overrides marked. */
 export function stageBar(m: ReportModel): string {
-  const H = 112;
+  const H = 124;
   const top = 12;
   const barH = 34;
   const markY = 66;
@@ -165,7 +202,7 @@ export function stageBar(m: ReportModel): string {
   const parts: string[] = [
     `<defs><pattern id="rolled-back-hatch" width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="7" height="7" fill="#ffd9d6"/><line x1="0" y1="0" x2="0" y2="7" stroke="#cf222e" stroke-width="3"/></pattern></defs>`,
     `<rect x="${LEFT}" y="${top}" width="${PLOT_W}" height="${barH}" rx="4" class="plot"/>`,
-    xTicks(axis, H - 10, top, markY + 14),
+    xTicks(axis, H - 22, top, markY + 14),
   ];
   for (const s of m.stages) {
     const colour = STAGE_COLOURS[s.index % STAGE_COLOURS.length]!;

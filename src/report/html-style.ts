@@ -22,24 +22,25 @@ code,pre,.mono{font-family:var(--mono);font-size:.88em}
 code{background:var(--soft);border:1px solid #e4e8ec;border-radius:5px;padding:.05em .35em;overflow-wrap:anywhere}
 a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
 .muted{color:var(--muted)}
-.top{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:22px 24px;margin-bottom:18px;border-top:6px solid var(--verdict)}
+.top{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px 22px;margin-bottom:14px;border-top:6px solid var(--verdict)}
 .eyebrow{text-transform:uppercase;letter-spacing:.08em;font-size:12px;color:var(--muted);font-weight:600}
 .env{font-weight:500;color:var(--muted)}
 .desc{margin:4px 0 0;color:var(--muted)}
-.verdict{display:flex;gap:18px;align-items:flex-start;margin:18px 0 16px;padding:14px 16px;border-radius:10px;background:var(--verdict-bg)}
+.verdict{display:flex;gap:18px;align-items:flex-start;margin:12px 0 10px;padding:12px 16px;border-radius:10px;background:var(--verdict-bg)}
 .verdict .badge{font-size:15px;padding:6px 14px;white-space:nowrap}
 .verdict ul{margin:2px 0 0;padding-left:18px}
 .verdict li{margin:2px 0}
 .v-passed{--verdict:#1a7f37;--verdict-bg:#dcf5e3}
 .v-rolled-back{--verdict:#bc4c00;--verdict-bg:#fff1e5}
 .v-failed{--verdict:#cf222e;--verdict-bg:#ffebe9}
-.v-incomplete{--verdict:#6e7781;--verdict-bg:#eef1f4}
+.v-complete{--verdict:#1a7f37;--verdict-bg:#dcf5e3}
+.v-interrupted{--verdict:#6e7781;--verdict-bg:#eef1f4}
 .badge{display:inline-block;border-radius:999px;padding:1px 9px;font-size:12.5px;font-weight:600;border:1px solid transparent;white-space:nowrap;line-height:1.6}
 .verdict .badge{background:var(--verdict);color:#fff}
-dl.meta{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:10px 22px;margin:0}
-dl.meta div{min-width:0}
-dl.meta dt{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);font-weight:600}
-dl.meta dd{margin:2px 0 0;overflow-wrap:anywhere}
+dl.meta{display:flex;flex-wrap:wrap;gap:2px 20px;margin:0;font-size:13px}
+dl.meta div{min-width:0;display:flex;gap:6px;align-items:baseline}
+dl.meta dt{font-size:11px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);font-weight:600}
+dl.meta dd{margin:0;overflow-wrap:anywhere}
 nav.toc{display:flex;flex-wrap:wrap;gap:6px 16px;margin:0 0 18px;padding:10px 16px;background:var(--card);border:1px solid var(--line);border-radius:10px;font-size:14px}
 section.card,article.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:18px 20px;margin:0 0 18px}
 .table-wrap{overflow-x:auto;margin:0 0 12px;border:1px solid var(--line);border-radius:8px}
@@ -64,6 +65,14 @@ td.time,span.time{white-space:nowrap;font-variant-numeric:tabular-nums}
 .stage-bar .stage-label{font:600 12.5px system-ui,sans-serif;fill:#fff}
 .stage-bar .rollback-mark{stroke:#cf222e;stroke-width:2.5}
 .mark-promote{fill:#0969da}.mark-rollback{fill:#cf222e}.mark-override{fill:#d4a72c;stroke:#9a6700}
+.action-mark line{stroke-width:1.5;stroke-dasharray:4 3}.action-mark.mark-promote line{stroke:#0969da}.action-mark.mark-rollback line{stroke:#cf222e}.action-mark.mark-override line{stroke:#9a6700}
+.action-mark .mark-label{font:600 10px var(--mono);stroke:none}
+.chart .tick .offset{font-size:10px;fill:#8c959f}
+#decided{border-left:4px solid var(--verdict,#6e7781);padding-top:12px}
+#decided>h2{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 12px;margin-bottom:8px}#decided>h2 small{font-size:13px;font-weight:400;color:var(--muted)}
+#decided article.card{margin-bottom:8px;padding:12px 16px}
+#decided svg.chart{max-height:240px}
+.healthy-gates td details summary{cursor:pointer}
 .legend{display:flex;flex-wrap:wrap;gap:6px 14px;font-size:13px;color:var(--muted);margin:4px 0 12px}
 .legend i{display:inline-block;width:11px;height:11px;border-radius:3px;margin-right:5px;vertical-align:-1px}
 .gate-head{display:flex;flex-wrap:wrap;gap:8px 12px;align-items:baseline;justify-content:space-between}

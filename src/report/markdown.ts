@@ -41,6 +41,14 @@ export function renderMarkdown(m: ReportModel): string {
   push(`# ${mdText(m.service)} · ${mdText(m.environment)} — ${VERDICT_TITLE[m.verdict.outcome]}`);
   if (m.description) push(`_${mdText(m.description)}_`);
   push(`> **Verdict: ${VERDICT_TITLE[m.verdict.outcome].toUpperCase()}**`, ...m.verdict.reasons.map((r) => `> - ${mdText(r)}`));
+  const decisive = m.decisive.map((k) => m.gates.find((g) => g.key === k)).filter((g) => g !== undefined);
+  if (decisive.length) {
+    push(
+      `**Decided by:** ${decisive
+        .map((g) => `${mdCode(g.id)}${g.stageId ? ` (${mdCode(g.stageId)})` : ''} reached ${g.reached}${g.failingMs ? `, failing for ${span(g.failingMs)}` : ''}${g.worst ? `, worst ${mdText(g.worst.display)}` : ''}`)
+        .join('; ')}`,
+    );
+  }
 
   const meta: string[][] = [
     ['Plan', mdCode(m.planFile)],
@@ -84,7 +92,7 @@ export function renderMarkdown(m: ReportModel): string {
           KIND_LABEL[g.kind],
           g.onFail,
           `**${g.finalState}** ${mdText(g.finalDisplay)}`,
-          g.worst ? `${mdText(g.worst.display)} (${g.worst.state}, ${offset(g.worst.at, m.window.start)})` : '–',
+          g.worst ? `${mdText(g.worst.display)} (${offset(g.worst.at, m.window.start)}; reached ${g.reached})` : `– (reached ${g.reached})`,
           span(g.failingMs),
           String(g.timeline.length),
           mdText(thresholdsText(g)),

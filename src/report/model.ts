@@ -7,7 +7,12 @@ import type { GateKind, Mode, OnFail } from '../plan/schema.js';
 import type { Unit } from '../plan/units.js';
 import type { GateState, OverrideFields, StageStatus, Value } from '../engine/types.js';
 
-export type Verdict = 'passed' | 'rolled back' | 'failed' | 'incomplete';
+/**
+ * passed: the window ran to its end with every guarding gate passing; complete: the rollout reached
+ * its final stage with every guarding gate passing, and the recording ends before the window does;
+ * interrupted: the recording ends before either.
+ */
+export type Verdict = 'passed' | 'complete' | 'rolled back' | 'failed' | 'interrupted';
 
 export interface ReportModel {
   service: string;
@@ -20,6 +25,8 @@ export interface ReportModel {
   speed?: number;
   window: WindowReport;
   verdict: { outcome: Verdict; reasons: string[] };
+  /** The gates that decided the verdict (report keys), most decisive first: shown first, with their charts. */
+  decisive: string[];
   stages: StageReport[];
   gates: GateReport[];
   alerts: AlertReport[];
@@ -121,7 +128,10 @@ export interface GateReport {
   finalState: GateState;
   finalDisplay: string;
   finalWhy: string;
+  /** The extreme value in the failing direction (state: the gate's state at that evaluation). */
   worst?: { at: number; display: string; state: GateState };
+  /** The most severe state the gate reached in the window (a value can peak while pending and fail later). */
+  reached: GateState;
   timeInState: Partial<Record<GateState, number>>;
   failingMs: number;
   evaluations: number;

@@ -104,6 +104,7 @@ function buildReport(
     finalDisplay: view?.display ?? last?.display ?? '–',
     finalWhy: view?.why ?? last?.why ?? '',
     worst: worstOf(series, failT, spec),
+    reached: reachedOf(timeline, series),
     timeInState,
     failingMs: timeInState.failing ?? 0,
     evaluations: series.length,
@@ -135,6 +136,13 @@ function segmentsOf(timeline: GateChange[], activeUntil: (t: number) => number):
     const next = timeline[i + 1]?.at ?? Infinity;
     return { from: c.at, to: Math.max(c.at, Math.min(next, activeUntil(c.at))), state: c.to };
   });
+}
+
+/** The most severe state the gate changed to (or was evaluated in) during the window. */
+function reachedOf(timeline: GateChange[], series: GatePoint[]): GateState {
+  let out: GateState | undefined;
+  for (const st of [...timeline.map((c) => c.to), ...series.map((p) => p.state)]) if (out === undefined || SEVERITY[st] > SEVERITY[out]) out = st;
+  return out ?? 'no data';
 }
 
 /** The worst value: the extreme in the failing direction when the thresholds have one, else the value at the worst state. */

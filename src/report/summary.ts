@@ -67,7 +67,8 @@ export function summarise(rec: Recording): ReportModel {
       completed: completed !== undefined,
       ...(completed ? { completedAt: completed.at, engineVerdict: completed.verdict } : {}),
     },
-    verdict: { outcome: 'incomplete', reasons: [] },
+    verdict: { outcome: 'interrupted', reasons: [] },
+    decisive: [],
     stages,
     gates: gateReports,
     alerts: alertsOf(events, end),
@@ -83,6 +84,7 @@ export function summarise(rec: Recording): ReportModel {
     warnings,
   };
   model.verdict = verdictOf(model);
+  model.decisive = decisiveGates(model);
   return model;
 }
 
@@ -135,7 +137,8 @@ function stagesOf(rec: Recording, final: EngineState, end: number): StageReport[
  * successfully) is a failure; a stage rolled back makes the window "rolled
  * back"; a completed window the engine judged failing, or a promote that
  * failed, is a failure; a recording that stops before its window ends is
- * incomplete; otherwise it passed.
+ * "complete" when the rollout reached its final stage with every guarding
+ * gate passing, else "interrupted"; otherwise it passed.
  */
 export function verdictOf(m: ReportModel): { outcome: Verdict; reasons: string[] } {
   const at = (t: number) => offset(t, m.window.start);
@@ -173,15 +176,69 @@ export function verdictOf(m: ReportModel): { outcome: Verdict; reasons: string[]
   if (m.window.completed && problems.length > 0) return { outcome: 'failed', reasons: problems };
   if (!m.window.completed) {
     const left = m.window.plannedEnd - m.window.end;
-    const reasons = [`the recording ends at ${at(m.window.end)}, ${span(left)} before the window's planned end (${span(m.window.plannedMs)})`];
-    reasons.push(...requestReasons(m), ...problems, ...blocking.map((g) => `${g.id} ${g.finalState} when the recording ends: ${g.finalWhy}`));
-    return { outcome: 'incomplete', reasons };
+    const cut = `the recording ends at ${at(m.window.end)}, ${span(left)} before the window's planned end (${span(m.window.plannedMs)})`;
+    const last = m.stages.at(-1);
+    const finalVisit = last?.visits.at(-1);
+    if (last && finalVisit && finalVisit.leftAt === undefined && problems.length === 0 && blocking.length === 0 && requestReasons(m).length === 0) {
+      const inStage = m.window.end - finalVisit.enteredAt;
+      const baked = inStage >= last.bakeMs ? `baked ${span(last.bakeMs)}` : `${span(last.bakeMs - inStage)} of its ${span(last.bakeMs)} bake left`;
+      return {
+        outcome: 'complete',
+        reasons: [`the rollout reached its final stage ${last.id} at ${at(finalVisit.enteredAt)} with every guarding gate passing (${baked})`, cut, ...overrideReasons(m), ...alertOnlyReasons(m)],
+      };
+    }
+    const st = m.stages.filter((s) => s.visits.length > 0).at(-1);
+    const where = st ? `at stage ${st.id} (${st.index + 1} of ${m.stages.length})` : 'before any stage';
+    return { outcome: 'interrupted', reasons: [`interrupted ${where}: ${cut}`, ...requestReasons(m), ...problems, ...blocking.map((g) => `${g.id} ${g.finalState} when the recording ends: ${g.finalWhy}`)] };
   }
-  const reasons = [`the ${span(m.window.plannedMs)} window completed with every guarding gate passing`];
-  for (const o of m.overrides) reasons.push(`guarded override of ${o.stageId} by ${o.operator} at ${at(o.at)} past ${o.blockers.join(', ') || 'no blockers'}: ${o.fields.override_reason}`);
+  return { outcome: 'passed', reasons: [`the ${span(m.window.plannedMs)} window completed with every guarding gate passing`, ...overrideReasons(m), ...alertOnlyReasons(m)] };
+}
+
+function overrideReasons(m: ReportModel): string[] {
+  return m.overrides.map((o) => `guarded override of ${o.stageId} by ${o.operator} at ${offset(o.at, m.window.start)} past ${o.blockers.join(', ') || 'no blockers'}: ${o.fields.override_reason}`);
+}
+
+function alertOnlyReasons(m: ReportModel): string[] {
   const alerting = m.gates.filter((g) => g.onFail === 'alert' && g.failingMs > 0);
-  if (alerting.length > 0) reasons.push(`alert-only gates failed for a while: ${alerting.map((g) => `${g.id} (${span(g.failingMs)})`).join(', ')}`);
-  return { outcome: 'passed', reasons };
+  return alerting.length > 0 ? [`alert-only gates failed for a while: ${alerting.map((g) => `${g.id} (${span(g.failingMs)})`).join(', ')}`] : [];
+}
+
+/** How many gates the report puts first, with their charts. */
+const DECISIVE_MAX = 3;
+
+/**
+ * The gates that decided the verdict, most decisive first: for a rollback, the gates whose breach
+ * asked for it (then others failing in that stage); for a failure or an interruption, the guarding
+ * gates that were not passing at the end; for a passed or complete rollout, the guarding gates of
+ * the stage the rollout ended in (rollback gates first), which are what let it through.
+ */
+export function decisiveGates(m: ReportModel): string[] {
+  const out: string[] = [];
+  const add = (keys: string[]) => {
+    for (const k of keys) if (!out.includes(k) && out.length < DECISIVE_MAX) out.push(k);
+  };
+  const byFailing = (gs: GateReport[]) => [...gs].sort((a, b) => b.failingMs - a.failingMs).map((g) => g.key);
+  const rank = (g: GateReport) => (g.onFail === 'rollback' ? 0 : g.onFail === 'block' ? 1 : 2);
+  const v = m.verdict.outcome;
+  if (v === 'rolled back') {
+    const rolled = new Set(m.stages.filter((s) => s.rolledBack).map((s) => s.id));
+    add(m.rollbackRequests.filter((r) => rolled.has(r.stageId)).flatMap((r) => m.gates.filter((g) => g.id === r.gateId && (g.stageId === r.stageId || g.stageId === null)).map((g) => g.key)));
+    add(byFailing(m.gates.filter((g) => g.failingMs > 0 && (g.stageId === null || rolled.has(g.stageId)))));
+  }
+  if (v === 'failed' || v === 'interrupted' || v === 'rolled back') {
+    add(guardingGatesBad(m.gates).map((g) => g.key));
+    add(byFailing(m.gates.filter((g) => g.failingMs > 0 && g.onFail !== 'alert')));
+  }
+  if (out.length > 0 && v !== 'passed' && v !== 'complete') return out;
+  // The stage the rollout ended in, or the last one before it that had guarding gates (a final
+  // stage often has none: what let the rollout through were the gates of the stage before).
+  for (const st of m.stages.filter((s) => s.visits.length > 0).reverse()) {
+    const guards = m.gates.filter((g) => g.stageId === st.id && g.onFail !== 'alert' && g.mode !== 'off');
+    if (guards.length === 0) continue;
+    add(guards.sort((a, b) => rank(a) - rank(b)).map((g) => g.key));
+    break;
+  }
+  return out;
 }
 
 /** Gates that guard the rollout (block or rollback) and were not passing when last evaluated. */

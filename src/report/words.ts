@@ -6,7 +6,8 @@ export const VERDICT_TITLE: Record<Verdict, string> = {
   passed: 'Passed',
   'rolled back': 'Rolled back',
   failed: 'Failed',
-  incomplete: 'Incomplete',
+  complete: 'Rollout complete',
+  interrupted: 'Interrupted',
 };
 
 export function stageHow(v: StageVisit): string {

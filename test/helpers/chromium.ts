@@ -79,8 +79,9 @@ export async function screenshotHtml(htmlFile: string, pngFile: string, opts: { 
 }
 
 /** The DOM Chromium builds from an HTML file, serialised. */
-export async function dumpDom(htmlFile: string, opts: { timeoutMs?: number } = {}): Promise<string> {
-  const r = await runChromium(['--dump-dom', pathToFileURL(resolve(htmlFile)).href], opts.timeoutMs ?? 15_000);
+export async function dumpDom(htmlFile: string, opts: { timeoutMs?: number; width?: number; height?: number } = {}): Promise<string> {
+  const size = opts.width && opts.height ? [`--window-size=${opts.width},${opts.height}`] : [];
+  const r = await runChromium([...size, '--dump-dom', pathToFileURL(resolve(htmlFile)).href], opts.timeoutMs ?? 15_000);
   if (r.code !== 0 || !r.stdout.includes('<html')) throw new Error(`chromium --dump-dom failed (exit ${r.code}): ${r.stderr.slice(-800)}`);
   return r.stdout;
 }

@@ -89,5 +89,14 @@ describe('flightdeck demo --scenario regression --speed 60', () => {
     const rendered = [...dom.matchAll(/data-gate="([^"]+)"[^>]*data-at="(\d+)"[^>]*data-from="([^"]+)"[^>]*data-to="([^"]+)"/g)].map((m) => `${m[2]} ${m[1]} ${m[3]}->${m[4]}`);
     for (const c of changes) expect(rendered).toContain(`${c.at} ${c.gateId} ${c.from}->${c.to}`);
     expect(dom).toMatch(/rolled back/i);
+    // A release review reads the verdict, then the chart of the gate that rolled the canary back, before anything else.
+    const verdict = dom.indexOf('data-verdict="rolled back"');
+    const decided = dom.indexOf('id="decided"');
+    const deciding = dom.indexOf('id="gate-canary-50_3aerror-rate"');
+    expect(verdict).toBeGreaterThan(0);
+    expect(decided).toBeGreaterThan(verdict);
+    expect(deciding).toBeGreaterThan(decided);
+    expect(deciding).toBeLessThan(dom.indexOf('id="stages"'));
+    expect(dom.slice(deciding, dom.indexOf('</svg>', deciding))).toMatch(/class="action-mark mark-rollback"/);
   }, 60_000);
 });

@@ -5,7 +5,7 @@
  * injected by a recorded reason. Set REPORT_SCREENSHOT_DIR to keep the PNG.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,4 +73,57 @@ describe('HTML report in Chromium', () => {
     expect(XSS_REASON).toContain('<script>');
     expect(dom).toContain('data-verdict="rolled back"');
   }, 20_000);
+});
+
+/**
+ * A release review opens the page and reads the first screen: the verdict and
+ * the chart of the gate that decided it must be there without scrolling. The
+ * page holds no script of its own; a copy gets a probe that writes where each
+ * box landed into the DOM, which Chromium then dumps.
+ */
+describe('the first screen of the report (1280x900)', () => {
+  const PROBE = `<script>
+const r = (el) => { const b = el.getBoundingClientRect(); return { top: Math.round(b.top), bottom: Math.round(b.bottom) }; };
+const first = document.querySelector('#decided svg.chart');
+document.body.setAttribute('data-layout', JSON.stringify({
+  verdict: r(document.querySelector('.verdict')),
+  chart: first ? r(first) : null,
+  chartGate: first ? first.closest('article').dataset.gate : null,
+  viewport: window.innerHeight,
+}));
+</script>`;
+
+  for (const [scenario, verdict, gate] of [
+    ['rollback', 'rolled back', 'error-rate-50'],
+    ['complete', 'complete', 'error-rate-50'],
+  ] as const) {
+    it(`${scenario}: the verdict "${verdict}" and the chart of ${gate} show without scrolling`, async () => {
+      const sub = join(dir, scenario);
+      await mkdir(sub, { recursive: true });
+      const rec = (await recordWindow(sub, scenario)).file;
+      const html = join(sub, 'report.html');
+      const quiet = { stdout: { write: () => true }, stderr: { write: () => true } };
+      expect(await runReportCommand(rec, { format: 'html', out: html }, quiet)).toBe(0);
+      const page = await readFile(html, 'utf8');
+      expect(page).toContain(`data-verdict="${verdict}"`);
+      const probed = join(sub, 'probed.html');
+      await writeFile(probed, page.replace('</body>', `${PROBE}</body>`));
+      const dom = await dumpDom(probed, { width: 1280, height: 900, timeoutMs: 40_000 });
+      const layout = JSON.parse(/data-layout="([^"]*)"/.exec(dom)![1]!.replace(/&quot;/g, '"')) as {
+        verdict: { top: number; bottom: number };
+        chart: { top: number; bottom: number } | null;
+        chartGate: string | null;
+        viewport: number;
+      };
+      expect(layout.chartGate).toBe(gate);
+      expect(layout.verdict.top).toBeGreaterThanOrEqual(0);
+      expect(layout.chart!.top).toBeGreaterThan(layout.verdict.bottom);
+      expect(layout.chart!.bottom).toBeLessThanOrEqual(layout.viewport);
+      const keep = process.env.REPORT_SCREENSHOT_DIR;
+      if (keep) {
+        await mkdir(keep, { recursive: true });
+        await screenshotHtml(html, join(keep, `report-first-screen-${scenario}.png`), { width: 1280, height: 900, timeoutMs: 40_000 });
+      }
+    }, 90_000);
+  }
 });

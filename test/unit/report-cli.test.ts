@@ -82,17 +82,17 @@ describe('flightdeck report', () => {
     expect(io2.err).toMatch(/empty-dir: is a directory, not a recording/);
   });
 
-  it('reports a recording cut short after its header as incomplete, in both formats', async () => {
+  it('reports a recording cut short after its header as interrupted, in both formats', async () => {
     const header = (await readFile(file, 'utf8')).split('\n')[0]!;
     const short = join(dir, 'short.ndjson');
     await writeFile(short, `${header}\n{"kind":"obs","reas`);
     const md = capture();
     expect(await runReportCommand(short, { format: 'md' }, md)).toBe(0);
-    expect(md.out).toContain('> **Verdict: INCOMPLETE**');
+    expect(md.out).toContain('> **Verdict: INTERRUPTED**');
     expect(md.out).toContain('the recording holds no observations: nothing was polled');
     const html = capture();
     expect(await runReportCommand(short, { format: 'html' }, html)).toBe(0);
-    expect(html.out).toContain('data-verdict="incomplete"');
+    expect(html.out).toContain('data-verdict="interrupted"');
     expect(html.out).toContain('Never evaluated.');
   });
 

@@ -15,7 +15,7 @@ import { parsePlanText } from '../../src/plan/load.js';
 import { Recorder } from '../../src/record/recorder.js';
 import { FakeNodes, FakeProm } from '../helpers/engine-fakes.js';
 
-export type Scenario = 'rollback' | 'pass' | 'fail' | 'incomplete' | 'failed-rollback' | 'step-back';
+export type Scenario = 'rollback' | 'pass' | 'fail' | 'interrupted' | 'complete' | 'failed-rollback' | 'step-back';
 
 export const SECRET = 'xoxb-s3cr3t-slack-token';
 export const XSS_REASON = 'p99 is a known cold-cache blip <script>alert(1)</script> & "ok" per INC-42';
@@ -78,7 +78,10 @@ type Act = (ctx: { engine: Engine; prom: FakeProm; nodes: FakeNodes }) => void;
 
 const RUN = ['./scripts/deploy.sh', '--env', 'production'];
 
-/** Records one 12-minute window of the scenario (the incomplete one stops at 5 min) and returns the file. */
+/**
+ * Records one 12-minute window of the scenario and returns the file. The complete one stops at 5 min,
+ * after the rollout reached its final stage; the interrupted one at 3m20s, in half-50.
+ */
 export async function recordWindow(dir: string, scenario: Scenario, name = `${scenario}.ndjson`): Promise<RecordedWindow> {
   const planFile = join(dir, 'dhash.plan.yaml');
   await writeFile(planFile, planText);
@@ -139,7 +142,7 @@ export async function recordWindow(dir: string, scenario: Scenario, name = `${sc
 
   const sched = new Scheduler(engine, clock, { random: () => 0.5 });
   sched.start();
-  const seconds = scenario === 'incomplete' ? 300 : 740;
+  const seconds = scenario === 'complete' ? 300 : scenario === 'interrupted' ? 200 : 740;
   let rollbackStarted = -1;
   for (let t = 0; t < seconds; t++) {
     for (const act of script.get(t) ?? []) act({ engine, prom, nodes });

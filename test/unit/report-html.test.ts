@@ -6,6 +6,7 @@ import type { EngineEvent } from '../../src/engine/types.js';
 import { readRecording, type Recording } from '../../src/record/read.js';
 import { esc } from '../../src/report/html-escape.js';
 import { renderHtml } from '../../src/report/html.js';
+import { spreadLabels } from '../../src/report/html-chart.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { summarise } from '../../src/report/summary.js';
 import { recordLongWindow, recordWindow, SECRET, XSS_REASON } from './report-fixture.js';
@@ -27,7 +28,7 @@ afterAll(async () => {
 
 const VOID = new Set(['meta', 'link', 'br', 'hr', 'img', 'input', 'col', 'wbr']);
 const ALLOWED = new Set(
-  'html head meta title style body main header div h1 h2 h3 p ul ol li dl dt dd nav a section article table thead tbody tr th td span small code b i pre details summary footer svg defs pattern rect line text g path circle'.split(' '),
+  'html head meta title style body main header div h1 h2 h3 p ul ol li dl dt dd nav a section article table thead tbody tr th td span small code b i pre details summary footer svg defs pattern rect line text tspan g path circle'.split(' '),
 );
 
 /** Checks that every tag is closed in order; returns the tag names seen. */
@@ -102,7 +103,12 @@ describe('HTML report', () => {
 
   it('draws a chart per gate with its thresholds dashed and state bands, and a stage bar', () => {
     const charts = html.match(/<svg class="chart"/g) ?? [];
-    expect(charts).toHaveLength(model.gates.length);
+    // Gates that never left ok are a row in a compact table; every other gate has its chart.
+    const quiet = model.gates.filter((g) => g.timeline.every((c) => ['ok', 'no data', 'off'].includes(c.to)) && g.failingMs === 0);
+    expect(quiet.length).toBeGreaterThan(0);
+    expect(charts).toHaveLength(model.gates.length - quiet.length);
+    const folded = html.slice(html.indexOf('id="healthy-gates"'));
+    for (const g of quiet) expect(folded).toContain(`data-gate="${g.id}" data-stage="${g.stageId ?? ''}"`);
     expect(html).toContain('<svg class="chart stage-bar"');
     const p99 = html.slice(html.indexOf('id="gate-canary-10_3ap99-latency"'));
     const chart = p99.slice(0, p99.indexOf('</svg>'));
@@ -115,6 +121,33 @@ describe('HTML report', () => {
     expect(chart.match(/<circle /g)).toHaveLength(model.gates.find((g) => g.id === 'p99-latency')!.series.length);
     const bar = html.slice(html.indexOf('<svg class="chart stage-bar"'));
     expect(bar.slice(0, bar.indexOf('</svg>'))).toContain('fill="url(#rolled-back-hatch)"');
+  });
+
+  it('puts the verdict first, then the gates that decided it, each chart with promote/rollback marks and a clock-time axis', () => {
+    expect(model.decisive[0]).toBe('half-50:error-rate-50');
+    const verdict = html.indexOf('data-verdict=');
+    const decided = html.indexOf('id="decided"');
+    const deciding = html.indexOf('id="gate-half-50_3aerror-rate-50"');
+    expect(verdict).toBeGreaterThan(0);
+    expect(decided).toBeGreaterThan(verdict);
+    expect(deciding).toBeGreaterThan(decided);
+    expect(deciding).toBeLessThan(html.indexOf('id="stages"'));
+    // Only once in the page: its timeline is not repeated under the other gates.
+    expect(html.split('id="gate-half-50_3aerror-rate-50"')).toHaveLength(2);
+    const chart = html.slice(deciding, html.indexOf('</svg>', deciding));
+    const marks = [...chart.matchAll(/<g class="action-mark (mark-\w+)" data-at="(\d+)">/g)].map((x) => [x[1], Number(x[2])]);
+    const acts = model.actions.map((a) => [a.action === 'rollback' ? 'mark-rollback' : 'mark-promote', a.startedAt]);
+    const overrides = model.overrides.map((o) => ['mark-override', o.at]);
+    expect([...marks].sort()).toEqual([...acts, ...overrides].sort());
+    // Clock time (UTC) on the axis, the offset from the window's start under it.
+    expect(chart).toMatch(/<tspan class="clock">12:0\d<\/tspan><tspan [^>]*class="offset">\+0s<\/tspan>/);
+  });
+
+  it('never draws two threshold labels on top of each other', () => {
+    for (const svg of html.match(/<svg class="chart"[\s\S]*?<\/svg>/g) ?? []) {
+      const ys = [...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" dy="0.32em" class="threshold-label/g)].map((x) => Number(x[1])).sort((a, b) => a - b);
+      for (let i = 1; i < ys.length; i++) expect(ys[i]! - ys[i - 1]!).toBeGreaterThanOrEqual(11);
+    }
   });
 
   it('holds the same content as the Markdown: verdict, stages, gates, actions, overrides, alerts, notifications, plan', () => {
@@ -137,5 +170,13 @@ describe('HTML report', () => {
     expect(n).toBeGreaterThan(30);
     expect(page).toContain(`<details class="long-timeline"><summary>All ${n} state changes</summary><ol class="timeline">`);
     expect(page.match(/<li class="change"/g)).toHaveLength(n);
+  });
+});
+
+describe('threshold labels', () => {
+  it('are pushed apart when their lines are close, and stay at their line otherwise', () => {
+    expect(spreadLabels([100, 105, 50], 11)).toEqual([100, 111, 50]);
+    expect(spreadLabels([40, 80], 11)).toEqual([40, 80]);
+    expect(spreadLabels([60, 60, 60], 11)).toEqual([60, 71, 82]);
   });
 });

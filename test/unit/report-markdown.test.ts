@@ -14,7 +14,7 @@ const md = new Map<Scenario, string>();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-report-md-'));
-  for (const s of ['rollback', 'pass', 'failed-rollback', 'incomplete'] as const) {
+  for (const s of ['rollback', 'pass', 'failed-rollback', 'interrupted', 'complete'] as const) {
     const m = summarise(await readRecording((await recordWindow(dir, s)).file));
     models.set(s, m);
     md.set(s, renderMarkdown(m));
@@ -37,7 +37,8 @@ describe('Markdown report', () => {
     expect(l[v + 1]).toMatch(/^> - half-50 rolled back at \+5m\d+s: auto-rollback, error-rate-50 failing: 9% > 5% for 20s$/);
     expect(lines('pass')[0]).toBe('# dhash · production — Passed');
     expect(lines('failed-rollback')).toContain('> **Verdict: FAILED**');
-    expect(lines('incomplete')).toContain('> **Verdict: INCOMPLETE**');
+    expect(lines('interrupted')).toContain('> **Verdict: INTERRUPTED**');
+    expect(lines('complete')[0]).toBe('# dhash · production — Rollout complete');
     expect(l).toContain('- **Recorded by:** alice');
   });
 
@@ -64,7 +65,7 @@ describe('Markdown report', () => {
 
   it('has a gates table: final state, worst value, time failing, number of changes', () => {
     const row = lines('rollback').find((x) => x.startsWith('| `p99-latency` |'))!;
-    expect(cells(row)).toEqual(['`p99-latency`', '`canary-10`', 'PromQL', 'block', '**failing** 270ms', '270ms (failing, +55s)', '47s', '3', 'fails if > 250ms; warns if > 200ms']);
+    expect(cells(row)).toEqual(['`p99-latency`', '`canary-10`', 'PromQL', 'block', '**failing** 270ms', '270ms (+55s; reached failing)', '47s', '3', 'fails if > 250ms; warns if > 200ms']);
     const plan = lines('rollback').find((x) => x.startsWith('| `budget-burn-alert` |'))!;
     expect(cells(plan).slice(1, 4)).toEqual(['plan-wide', 'Prometheus alert', 'alert']);
   });

@@ -15,7 +15,7 @@ const recs = new Map<Scenario, { rec: Recording; live: EngineEvent[]; model: Rep
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-report-'));
-  for (const s of ['rollback', 'pass', 'fail', 'incomplete', 'failed-rollback'] as const) {
+  for (const s of ['rollback', 'pass', 'fail', 'interrupted', 'complete', 'failed-rollback'] as const) {
     const { file, live } = await recordWindow(dir, s);
     const rec = await readRecording(file);
     recs.set(s, { rec, live, model: summarise(rec) });
@@ -71,6 +71,7 @@ describe('report model: gate timelines', () => {
     const failingSince = p99.timeline.find((c) => c.to === 'failing')!.at;
     expect(p99.failingMs).toBe(canary.visits[0]!.leftAt! - failingSince); // failing until the stage was left
     expect(p99.worst).toEqual({ at: failingSince, display: '270ms', state: 'failing' });
+    expect(p99.reached).toBe('failing');
     expect(p99.finalState).toBe('failing');
     const err50 = model.gates.find((g) => g.id === 'error-rate-50')!;
     const f = err50.timeline.findIndex((c) => c.to === 'failing');
@@ -186,15 +187,18 @@ describe('report model: stages, actions and the rest', () => {
 });
 
 describe('report model: verdict', () => {
-  it('says rolled back, passed, failed or incomplete, with one-line reasons', () => {
+  it('says rolled back, passed, complete, failed or interrupted, with one-line reasons', () => {
     const v = (s: Scenario) => get(s).model.verdict;
     expect(v('rollback').outcome).toBe('rolled back');
     expect(v('rollback').reasons).toEqual([expect.stringMatching(/^half-50 rolled back at \+5m\d+s: auto-rollback, error-rate-50 failing: 9% > 5% for 20s$/)]);
     expect(v('pass')).toEqual({ outcome: 'passed', reasons: ['the 12m window completed with every guarding gate passing'] });
     expect(v('fail').outcome).toBe('failed');
     expect(v('fail').reasons).toEqual([expect.stringMatching(/^health-50 failing at the end: 1 > 0/)]);
-    expect(v('incomplete').outcome).toBe('incomplete');
-    expect(v('incomplete').reasons[0]).toMatch(/^the recording ends at \+4m\d+s, 7m\d+s before the window's planned end \(12m\)$/);
+    expect(v('interrupted').outcome).toBe('interrupted');
+    expect(v('interrupted').reasons[0]).toMatch(/^interrupted at stage half-50 \(2 of 3\): the recording ends at \+3m\d+s, 8m\d+s before the window's planned end \(12m\)$/);
+    expect(v('complete').outcome).toBe('complete');
+    expect(v('complete').reasons[0]).toMatch(/^the rollout reached its final stage full at \+4m3\ds with every guarding gate passing \(baked 0s\)$/);
+    expect(v('complete').reasons[1]).toMatch(/^the recording ends at \+4m\d+s, 7m\d+s before the window's planned end \(12m\)$/);
     expect(v('failed-rollback').outcome).toBe('failed');
     expect(v('failed-rollback').reasons[0]).toMatch(/^rollback of half-50 failed at \+5m\d+s: rollback failed at step 'previous-tag' \(exit 3\)$/);
     expect(v('failed-rollback').reasons[1]).toMatch(/^auto-rollback of half-50 requested at .* and not carried out/);
