@@ -97,9 +97,23 @@ describe('promote', () => {
     await engine.poll();
     const out = await session.promote();
     expect(out).toMatchObject({ ok: false });
-    expect(!out.ok && out.refused).toMatch(/canary-10 is not promotable \(err failing 0\.5\)/);
+    expect(!out.ok && out.refused).toMatch(/canary-10 is not promotable \(err failing 0\.5 \(threshold > 0\.05, failing for 0s\)\)/);
     expect(await order()).toEqual([]);
     expect((await auditLines()).at(-1)).toMatchObject({ action: 'promote', result: 'refused' });
+  });
+
+  it('a refusal names value, threshold and how long the gate has failed; its audit keeps the operator\'s reason beside the refusal', async () => {
+    const { session, engine, prom, clock } = makeSession(plan(), { autoRollback: false });
+    prom.set('err', 0.5);
+    await engine.poll();
+    await clock.advance(192_000);
+    await engine.poll();
+    const out = await session.promote({ reason: 'CAB-1234 approved window' });
+    expect(!out.ok && out.refused).toMatch(/err failing 0\.5 \(threshold > 0\.05, failing for 3m12s\)/);
+    expect(out).toMatchObject({ ok: false, blocked: true });
+    const last = (await auditLines()).at(-1)!;
+    expect(last).toMatchObject({ action: 'promote', result: 'refused', reason: 'CAB-1234 approved window' });
+    expect((last.details as { refusal: string }).refusal).toMatch(/^canary-10 is not promotable \(err failing 0\.5/);
   });
 
   it('an override without a reason is refused; with a reason and acknowledgement it runs and is audited with the seed 004 fields', async () => {
