@@ -60,9 +60,12 @@ export async function runAct(kind: 'promote' | 'rollback', loaded: LoadedPlan, f
   const stop = new AbortController();
   const flushStop = new AbortController();
   let received: StopSignal | undefined;
+  /** Once the action is over, a signal only cuts the wait for notification delivery short. */
+  let phase: 'acting' | 'notifying' = 'acting';
   const onSignal = (sig: StopSignal): void => {
-    if (received) {
-      out(`flightdeck ${kind}: ${sig} again: not waiting any longer for notifications`);
+    if (received || phase === 'notifying') {
+      out(`flightdeck ${kind}: ${sig}: not waiting any longer for notifications (what is pending goes to the fallback file)`);
+      received ??= sig;
       flushStop.abort(sig);
       return;
     }
@@ -97,8 +100,16 @@ export async function runAct(kind: 'promote' | 'rollback', loaded: LoadedPlan, f
         include = r.include;
       }
 
-      const interrupted = new Promise<'interrupted'>((resolve) => stop.signal.addEventListener('abort', () => resolve('interrupted'), { once: true }));
-      const evaluated = await Promise.race([(async () => (await runtime.engine.backfill(), await runtime.engine.poll('start'), 'done' as const))(), interrupted]);
+      const interrupted = new Promise<'interrupted'>((resolve) => {
+        if (stop.signal.aborted) resolve('interrupted');
+        else stop.signal.addEventListener('abort', () => resolve('interrupted'), { once: true });
+      });
+      const evaluate = async (): Promise<'done'> => {
+        await runtime.engine.backfill();
+        await runtime.engine.poll('start');
+        return 'done';
+      };
+      const evaluated = await Promise.race([evaluate(), interrupted]);
       if (evaluated === 'interrupted') {
         out(`flightdeck ${kind}: interrupted by ${received} before the ${kind} started: nothing ran`);
         return interruptedCode();
@@ -134,6 +145,7 @@ export async function runAct(kind: 'promote' | 'rollback', loaded: LoadedPlan, f
           code = interruptedCode();
         } else code = r.outcome === 'ok' ? ACT_EXIT.ok : ACT_EXIT.failed;
       }
+      phase = 'notifying';
       await waitForNotifications(opened.notifier, notifyWaitMs, flushStop.signal, () => runtime.clock.now(), out);
       return code;
     } finally {
