@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { acquireActionLock, describeHolder } from '../actions/lock.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
+import { resolveInclude } from '../actions/steps.js';
 import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js';
 import type { Runtime } from '../cli/runtime.js';
 import { Scheduler } from '../engine/scheduler.js';
@@ -183,7 +184,13 @@ export class Session {
     const auto = req.auto ?? false;
     if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled', req.reason, auto);
     if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`, req.reason, auto);
-    return this.act('rollback', { reason: req.reason, auto, includeOptional: req.includeOptional, blockers: [], signal: req.signal, onSpawn: req.onSpawn });
+    let include = req.includeOptional;
+    if (Array.isArray(include)) {
+      const r = resolveInclude(spec.rollback, 'rollback', include);
+      if (!r.ok) return this.refuse('rollback', stage.id, `no step named ${r.unknown.map((n) => `"${n}"`).join(', ')} in the rollback of ${stage.id}; its steps: ${r.names.map((n) => `"${n}"`).join(', ')}`, req.reason, auto);
+      include = r.include;
+    }
+    return this.act('rollback', { reason: req.reason, auto, includeOptional: include, blockers: [], signal: req.signal, onSpawn: req.onSpawn });
   }
 
   private async act(

@@ -154,6 +154,27 @@ describe('rollback', () => {
     expect((await auditLines()).at(-1)).toMatchObject({ action: 'rollback', result: 'ok', steps: [{ name: 'mode-warn', status: 'ok', exitCode: 0 }, { name: 'previous-tag', status: 'ok', exitCode: 0 }] });
   });
 
+  it('an unknown optional step name is refused with the playbook\'s step names; nothing runs', async () => {
+    const { session, engine } = makeSession(plan());
+    await engine.poll();
+    const out = await session.rollback({ reason: 'restore it', includeOptional: ['previous-tagg'] });
+    expect(!out.ok && out.refused).toBe('no step named "previous-tagg" in the rollback of canary-10; its steps: "mode-warn", "previous-tag"');
+    expect(await order()).toEqual([]);
+    expect((await auditLines()).at(-1)).toMatchObject({ action: 'rollback', result: 'refused', reason: 'restore it' });
+  });
+
+  it('quitting while a step runs aborts it: the audit says aborted and by what', async () => {
+    const { session, engine } = makeSession(plan({ stages: [{ id: 'canary-10', promote: { run: [MARKER, 'p'] }, rollback: { steps: [{ name: 'hangs', run: ['sleep', '30'] }] } }] }));
+    await engine.poll();
+    const running = session.rollback({ reason: 'stop it' });
+    for (let i = 0; i < 100 && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    await session.stop();
+    const out = await running;
+    expect(out.ok).toBe(false);
+    expect((await auditLines()).at(-1)).toMatchObject({ action: 'rollback', result: 'aborted', reason: 'stop it', details: { abortedBy: 'flightdeck is quitting' } });
+  });
+
   it('auto-rollback runs exactly once when a rollback gate fails, however many polls see it failing', async () => {
     const { session, engine, prom } = makeSession(plan());
     session.start();
