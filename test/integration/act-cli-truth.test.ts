@@ -248,6 +248,15 @@ describe('refusals and what is notified', () => {
     expect(refused[0]).toMatchObject({ reason: 'CAB-1234', details: { refusal: expect.stringMatching(/^staging-warn is not promotable/) } });
   });
 
+  it('rollback --yes while a gate fails notifies the rollback only, not the gate state', async () => {
+    const rx = await receiver(() => ({ status: 200 }));
+    await writePlan({ notify: [{ kind: 'webhook', urlEnv: 'HOOK' }] });
+    const r = await flightdeck(['rollback', planFile, '--yes', '--reason', 'queue backed up'], { env: env({ HOOK: rx.url, QUEUE_EXIT: '1' }) });
+    expect(r.code).toBe(0);
+    expect(await order()).toEqual(['warn', 'note']);
+    expect(rx.hits.map((h) => h.body.event)).toEqual(['action.started', 'action.finished']);
+  });
+
   it('promote --dry-run notifies its action only, marked as a dry run, never a gate state', async () => {
     const rx = await receiver(() => ({ status: 200 }));
     await writePlan({ notify: [{ kind: 'webhook', urlEnv: 'HOOK' }] });
