@@ -64,7 +64,11 @@ export async function runAct(kind: 'promote' | 'rollback', loaded: LoadedPlan, f
   let phase: 'acting' | 'notifying' = 'acting';
   const onSignal = (sig: StopSignal): void => {
     if (received || phase === 'notifying') {
-      out(`flightdeck ${kind}: ${sig}: not waiting any longer for notifications (what is pending goes to the fallback file)`);
+      out(
+        phase === 'acting'
+          ? `flightdeck ${kind}: ${sig} again: already stopping (the step's process group gets SIGKILL once the grace is over); notifications will not be waited for`
+          : `flightdeck ${kind}: ${sig}: not waiting any longer for notifications (what is pending goes to the fallback file)`,
+      );
       received ??= sig;
       flushStop.abort(sig);
       return;
