@@ -61,7 +61,7 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
     case 'action.output':
       return { at, text: `${e.action} ${sanitize(e.step)}: ${sanitize(e.text)}`, tok: e.stream === 'stderr' ? 'warn' : 'muted' };
     case 'action.finished':
-      return { at, text: `${e.action} of ${e.stageId} ${e.ok ? 'finished' : 'FAILED'} after ${Math.round(e.durationMs / 1000)}s: ${sanitize(e.summary)}`, tok: e.ok ? 'ok' : 'failing' };
+      return { at, text: `${e.action} of ${e.stageId} ${{ ok: 'finished', partial: 'PARTIAL', failed: 'FAILED', aborted: 'ABORTED' }[e.outcome ?? (e.ok ? 'ok' : 'failed')]} after ${Math.round(e.durationMs / 1000)}s: ${sanitize(e.summary)}`, tok: e.ok ? 'ok' : e.outcome === 'partial' ? 'warn' : 'failing' };
     case 'action.refused':
       return { at, text: `${e.action} of ${e.stageId} refused: ${sanitize(e.why)}`, tok: 'warn' };
     case 'override':

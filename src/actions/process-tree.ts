@@ -3,6 +3,12 @@
  * output read line by line, and killed as a group on timeout or abort:
  * SIGTERM to every process in the group, then SIGKILL once the grace has
  * passed with any of them still running. Children and grandchildren go too.
+ *
+ * The command ends when its main process exits. Its output is then drained
+ * for a bounded time (a background child may hold the pipes open); whatever
+ * it left running in its group is reported and, by default, killed the same
+ * way (as systemd's KillMode=control-group does once a oneshot's main process
+ * exits), or left running when the step says `leftovers: leave`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -21,7 +27,23 @@ export interface ProcessOptions {
   onLine(stream: 'stdout' | 'stderr', text: string): void;
   /** The runner's own notes (kills). */
   onNote(text: string): void;
+  /** Called with the pid of the process once it runs: it leads its own process group (pgid = pid). */
+  onSpawn?(pid: number): void;
+  /** What to do with processes still running in the group after the main process exited (default kill). */
+  leftovers?: LeftoverPolicy;
+  /** How long output is read after the main process exited (default 1 s). */
+  drainMs?: number;
 }
+
+export type LeftoverPolicy = 'kill' | 'leave';
+
+/** Processes of the step's group still running after its main process exited. */
+export interface Leftovers {
+  processes: Array<{ pid: number; command: string }>;
+  action: 'killed' | 'left running';
+}
+
+export const DEFAULT_DRAIN_MS = 1_000;
 
 export interface ProcessOutcome {
   exitCode: number | null;
@@ -30,6 +52,7 @@ export interface ProcessOutcome {
   aborted: boolean;
   /** Could not start: "cannot start ./x.sh: ENOENT". */
   error?: string;
+  leftovers?: Leftovers;
 }
 
 export async function runProcess(argv: string[], opts: ProcessOptions): Promise<ProcessOutcome> {
@@ -50,7 +73,25 @@ export async function runProcess(argv: string[], opts: ProcessOptions): Promise<
     stripFinalNewline: false,
   });
   const pid = sub.pid;
-  const lines = Promise.all([readLines(sub.stdout, (t) => opts.onLine('stdout', t)), readLines(sub.stderr, (t) => opts.onLine('stderr', t))]);
+  if (pid !== undefined) {
+    try {
+      opts.onSpawn?.(pid);
+    } catch {
+      // a listener's failure does not stop the step
+    }
+  }
+  // The main process's own exit, not execa's promise: that one waits until every holder of the pipes has gone.
+  const mainExit = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    sub.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let linesDone = false;
+  const lines = Promise.all([readLines(sub.stdout, (t) => opts.onLine('stdout', t)), readLines(sub.stderr, (t) => opts.onLine('stderr', t))]).then(() => {
+    linesDone = true;
+  });
+  const settled = sub.then(
+    (r) => r,
+    (err: unknown) => err as Awaited<typeof sub>,
+  );
 
   let reason: 'timeout' | 'abort' | undefined;
   let termination: Promise<void> | undefined;
@@ -58,39 +99,61 @@ export async function runProcess(argv: string[], opts: ProcessOptions): Promise<
   const terminate = (why: 'timeout' | 'abort'): void => {
     if (termination || exited || pid === undefined) return;
     reason = why;
-    termination = killGroupGracefully(pid, why, opts).then(async () => {
-      // Something outside the group (it called setsid) may still hold our pipes: stop reading after a moment.
-      for (let i = 0; i < 20 && !exited; i++) await opts.clock.sleep(50);
-      if (!exited) {
-        opts.onNote('output still open after the process group was killed: closing it');
-        sub.stdout?.destroy();
-        sub.stderr?.destroy();
-      }
-    });
+    termination = killGroupGracefully(pid, why === 'timeout' ? `timed out after ${formatDuration(opts.timeoutMs)}` : 'aborted', opts);
   };
   const timer = opts.clock.setTimeout(() => terminate('timeout'), opts.timeoutMs);
   const onAbort = (): void => terminate('abort');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const result = await sub;
-    await lines; // a grandchild may hold stdout open: the timeout still applies until it closes
-    exited = true;
-    if (termination) await termination;
-    const base = { timedOut: reason === 'timeout', aborted: reason === 'abort' };
-    if (pid === undefined || (result.failed && result.exitCode === undefined && !result.signal)) {
-      const code = (result as { code?: string }).code ?? result.originalMessage ?? 'failed';
-      return { exitCode: null, signal: null, ...base, error: `cannot start ${file}: ${code}` };
+    const first = await Promise.race([mainExit.then((e) => ({ exit: e })), settled.then((r) => ({ result: r }))]);
+    if ('result' in first && (pid === undefined || (first.result.failed && first.result.exitCode === undefined && !first.result.signal))) {
+      const r = first.result as { code?: string; originalMessage?: string };
+      return { exitCode: null, signal: null, timedOut: false, aborted: false, error: `cannot start ${file}: ${r.code ?? r.originalMessage ?? 'failed'}` };
     }
-    return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, ...base };
+    const exit = 'exit' in first ? first.exit : { code: first.result.exitCode ?? null, signal: first.result.signal ?? null };
+    exited = true;
+    opts.clock.clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (termination) await termination;
+    if (!linesDone) await within(lines, opts.drainMs ?? DEFAULT_DRAIN_MS, opts.clock);
+    const out: ProcessOutcome = { exitCode: exit.code, signal: exit.signal, timedOut: reason === 'timeout', aborted: reason === 'abort' };
+    const left = pid === undefined ? [] : groupMembers(pid);
+    if (left.length > 0) {
+      const list = left.map((p) => `${p.pid} ${p.command}`).join(', ');
+      const n = `${left.length} process${left.length === 1 ? '' : 'es'}`;
+      if ((opts.leftovers ?? 'kill') === 'kill') {
+        opts.onNote(`the step's main process exited; ${n} left behind in its process group: ${list}`);
+        await killGroupGracefully(pid!, 'left behind', opts);
+        out.leftovers = { processes: left, action: 'killed' };
+        if (!linesDone) await within(lines, 200, opts.clock);
+      } else {
+        opts.onNote(`the step's main process exited; ${n} left running in its process group (leftovers: leave): ${list}`);
+        out.leftovers = { processes: left, action: 'left running' };
+      }
+    }
+    if (!linesDone) {
+      if (!out.leftovers || out.leftovers.action === 'killed') opts.onNote('output still open after the step ended: closing it');
+      sub.stdout?.destroy();
+      sub.stderr?.destroy();
+    }
+    await within(settled, 1_000, opts.clock);
+    return out;
   } finally {
     opts.clock.clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 
-async function killGroupGracefully(pgid: number, why: 'timeout' | 'abort', opts: ProcessOptions): Promise<void> {
-  opts.onNote(`${why === 'timeout' ? `timed out after ${formatDuration(opts.timeoutMs)}` : 'aborted'}: sending SIGTERM to the process group`);
+/** Waits for `p`, at most `ms` of clock time. */
+async function within(p: Promise<unknown>, ms: number, clock: Clock): Promise<void> {
+  const stop = new AbortController();
+  await Promise.race([p, clock.sleep(ms, stop.signal).catch(() => undefined)]);
+  stop.abort();
+}
+
+async function killGroupGracefully(pgid: number, why: string, opts: ProcessOptions): Promise<void> {
+  opts.onNote(`${why}: sending SIGTERM to the process group`);
   killGroup(pgid, 'SIGTERM');
   const deadline = opts.clock.now() + opts.graceMs;
   while (groupAlive(pgid) && opts.clock.now() < deadline) {
@@ -117,10 +180,7 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): void {
  * one, otherwise kill(-pgid, 0).
  */
 export function groupAlive(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
+  if (!hasProc()) {
     try {
       process.kill(-pgid, 0);
       return true;
@@ -128,12 +188,43 @@ export function groupAlive(pgid: number): boolean {
       return (err as NodeJS.ErrnoException).code === 'EPERM';
     }
   }
+  return groupMembers(pgid).length > 0;
+}
+
+function hasProc(): boolean {
+  try {
+    readdirSync('/proc/self');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The running (not zombie) processes of a group, with their command lines; empty without /proc. */
+export function groupMembers(pgid: number): Array<{ pid: number; command: string }> {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: Array<{ pid: number; command: string }> = [];
   for (const name of entries) {
     if (!/^\d+$/.test(name)) continue;
     const st = readStat(Number(name));
-    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') return true;
+    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') out.push({ pid: Number(name), command: commandOf(Number(name)) });
   }
-  return false;
+  return out;
+}
+
+function commandOf(pid: number): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    if (argv.length > 0) return argv.join(' ').slice(0, 200);
+  } catch {
+    // gone meanwhile
+  }
+  return '?';
 }
 
 function readStat(pid: number): { state: string; pgrp: number } | undefined {

@@ -19,7 +19,7 @@ import { runProcess, type ProcessOutcome } from './process-tree.js';
 import { planSteps, type PlannedStep } from './steps.js';
 import type { ActionContext, ActionResult, StepResult, StepStatus } from './types.js';
 
-export type { ActionContext, ActionKind, ActionResult, OutputLine, OutputStream, StepResult, StepStatus } from './types.js';
+export type { ActionContext, ActionKind, ActionOutcomeKind, ActionResult, OutputLine, OutputStream, StepResult, StepStatus } from './types.js';
 
 export const DEFAULT_KILL_GRACE_MS = 2_000;
 /** A `run` precondition gets at most this long (or the step's timeout when shorter). */
@@ -74,14 +74,14 @@ export async function runAction(spec: ActionSpec, ctx: ActionContext): Promise<A
     if (ownTransport) await ownTransport.close().catch(() => undefined);
   }
 
-  const failedAnyway = results.filter((r) => FAILURES.has(r.status)).map((r) => r.name);
-  const ok = stoppedAt === undefined && !aborted;
+  const failedSteps = results.filter((r) => FAILURES.has(r.status)).map((r) => r.name);
+  const outcome = aborted ? 'aborted' : stoppedAt !== undefined ? 'failed' : failedSteps.length > 0 ? 'partial' : 'ok';
   const durationMs = clock.now() - startedAt;
-  const summary = summarise(ctx, results, { ok, stoppedAt, aborted, failedAnyway, durationMs });
+  const summary = summarise(ctx, results, { stoppedAt, aborted, failedSteps, durationMs });
   sink.line(ctx.kind, 'flightdeck', summary, false);
   await sink.close();
 
-  const result: ActionResult = { ok, kind: ctx.kind, dryRun: ctx.dryRun, startedAt, durationMs, steps: results, aborted, summary };
+  const result: ActionResult = { ok: outcome === 'ok', outcome, failedSteps, kind: ctx.kind, dryRun: ctx.dryRun, startedAt, durationMs, steps: results, aborted, summary };
   if (stoppedAt !== undefined) result.stoppedAt = stoppedAt;
   if (ctx.logFile) result.logFile = ctx.logFile;
   return result;
@@ -96,8 +96,9 @@ export function stepsForAudit(result: ActionResult): AuditStep[] {
   });
 }
 
+/** `'all'` (or a list holding "all", as a command line gives it) includes every optional step; names match exactly. */
 function optionalIncluded(name: string, include: ActionContext['includeOptional']): boolean {
-  return include === 'all' || (Array.isArray(include) && include.includes(name));
+  return include === 'all' || (Array.isArray(include) && (include.includes(name) || include.includes('all')));
 }
 
 function skipped(step: PlannedStep, note: string): StepResult {
@@ -145,6 +146,8 @@ async function runStep(step: PlannedStep, ctx: ActionContext, sink: OutputSink, 
       signal: ctx.signal,
       onLine: (stream, text) => sink.line(step.name, stream, text),
       onNote: (text) => sink.line(step.name, 'flightdeck', text),
+      onSpawn: ctx.onSpawn,
+      leftovers: step.leftovers ?? 'kill',
     });
 
   let precondition: StepResult['precondition'];
@@ -190,11 +193,20 @@ async function runStep(step: PlannedStep, ctx: ActionContext, sink: OutputSink, 
   if (cwdProblem) return finish({ status: 'failed', note: cwdProblem, argv: masked(argv), ...withPre });
   sink.line(step.name, 'flightdeck', `$ ${masked(argv).join(' ')}`);
   const o = await proc(argv, step.timeout);
-  const common = { argv: masked(argv), exitCode: o.exitCode, signal: o.signal, ...withPre };
+  const common: Partial<StepResult> = { argv: masked(argv), exitCode: o.exitCode, signal: o.signal, ...withPre };
+  if (o.leftovers) common.leftovers = { processes: o.leftovers.processes.map((p) => ({ pid: p.pid, command: sink.mask(p.command) })), action: o.leftovers.action };
+  const left = o.leftovers ? `; ${describeLeftovers(o.leftovers)}` : '';
   if (o.aborted) return finish({ status: 'aborted', note: 'aborted: the process group was killed', ...common });
   if (o.timedOut) return finish({ status: 'timed out', note: `timed out after ${formatDuration(step.timeout)}: the process group was killed`, ...common });
   if (o.error) return finish({ status: 'failed', note: sink.mask(o.error), ...common });
-  return o.exitCode === 0 ? finish({ status: 'ok', ...common }) : finish({ status: 'failed', note: describeExit(o), ...common });
+  if (o.exitCode === 0) return finish({ status: 'ok', ...common, ...(left ? { note: `exit 0${left}` } : {}) });
+  return finish({ status: 'failed', note: `${describeExit(o)}${left}`, ...common });
+}
+
+function describeLeftovers(l: NonNullable<ProcessOutcome['leftovers']>): string {
+  const n = l.processes.length;
+  const what = `${n} process${n === 1 ? '' : 'es'} left behind (${l.processes.map((p) => `${p.pid} ${p.command}`).join(', ')})`;
+  return `${what} ${l.action === 'killed' ? 'killed' : 'left running'}`;
 }
 
 function describeExit(o: ProcessOutcome): string {
@@ -216,7 +228,7 @@ async function checkDir(dir: string): Promise<string | undefined> {
 function summarise(
   ctx: ActionContext,
   results: StepResult[],
-  s: { ok: boolean; stoppedAt: string | undefined; aborted: boolean; failedAnyway: string[]; durationMs: number },
+  s: { stoppedAt: string | undefined; aborted: boolean; failedSteps: string[]; durationMs: number },
 ): string {
   const what = `${ctx.kind}${ctx.dryRun ? ' (dry run)' : ''}`;
   const took = formatDuration(s.durationMs);
@@ -230,6 +242,13 @@ function summarise(
   }
   const ran = results.filter((r) => r.status !== 'skipped').length;
   const skippedN = results.length - ran;
-  const extra = s.failedAnyway.length ? `; continued past failed ${s.failedAnyway.map((n) => `'${n}'`).join(', ')}` : '';
-  return `${what} ok: ${ran} step${ran === 1 ? '' : 's'} run${skippedN ? `, ${skippedN} skipped` : ''}${extra} (${took})`;
+  const counts = `${ran} step${ran === 1 ? '' : 's'} run${skippedN ? `, ${skippedN} skipped` : ''}`;
+  if (s.failedSteps.length > 0) {
+    const failed = s.failedSteps.map((n) => {
+      const r = results.find((x) => x.name === n);
+      return `'${n}'${r?.note ? ` (${r.note})` : ''}`;
+    });
+    return `${what} partial: ${counts}; ${s.failedSteps.length} failed and continued past (continueOnFailure): ${failed.join(', ')} (${took})`;
+  }
+  return `${what} ok: ${counts} (${took})`;
 }

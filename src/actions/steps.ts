@@ -18,6 +18,8 @@ export interface PlannedStep {
   /** Extra argv under --dry-run; false or undefined: skipped under --dry-run. */
   dryRun?: string[] | false;
   precondition?: PreconditionSpec;
+  /** Processes left in the group after the main process exited: killed (default) or left running. */
+  leftovers?: 'kill' | 'leave';
   continueOnFailure: boolean;
   optional: boolean;
 }
@@ -40,6 +42,7 @@ export function planSteps(spec: ActionSpec, kind: ActionKind): PlannedStep[] {
       const dry = s.dryRun ?? s.http?.dryRun;
       if (dry !== undefined) step.dryRun = dry;
       if (s.precondition) step.precondition = s.precondition;
+      if (s.leftovers) step.leftovers = s.leftovers;
       return step;
     });
   }
@@ -52,5 +55,24 @@ export function planSteps(spec: ActionSpec, kind: ActionKind): PlannedStep[] {
   if (spec.cwd !== undefined) step.cwd = spec.cwd;
   if (spec.env) step.env = spec.env;
   if (spec.dryRun !== undefined) step.dryRun = spec.dryRun;
+  if (spec.leftovers) step.leftovers = spec.leftovers;
   return [step];
+}
+
+export type IncludeResolution = { ok: true; include: string[] | 'all' | undefined; notOptional: string[] } | { ok: false; unknown: string[]; names: string[] };
+
+/**
+ * What `--include` asks for, checked against the action's steps: `all` means
+ * every optional step; any other word must be a step's exact name. Names of
+ * steps that run anyway (not optional) are returned so the caller can say so.
+ */
+export function resolveInclude(spec: ActionSpec, kind: ActionKind, include: readonly string[] | undefined): IncludeResolution {
+  if (!include || include.length === 0) return { ok: true, include: undefined, notOptional: [] };
+  const steps = planSteps(spec, kind);
+  const names = steps.map((s) => s.name);
+  const asked = include.filter((n) => n !== 'all');
+  const unknown = asked.filter((n) => !names.includes(n));
+  if (unknown.length > 0) return { ok: false, unknown, names };
+  const notOptional = asked.filter((n) => steps.some((s) => s.name === n && !s.optional));
+  return { ok: true, include: include.includes('all') ? 'all' : [...asked], notOptional };
 }

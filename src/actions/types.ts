@@ -44,6 +44,8 @@ export interface ActionContext {
   secrets?: string[];
   /** SIGTERM -> SIGKILL grace on timeout or abort (default 2000 ms). */
   killGraceMs?: number;
+  /** Called with the pid of every process a step starts (its precondition's too); it leads its own group (pgid = pid). */
+  onSpawn?(pid: number): void;
 }
 
 export type StepStatus = 'ok' | 'failed' | 'skipped' | 'timed out' | 'precondition failed' | 'aborted';
@@ -64,13 +66,24 @@ export interface StepResult {
   /** Why it was skipped, what the precondition said, why it failed. */
   note?: string;
   precondition?: { kind: 'sha256' | 'gate' | 'run'; ok: boolean; detail: string };
+  /** Processes the step's main process left running in its group when it exited, and what was done with them. */
+  leftovers?: { processes: Array<{ pid: number; command: string }>; action: 'killed' | 'left running' };
   continueOnFailure: boolean;
   optional: boolean;
 }
 
+/**
+ * How the action ended: `ok` every step ran (or was skipped) without failing; `partial` it ran to its
+ * end but steps marked continueOnFailure failed; `failed` a step stopped it; `aborted` it was interrupted.
+ */
+export type ActionOutcomeKind = 'ok' | 'partial' | 'failed' | 'aborted';
+
 export interface ActionResult {
-  /** Every step ok or skipped, or failed with continueOnFailure; not aborted. */
+  /** outcome === 'ok'. */
   ok: boolean;
+  outcome: ActionOutcomeKind;
+  /** Steps that failed (timed out, precondition failed), whether they stopped the playbook or not. */
+  failedSteps: string[];
   kind: ActionKind;
   dryRun: boolean;
   /** Epoch ms. */

@@ -107,14 +107,14 @@ for (const kind of ['promote', 'rollback'] as const) {
       .option('--reason <text>', 'why; audited and notified')
       .option('--dry-run', 'pass each step its dry-run arguments; run nothing else')
       .option('--stage <id>', 'act on this stage instead of the saved current one')
-      .option('--json', 'also print every event as JSON'),
+      .option('--json', 'also print every event as JSON')
+      .option('--notify-wait <duration>', 'how long to wait for notification delivery before exiting (Retry-After honoured; the rest goes to the fallback file)', '30s'),
   )
-    .addOption(kind === 'promote' ? new Option('--override', 'guarded override: promote past blocking gates (needs --reason)') : new Option('--include <steps...>', 'optional rollback steps to run too ("all" for every one)'))
+    .addOption(kind === 'promote' ? new Option('--override', 'guarded override: promote past blocking gates (needs --reason)') : new Option('--include <steps...>', 'optional rollback steps to run too, by exact name ("all" for every one); an unknown name is an error'))
     .action(async (file: string, opts: PlanFlags & ActFlags & { include?: string[] }) => {
       const loaded = await loadOrExit(file, opts);
       const { runAct } = await import('./act.js');
-      const include = opts.include?.includes('all') ? (['all'] as string[]) : opts.include;
-      process.exitCode = await runAct(kind, loaded, { ...opts, include }, (l) => process.stdout.write(`${l}\n`));
+      process.exitCode = await runAct(kind, loaded, opts, (l) => process.stdout.write(`${l}\n`));
     });
 }
 

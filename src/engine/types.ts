@@ -203,8 +203,24 @@ export type EngineEvent = EventBase &
     // --- acting (emitted by the session that runs actions) ---
     | { type: 'action.started'; action: 'promote' | 'rollback'; stageId: string; operator: string; reason?: string; auto: boolean; dryRun: boolean; override?: OverrideFields }
     | { type: 'action.output'; action: 'promote' | 'rollback'; step: string; stream: 'stdout' | 'stderr' | 'flightdeck'; text: string }
-    | { type: 'action.finished'; action: 'promote' | 'rollback'; stageId: string; ok: boolean; durationMs: number; steps: Array<{ name: string; status: string; exitCode?: number | null; durationMs?: number }>; summary: string }
-    | { type: 'action.refused'; action: 'promote' | 'rollback'; stageId: string; why: string }
+    | {
+        type: 'action.finished';
+        action: 'promote' | 'rollback';
+        stageId: string;
+        ok: boolean;
+        durationMs: number;
+        steps: Array<{ name: string; status: string; exitCode?: number | null; durationMs?: number }>;
+        summary: string;
+        /** ok; partial (continueOnFailure steps failed); failed; aborted (by a signal or quitting). */
+        outcome?: 'ok' | 'partial' | 'failed' | 'aborted';
+        failedSteps?: string[];
+        /** What interrupted an aborted action: "SIGTERM", "flightdeck is quitting". */
+        abortedBy?: string;
+        auto?: boolean;
+        dryRun?: boolean;
+        reason?: string;
+      }
+    | { type: 'action.refused'; action: 'promote' | 'rollback'; stageId: string; why: string; reason?: string; auto?: boolean }
     | { type: 'override'; stageId: string; operator: string; blockers: string[]; fields: OverrideFields }
     // --- notifications ---
     | { type: 'notify.delivery'; outcome: 'delivered' | 'retry' | 'failed' | 'fallback'; channel: string; notificationId: string; attempt: number; error?: string }

@@ -40,12 +40,31 @@ export interface Notifier {
   pending(): number;
   /** Notifications that went to the fallback file, and the last (redacted) error seen. */
   undelivered(): { count: number; lastError?: string };
-  /** Waits up to `timeoutMs` of clock time; what is still pending then goes to the fallback file ('flush timeout'). */
-  flush(timeoutMs: number): Promise<void>;
+  /**
+   * Waits up to `timeoutMs` of clock time; what is still pending then goes to the fallback file ('flush timeout').
+   * Meanwhile a retry whose next attempt (Retry-After or backoff) falls after that deadline is given up at once.
+   * Aborting `signal` gives up on what is pending now.
+   */
+  flush(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** What is still being delivered: one entry per channel and notification not finished. */
+  waiting(): PendingDelivery[];
+  /** Listens to delivery events besides `onDelivery` (for a command showing progress); returns the unsubscribe. */
+  watch(cb: (ev: DeliveryEvent) => void): () => void;
   /** Redacted channel names, e.g. `slack(https://hooks.slack.com/services…/****)`. */
   describe(): string[];
   /** Sends what is grouped, gives up on what is pending (to the fallback file), closes connections. */
   close(): Promise<void>;
+}
+
+export interface PendingDelivery {
+  channel: string;
+  event: string;
+  title: string;
+  /** Attempts made so far. */
+  attempt: number;
+  lastError?: string;
+  /** Clock time of the next attempt, while waiting for a retry. */
+  nextAttemptAt?: number;
 }
 
 /** Jobs waiting per channel beyond which the oldest is given up ('queue full'). */
@@ -69,6 +88,7 @@ interface Job {
   done: boolean;
   lastError?: string;
   attempt: number;
+  nextAttemptAt?: number;
 }
 
 interface Lane {
@@ -104,14 +124,20 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   let undeliveredCount = 0;
   let lastError: string | undefined;
   let closed = false;
+  /** Set while flush() waits: no retry is scheduled past it. */
+  let deadline: number | undefined;
+  const watchers = new Set<(ev: DeliveryEvent) => void>();
 
-  const emit = (type: DeliveryEvent['type'], channel: string, n: Notification, attempt: number, error?: string): void => {
-    const ev: DeliveryEvent = { type, channel, notificationId: n.id, attempt, at: clock.now() };
+  const emit = (type: DeliveryEvent['type'], channel: string, n: Notification, attempt: number, error?: string, retryInMs?: number): void => {
+    const ev: DeliveryEvent = { type, channel, notificationId: n.id, attempt, at: clock.now(), event: n.event, title: n.title };
     if (error !== undefined) ev.error = error;
-    try {
-      opts.onDelivery?.(ev);
-    } catch {
-      // A listener's failure is not the notifier's.
+    if (retryInMs !== undefined) ev.retryInMs = retryInMs;
+    for (const cb of [opts.onDelivery, ...watchers]) {
+      try {
+        cb?.(ev);
+      } catch {
+        // A listener's failure is not the notifier's.
+      }
     }
   };
 
@@ -177,11 +203,20 @@ export function createNotifier(opts: NotifierOptions): Notifier {
         }
         const wait =
           de.retryAfterMs !== undefined ? Math.min(de.retryAfterMs, RETRY_AFTER_CAP_MS) : backoffDelay(job.attempt - 1, random);
-        emit('notify.retry', ch.name, n, job.attempt, message);
+        if (deadline !== undefined && clock.now() + wait > deadline) {
+          const why = `${message} (gave up: the next attempt, in ${Math.ceil(wait / 1000)} s${de.retryAfterMs !== undefined ? ' as Retry-After asks' : ''}, falls after the delivery wait ends)`;
+          emit('notify.failed', ch.name, n, job.attempt, why);
+          finishJob(ch, job, false, why);
+          return;
+        }
+        emit('notify.retry', ch.name, n, job.attempt, message, wait);
+        job.nextAttemptAt = clock.now() + wait;
         try {
           await clock.sleep(wait, job.abort.signal);
         } catch {
           return; // cancelled: whoever aborted has settled the job
+        } finally {
+          job.nextAttemptAt = undefined;
         }
       }
     }
@@ -283,21 +318,51 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     };
   }
 
-  async function flush(timeoutMs: number): Promise<void> {
+  async function flush(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     grouper.closeAll();
     if (open.size === 0) return;
-    if (timeoutMs > 0) {
+    if (timeoutMs > 0 && !signal?.aborted) {
+      deadline = clock.now() + timeoutMs;
       const stop = new AbortController();
       const timedOut = clock.sleep(timeoutMs, stop.signal).then(
         () => true,
         () => false,
       );
-      const late = await Promise.race([waitIdle().then(() => false), timedOut]);
+      const interrupted = new Promise<boolean>((r) => {
+        signal?.addEventListener('abort', () => r(true), { once: true });
+        stop.signal.addEventListener('abort', () => r(false), { once: true });
+      });
+      // Jobs already asleep past the deadline give up now rather than at the end of the wait.
+      for (const lane of lanes.values()) {
+        const job = lane.current;
+        if (job && !job.done && job.nextAttemptAt !== undefined && job.nextAttemptAt > deadline) {
+          const why = `${job.lastError ?? 'waiting to retry'} (gave up: the next attempt falls after the delivery wait ends)`;
+          job.abort.abort();
+          emit('notify.failed', lane.channel.name, job.tracked.n, job.attempt, why);
+          finishJob(lane.channel, job, false, why);
+        }
+      }
+      const late = await Promise.race([waitIdle().then(() => false), timedOut, interrupted]);
       stop.abort();
+      deadline = undefined;
       if (!late) return;
     }
-    cancelAll('flush timeout');
+    cancelAll(signal?.aborted ? 'delivery wait interrupted' : 'flush timeout');
     await waitIdle();
+  }
+
+  function waiting(): PendingDelivery[] {
+    const out: PendingDelivery[] = [];
+    for (const lane of lanes.values()) {
+      for (const job of [...(lane.current ? [lane.current] : []), ...lane.queue]) {
+        if (job.done) continue;
+        const p: PendingDelivery = { channel: lane.channel.name, event: job.tracked.n.event, title: job.tracked.n.title, attempt: job.attempt };
+        if (job.lastError) p.lastError = job.lastError;
+        if (job.nextAttemptAt !== undefined) p.nextAttemptAt = job.nextAttemptAt;
+        out.push(p);
+      }
+    }
+    return out;
   }
 
   return {
@@ -318,6 +383,11 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     pending: () => open.size,
     undelivered: () => (lastError === undefined ? { count: undeliveredCount } : { count: undeliveredCount, lastError }),
     flush,
+    waiting,
+    watch(cb) {
+      watchers.add(cb);
+      return () => watchers.delete(cb);
+    },
     describe: () => channels.map((c) => c.name),
     async close(): Promise<void> {
       if (closed) return;

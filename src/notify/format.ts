@@ -30,7 +30,10 @@ export function facts(n: Notification): Array<{ name: string; value: string }> {
   out.push({ name: 'Severity', value: n.severity });
   out.push({ name: 'Event', value: n.event });
   if (n.operator) out.push({ name: 'Operator', value: n.operator });
+  if (n.sshClient) out.push({ name: 'SSH client', value: n.sshClient });
   if (n.reason) out.push({ name: 'Reason', value: n.reason });
+  if (n.dryRun) out.push({ name: 'Dry run', value: 'yes: nothing was changed' });
+  if (n.resolves) out.push({ name: 'Resolves', value: `${n.resolves.title} (${new Date(n.resolves.at).toISOString()})` });
   if (n.override) {
     out.push({ name: 'Override', value: `manual_override, acknowledged: ${n.override.override_reason}` });
   }

@@ -26,12 +26,9 @@ export function slackPayload(n: Notification): SlackPayload {
   if (gates.length > 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(gates.map((g) => `• ${escapeMrkdwn(g)}`).join('\n'), 3000) } });
   }
-  blocks.push({
-    type: 'section',
-    fields: facts(n)
-      .slice(0, 10)
-      .map((f) => ({ type: 'mrkdwn', text: truncate(`*${f.name}*\n${escapeMrkdwn(f.value)}`, 2000) })),
-  });
+  // Slack takes at most 10 fields per section: more facts go into a second one.
+  const fields = facts(n).map((f) => ({ type: 'mrkdwn', text: truncate(`*${f.name}*\n${escapeMrkdwn(f.value)}`, 2000) }));
+  for (let i = 0; i < fields.length; i += 10) blocks.push({ type: 'section', fields: fields.slice(i, i + 10) });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(`Flightdeck · ${where(n)} · ${n.event}`), 3000) }] });
   return {
     text: truncate(`[${SEVERITY_LABEL[n.severity]}] ${n.title} — ${where(n)}`, 3000),

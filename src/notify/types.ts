@@ -12,9 +12,19 @@ export type NotificationEvent =
   | 'action.started'
   | 'action.finished'
   | 'action.failed'
+  | 'action.partial'
+  | 'action.aborted'
+  | 'action.refused'
   | 'rollback.auto'
   | 'override'
   | 'gate.failing'
+  | 'gate.recovered'
+  | 'alert.firing'
+  | 'alert.resolved'
+  | 'prometheus.down'
+  | 'prometheus.recovered'
+  | 'node.down'
+  | 'node.recovered'
   | 'window.completed'
   | 'test'
   | (string & {});
@@ -41,9 +51,16 @@ export interface Notification {
   title: string;
   text: string;
   gates?: NotificationGate[];
+  /** "alice@bastion-1" */
   operator?: string;
+  /** The SSH client's address the operator came from, when there is one. */
+  sshClient?: string;
   reason?: string;
   override?: { manual_override: true; override_acknowledged: true; override_reason: string };
+  /** Sent by a dry run (`--dry-run`): nothing was changed; the title says so too, and it is never critical. */
+  dryRun?: boolean;
+  /** A recovery names the failure notification it closes. */
+  resolves?: { id: string; event: string; title: string; at: number };
   details?: Record<string, unknown>;
 }
 
@@ -58,6 +75,11 @@ export interface DeliveryEvent {
   attempt: number;
   /** Redacted: never holds a webhook URL, token or password. */
   error?: string;
+  /** For `notify.retry`: how long until the next attempt (Retry-After or backoff). */
+  retryInMs?: number;
+  /** The notification's event and title, for whoever shows progress. */
+  event?: string;
+  title?: string;
   at: number;
 }
 

@@ -131,7 +131,10 @@ function checkActions(plan: Plan, gates: GateRef[]): CheckProblem[] {
     for (const which of ['promote', 'rollback'] as const) {
       const action = s[which];
       if (!action || !('steps' in action)) continue;
+      const seen = new Set<string>();
       action.steps.forEach((step, i) => {
+        if (seen.has(step.name)) out.push({ path: ['stages', si, which, 'steps', i, 'name'], message: `another step of this ${which} is named "${step.name}" (step names are what --include names)` });
+        seen.add(step.name);
         const ref = step.precondition?.gate;
         if (ref !== undefined && !ids.has(ref)) {
           out.push({ path: ['stages', si, which, 'steps', i, 'precondition', 'gate'], message: `no gate has id "${ref}"` });

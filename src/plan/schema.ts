@@ -52,6 +52,8 @@ const commandSpec = z
     env: z.record(z.string(), z.string()).optional(),
     /** Extra argv appended under --dry-run; `false` skips the step under --dry-run. */
     dryRun: z.union([z.array(z.string()), z.literal(false)]).optional(),
+    /** Processes left in the step's group once its main process exited: killed (default) or left running. */
+    leftovers: z.enum(['kill', 'leave']).optional(),
   })
   .strict();
 
@@ -89,6 +91,7 @@ const stepSpec = z
     env: z.record(z.string(), z.string()).optional(),
     dryRun: z.union([z.array(z.string()), z.literal(false)]).optional(),
     precondition: precondition.optional(),
+    leftovers: commandSpec.shape.leftovers,
     continueOnFailure: z.boolean().default(false),
     /** Only run this step when the operator asks for it (seed 001's "if needed" steps). */
     optional: z.boolean().default(false),
@@ -131,7 +134,7 @@ export const gateSchema = z
       .optional(),
     healthField: z.string().min(1).optional(),
     alert: z.string().min(1).optional(),
-    command: commandSpec.omit({ dryRun: true }).optional(),
+    command: commandSpec.omit({ dryRun: true, leftovers: true }).optional(),
     evidence: z.object({ file: z.string().min(1), field: z.string().min(1) }).strict().optional(),
     cardinality: z
       .object({ metric: z.string().min(1), label: z.string().min(1), allowed: z.array(z.string()).min(1) })

@@ -168,7 +168,7 @@ export interface ActionReport {
   finishedAt?: number;
   durationMs?: number;
   ok?: boolean;
-  /** ok, failed, dry run ok, dry run failed, unfinished. */
+  /** ok, partial, failed, aborted (each also as "dry run …"), unfinished. */
   result: string;
   summary?: string;
   steps: StepReport[];

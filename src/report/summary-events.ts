@@ -69,7 +69,7 @@ export function actionsOf(events: EngineEvent[]): ActionReport[] {
       r.durationMs = e.durationMs;
       r.ok = e.ok;
       r.summary = e.summary;
-      r.result = r.dryRun ? (e.ok ? 'dry run ok' : 'dry run failed') : e.ok ? 'ok' : 'failed';
+      r.result = `${r.dryRun ? 'dry run ' : ''}${e.outcome ?? (e.ok ? 'ok' : 'failed')}`;
       r.steps = e.steps.map((s) => stepReport(s, a.lines));
     }
   }

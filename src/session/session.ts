@@ -8,18 +8,19 @@
 import { resolve } from 'node:path';
 import { acquireActionLock, describeHolder } from '../actions/lock.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
+import { resolveInclude } from '../actions/steps.js';
 import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js';
 import type { Runtime } from '../cli/runtime.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { EngineEvent, OverrideFields } from '../engine/types.js';
 import type { SelfMetrics } from '../metrics/self-metrics.js';
-import { newNotification } from '../notify/notification.js';
 import type { Notifier } from '../notify/index.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { ActionKind, CockpitExtras, ExtraLine, RunningAction } from '../ui-contract.js';
-import { notificationFor } from './notify-bridge.js';
+import { NotificationBridge } from './notify-bridge.js';
 import { saveRolloutState } from './rollout-state.js';
 import { definedEnv } from '../env.js';
+import { formatDuration } from '../duration.js';
 
 export interface SessionOptions {
   loaded: LoadedPlan;
@@ -38,21 +39,32 @@ export interface SessionOptions {
   killGraceMs?: number;
   /** Save the stage beside the plan after a promote or rollback (off in replays and tests that do not want it). */
   persistState?: boolean;
+  /** What is notified: `all` (default) or only this session's `actions` (the one-shot commands). */
+  notifyScope?: 'all' | 'actions';
 }
 
 export interface PromoteRequest {
   reason?: string;
   /** A guarded override: needed when the stage is not promotable. */
   override?: { reason: string; acknowledged: boolean };
+  /** Aborting it (an OS signal to a one-shot command) stops the action as quitting does; its reason is audited. */
+  signal?: AbortSignal;
+  /** Called with the pid (= process group id) of every process the action starts. */
+  onSpawn?(pid: number): void;
 }
 
 export interface RollbackRequest {
   reason?: string;
   auto?: boolean;
   includeOptional?: string[] | 'all';
+  signal?: AbortSignal;
+  onSpawn?(pid: number): void;
 }
 
-export type ActionOutcome = { ok: true; result: ActionResult } | { ok: false; result?: ActionResult; refused?: string };
+export type ActionOutcome =
+  | { ok: true; result: ActionResult }
+  /** `blocked`: refused because the stage is not promotable (an override would proceed). `interrupted`: aborted before it started. */
+  | { ok: false; result?: ActionResult; refused?: string; blocked?: boolean; interrupted?: string };
 
 const LINE_LIMIT = 300;
 
@@ -66,10 +78,15 @@ export class Session {
   private lines: ExtraLine[] = [];
   private listeners = new Set<() => void>();
   private unsubscribe: Array<() => void> = [];
+  private readonly bridge: NotificationBridge | null;
 
   constructor(private readonly o: SessionOptions) {
     this.engine = o.runtime.engine;
     this.scheduler = new Scheduler(this.engine, o.runtime.clock);
+    const notifier = o.notifier;
+    this.bridge = notifier
+      ? new NotificationBridge({ operator: o.operator, dryRun: o.dryRun, scope: o.notifyScope ?? 'all' }, () => this.engine.getState(), o.runtime.clock, (n) => notifier.send(n))
+      : null;
     this.unsubscribe.push(this.engine.on((e) => this.onEvent(e)));
     this.unsubscribe.push(this.engine.subscribe(() => this.changed()));
   }
@@ -80,6 +97,12 @@ export class Session {
 
   get readonly(): boolean {
     return this.o.readonly;
+  }
+
+  /** Narrows notifications to this session's own actions (set by the one-shot commands before they poll). */
+  notifyOnly(scope: 'all' | 'actions'): void {
+    this.o.notifyScope = scope;
+    this.bridge?.setScope(scope);
   }
 
   /** Starts polling. Without it, the session still acts, audits and notifies (the one-shot commands). */
@@ -136,33 +159,43 @@ export class Session {
     const st = this.engine.getState();
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
-    if (this.o.readonly) return this.refuse('promote', stage.id, 'read-only session: promotion is disabled');
-    if (!spec.promote) return this.refuse('promote', stage.id, `stage ${stage.id} has no promote action`);
+    if (this.o.readonly) return this.refuse('promote', stage.id, 'read-only session: promotion is disabled', req.reason);
+    if (!spec.promote) return this.refuse('promote', stage.id, `stage ${stage.id} has no promote action`, req.reason);
     let override: OverrideFields | undefined;
     if (!stage.promotable) {
-      const why = stage.status === 'rolled back' ? 'the stage was rolled back' : describeBlockers(stage);
-      if (!req.override) return this.refuse('promote', stage.id, `${stage.id} is not promotable (${why}): a guarded override needs a reason and an acknowledgement`);
+      const why = stage.status === 'rolled back' ? 'the stage was rolled back' : describeBlockers(stage, st.gates, this.o.runtime.clock.now());
+      if (!req.override) {
+        const out = await this.refuse('promote', stage.id, `${stage.id} is not promotable (${why}): a guarded override needs a reason and an acknowledgement`, req.reason);
+        return { ...out, blocked: true };
+      }
       const min = this.engine.plan.override.minReasonLength;
-      if (req.override.reason.trim().length < min) return this.refuse('promote', stage.id, `an override reason needs at least ${min} characters`);
-      if (!req.override.acknowledged) return this.refuse('promote', stage.id, 'the override was not acknowledged');
+      if (req.override.reason.trim().length < min) return this.refuse('promote', stage.id, `an override reason needs at least ${min} characters`, req.reason);
+      if (!req.override.acknowledged) return this.refuse('promote', stage.id, 'the override was not acknowledged', req.reason);
       override = { manual_override: true, override_acknowledged: true, override_reason: req.override.reason.trim() };
     }
     const next = this.engine.plan.stages[st.stageIndex + 1];
-    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId) });
+    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId), signal: req.signal, onSpawn: req.onSpawn });
   }
 
   async rollback(req: RollbackRequest = {}): Promise<ActionOutcome> {
     const st = this.engine.getState();
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
-    if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled');
-    if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`);
-    return this.act('rollback', { reason: req.reason, auto: req.auto ?? false, includeOptional: req.includeOptional, blockers: [] });
+    const auto = req.auto ?? false;
+    if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled', req.reason, auto);
+    if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`, req.reason, auto);
+    let include = req.includeOptional;
+    if (Array.isArray(include)) {
+      const r = resolveInclude(spec.rollback, 'rollback', include);
+      if (!r.ok) return this.refuse('rollback', stage.id, `no step named ${r.unknown.map((n) => `"${n}"`).join(', ')} in the rollback of ${stage.id}; its steps: ${r.names.map((n) => `"${n}"`).join(', ')}`, req.reason, auto);
+      include = r.include;
+    }
+    return this.act('rollback', { reason: req.reason, auto, includeOptional: include, blockers: [], signal: req.signal, onSpawn: req.onSpawn });
   }
 
   private async act(
     kind: ActionKind,
-    a: { reason?: string; override?: OverrideFields; auto: boolean; targetStageId?: string; includeOptional?: string[] | 'all'; blockers: string[] },
+    a: ActRequest,
   ): Promise<ActionOutcome> {
     const st = this.engine.getState();
     const stageIndex = st.stageIndex;
@@ -170,9 +203,12 @@ export class Session {
     const clock = this.o.runtime.clock;
     if (this.running) {
       const r = this.running;
-      return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`);
+      return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`, a.reason, a.auto);
     }
+    if (a.signal?.aborted) return { ok: false, interrupted: describeAbort(a.signal.reason) };
     const abort = new AbortController();
+    const onOuterAbort = (): void => abort.abort(a.signal?.reason);
+    a.signal?.addEventListener('abort', onOuterAbort, { once: true });
     const startedAt = clock.now();
     // Claimed before the first await, so a second request in this process is refused at once.
     const claim = { kind: a.auto ? `auto-${kind}` : kind, operator: this.o.operator.user, startedAt, abort };
@@ -188,6 +224,7 @@ export class Session {
     try {
       return await done;
     } finally {
+      a.signal?.removeEventListener('abort', onOuterAbort);
       this.endRun(claim);
       if (this.inFlight === done) this.inFlight = null;
     }
@@ -206,7 +243,7 @@ export class Session {
 
   private async runLocked(
     kind: ActionKind,
-    a: { reason?: string; override?: OverrideFields; auto: boolean; targetStageId?: string; includeOptional?: string[] | 'all'; blockers: string[] },
+    a: ActRequest,
     stage: LoadedPlan['plan']['stages'][number],
     stageIndex: number,
     startedAt: number,
@@ -217,7 +254,13 @@ export class Session {
     const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: this.o.operator.user, dir: this.o.lockDir });
     if (!lock.ok) {
       if (claim) this.endRun(claim);
-      return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`);
+      return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`, a.reason, a.auto);
+    }
+    if (abort.signal.aborted) {
+      // Interrupted while waiting for the lock: nothing ran.
+      await lock.release();
+      if (claim) this.endRun(claim);
+      return { ok: false, interrupted: describeAbort(abort.signal.reason) };
     }
     try {
       if (a.override) {
@@ -246,7 +289,9 @@ export class Session {
         signal: abort.signal,
         secrets: this.o.secrets,
         killGraceMs: this.o.killGraceMs,
+        onSpawn: a.onSpawn,
       });
+      const abortedBy = result.aborted && abort.signal.aborted ? describeAbort(abort.signal.reason) : undefined;
       if (claim) this.endRun(claim);
       this.engine.emit({
         type: 'action.finished',
@@ -256,10 +301,16 @@ export class Session {
         durationMs: result.durationMs,
         steps: result.steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode, durationMs: Math.round(s.durationMs) })),
         summary: result.summary,
+        outcome: result.outcome,
+        failedSteps: result.failedSteps,
+        ...(abortedBy ? { abortedBy } : {}),
+        auto: a.auto,
+        dryRun: result.dryRun,
+        reason: a.reason,
       });
       // Where the rollout stands changes in the same tick as the end is shown, so whatever is asked
-      // next (a key, another action) sees the new stage.
-      if (result.ok && !result.dryRun) {
+      // next (a key, another action) sees the new stage. A partial run went to its end: the stage moves.
+      if ((result.outcome === 'ok' || result.outcome === 'partial') && !result.dryRun) {
         if (kind === 'rollback') this.engine.dispatch({ type: 'rolled-back' });
         else if (stageIndex + 1 < this.engine.plan.stages.length) this.engine.dispatch({ type: 'entered-stage', index: stageIndex + 1, by: 'promote' });
       }
@@ -269,9 +320,14 @@ export class Session {
         reason: a.reason,
         override: a.override,
         steps: stepsForAudit(result),
-        result: result.dryRun ? (result.ok ? 'dry run ok' : 'dry run failed') : result.ok ? 'ok' : 'failed',
+        result: result.dryRun ? `dry run ${result.outcome}` : result.outcome,
         durationMs: result.durationMs,
-        details: { target: a.targetStageId, log: result.logFile },
+        details: {
+          target: a.targetStageId,
+          log: result.logFile,
+          ...(result.failedSteps.length ? { failedSteps: result.failedSteps } : {}),
+          ...(abortedBy ? { abortedBy } : {}),
+        },
       });
       this.o.metrics?.action(kind, result.ok ? 'ok' : 'failed');
       return result.ok ? { ok: true, result } : { ok: false, result };
@@ -280,10 +336,11 @@ export class Session {
     }
   }
 
-  private async refuse(kind: ActionKind, stageId: string, why: string): Promise<ActionOutcome> {
-    this.engine.emit({ type: 'action.refused', action: kind, stageId, why });
+  /** A refusal keeps the operator's reason (if any) and records why it was refused beside it. */
+  private async refuse(kind: ActionKind, stageId: string, why: string, reason?: string, auto = false): Promise<{ ok: false; refused: string }> {
+    this.engine.emit({ type: 'action.refused', action: kind, stageId, why, ...(reason !== undefined ? { reason } : {}), ...(auto ? { auto } : {}) });
     this.o.metrics?.action(kind, 'refused');
-    await this.audit({ action: kind, stage: stageId, result: 'refused', reason: why });
+    await this.audit({ action: auto ? `auto-${kind}` : kind, stage: stageId, result: 'refused', ...(reason !== undefined ? { reason } : {}), details: { refusal: why } });
     return { ok: false, refused: why };
   }
 
@@ -305,8 +362,7 @@ export class Session {
     if (e.type === 'poll.done') this.o.metrics?.update(this.engine.getState());
     this.o.metrics?.event(e);
     if (e.type === 'rollback.requested' && e.auto) this.autoRollback(e);
-    const n = this.o.notifier ? notificationFor(e, () => this.engine.getState()) : null;
-    if (n) this.o.notifier!.send(newNotification(n, this.o.runtime.clock));
+    this.bridge?.handle(e);
   }
 
   private autoRollback(e: EngineEvent & { type: 'rollback.requested' }): void {
@@ -342,10 +398,38 @@ export class Session {
   }
 }
 
-function describeBlockers(stage: { blockers: Array<{ gateId: string; state: string; display: string }>; bakeRemainingMs?: number }): string {
-  const parts = stage.blockers.map((b) => `${b.gateId} ${b.state} ${b.display}`);
-  if (stage.bakeRemainingMs) parts.push(`bake ${Math.ceil(stage.bakeRemainingMs / 1000)}s left`);
+type ActRequest = {
+  reason?: string;
+  override?: OverrideFields;
+  auto: boolean;
+  targetStageId?: string;
+  includeOptional?: string[] | 'all';
+  blockers: string[];
+  signal?: AbortSignal | undefined;
+  onSpawn?: (pid: number) => void;
+};
+
+/** "queue failing 5000 (threshold > 1000, failing for 3m12s)", "bake 4m left". */
+export function describeBlockers(
+  stage: { blockers: Array<{ gateId: string; state: string; display: string; threshold?: string }>; bakeRemainingMs?: number },
+  gates: Array<{ id: string; state: string; since: number; breachSince?: number }>,
+  now: number,
+): string {
+  const parts = stage.blockers.map((b) => {
+    const g = gates.find((x) => x.id === b.gateId);
+    const since = g ? (b.state === 'failing' || b.state === 'pending' ? (g.breachSince ?? g.since) : g.since) : undefined;
+    const extra = [b.threshold ? `threshold ${b.threshold}` : '', since !== undefined ? `${b.state} for ${formatDuration(Math.max(0, now - since))}` : ''].filter(Boolean).join(', ');
+    return `${b.gateId} ${b.state} ${b.display}${extra ? ` (${extra})` : ''}`;
+  });
+  if (stage.bakeRemainingMs) parts.push(`bake ${formatDuration(stage.bakeRemainingMs)} left`);
   return parts.join(', ') || 'not promotable';
+}
+
+/** An abort's reason as the audit and the notifications tell it: "SIGTERM", "flightdeck is quitting". */
+function describeAbort(reason: unknown): string {
+  if (typeof reason === 'string') return reason;
+  if (reason instanceof Error) return reason.message;
+  return 'aborted';
 }
 
 

@@ -68,7 +68,7 @@ describe('flightdeck promote', () => {
   it('a blocked stage is refused; --override needs a reason; with one it runs and is audited', async () => {
     const blocked = await flightdeck(['promote', planFile, '--yes'], { env: env({ SMOKE_EXIT: '1' }) });
     expect(blocked.code).toBe(3);
-    expect(blocked.stdout).toMatch(/refused: canary-10 is not promotable \(smoke failing 1\)/);
+    expect(blocked.stdout).toMatch(/refused: canary-10 is not promotable \(smoke failing 1 \(threshold != 0, failing for \d+(ms|s)\)\)/);
     const noReason = await flightdeck(['promote', planFile, '--yes', '--override'], { env: env({ SMOKE_EXIT: '1' }) });
     expect(noReason.code).toBe(3);
     expect(noReason.stdout).toMatch(/--override needs --reason/);

@@ -152,7 +152,7 @@ describe('email', () => {
     expect(body).toContain('  - p95-hash-time: failing (2412 ms, threshold > 2000)');
     expect(body).toContain('Service: dhash');
     expect(body).toContain('At: 2026-01-01T12:00:00.000Z');
-    expect(events).toEqual([{ type: 'notify.delivered', channel: `email(127.0.0.1:${server.port})`, notificationId: 'rb-1', attempt: 1, at: clock.now() }]);
+    expect(events).toEqual([{ type: 'notify.delivered', channel: `email(127.0.0.1:${server.port})`, notificationId: 'rb-1', attempt: 1, at: clock.now(), event: 'rollback.auto', title: expect.any(String) }]);
   });
 
   it('does not retry a permanent 550, and falls back with the reason', async () => {

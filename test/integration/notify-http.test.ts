@@ -467,18 +467,52 @@ describe('flush', () => {
     expect(events.map((e) => e.type)).toEqual(['notify.failed', 'notify.fallback']);
   });
 
-  it('gives up on a retry that is waiting out its backoff', async () => {
+  it('gives up at once on a retry whose Retry-After falls after the flush deadline', async () => {
     const r = await receiver(() => ({ status: 503, headers: { 'retry-after': '30' } }));
     const n = notifier({ specs: [spec({ kind: 'webhook', urlEnv: 'H' })], env: { H: r.url('/h') } });
     n.send(note({ id: 'backing-off' }));
     await waitUntil(() => r.requests.length === 1 && clock.pending > 0, 'the first attempt');
-    const f = n.flush(1_000);
+    const t0 = clock.now();
+    await n.flush(1_000); // no clock advance: waiting 30 s cannot fit in 1 s
+    expect(clock.now()).toBe(t0);
+    const lines = await fallbackLines();
+    expect(lines[0].fallback.reason).toBe('every channel failed');
+    expect(Object.values(lines[0].fallback.channels)).toEqual(['HTTP 503 (gave up: the next attempt falls after the delivery wait ends)']);
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it('gives up on a retry still waiting out its backoff when the flush times out', async () => {
+    const r = await receiver((i) => (i === 0 ? { status: 503, headers: { 'retry-after': '1' } } : 'hold'));
+    const n = notifier({ specs: [spec({ kind: 'webhook', urlEnv: 'H' })], env: { H: r.url('/h') } });
+    n.send(note({ id: 'slow' }));
+    await waitUntil(() => r.requests.length === 1 && clock.pending > 0, 'the first attempt');
+    const f = n.flush(2_000);
+    await clock.advance(1_000);
+    await waitUntil(() => r.requests.length === 2, 'the retry, held by the receiver');
     await clock.advance(1_000);
     await f;
     const lines = await fallbackLines();
     expect(lines[0].fallback.reason).toBe('flush timeout');
     expect(Object.values(lines[0].fallback.channels)).toEqual(['HTTP 503 (gave up: flush timeout)']);
-    expect(r.requests).toHaveLength(1);
+  });
+
+  it('honours Retry-After within the flush deadline: waits, delivers, no fallback', async () => {
+    const r = await receiver((i) => (i < 2 ? { status: 429, headers: { 'retry-after': '3' } } : { status: 200 }));
+    const n = notifier({ specs: [spec({ kind: 'slack', urlEnv: 'H' })], env: { H: r.url('/services/T/B/X') } });
+    const seen: string[] = [];
+    n.watch((ev) => seen.push(`${ev.type}${ev.retryInMs !== undefined ? ` ${ev.retryInMs}` : ''}`));
+    const t0 = clock.now();
+    n.send(note({ id: 'patient' }));
+    await waitUntil(() => r.requests.length === 1 && clock.pending > 0, 'the first attempt');
+    const f = n.flush(30_000);
+    expect(n.waiting()).toEqual([expect.objectContaining({ event: 'gate.failing', attempt: 1, lastError: 'HTTP 429', nextAttemptAt: t0 + 3_000 })]);
+    await clock.advance(3_000);
+    await waitUntil(() => r.requests.length === 2 && clock.pending > 1, 'the second attempt');
+    await clock.advance(3_000);
+    await f;
+    expect(r.requests.map((q) => q.at - t0)).toEqual([0, 3_000, 6_000]);
+    expect(seen).toEqual(['notify.retry 3000', 'notify.retry 3000', 'notify.delivered']);
+    expect(await fallbackLines()).toEqual([]);
   });
 
   it('returns at once when the queues drain', async () => {

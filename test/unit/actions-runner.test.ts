@@ -121,7 +121,7 @@ describe('runAction: commands', () => {
     expect(r.summary).toContain("failed at step 'breaks': exit 3");
   });
 
-  it('continueOnFailure goes on to the next step', async () => {
+  it('continueOnFailure goes on to the next step, and the action ends partial, naming the failed step', async () => {
     const spec = actionSchema.parse({
       steps: [
         { name: 'breaks', run: [fail], continueOnFailure: true },
@@ -130,8 +130,10 @@ describe('runAction: commands', () => {
     });
     const r = await runAction(spec, ctx());
     expect(r.steps.map((s) => s.status)).toEqual(['failed', 'ok']);
-    expect(r.ok).toBe(true);
-    expect(r.summary).toContain("continued past failed 'breaks'");
+    expect(r.ok).toBe(false);
+    expect(r.outcome).toBe('partial');
+    expect(r.failedSteps).toEqual(['breaks']);
+    expect(r.summary).toMatch(/^rollback partial: 2 steps run; 1 failed and continued past \(continueOnFailure\): 'breaks' \(exit 3\)/);
     expect(await order()).toEqual(['fail', 'after']);
   });
 

@@ -97,9 +97,23 @@ describe('promote', () => {
     await engine.poll();
     const out = await session.promote();
     expect(out).toMatchObject({ ok: false });
-    expect(!out.ok && out.refused).toMatch(/canary-10 is not promotable \(err failing 0\.5\)/);
+    expect(!out.ok && out.refused).toMatch(/canary-10 is not promotable \(err failing 0\.5 \(threshold > 0\.05, failing for 0s\)\)/);
     expect(await order()).toEqual([]);
     expect((await auditLines()).at(-1)).toMatchObject({ action: 'promote', result: 'refused' });
+  });
+
+  it('a refusal names value, threshold and how long the gate has failed; its audit keeps the operator\'s reason beside the refusal', async () => {
+    const { session, engine, prom, clock } = makeSession(plan(), { autoRollback: false });
+    prom.set('err', 0.5);
+    await engine.poll();
+    await clock.advance(192_000);
+    await engine.poll();
+    const out = await session.promote({ reason: 'CAB-1234 approved window' });
+    expect(!out.ok && out.refused).toMatch(/err failing 0\.5 \(threshold > 0\.05, failing for 3m12s\)/);
+    expect(out).toMatchObject({ ok: false, blocked: true });
+    const last = (await auditLines()).at(-1)!;
+    expect(last).toMatchObject({ action: 'promote', result: 'refused', reason: 'CAB-1234 approved window' });
+    expect((last.details as { refusal: string }).refusal).toMatch(/^canary-10 is not promotable \(err failing 0\.5/);
   });
 
   it('an override without a reason is refused; with a reason and acknowledgement it runs and is audited with the seed 004 fields', async () => {
@@ -138,6 +152,27 @@ describe('rollback', () => {
     expect(await order()).toEqual(['rb-1', 'rb-2']);
     expect(engine.getState().stages[0]!.status).toBe('rolled back');
     expect((await auditLines()).at(-1)).toMatchObject({ action: 'rollback', result: 'ok', steps: [{ name: 'mode-warn', status: 'ok', exitCode: 0 }, { name: 'previous-tag', status: 'ok', exitCode: 0 }] });
+  });
+
+  it('an unknown optional step name is refused with the playbook\'s step names; nothing runs', async () => {
+    const { session, engine } = makeSession(plan());
+    await engine.poll();
+    const out = await session.rollback({ reason: 'restore it', includeOptional: ['previous-tagg'] });
+    expect(!out.ok && out.refused).toBe('no step named "previous-tagg" in the rollback of canary-10; its steps: "mode-warn", "previous-tag"');
+    expect(await order()).toEqual([]);
+    expect((await auditLines()).at(-1)).toMatchObject({ action: 'rollback', result: 'refused', reason: 'restore it' });
+  });
+
+  it('quitting while a step runs aborts it: the audit says aborted and by what', async () => {
+    const { session, engine } = makeSession(plan({ stages: [{ id: 'canary-10', promote: { run: [MARKER, 'p'] }, rollback: { steps: [{ name: 'hangs', run: ['sleep', '30'] }] } }] }));
+    await engine.poll();
+    const running = session.rollback({ reason: 'stop it' });
+    for (let i = 0; i < 100 && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    await session.stop();
+    const out = await running;
+    expect(out.ok).toBe(false);
+    expect((await auditLines()).at(-1)).toMatchObject({ action: 'rollback', result: 'aborted', reason: 'stop it', details: { abortedBy: 'flightdeck is quitting' } });
   });
 
   it('auto-rollback runs exactly once when a rollback gate fails, however many polls see it failing', async () => {
