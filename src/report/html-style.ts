@@ -105,6 +105,7 @@ pre{background:#f6f8fa;border:1px solid #e4e8ec;border-radius:8px;padding:10px 1
 .warning{border:1px solid #d4a72c;background:#fff8c5;border-radius:8px;padding:8px 12px;margin:0 0 12px}
 .r-ok{color:#1a7f37;background:#dcf5e3}.r-failed,.r-unfinished{color:#cf222e;background:#ffebe9}
 .r-dry-run-ok,.r-dry-run-failed{color:#59636e;background:#eef1f4}
+.r-partial,.r-outcome-unknown{color:#9a6700;background:#fff3c4}.r-aborted{color:#bc4c00;background:#fff1e5}
 .stat{display:inline-block;margin-right:18px}.stat b{font-size:20px;font-variant-numeric:tabular-nums;margin-right:4px}
 footer{color:var(--muted);font-size:13px;text-align:center;margin-top:28px}
 ${stateRules}
