@@ -6,6 +6,7 @@ import type { ActFlags } from './act.js';
 import type { PlanFlags } from './plan-input.js';
 import type { WatchFlags } from './watch.js';
 import type { DemoFlags } from '../demo/run-demo.js';
+import type { ImportFlags } from '../import/cli.js';
 
 const program = new Command();
 program
@@ -193,6 +194,27 @@ program
     }
     process.exitCode = await runReportCommand(file, { format, out: opts.out });
   });
+
+const importCmd = program.command('import').description('turn what a team already has into a plan (every field it could not map is a NOTE comment)');
+for (const [kind, what, arg] of [
+  ['argo', 'an Argo Rollouts AnalysisTemplate / ClusterAnalysisTemplate (Prometheus metrics) → gates', 'ANALYSISTEMPLATE.yaml'],
+  ['prometheus-rules', 'a Prometheus rule file: alerting rules → query gates with for:', 'RULES.yml'],
+  ['dhash', 'seed 002\'s quality-gates-config.json → a plan with its polling and gates', 'quality-gates-config.json'],
+] as const) {
+  const cmd = importCmd
+    .command(kind)
+    .description(what)
+    .argument(`<${arg}>`, 'the file to import')
+    .option('--out <file>', 'write the plan here instead of stdout')
+    .option('--service <name>', 'the plan\'s service')
+    .option('--prometheus-url <url>', 'the plan\'s Prometheus');
+  if (kind === 'argo') cmd.option('--arg <name=value...>', 'a value for {{args.NAME}}').option('--rollout <name>', 'the Rollout to abort on a failing gate');
+  if (kind === 'dhash') cmd.option('--env <name>', 'the environment to import (default production)').option('--nodes-file <file>', 'the plan\'s nodes (JSON array of {name, url})');
+  cmd.action(async (file: string, opts: ImportFlags) => {
+    const { runImport } = await import('../import/cli.js');
+    process.exitCode = await runImport(kind, file, opts, (l) => process.stderr.write(`${l}\n`), (s) => process.stdout.write(s));
+  });
+}
 
 program
   .command('simulate')
