@@ -7,6 +7,7 @@ import type { PlanFlags } from './plan-input.js';
 import type { WatchFlags } from './watch.js';
 import type { DemoFlags } from '../demo/run-demo.js';
 import type { ImportFlags } from '../import/cli.js';
+import type { BacktestFlags } from '../backtest/cli.js';
 
 const program = new Command();
 program
@@ -215,6 +216,33 @@ for (const [kind, what, arg] of [
     process.exitCode = await runImport(kind, file, opts, (l) => process.stderr.write(`${l}\n`), (s) => process.stdout.write(s));
   });
 }
+
+planOptions(
+  program
+    .command('backtest')
+    .description('replay the plan\'s gates over Prometheus history (or recordings): pending, failing, rollbacks, longest breach; --suggest thresholds')
+    .argument('<plan>', 'plan file')
+    .argument('[recordings...]', 'recordings (--record) to replay instead of Prometheus')
+    .option('--from <time>', 'start: ISO time, unix seconds or now-1h')
+    .option('--to <time>', 'end (default now)', 'now')
+    .option('--stage <id>', 'only this stage\'s gates (and the plan-wide ones)')
+    .option('--good <from/to...>', 'windows known healthy: a failure there is a false one')
+    .option('--bad <from/to...>', 'windows of known incidents: time to detect each')
+    .option('--suggest', 'propose thresholds and for: from healthy history, as a plan diff (never applied)')
+    .option('--budget <n>', 'false failures allowed in the good windows for --suggest', '0')
+    .option('--chunk <points>', 'evaluations per range query', '1000')
+    .option('--json', 'print JSON'),
+).action(async (file: string, recordings: string[], opts: PlanFlags & BacktestFlags) => {
+  const loaded = await loadOrExit(file, opts);
+  const { runBacktest, formatBacktest } = await import('../backtest/cli.js');
+  try {
+    const report = await runBacktest(loaded, recordings, opts, (l) => process.stderr.write(`${l}\n`));
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatBacktest(report, file)}\n`);
+  } catch (err) {
+    process.stderr.write(`flightdeck backtest: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
+});
 
 program
   .command('simulate')
