@@ -4,8 +4,8 @@
  * `wilcox.test(x, y, conf.int = TRUE, exact = FALSE)` computes the test,
  * which is what Kayenta's judge ports: normal approximation with tie and
  * continuity correction. The estimate is the median of the pairwise
- * differences, its interval Lehmann's order statistics of them (for very
- * large samples, R's root-finding on the standardized statistic). The ranks, the normal CDF and its inverse come
+ * differences and its interval Lehmann's order statistics of them, with
+ * C = nx·ny/2 − z(α/2)·σ (σ tie-corrected). The ranks, the normal CDF and its inverse come
  * from jstat; no maintained JavaScript library ships the U test itself.
  */
 import jStat from 'jstat';
@@ -23,46 +23,6 @@ export interface MannWhitneyResult {
   lower: number;
   upper: number;
   confidence: number;
-}
-
-/** Standardized rank-sum of (x − d) against y, minus zq (R's wdiff). */
-function standardized(x: number[], y: number[], d: number, correct: boolean): number {
-  const nx = x.length;
-  const ny = y.length;
-  const ranks = jStat.rank([...x.map((v) => v - d), ...y]);
-  let rx = 0;
-  for (let i = 0; i < nx; i++) rx += ranks[i]!;
-  const dz = rx - (nx * (nx + 1)) / 2 - (nx * ny) / 2;
-  const sigma = Math.sqrt(((nx * ny) / 12) * (nx + ny + 1 - tieTerm(ranks) / ((nx + ny) * (nx + ny - 1))));
-  if (sigma === 0) return 0;
-  const corr = correct ? Math.sign(dz) * 0.5 : 0;
-  return (dz - corr) / sigma;
-}
-
-/** Σ (t³ − t) over groups of tied ranks. */
-function tieTerm(ranks: number[]): number {
-  const counts = new Map<number, number>();
-  for (const r of ranks) counts.set(r, (counts.get(r) ?? 0) + 1);
-  let s = 0;
-  for (const t of counts.values()) s += t * t * t - t;
-  return s;
-}
-
-/** R's uniroot: Brent's method would do; bisection to R's tolerance (1e-4 of the range) is enough here. */
-function root(f: (d: number) => number, lo: number, hi: number): number {
-  let flo = f(lo);
-  if (flo <= 0) return lo;
-  if (f(hi) >= 0) return hi;
-  const tol = Math.max(1e-12, Math.abs(hi - lo) * 1e-7);
-  for (let i = 0; i < 200 && hi - lo > tol; i++) {
-    const mid = (lo + hi) / 2;
-    const fm = f(mid);
-    if (fm > 0) {
-      lo = mid;
-      flo = fm;
-    } else hi = mid;
-  }
-  return (lo + hi) / 2;
 }
 
 export function mannWhitney(x: number[], y: number[], confidence = 0.95, correct = true): MannWhitneyResult {
@@ -84,16 +44,50 @@ export function mannWhitney(x: number[], y: number[], confidence = 0.95, correct
     const k = Math.max(1, Math.floor((nx * ny) / 2 - zq * sigma));
     return { u, z, pValue, estimate: medianSorted(diffs), lower: diffs[k - 1]!, upper: diffs[nx * ny - k]!, confidence };
   }
-  // Too many pairs to sort: R's way, the shifts d at which the standardized statistic crosses ±z(α/2) and 0.
-  const muMin = Math.min(...x) - Math.max(...y);
-  const muMax = Math.max(...x) - Math.min(...y);
-  const lower = root((d) => standardized(x, y, d, correct) - zq, muMin, muMax);
-  const upper = root((d) => standardized(x, y, d, correct) + zq, muMin, muMax);
-  const estimate = root((d) => standardized(x, y, d, correct), muMin, muMax);
-  return { u, z, pValue, estimate, lower, upper, confidence };
+  // Too many pairs to hold: the same order statistics, found by bisection on the value (no pairs materialized).
+  const xs = Float64Array.from(x).sort();
+  const ys = Float64Array.from(y).sort();
+  const total = nx * ny;
+  const k = Math.max(1, Math.floor(total / 2 - zq * sigma));
+  const mid = total % 2 ? kthDifference(xs, ys, (total + 1) / 2) : (kthDifference(xs, ys, total / 2) + kthDifference(xs, ys, total / 2 + 1)) / 2;
+  return { u, z, pValue, estimate: mid, lower: kthDifference(xs, ys, k), upper: kthDifference(xs, ys, total - k + 1), confidence };
 }
 
-/** Above this many pairs the interval is found by root-finding instead of sorting the differences. */
+/** How many differences xi − yj are <= d (xs, ys sorted): y >= x − d, with one pointer moving right. */
+function countAtMost(xs: Float64Array, ys: Float64Array, d: number): number {
+  let count = 0;
+  let p = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const floor = xs[i]! - d;
+    while (p < ys.length && ys[p]! < floor) p++;
+    count += ys.length - p;
+  }
+  return count;
+}
+
+/** Σ (t³ − t) over groups of tied ranks. */
+function tieTerm(ranks: number[]): number {
+  const counts = new Map<number, number>();
+  for (const r of ranks) counts.set(r, (counts.get(r) ?? 0) + 1);
+  let s = 0;
+  for (const t of counts.values()) s += t * t * t - t;
+  return s;
+}
+
+/** The k-th smallest difference xi − yj (1-based), to 1e-12 of the range. */
+export function kthDifference(xs: Float64Array, ys: Float64Array, k: number): number {
+  let lo = xs[0]! - ys[ys.length - 1]!;
+  let hi = xs[xs.length - 1]! - ys[0]!;
+  const tol = Math.max(Math.abs(lo), Math.abs(hi), 1e-300) * 1e-12;
+  for (let i = 0; i < 200 && hi - lo > tol; i++) {
+    const mid = (lo + hi) / 2;
+    if (countAtMost(xs, ys, mid) >= k) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** Above this many pairs the differences are not materialized and sorted, but their order statistics bisected. */
 const MAX_PAIRS = 250_000;
 
 function pairwiseDifferences(x: number[], y: number[]): Float64Array {

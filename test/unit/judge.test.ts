@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/judge/classify.js';
-import { hodgesLehmann, mannWhitney, removeOutliers } from '../../src/judge/mann-whitney.js';
+import { hodgesLehmann, kthDifference, mannWhitney, removeOutliers } from '../../src/judge/mann-whitney.js';
 import { scoreMetrics } from '../../src/judge/score.js';
 import { cohortQuery, scoreResult } from '../../checks/compare.js';
 import { parsePlanText } from '../../src/plan/load.js';
@@ -41,6 +41,15 @@ describe('Mann-Whitney U (jstat ranks and normal CDF)', () => {
     expect(hodgesLehmann(x, y)).toBeCloseTo(0.3, 10);
     expect(r.lower).toBeLessThan(0);
     expect(r.upper).toBeGreaterThan(0.3);
+  });
+
+  it('finds the k-th pairwise difference by bisection as sorting all pairs does (the large-sample path)', () => {
+    const x = Array.from({ length: 37 }, (_, i) => 10 + Math.sin(i * 2.1) * 3);
+    const y = Array.from({ length: 23 }, (_, i) => 11 + Math.cos(i * 1.3) * 2);
+    const diffs = x.flatMap((a) => y.map((b) => a - b)).sort((a, b) => a - b);
+    const xs = Float64Array.from(x).sort();
+    const ys = Float64Array.from(y).sort();
+    for (const k of [1, 2, 100, 425, 426, 700, diffs.length]) expect(kthDifference(xs, ys, k)).toBeCloseTo(diffs[k - 1]!, 9);
   });
 
   it('removes outliers outside Tukey\'s fences only', () => {
