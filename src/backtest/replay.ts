@@ -173,5 +173,7 @@ export function replayGate(target: GateTarget, trace: GateTrace, plan: Plan, o: 
 /** Why a gate cannot be replayed from Prometheus (undefined: it can). */
 export function notFromPrometheus(spec: GateSpec): string | undefined {
   const kind = gateKind(spec);
-  return kind === 'query' ? undefined : `${kind} gates have no Prometheus history (a recording has their results)`;
+  if (kind === 'query') return undefined;
+  if (kind === 'compare' || kind === 'score') return `${kind} gates are not replayed from Prometheus (a recording has their judgements)`;
+  return `${kind} gates have no Prometheus history (a recording has their results)`;
 }
