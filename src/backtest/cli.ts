@@ -144,6 +144,11 @@ function complement(all: Window, holes: Window[]): Window[] {
   return out;
 }
 
+/** 0, or 2 when some evaluation could not be made (the counts are then a lower bound). */
+export function backtestExitCode(r: BacktestReport): number {
+  return r.gates.some((g) => g.errors > 0) ? 2 : 0;
+}
+
 export function formatBacktest(r: BacktestReport, planFile: string): string {
   const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
   const lines = [`backtest of ${planFile} over ${iso(r.from)} – ${iso(r.to)} (${formatDuration(r.to - r.from)}, from ${r.source === 'prometheus' ? 'Prometheus' : 'recordings'})`, ''];
@@ -152,6 +157,8 @@ export function formatBacktest(r: BacktestReport, planFile: string): string {
     g.stageId ?? '(plan)',
     g.onFail,
     String(g.evaluations),
+    String(g.noData),
+    String(g.errors),
     String(g.pending),
     String(g.failing),
     String(g.rollbacks),
@@ -160,7 +167,8 @@ export function formatBacktest(r: BacktestReport, planFile: string): string {
     r.good.length ? String(g.falseFailures) : '-',
     g.detections.length ? g.detections.map((d) => (d.ms === null ? 'missed' : formatDuration(d.ms))).join(', ') : '-',
   ]);
-  lines.push(textTable(['GATE', 'STAGE', 'ON FAIL', 'EVALS', 'PENDING', 'FAILING', 'ROLLBACKS', 'BLOCKED', 'LONGEST BREACH', 'FALSE (good)', 'DETECT (bad)'], rows));
+  lines.push(textTable(['GATE', 'STAGE', 'ON FAIL', 'EVALS', 'NO DATA', 'ERRORS', 'PENDING', 'FAILING', 'ROLLBACKS', 'BLOCKED', 'LONGEST BREACH', 'FALSE (good)', 'DETECT (bad)'], rows));
+  for (const g of r.gates) if (g.errors) lines.push(`  ${g.gateId}: ${g.errors} of ${g.evaluations} evaluations could not be made (${g.firstError}): its counts are incomplete`);
   for (const s of r.skipped) lines.push(`  ${s.gateId}: ${s.why}`);
   if (r.suggestions) lines.push('', suggestionDiff(r.suggestions, planFile));
   return lines.join('\n');

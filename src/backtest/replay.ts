@@ -41,6 +41,8 @@ export interface GateOutcome {
   evaluations: number;
   noData: number;
   errors: number;
+  /** The first error's reason, when any evaluation could not be made. */
+  firstError?: string;
   /** Times the gate went pending / failing. */
   pending: number;
   failing: number;
@@ -143,7 +145,10 @@ export function replayGate(target: GateTarget, trace: GateTrace, plan: Plan, o: 
     rt = stepGate(rt, result, at);
     out.evaluations++;
     if (rt.state === 'no data') out.noData++;
-    if (rt.state === 'error') out.errors++;
+    if (rt.state === 'error') {
+      out.errors++;
+      out.firstError ??= rt.why;
+    }
     if (rt.state === 'pending' && prev !== 'pending') out.pending++;
     if (rt.state === 'failing' && prev !== 'failing') {
       out.failing++;

@@ -234,10 +234,11 @@ planOptions(
     .option('--json', 'print JSON'),
 ).action(async (file: string, recordings: string[], opts: PlanFlags & BacktestFlags) => {
   const loaded = await loadOrExit(file, opts);
-  const { runBacktest, formatBacktest } = await import('../backtest/cli.js');
+  const { runBacktest, formatBacktest, backtestExitCode } = await import('../backtest/cli.js');
   try {
     const report = await runBacktest(loaded, recordings, opts, (l) => process.stderr.write(`${l}\n`));
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatBacktest(report, file)}\n`);
+    process.exitCode = backtestExitCode(report);
   } catch (err) {
     process.stderr.write(`flightdeck backtest: ${(err as Error).message}\n`);
     process.exitCode = 2;

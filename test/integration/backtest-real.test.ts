@@ -125,7 +125,7 @@ describe('backtest on a real Prometheus with an hour of history', () => {
   it('--suggest prints a plan diff whose threshold and for: remove the false rollbacks and still detect', async () => {
     const res = await flightdeck(['backtest', planFile, '--from', at(0), '--to', at(60), '--good', `${at(0)}/${at(28)}`, '--bad', `${at(30)}/${at(37)}`, '--bad', `${at(46)}/${at(53)}`, '--suggest']);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/error-rate\s+canary\s+rollback\s+121\s+5\s+5\s+5\s/);
+    expect(res.stdout).toMatch(/error-rate\s+canary\s+rollback\s+121\s+0\s+0\s+5\s+5\s+5\s/);
     expect(res.stdout).toContain(`--- ${planFile}`);
     expect(res.stdout).toContain('@@ stages[0].gates[0] error-rate (stage canary) @@');
     expect(res.stdout).toContain('-  fail: "> 0.03"');

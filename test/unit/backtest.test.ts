@@ -69,3 +69,26 @@ describe('backtest schedule and input', () => {
     expect(r.suggestions![0]!.threshold?.fail).toBe('> 0.05');
   });
 });
+
+describe('backtest when Prometheus cannot answer', () => {
+  it('counts every evaluation as an error, says so, and exits 2 — never a clean pass', async () => {
+    const { freePort } = await import('../helpers/prometheus.js');
+    const { backtestExitCode, formatBacktest } = await import('../../src/backtest/cli.js');
+    const port = await freePort(); // nothing listens there
+    const text = `
+service: checkout
+prometheus: { url: "http://127.0.0.1:${port}", timeout: 1s }
+polling: { window: 60m, phases: [ { every: 5m } ] }
+stages:
+  - id: canary
+    gates:
+      - { id: errors, query: "max(x)", fail: "> 0.03" }
+`;
+    const loaded = parsePlanText(text, 'p.yaml', process.cwd());
+    const r = await runBacktest(loaded, [], { from: '2026-11-29T10:00:00Z', to: '2026-11-29T10:30:00Z' }, () => undefined);
+    expect(r.gates[0]).toMatchObject({ evaluations: 7, errors: 7, failing: 0 });
+    expect(r.gates[0]!.firstError).toMatch(/127\.0\.0\.1/);
+    expect(backtestExitCode(r)).toBe(2);
+    expect(formatBacktest(r, 'p.yaml')).toMatch(/errors: 7 of 7 evaluations could not be made .* its counts are incomplete/);
+  });
+});
