@@ -217,3 +217,31 @@ describe('import through the command\'s code path', () => {
     }
   });
 });
+
+describe('the import command', () => {
+  it('writes --out, reports its counts, and exits 2 with the file named when the input is not its kind', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runImport } = await import('../../src/import/cli.js');
+    const dir = await mkdtemp(join(tmpdir(), 'fd-import-'));
+    try {
+      const err: string[] = [];
+      const out: string[] = [];
+      const code = await runImport('dhash', 'fixtures/import/seed-002-quality-gates-config.full.json', { out: join(dir, 'plan.yaml') }, (l) => err.push(l), (s) => out.push(s));
+      expect(code).toBe(0);
+      expect(out).toEqual([]);
+      expect(err.join('\n')).toMatch(/plan\.yaml: 6 gate\(s\), \d+ note\(s\), 1 item\(s\) not imported — read the NOTEs/);
+      expect(() => parsePlanText(readFileSync(join(dir, 'plan.yaml'), 'utf8'), 'plan.yaml', dir)).not.toThrow();
+      expect(await readFile(join(dir, 'plan.yaml'), 'utf8')).toContain('# NOTE');
+
+      const bad: string[] = [];
+      expect(await runImport('argo', 'fixtures/import/seed-002-quality-gates-config.json', {}, (l) => bad.push(l), () => undefined)).toBe(2);
+      expect(bad.join('\n')).toMatch(/^flightdeck import argo: seed-002-quality-gates-config\.json: no AnalysisTemplate/);
+      expect(await runImport('argo', 'fixtures/import/argo-analysis-templates.yaml', { arg: ['novalue'] }, (l) => bad.push(l), () => undefined)).toBe(2);
+      expect(bad.at(-1)).toMatch(/--arg novalue: expected NAME=VALUE/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
