@@ -4,6 +4,7 @@ import type { GateSpec } from '../src/plan/schema.js';
 import { alertCheck } from './alert.js';
 import { cardinalityCheck } from './cardinality.js';
 import { commandCheck } from './command.js';
+import { compareCheck, scoreCheck } from './compare.js';
 import { evidenceCheck } from './evidence.js';
 import { healthFieldCheck } from './health-field.js';
 import { healthCheck } from './health.js';
@@ -20,6 +21,8 @@ export const CHECKS: Record<GateKind, Check> = {
   evidence: evidenceCheck,
   cardinality: cardinalityCheck,
   manual: manualCheck,
+  compare: compareCheck,
+  score: scoreCheck,
 };
 
 export function checkFor(gate: GateSpec): Check {
@@ -27,7 +30,7 @@ export function checkFor(gate: GateSpec): Check {
 }
 
 /** Kinds whose check asks Prometheus. */
-export const PROMETHEUS_KINDS: ReadonlySet<GateKind> = new Set(['query', 'alert', 'cardinality']);
+export const PROMETHEUS_KINDS: ReadonlySet<GateKind> = new Set(['query', 'alert', 'cardinality', 'compare']);
 
 /** Default fail threshold when the plan gives none ("> 0" for counts, "!= 0" for exit codes). */
 export function defaultFail(kind: GateKind): string | undefined {
@@ -40,6 +43,8 @@ export function defaultFail(kind: GateKind): string | undefined {
       return '!= 0';
     case 'manual':
       return '== false';
+    case 'compare':
+      return "!= 'pass'";
     default:
       return undefined;
   }

@@ -9,6 +9,7 @@ import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { panelTitle } from './PanelTitle.js';
 import { stateToken, type Theme } from './theme.js';
 import { useTheme } from './ThemeContext.js';
+import { judgeLines } from '../src/judge/view.js';
 
 export interface GateDetailProps {
   gateId: string;
@@ -86,6 +87,7 @@ export function gateHeadLines(p: GateDetailProps, theme: Theme, maxLines: number
     if (fails) segs.push(g.breachSince !== undefined ? dot : seg(''), seg(fails, 'pending'));
     out.push(line(...segs));
   }
+  for (const j of judgeLines(g.judge, { ascii: theme.ascii })) out.push(line(label(j.label), seg(sanitize(j.text), 'text')));
   if (g.signoff) out.push(line(label('signoff'), seg(`${sanitize(g.signoff.operator)} at ${formatClock(g.signoff.at, p.utc)}: ${sanitize(g.signoff.note)}`, 'ok')));
   const changes = stateChanges(g, p.events).slice(0, 2);
   changes.forEach((c, i) =>

@@ -6,6 +6,8 @@ import type { ActFlags } from './act.js';
 import type { PlanFlags } from './plan-input.js';
 import type { WatchFlags } from './watch.js';
 import type { DemoFlags } from '../demo/run-demo.js';
+import type { ImportFlags } from '../import/cli.js';
+import type { BacktestFlags } from '../backtest/cli.js';
 
 const program = new Command();
 program
@@ -193,6 +195,55 @@ program
     }
     process.exitCode = await runReportCommand(file, { format, out: opts.out });
   });
+
+const importCmd = program.command('import').description('turn what a team already has into a plan (every field it could not map is a NOTE comment)');
+for (const [kind, what, arg] of [
+  ['argo', 'an Argo Rollouts AnalysisTemplate / ClusterAnalysisTemplate (Prometheus metrics) → gates', 'ANALYSISTEMPLATE.yaml'],
+  ['prometheus-rules', 'a Prometheus rule file: alerting rules → query gates with for:', 'RULES.yml'],
+  ['dhash', 'seed 002\'s quality-gates-config.json → a plan with its polling and gates', 'quality-gates-config.json'],
+] as const) {
+  const cmd = importCmd
+    .command(kind)
+    .description(what)
+    .argument(`<${arg}>`, 'the file to import')
+    .option('--out <file>', 'write the plan here instead of stdout')
+    .option('--service <name>', 'the plan\'s service')
+    .option('--prometheus-url <url>', 'the plan\'s Prometheus');
+  if (kind === 'argo') cmd.option('--arg <name=value...>', 'a value for {{args.NAME}}').option('--rollout <name>', 'the Rollout to abort on a failing gate');
+  if (kind === 'dhash') cmd.option('--env <name>', 'the environment to import (default production)').option('--nodes-file <file>', 'the plan\'s nodes (JSON array of {name, url})');
+  cmd.action(async (file: string, opts: ImportFlags) => {
+    const { runImport } = await import('../import/cli.js');
+    process.exitCode = await runImport(kind, file, opts, (l) => process.stderr.write(`${l}\n`), (s) => process.stdout.write(s));
+  });
+}
+
+planOptions(
+  program
+    .command('backtest')
+    .description('replay the plan\'s gates over Prometheus history (or recordings): pending, failing, rollbacks, longest breach; --suggest thresholds')
+    .argument('<plan>', 'plan file')
+    .argument('[recordings...]', 'recordings (--record) to replay instead of Prometheus')
+    .option('--from <time>', 'start: ISO time, unix seconds or now-1h')
+    .option('--to <time>', 'end (default now)', 'now')
+    .option('--stage <id>', 'only this stage\'s gates (and the plan-wide ones)')
+    .option('--good <from/to...>', 'windows known healthy: a failure there is a false one')
+    .option('--bad <from/to...>', 'windows of known incidents: time to detect each')
+    .option('--suggest', 'propose thresholds and for: from healthy history, as a plan diff (never applied)')
+    .option('--budget <n>', 'false failures allowed in the good windows for --suggest', '0')
+    .option('--chunk <points>', 'evaluations per range query', '1000')
+    .option('--json', 'print JSON'),
+).action(async (file: string, recordings: string[], opts: PlanFlags & BacktestFlags) => {
+  const loaded = await loadOrExit(file, opts);
+  const { runBacktest, formatBacktest, backtestExitCode } = await import('../backtest/cli.js');
+  try {
+    const report = await runBacktest(loaded, recordings, opts, (l) => process.stderr.write(`${l}\n`));
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatBacktest(report, file)}\n`);
+    process.exitCode = backtestExitCode(report);
+  } catch (err) {
+    process.stderr.write(`flightdeck backtest: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
+});
 
 program
   .command('simulate')

@@ -12,6 +12,7 @@ import type { LoadedPlan } from '../plan/load.js';
 import type { GateSpec } from '../plan/schema.js';
 import { PromError, type NodePoller, type NodeStatus, type PromAlert, type PromClient } from '../sources/types.js';
 import { describePromError } from '../../checks/promql.js';
+import { scoreResult } from '../../checks/compare.js';
 import { buildAlerts } from './alerts.js';
 import { createGateRuntime, effectiveOnFail, stepGate, toGateView, type GateRuntime } from './gate.js';
 import { rangeResults } from './range.js';
@@ -236,7 +237,8 @@ export class Engine {
   async collect(reason: Observation['reason'] = 'schedule'): Promise<Observation> {
     const startedAt = this.clock.now();
     const t0 = performance.now();
-    const active = this.activeGates().filter((g) => g.mode !== 'off');
+    // score gates are derived from the compare gates in apply(), never asked
+    const active = this.activeGates().filter((g) => g.mode !== 'off' && g.kind !== 'score');
     // The sources are independent: nodes, deep health (only when a gate reads it) and Prometheus are asked at once.
     const wantsDeep = active.some((g) => g.spec.health?.deep || g.spec.deep);
     const [{ nodes, nodeError }, deepNodes, prom] = await Promise.all([
@@ -352,6 +354,8 @@ export class Engine {
       const r = obs.results[g.spec.id];
       if (r) this.applyResult(g, r, now);
     }
+    // score gates: from the compare gates' judgements just applied
+    for (const g of active) if (g.kind === 'score') this.applyResult(g, scoreResult(g.spec, this.activeGates()), now);
     this.afterEvaluation();
     const promDown = obs.prom && !obs.prom.ok && obs.prom.down;
     const ok = !promDown && Object.values(obs.results).every((r) => r.status !== 'error');

@@ -37,19 +37,20 @@ export interface GateRuntime {
   parts?: GateView['parts'];
   lastEvaluatedAt?: number;
   signoff?: GateView['signoff'];
+  judge?: GateView['judge'];
 }
 
 export function createGateRuntime(spec: GateSpec, stageId: string | null, planMode: Mode, now: number): GateRuntime {
   const kind = gateKind(spec);
   const def = defaultFail(kind);
-  const fail = spec.fail ?? (def ? [parseThreshold(def)!] : []);
+  const fail = spec.fail ?? (spec.score ? [parseThreshold(`< ${spec.score.marginal}`)!] : def ? [parseThreshold(def)!] : []);
   const mode = effectiveMode(planMode, spec.mode);
   return {
     spec,
     stageId,
     kind,
     fail,
-    warn: spec.warn ?? [],
+    warn: spec.warn ?? (spec.score ? [parseThreshold(`< ${spec.score.pass}`)!] : []),
     mode,
     state: mode === 'off' ? 'off' : 'no data',
     since: now,
@@ -75,6 +76,7 @@ export function effectiveOnFail(rt: Pick<GateRuntime, 'spec' | 'mode'>): OnFail 
 export function stepGate(prev: GateRuntime, result: CheckResult, now: number): GateRuntime {
   const rt: GateRuntime = { ...prev, lastEvaluatedAt: now, failsIn: undefined };
   if (rt.mode === 'off') return withState(rt, 'off', now, 'mode off');
+  rt.judge = result.status === 'error' ? undefined : result.judge;
 
   if (result.status !== 'value') {
     rt.value = null;
@@ -220,6 +222,7 @@ export function toGateView(rt: GateRuntime): GateView {
     parts: rt.parts,
     lastEvaluatedAt: rt.lastEvaluatedAt,
     signoff: rt.signoff,
+    judge: rt.judge,
   };
 }
 
@@ -232,6 +235,8 @@ export function gateSubject(g: GateSpec): string {
   if (g.evidence) return `${g.evidence.file} ${g.evidence.field}`;
   if (g.cardinality) return `${g.cardinality.metric} ${g.cardinality.label} ∈ {${g.cardinality.allowed.join(', ')}}`;
   if (g.manual) return `sign-off: ${g.manual.item}`;
+  if (g.compare) return `${g.compare.query} · canary {${g.compare.canary}} vs baseline {${g.compare.baseline}}`;
+  if (g.score) return `canary score of ${g.score.gates?.join(', ') ?? 'the compare gates'} (pass ${g.score.pass}, marginal ${g.score.marginal})`;
   return g.id;
 }
 

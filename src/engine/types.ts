@@ -5,6 +5,7 @@
  */
 import type { GateKind, Mode, OnFail } from '../plan/schema.js';
 import type { NodeStatus, PromAlert } from '../sources/types.js';
+import type { CompareDetail, ScoreDetail } from '../judge/types.js';
 
 /** The words every front end shows, in this exact spelling. */
 export const GATE_STATES = ['ok', 'warn', 'pending', 'failing', 'no data', 'error', 'off'] as const;
@@ -23,8 +24,10 @@ export type CheckResult =
       baseline?: number;
       note?: string;
       warnings?: string[];
+      /** compare and score gates: how the judge decided (both cohorts, U, p, estimate, interval). */
+      judge?: JudgeView;
     }
-  | { status: 'no data'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }> }
+  | { status: 'no data'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }>; judge?: JudgeView }
   | { status: 'error'; reason: string };
 
 export interface GateSample {
@@ -70,7 +73,12 @@ export interface GateView {
   lastEvaluatedAt?: number;
   /** For manual gates: who signed off, when, with what note. */
   signoff?: { operator: string; at: number; note: string };
+  /** compare and score gates: the judge's last decision, for the detail view. */
+  judge?: JudgeView;
 }
+
+/** The canary judge's view data: one metric's comparison, or a stage's score. */
+export type JudgeView = { kind: 'compare'; detail: CompareDetail } | { kind: 'score'; detail: ScoreDetail };
 
 export type StageStatus = 'done' | 'current' | 'next' | 'rolled back';
 

@@ -118,6 +118,34 @@ const baselineSpec = z
   })
   .strict();
 
+// --- compare: canary versus baseline (src/judge/, checks/compare.ts) ---
+/** A query template evaluated for two cohorts; `$cohort` stands for each cohort's label matchers. */
+const compareSpec = z
+  .object({
+    query: z.string().min(1).refine((q) => q.includes('$cohort'), 'expected a query with $cohort where the cohort\'s label matchers go, such as rate(x{$cohort}[1m])'),
+    canary: z.string().min(1),
+    baseline: z.string().min(1),
+    direction: z.enum(['increase', 'decrease', 'either']).default('increase'),
+    /** 1.10: a 10 % change in the bad direction is tolerated. */
+    allowedEffect: z.number().min(1).default(1),
+    critical: z.boolean().default(false),
+    weight: z.number().positive().default(1),
+    window: duration.default(600_000),
+    step: duration.optional(),
+    confidence: z.number().gt(0.5).lt(1).default(0.95),
+  })
+  .strict();
+/** A stage's score from its compare gates: below pass is marginal (warn), below marginal fails. */
+const scoreSpec = z
+  .object({
+    pass: z.number().min(0).max(100).default(95),
+    marginal: z.number().min(0).max(100).default(75),
+    /** The compare gates scored (default: every compare gate of the stage and plan). */
+    gates: z.array(z.string()).optional(),
+  })
+  .strict()
+  .refine((s) => s.marginal <= s.pass, 'expected marginal <= pass');
+
 export const gateSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'expected an id of letters, digits, ".", "_" or "-"'),
@@ -144,6 +172,9 @@ export const gateSchema = z
       .object({ item: z.string().min(1), operators: z.array(z.string()).optional(), noteRequired: z.boolean().default(true) })
       .strict()
       .optional(),
+    // --- compare (canary vs baseline judge, src/judge/) ---
+    compare: compareSpec.optional(),
+    score: scoreSpec.optional(),
     // --- evaluation ---
     deep: z.boolean().optional(),
     reduce: reducerSchema.optional(),
@@ -182,7 +213,7 @@ export const gateSchema = z
     }
   });
 
-export const GATE_KINDS = ['query', 'health', 'healthField', 'alert', 'command', 'evidence', 'cardinality', 'manual'] as const;
+export const GATE_KINDS = ['query', 'health', 'healthField', 'alert', 'command', 'evidence', 'cardinality', 'manual', 'compare', 'score'] as const;
 export type GateKind = (typeof GATE_KINDS)[number];
 
 const nodeSchema = z

@@ -58,4 +58,6 @@ export const KIND_LABEL: Record<GateReport['kind'], string> = {
   evidence: 'evidence file',
   cardinality: 'label cardinality',
   manual: 'sign-off',
+  compare: 'canary vs baseline',
+  score: 'canary score',
 };

@@ -1,0 +1,84 @@
+/**
+ * compare: a query template evaluated for a canary and a baseline cohort
+ * over the gate's window (one range query each), judged by src/judge/ as
+ * Kayenta does: `high`, `low`, `pass` or `no data`. The value is the
+ * classification; the default fail is "!= 'pass'".
+ *
+ * score: a stage's compare gates weighed into 0–100. It reads the other
+ * gates' judgements, so the engine derives it after them in each poll
+ * (scoreResult); its check is never asked.
+ */
+import { classify } from '../src/judge/classify.js';
+import { scoreMetrics } from '../src/judge/score.js';
+import type { Classification } from '../src/judge/types.js';
+import type { CheckResult } from '../src/engine/types.js';
+import type { GateSpec } from '../src/plan/schema.js';
+import { formatWithUnit } from '../src/plan/units.js';
+import { describePromError } from './promql.js';
+import type { Check } from './types.js';
+
+/** Puts a cohort's matchers where the template says `$cohort` ("{version="v2"}" or "version="v2""). */
+export function cohortQuery(template: string, selector: string): string {
+  const matchers = selector.trim().replace(/^\{([\s\S]*)\}$/, '$1').trim();
+  return template.replace(/\$cohort\b/g, matchers);
+}
+
+/** The range step: the gate's, or a 60th of the window, at least 1 s. */
+export function compareStep(spec: NonNullable<GateSpec['compare']>): number {
+  return spec.step ?? Math.max(1_000, Math.round(spec.window / 60 / 1_000) * 1_000);
+}
+
+export const compareCheck: Check = async (gate, ctx) => {
+  const spec = gate.compare!;
+  const prom = ctx.prometheus;
+  if (!prom) return { status: 'error', reason: 'no Prometheus configured in the plan' };
+  const end = ctx.clock.now();
+  const start = end - spec.window;
+  const stepMs = compareStep(spec);
+  const cohorts = { canary: spec.canary, baseline: spec.baseline } as const;
+  const samples: Record<'canary' | 'baseline', { values: number[]; series: number }> = { canary: { values: [], series: 0 }, baseline: { values: [], series: 0 } };
+  try {
+    await Promise.all(
+      (['canary', 'baseline'] as const).map(async (which) => {
+        const series = await prom.queryRange(cohortQuery(spec.query, cohorts[which]), { start, end, stepMs, signal: ctx.signal });
+        samples[which] = { values: series.flatMap((s) => s.values.map((v) => v.value)), series: series.length };
+      }),
+    );
+  } catch (err) {
+    return { status: 'error', reason: describePromError(err) };
+  }
+  const detail = classify(samples.canary, samples.baseline, {
+    direction: spec.direction,
+    allowedEffect: spec.allowedEffect,
+    critical: spec.critical,
+    weight: spec.weight,
+    confidence: spec.confidence,
+    windowMs: spec.window,
+    stepMs,
+    canarySelector: spec.canary,
+    baselineSelector: spec.baseline,
+    format: gate.unit ? (v) => formatWithUnit(v, gate.unit) : undefined,
+  });
+  const judge = { kind: 'compare' as const, detail };
+  if (detail.classification === 'no data') return { status: 'no data', reason: detail.reason, judge };
+  return { status: 'value', value: detail.classification, note: detail.reason, judge };
+};
+
+export const scoreCheck: Check = async () => ({ status: 'error', reason: 'a score gate is derived from the compare gates after each poll' });
+
+/** The score gate's result from the compare gates' latest judgements. */
+export function scoreResult(spec: GateSpec, gates: ReadonlyArray<{ spec: GateSpec; judge?: { kind: string; detail: unknown }; state: string }>): CheckResult {
+  const s = spec.score!;
+  const wanted = s.gates ? new Set(s.gates) : undefined;
+  const compares = gates.filter((g) => g.spec.compare && (!wanted || wanted.has(g.spec.id)) && g.state !== 'off');
+  const metrics = compares.map((g) => {
+    const c = g.judge?.kind === 'compare' ? (g.judge.detail as { classification: Classification }).classification : null;
+    return { gateId: g.spec.id, classification: c, weight: g.spec.compare!.weight, critical: g.spec.compare!.critical };
+  });
+  const missing = s.gates?.filter((id) => !compares.some((g) => g.spec.id === id)) ?? [];
+  // A gate named but absent is missing evidence: it counts as no data, never as a pass.
+  for (const id of missing) metrics.push({ gateId: id, classification: null, weight: 1, critical: false });
+  const detail = scoreMetrics(metrics, s.pass, s.marginal);
+  if (missing.length) detail.reason += `; not in this stage: ${missing.join(', ')}`;
+  return { status: 'value', value: detail.score, note: `${detail.verdict}: ${detail.reason}`, judge: { kind: 'score', detail } };
+}
