@@ -13,7 +13,7 @@ import type { GateSpec } from '../plan/schema.js';
 import { PromError, type NodePoller, type NodeStatus, type PromAlert, type PromClient } from '../sources/types.js';
 import { describePromError } from '../../checks/promql.js';
 import { buildAlerts } from './alerts.js';
-import { createGateRuntime, effectiveOnFail, stepGate, toGateView, type GateRuntime } from './gate.js';
+import { createGateRuntime, effectiveOnFail, errorLimitOf, stepGate, toGateView, type GateRuntime } from './gate.js';
 import { rangeResults } from './range.js';
 import { stageView } from './stage.js';
 import type { CheckResult, EngineCommand, EngineEvent, EngineState, Observation, PollingView, PrometheusView } from './types.js';
@@ -359,7 +359,7 @@ export class Engine {
     this.raise({ type: 'poll.done', durationMs: obs.durationMs, ok, gates: active.length, nodes: this.nodeStatus.length });
     if (!this.windowDone && now >= this.polling.windowEnd) {
       this.windowDone = true;
-      const failed = this.rollbackRequested || this.activeGates().some((g) => g.state === 'failing' && effectiveOnFail(g) !== 'alert');
+      const failed = this.rollbackRequested || this.activeGates().some((g) => (g.state === 'failing' || g.condition === 'failing') && effectiveOnFail(g) !== 'alert');
       this.raise({ type: 'window.completed', verdict: failed ? 'fail' : 'pass' });
     }
   }
@@ -396,14 +396,24 @@ export class Engine {
     const from = g.state;
     const first = g.lastEvaluatedAt === undefined;
     Object.assign(g, stepGate(g, result, now), { signoff: this.signoffs.get(g.spec.id) });
+    this.onErrorLimit(g);
     if (from === g.state && !first) return;
     const onFail = effectiveOnFail(g);
     this.raise({ type: 'gate.changed', gateId: g.spec.id, stageId: g.stageId, from, to: g.state, value: g.value, display: g.display, why: g.why, onFail });
-    if (g.state === 'failing' && from !== 'failing' && onFail === 'rollback' && !this.rolledBack && !this.rollbackRequested) {
-      // Once per failure: re-armed when the stage is entered again.
-      this.rollbackRequested = true;
-      this.raise({ type: 'rollback.requested', stageId: this.plan.stages[this.stageIndex]!.id, gateId: g.spec.id, reason: `${g.spec.id} failing: ${g.why}`, auto: true });
-    }
+    if (g.state === 'failing' && from !== 'failing' && onFail === 'rollback') this.requestRollback(g, `${g.spec.id} failing: ${g.why}`);
+  }
+
+  /** The gate's errorLimit-th error in a row: `onError: rollback` asks for one (in enforce mode); `hold` blocks and alerts (gate.ts, alerts.ts). */
+  private onErrorLimit(g: GateRuntime): void {
+    if (g.state !== 'error' || g.consecutiveErrors !== errorLimitOf(g.spec)) return;
+    if (g.spec.onError === 'rollback' && g.mode === 'enforce') this.requestRollback(g, `${g.spec.id}: ${g.consecutiveErrors} errors in a row (onError rollback): ${g.why}`);
+  }
+
+  private requestRollback(g: GateRuntime, reason: string): void {
+    if (this.rolledBack || this.rollbackRequested) return;
+    // Once per failure: re-armed when the stage is entered again.
+    this.rollbackRequested = true;
+    this.raise({ type: 'rollback.requested', stageId: this.plan.stages[this.stageIndex]!.id, gateId: g.spec.id, reason, auto: true });
   }
 
   private afterEvaluation(): void {

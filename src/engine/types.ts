@@ -23,9 +23,16 @@ export type CheckResult =
       baseline?: number;
       note?: string;
       warnings?: string[];
+      /**
+       * The value does not breach, but a breach is building that the value cannot show yet (a node
+       * failed fewer probes in a row than the gate needs): the gate is `pending`, never `ok`.
+       */
+      building?: string;
     }
+  /** Nothing to compare and nothing wrong (a health field absent or null on every node, where the plan says absent means ok). */
+  | { status: 'clear'; note: string; parts?: Array<{ name: string; value: Value | null; note?: string }> }
   | { status: 'no data'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }> }
-  | { status: 'error'; reason: string };
+  | { status: 'error'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }> };
 
 export interface GateSample {
   at: number;
@@ -63,6 +70,13 @@ export interface GateView {
   /** Breaching since (for pending/failing). */
   breachSince?: number;
   consecutiveBreaches: number;
+  /**
+   * The condition the last value gave (ok, warn, pending, failing), kept while the source errors or
+   * has no data: `state: error, condition: pending` is a breach held through a Prometheus outage.
+   */
+  condition?: 'ok' | 'warn' | 'pending' | 'failing';
+  /** Error evaluations in a row; at the gate's errorLimit its onError applies. */
+  consecutiveErrors?: number;
   /** True when this gate stops promotion (failing, pending, no data/error unless noData: pass). */
   blocks: boolean;
   history: GateSample[];

@@ -38,9 +38,9 @@ describe('gate state machine: for (Prometheus semantics)', () => {
     expect(states).toEqual(['pending', 'pending', 'ok', 'pending', 'pending', 'failing']);
   });
 
-  it('no data in the middle of a breach resets it too (the breach must hold across every evaluation)', async () => {
+  it('no data in the middle of a breach does not reset it (issue 11; see gate-condition.test.ts)', async () => {
     const { states } = await evalSeries({ query: Q, fail: '> 0.05', for: '1m' }, [0.07, 0.07, 'empty', 0.07, 0.07]);
-    expect(states).toEqual(['pending', 'pending', 'no data', 'pending', 'pending']);
+    expect(states).toEqual(['pending', 'pending', 'no data', 'failing', 'failing']);
   });
 
   it('exposes how long until a pending gate fails', async () => {
