@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import { checkFor, PROMETHEUS_KINDS } from '../../checks/index.js';
 import type { CheckContext } from '../../checks/types.js';
 import type { Clock } from '../clock.js';
+import { formatDuration } from '../duration.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { GateSpec } from '../plan/schema.js';
 import { PromError, type NodePoller, type NodeStatus, type PromAlert, type PromClient } from '../sources/types.js';
@@ -33,6 +34,8 @@ export interface EngineDeps {
   stageEnteredAt?: number;
   /** The stage was already rolled back (restored). */
   rolledBack?: boolean;
+  /** Rebuild `for:` timers from Prometheus history before the first poll (watch, check): a cockpit opened mid-breach does not wait a whole `for`. */
+  backfillOnStart?: boolean;
 }
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -43,6 +46,9 @@ export type EventOrigin = 'engine' | 'external';
 const EVENT_LIMIT = 500;
 /** Checks run at once in a poll (each may be a Prometheus query or a command). */
 const CHECK_CONCURRENCY = 8;
+/** A backfill looks back at least this far (and at most this many steps: Prometheus caps a range query at 11,000 points). */
+const BACKFILL_MIN_LOOKBACK_MS = 10 * 60_000;
+const BACKFILL_MAX_STEPS = 10_000;
 
 export class Engine {
   private readonly deps: EngineDeps;
@@ -69,6 +75,7 @@ export class Engine {
   /** Alerts announced as firing, by source:name, so each is announced and resolved once. */
   private firingAlerts = new Map<string, { name: string; source: 'prometheus' | 'flightdeck' }>();
   private windowDone = false;
+  private backfilled = false;
   private rollbackRequested = false;
   private cached: EngineState | null = null;
   readonly windowStart: number;
@@ -223,6 +230,7 @@ export class Engine {
 
   private async runPoll(reason: 'schedule' | 'manual' | 'start'): Promise<void> {
     this.setPolling({ inFlight: true });
+    if (this.deps.backfillOnStart) await this.backfill();
     this.raise({ type: 'poll.started', reason });
     const obs = await this.collect(reason);
     this.apply(obs);
@@ -271,7 +279,10 @@ export class Engine {
   }
 
   private async runCheck(g: GateRuntime, ctx: CheckContext, promDown: string | undefined): Promise<CheckResult> {
-    if (promDown && PROMETHEUS_KINDS.has(g.kind)) return { status: 'error', reason: promDown };
+    if (promDown && PROMETHEUS_KINDS.has(g.kind)) {
+      // Name what failed: for an alert gate its own endpoint; a query was not sent at all.
+      return { status: 'error', reason: g.kind === 'alert' ? promDown : `${g.kind === 'query' ? 'query' : 'series lookup'} not sent: Prometheus is down (${promDown})` };
+    }
     const cached = g.kind === 'command' ? this.commandCache.get(g.spec.id) : undefined;
     if (cached) return cached;
     try {
@@ -312,21 +323,29 @@ export class Engine {
    */
   async backfill(): Promise<void> {
     const prom = this.deps.prometheus;
-    if (!prom) return;
+    // Once per engine: the gates of a stage entered later start from their own entry, not from history.
+    if (!prom || this.backfilled) return;
+    this.backfilled = true;
     const now = this.clock.now();
     const stepMs = Math.max(1_000, Math.min(this.plan.polling.phases[0]!.every, this.plan.polling.hot * 6));
     await Promise.all(
       this.activeGates()
         .filter((g) => g.kind === 'query' && g.mode !== 'off' && g.spec.for !== undefined)
         .map(async (g) => {
-          const start = now - g.spec.for! - stepMs;
+          // Look back well past `for`, so "for 40s" says how long the breach has really held (not `for` + a step).
+          const lookback = Math.min(Math.max(4 * g.spec.for!, g.spec.for! + 20 * stepMs, BACKFILL_MIN_LOOKBACK_MS), BACKFILL_MAX_STEPS * stepMs);
+          const start = now - lookback;
           let series;
           try {
             series = await prom.queryRange(g.spec.query!, { start, end: now - stepMs, stepMs });
           } catch {
             return; // the live evaluation will report the error
           }
+          const { state, since } = g;
           for (const [at, result] of rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce)) Object.assign(g, stepGate(g, result, at));
+          // The breach and its history are kept; the state is left for the first live evaluation to set, so that
+          // its change is announced (gate.changed) and a failing rollback gate asks for its rollback.
+          Object.assign(g, { state, since, lastEvaluatedAt: undefined });
         }),
     );
   }
@@ -422,7 +441,8 @@ export class Engine {
     const stage = state.stages[this.stageIndex]!;
     if (stage.promotable !== this.lastPromotable) {
       this.lastPromotable = stage.promotable;
-      this.raise({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: stage.blockers.map((b) => b.gateId) });
+      const bakeLeft = stage.bakeRemainingMs ?? 0;
+      this.raise({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: stage.blockers.map((b) => b.gateId), ...(bakeLeft > 0 ? { bake: { kind: 'bake' as const, left: formatDuration(bakeLeft), leftMs: bakeLeft } } : {}) });
     }
     const firing = new Map(state.alerts.map((a) => [`${a.source}:${a.name}`, a]));
     for (const [key, a] of firing) {

@@ -55,6 +55,8 @@ export interface GateRuntime {
   condition?: Condition;
   /** Error evaluations in a row (reset by any answer, value or no data). */
   consecutiveErrors: number;
+  /** Prometheus's warnings on the last answer (a partial response). */
+  warnings?: string[];
   failsIn?: { ms?: number; probes?: number };
   history: GateSample[];
   parts?: GateView['parts'];
@@ -97,7 +99,7 @@ export function effectiveOnFail(rt: Pick<GateRuntime, 'spec' | 'mode'>): OnFail 
 
 /** Applies one evaluation. Returns a new runtime; the input is not modified. */
 export function stepGate(prev: GateRuntime, result: CheckResult, now: number): GateRuntime {
-  const rt: GateRuntime = { ...prev, lastEvaluatedAt: now, failsIn: undefined };
+  const rt: GateRuntime = { ...prev, lastEvaluatedAt: now, failsIn: undefined, warnings: undefined };
   if (rt.mode === 'off') return withState(rt, 'off', now, 'mode off');
 
   if (result.status === 'error' || result.status === 'no data') {
@@ -143,7 +145,10 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
     // Could not compare (no baseline yet, a value of the wrong type): no data, which keeps a breach held.
     return record(withState(rt, 'no data', now, `${failVerdict.reason}${heldBreach(rt, now)}`), now);
   }
-  const note = result.note ? ` (${result.note})` : '';
+  // Prometheus warnings (a partial answer) are part of why the gate is what it is.
+  const noteText = [result.note, result.warnings?.length ? `Prometheus warning: ${result.warnings.join('; ')}` : ''].filter(Boolean).join('; ');
+  rt.warnings = result.warnings?.length ? result.warnings : undefined;
+  const note = noteText ? ` (${noteText})` : '';
   if (failVerdict.breach) {
     rt.consecutiveBreaches = prev.consecutiveBreaches + 1;
     rt.breachSince = prev.breachSince ?? now;
@@ -176,7 +181,7 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
   }
   rt.condition = 'ok';
   const fails = failText();
-  const okWhy = [result.note, fails ? `fails if ${fails}` : ''].filter(Boolean).join('; ');
+  const okWhy = [noteText, fails ? `fails if ${fails}` : ''].filter(Boolean).join('; ');
   return record(withState(rt, 'ok', now, okWhy || rt.display), now);
 }
 
@@ -287,6 +292,7 @@ export function toGateView(rt: GateRuntime): GateView {
     consecutiveBreaches: rt.consecutiveBreaches,
     condition: rt.condition,
     consecutiveErrors: rt.consecutiveErrors,
+    warnings: rt.warnings,
     blocks: gateBlocks(rt),
     history: rt.history,
     parts: rt.parts,

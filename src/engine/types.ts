@@ -77,6 +77,8 @@ export interface GateView {
   condition?: 'ok' | 'warn' | 'pending' | 'failing';
   /** Error evaluations in a row; at the gate's errorLimit its onError applies. */
   consecutiveErrors?: number;
+  /** Prometheus's warnings on the last answer (partial response): also in `why`. */
+  warnings?: string[];
   /** True when this gate stops promotion (failing, pending, no data/error unless noData: pass). */
   blocks: boolean;
   history: GateSample[];
@@ -207,7 +209,8 @@ export type EngineEvent = EventBase &
     | { type: 'alert.resolved'; name: string; source: 'prometheus' | 'flightdeck' }
     | { type: 'prometheus.down'; error: string }
     | { type: 'prometheus.up' }
-    | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: string[] }
+    /** `blockers` are gate ids; `bake` says the bake time still stops promotion (and how long it has left). */
+    | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: string[]; bake?: { kind: 'bake'; left: string; leftMs: number } }
     | { type: 'stage.entered'; stageId: string; index: number; by: 'start' | 'promote' | 'rollback' }
     | { type: 'stage.rolled-back'; stageId: string }
     | { type: 'rollback.requested'; stageId: string; gateId: string; reason: string; auto: boolean }

@@ -67,4 +67,35 @@ describe('backfill for one-shot checks', () => {
     expect(g.state).toBe('pending');
     expect(g.failsIn?.ms).toBeGreaterThan(60_000);
   });
+
+  it('`for` counts the full breach: 40 s of breach says "for 40s", not `for` plus a step (issue 11)', async () => {
+    const prom = new FakeProm();
+    const h = makeEngine({ ...plan('6s'), polling: { phases: [{ every: '2s' }], hot: '1s' } }, { prom });
+    const now = h.clock.now();
+    prom.set('q', (t) => ((t ?? now) >= now - 40_000 ? 0.09 : 0.01));
+    await h.engine.backfill();
+    await h.engine.poll('start');
+    const g = h.engine.getState().gates[0]!;
+    expect(g.state).toBe('failing');
+    expect(g.breachSince).toBe(now - 40_000);
+    expect(g.why).toMatch(/> 0\.05 for 40s/);
+  });
+
+  it('watch rebuilds `for` from history on start: opened mid-breach, a rollback gate fails and asks for its rollback at the first poll', async () => {
+    const prom = new FakeProm();
+    const p = plan('5m');
+    p.stages[0]!.gates[0] = { ...p.stages[0]!.gates[0]!, onFail: 'rollback' } as (typeof p.stages)[0]['gates'][0];
+    const h = makeEngine({ ...p, stages: [{ ...p.stages[0]!, rollback: { run: ['./rb.sh'] } }] }, { prom, backfillOnStart: true });
+    const now = h.clock.now();
+    prom.set('q', (t) => ((t ?? now) >= now - 8 * 60_000 ? 0.09 : 0.01));
+    await h.engine.poll('start');
+    const st = h.engine.getState();
+    expect(st.gates[0]).toMatchObject({ state: 'failing', breachSince: now - 8 * 60_000 });
+    expect(st.events.filter((e) => e.type === 'gate.changed').map((e) => e.type === 'gate.changed' && `${e.from}->${e.to}`)).toEqual(['no data->failing']);
+    expect(st.events.filter((e) => e.type === 'rollback.requested')).toHaveLength(1);
+    // Once: a second poll does not replay history again.
+    const ranges = prom.queries.length;
+    await h.engine.poll();
+    expect(prom.queries.length).toBe(ranges + 1);
+  });
 });

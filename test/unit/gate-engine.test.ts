@@ -112,9 +112,10 @@ describe('no data is never a pass', () => {
     expect(engine.getState().gates[0]!.why).toMatch(/NaN/);
   });
 
-  it('+Inf compares as a number and breaches', async () => {
-    const { states } = await evalSeries({ query: Q, fail: '> 0.05' }, [Infinity]);
-    expect(states).toEqual(['failing']);
+  it('+Inf is an error naming it, not a value compared (issue 11: it was failing with a null value in the JSON)', async () => {
+    const { states, engine } = await evalSeries({ query: Q, fail: '> 0.05' }, [Infinity]);
+    expect(states).toEqual(['error']);
+    expect(engine.getState().gates[0]!.why).toMatch(/\+Inf/);
   });
 
   it('noData: pass lets a no-data gate not block (but it still shows no data)', async () => {
