@@ -195,3 +195,37 @@ describe('honest reasons', () => {
     expect(real!.state).toBe('ok');
   });
 });
+
+describe('seed 004 as the fixture plan expresses it', () => {
+  async function seed004() {
+    const { loadPlan } = await import('../../src/plan/load.js');
+    const { ManualClock } = await import('../../src/clock.js');
+    const { Engine } = await import('../../src/engine/engine.js');
+    const { FakeNodes } = await import('../helpers/engine-fakes.js');
+    const loaded = await loadPlan(new URL('../../fixtures/plans/seed-004-mes-dashboard-migration.yaml', import.meta.url).pathname);
+    const clock = new ManualClock();
+    const nodes = new FakeNodes(['mes-1', 'mes-2'], clock);
+    const prom = new FakeProm().set('increase(watchdog_restarts_total[10m])', 0);
+    const engine = new Engine({ loaded, clock, prometheus: prom, nodes, deepNodes: new FakeNodes(['mes-1', 'mes-2'], clock), stageId: 'post-deploy', readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
+    const body = (over: Record<string, unknown> = {}) => ({ status: 'ok', degraded_reason: null, database_pool: { state: { saturation: 0.3 } }, resilience: { policy_state: { blocked: false }, alerts: { restart_blocked: false } }, ...over });
+    return { engine, nodes, body, gate: (id: string) => engine.getState().gates.find((g) => g.id === id)! };
+  }
+
+  it('healthy nodes answering degraded_reason: null pass every health-field gate (it was no data, blocking for ever)', async () => {
+    const s = await seed004();
+    s.nodes.bodies.set('mes-1', s.body());
+    s.nodes.bodies.set('mes-2', s.body({ degraded_reason: '' }));
+    await s.engine.poll();
+    for (const id of ['degraded-reason', 'resilience-error-code', 'pool-saturation', 'policy-blocked', 'restart-blocked']) expect([id, s.gate(id).state]).toEqual([id, 'ok']);
+  });
+
+  it('a node answering 503 DB_POOL_EXHAUSTED with a degraded_reason: both read from the 503 body', async () => {
+    const s = await seed004();
+    s.nodes.bodies.set('mes-1', s.body());
+    s.nodes.failing.add('mes-2');
+    s.nodes.failBodies.set('mes-2', s.body({ status: 'degraded', error_code: 'DB_POOL_EXHAUSTED', degraded_reason: 'db pool exhausted' }));
+    await s.engine.poll();
+    expect(s.gate('resilience-error-code')).toMatchObject({ state: 'failing', value: 'DB_POOL_EXHAUSTED' });
+    expect(s.gate('degraded-reason')).toMatchObject({ state: 'pending', value: 'db pool exhausted' });
+  });
+});
