@@ -58,5 +58,11 @@ function readNode(gate: GateSpec, n: NodeStatus, path: string, now: number): Rea
   }
   const value = asValue(raw);
   if (value === null) return missing(`not a scalar${code ? `; ${code}` : ''}`);
+  // A numeric threshold reads numbers: "NaN", "n/a" or a boolean is no value (mixed in, a reducer would hide it).
+  if ((gate.fail ?? []).some((t) => typeof t.value === 'number') && typeof value !== 'number') {
+    const num = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    if (!Number.isFinite(num)) return missing(`${JSON.stringify(value).slice(0, 30)} is not a number${code ? `; ${code}` : ''}`);
+    return { part: { name: n.name, value: num, note: code }, kind: 'value' };
+  }
   return { part: { name: n.name, value, note: code }, kind: 'value' };
 }
