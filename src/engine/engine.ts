@@ -230,7 +230,6 @@ export class Engine {
 
   private async runPoll(reason: 'schedule' | 'manual' | 'start'): Promise<void> {
     this.setPolling({ inFlight: true });
-    if (this.deps.backfillOnStart) await this.backfill();
     this.raise({ type: 'poll.started', reason });
     const obs = await this.collect(reason);
     this.apply(obs);
@@ -244,6 +243,7 @@ export class Engine {
   async collect(reason: Observation['reason'] = 'schedule'): Promise<Observation> {
     const startedAt = this.clock.now();
     const t0 = performance.now();
+    const backfill = this.deps.backfillOnStart ? await this.fetchBackfill() : undefined;
     const active = this.activeGates().filter((g) => g.mode !== 'off');
     // The sources are independent: nodes, deep health (only when a gate reads it) and Prometheus are asked at once.
     const wantsDeep = active.some((g) => g.spec.health?.deep || g.spec.deep);
@@ -275,7 +275,7 @@ export class Engine {
         }),
       ),
     );
-    return { reason, startedAt, at: this.clock.now(), durationMs: Math.round(performance.now() - t0), nodes, deepNodes, nodeError, prom, results };
+    return { reason, startedAt, at: this.clock.now(), durationMs: Math.round(performance.now() - t0), nodes, deepNodes, nodeError, prom, results, ...(backfill ? { backfill } : {}) };
   }
 
   private async runCheck(g: GateRuntime, ctx: CheckContext, promDown: string | undefined): Promise<CheckResult> {
@@ -317,17 +317,25 @@ export class Engine {
   }
 
   /**
-   * For a one-shot evaluation (`check`): replays each PromQL gate's recent
-   * past from a range query, so that `for: 10m` means "breaching for ten
-   * minutes" in a single run, as it does in a long watch. Silent: no events.
+   * Replays each PromQL `for` gate's recent past from a range query, so that
+   * `for: 10m` means "breaching for ten minutes" from the first evaluation: in
+   * a one-shot `check`, and in a `watch` opened mid-breach (`backfillOnStart`:
+   * the first observation then carries the history, so a recording replays
+   * it too). Once per engine; silent: no events.
    */
   async backfill(): Promise<void> {
+    const history = await this.fetchBackfill();
+    if (history) this.applyBackfill(history);
+  }
+
+  private async fetchBackfill(): Promise<Observation['backfill']> {
     const prom = this.deps.prometheus;
     // Once per engine: the gates of a stage entered later start from their own entry, not from history.
-    if (!prom || this.backfilled) return;
+    if (!prom || this.backfilled) return undefined;
     this.backfilled = true;
     const now = this.clock.now();
     const stepMs = Math.max(1_000, Math.min(this.plan.polling.phases[0]!.every, this.plan.polling.hot * 6));
+    const out: NonNullable<Observation['backfill']> = {};
     await Promise.all(
       this.activeGates()
         .filter((g) => g.kind === 'query' && g.mode !== 'off' && g.spec.for !== undefined)
@@ -335,19 +343,27 @@ export class Engine {
           // Look back well past `for`, so "for 40s" says how long the breach has really held (not `for` + a step).
           const lookback = Math.min(Math.max(4 * g.spec.for!, g.spec.for! + 20 * stepMs, BACKFILL_MIN_LOOKBACK_MS), BACKFILL_MAX_STEPS * stepMs);
           const start = now - lookback;
-          let series;
           try {
-            series = await prom.queryRange(g.spec.query!, { start, end: now - stepMs, stepMs });
+            const series = await prom.queryRange(g.spec.query!, { start, end: now - stepMs, stepMs });
+            out[g.spec.id] = rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce);
           } catch {
-            return; // the live evaluation will report the error
+            // The live evaluation will report the error.
           }
-          const { state, since } = g;
-          for (const [at, result] of rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce)) Object.assign(g, stepGate(g, result, at));
-          // The breach and its history are kept; the state is left for the first live evaluation to set, so that
-          // its change is announced (gate.changed) and a failing rollback gate asks for its rollback.
-          Object.assign(g, { state, since, lastEvaluatedAt: undefined });
         }),
     );
+    return out;
+  }
+
+  private applyBackfill(history: NonNullable<Observation['backfill']>): void {
+    for (const g of this.activeGates()) {
+      const steps = history[g.spec.id];
+      if (!steps) continue;
+      const { state, since } = g;
+      for (const [at, result] of steps) Object.assign(g, stepGate(g, result, at));
+      // The breach and its history are kept; the state is left for the first live evaluation to set, so that
+      // its change is announced (gate.changed) and a failing rollback gate asks for its rollback.
+      Object.assign(g, { state, since, lastEvaluatedAt: undefined });
+    }
   }
 
   /** Turns one observation into state and events. Pure but for the clock's `now`. */
@@ -363,6 +379,7 @@ export class Engine {
 
   private applyObservation(obs: Observation): void {
     const now = obs.at;
+    if (obs.backfill) this.applyBackfill(obs.backfill);
     if (obs.nodes) this.applyNodes(obs.nodes, obs.nodeError);
     if (obs.deepNodes) this.deepNodeStatus = obs.deepNodes;
     if (obs.prom) this.applyPrometheus(obs.prom, now);

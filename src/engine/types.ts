@@ -190,6 +190,8 @@ export interface Observation {
   prom: { ok: true; alerts: PromAlert[] } | { ok: false; error: string; down: boolean } | null;
   /** By gate id, for every gate evaluated. */
   results: Record<string, CheckResult>;
+  /** The first observation of a watch: each `for` gate's past from a range query, oldest first, replayed silently before `results`. */
+  backfill?: Record<string, Array<[number, CheckResult]>>;
 }
 
 // ---------------------------------------------------------------- events
