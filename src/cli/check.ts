@@ -141,15 +141,18 @@ export function blockersJson(stage: EngineState['stages'][number]): unknown[] {
   ];
 }
 
-/** The JSON `check --json` prints when the plan does not load: no gates, every problem with file, line and field. */
+/** The JSON `check --json` prints when the plan does not load (or the run cannot start): no gates, every problem with file, line and field. */
 export function planErrorJson(file: string, err: unknown): unknown {
-  const problems = err instanceof PlanError ? err.problems : [{ file, line: 0, column: 0, path: '', message: err instanceof Error ? err.message : String(err) }];
+  const errors =
+    err instanceof PlanError
+      ? err.problems.map((p) => ({ ...p, text: formatProblem(p) }))
+      : [{ file, message: err instanceof Error ? err.message : String(err), text: `${file}: ${err instanceof Error ? err.message : String(err)}` }];
   return {
     planFile: file,
     verdict: 'could not evaluate',
     exitCode: EXIT.cannotEvaluate,
-    reasons: problems.map(formatProblem),
-    errors: problems.map((p) => ({ ...p, text: formatProblem(p) })),
+    reasons: errors.map((e) => e.text),
+    errors,
     gates: [],
     promotable: false,
     blockers: [],

@@ -68,13 +68,14 @@ planOptions(
     .option('--json', 'print JSON instead of a table'),
 ).action(async (file: string, opts: PlanFlags & { stage?: string; json?: boolean }) => {
   const loaded = opts.json ? await loadOrJson(file, opts) : await loadOrExit(file, opts);
-  const { checkJson, formatCheck, runCheck } = await import('./check.js');
+  const { checkJson, formatCheck, planErrorJson, runCheck } = await import('./check.js');
   try {
     const outcome = await runCheck(loaded, { stageId: opts.stage });
     process.stdout.write(opts.json ? `${JSON.stringify(checkJson(outcome), null, 2)}\n` : `${formatCheck(outcome, process.stdout.columns ?? 160)}\n`);
     process.exitCode = outcome.exitCode;
   } catch (err) {
-    process.stderr.write(`flightdeck check: ${(err as Error).message}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(planErrorJson(file, err), null, 2)}\n`);
+    else process.stderr.write(`flightdeck check: ${(err as Error).message}\n`);
     process.exitCode = 2;
   }
 });
