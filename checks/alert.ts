@@ -3,6 +3,8 @@
  * alert (seed 001's "no active alerts"). The value is the number of matching
  * alerts; the default threshold fails on any.
  */
+import { PromError } from '../src/sources/types.js';
+import { describePromError } from './promql.js';
 import type { Check } from './types.js';
 
 export const alertCheck: Check = async (gate, ctx) => {
@@ -16,6 +18,17 @@ export const alertCheck: Check = async (gate, ctx) => {
       wanted.includes(a.state) &&
       Object.entries(gate.labels ?? {}).every(([k, v]) => a.labels[k] === v),
   );
+  if (matches.length === 0 && name !== '*' && ctx.prometheus.rules) {
+    // "No alert firing" is only true of an alert Prometheus has: a misspelt name would be ok for ever.
+    let known: boolean | undefined;
+    try {
+      known = (await ctx.prometheus.rules({ signal: ctx.signal })).some((r) => r.type === 'alerting' && r.name === name);
+    } catch (err) {
+      // A server without the endpoint (a proxy, the demo's Prometheus) cannot tell; any other failure is an error.
+      if (!(err instanceof PromError && err.status === 404)) return { status: 'error', reason: `cannot tell whether alert rule ${name} exists: ${describePromError(err)}` };
+    }
+    if (known === false) return { status: 'no data', reason: `Prometheus has no alerting rule named ${name} (/api/v1/rules): a typo, or the rule is not loaded` };
+  }
   return {
     status: 'value',
     value: matches.length,

@@ -3,8 +3,23 @@
  * row (seed 002: consecutive non-OK checks). The value is that count; the
  * default threshold fails on any.
  */
+import type { Plan } from '../src/plan/schema.js';
+import type { HealthExpect } from '../src/sources/nodes.js';
 import type { Check } from './types.js';
 import { nodesFor } from './value.js';
+
+/**
+ * The body fields every health gate of the plan requires (`health: { expect: { status: ok } }`), for the
+ * shallow or the deep probes: the node poller judges each answer by them, so a 200 `{"status":"degraded"}`
+ * is a failed probe that counts toward `consecutiveFailures`. Several gates' requirements all apply.
+ */
+export function healthExpectations(plan: Pick<Plan, 'gates' | 'stages'>, deep: boolean): HealthExpect | undefined {
+  const out: HealthExpect = {};
+  for (const g of [...plan.gates, ...plan.stages.flatMap((s) => s.gates)]) {
+    if (g.health?.expect && g.health.deep === deep) Object.assign(out, g.health.expect);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
 
 export const healthCheck: Check = async (gate, ctx) => {
   const need = gate.health!.consecutiveFailures;
@@ -19,11 +34,19 @@ export const healthCheck: Check = async (gate, ctx) => {
     note: n.up === null ? 'not probed' : n.up ? 'ok' : n.last?.errorCode ?? n.last?.error ?? 'down',
   }));
   const unhealthy = nodes.filter((n) => n.up !== null && n.consecutiveFailures >= need);
-  const failingNow = nodes.filter((n) => n.up === false).length;
+  const failingNow = nodes.filter((n) => n.up === false);
+  const unprobed = nodes.filter((n) => n.up === null);
+  // A node down fewer times in a row than the gate needs is a breach building, never ok; so is a node not probed yet.
+  const building = nodes.filter((n) => n.up === false && n.consecutiveFailures < need);
+  const buildingWhy = [
+    ...building.map((n) => `${n.name} failed ${n.consecutiveFailures} of ${need} probes in a row`),
+    ...(unprobed.length ? [`${unprobed.map((n) => n.name).join(', ')} not probed yet`] : []),
+  ].join('; ');
   return {
     status: 'value',
     value: unhealthy.length,
     parts,
-    note: `${unhealthy.length} of ${nodes.length} nodes with >= ${need} consecutive failures (${failingNow} failing now)`,
+    note: `${unhealthy.length} of ${nodes.length} nodes with >= ${need} consecutive failures (${failingNow.length} failing now)`,
+    building: unhealthy.length === 0 && buildingWhy ? buildingWhy : undefined,
   };
 };

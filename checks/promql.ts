@@ -11,14 +11,23 @@ export const promqlCheck: Check = async (gate, ctx, memo) => {
   let warnings: string[];
   try {
     const res = await prom.query(gate.query!, { signal: ctx.signal });
-    if (res.resultType === 'string') return { status: 'error', reason: 'query returned a string, expected a number' };
+    if (res.resultType === 'string') return { status: 'error', reason: `query returned a string${res.samples[0] ? ` (${res.samples[0].value})` : ''}, expected a number: use an expression that yields a vector or scalar` };
+    if (res.resultType === 'matrix') {
+      return { status: 'error', reason: `query returned a matrix (a range vector such as x[5m]), expected an instant vector: wrap it in rate(), max_over_time() or similar` };
+    }
     samples = res.samples;
     warnings = res.warnings;
   } catch (err) {
     return { status: 'error', reason: describePromError(err) };
   }
-  if (samples.length === 0) return { status: 'no data', reason: 'query returned no series' };
-  const parts = samples.map((s) => ({ name: seriesName(s.labels), value: s.value }));
+  if (samples.length === 0) return { status: 'no data', reason: `query returned no series${warnings.length ? ` (Prometheus warning: ${warnings.join('; ')})` : ''}` };
+  // Values without a number: parts carry null, never NaN or ±Inf (JSON would print them as null, unexplained).
+  const parts = samples.map((s) => ({ name: seriesName(s.labels), value: Number.isFinite(s.value) ? s.value : null, note: Number.isFinite(s.value) ? undefined : promNumber(s.value) }));
+  const infinite = samples.filter((s) => s.value === Infinity || s.value === -Infinity);
+  if (infinite.length) {
+    const which = infinite.slice(0, 3).map((s) => `${promNumber(s.value)} in ${seriesName(s.labels)}`).join(', ');
+    return { status: 'error', reason: `value is ${which}${infinite.length > 3 ? ` and ${infinite.length - 3} more` : ''} (a division by zero?): not a number a threshold can judge`, parts };
+  }
   const numbers = samples.map((s) => s.value).filter((v) => !Number.isNaN(v));
   if (numbers.length === 0) {
     return { status: 'no data', reason: `value is NaN in all ${samples.length} series (0/0: no traffic?)`, parts };
@@ -55,6 +64,10 @@ async function promBaseline(gate: GateSpec, ctx: CheckContext, memo: GateMemo, p
   } catch (err) {
     return `baseline: ${describePromError(err)}`;
   }
+}
+
+function promNumber(v: number): string {
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
 }
 
 /** The client's messages already say where and what ("Prometheus /api/v1/query: bad_data: …"). */

@@ -12,23 +12,7 @@ export function nodesFor(gate: GateSpec, ctx: Pick<CheckContext, 'nodes' | 'deep
   return ctx.deepNodes ?? 'no node has a deep health path (nodes[].deep)';
 }
 
-/** Reads `a.b[2].c` from parsed JSON; undefined when any step is missing. */
-export function getPath(root: unknown, path: string): unknown {
-  let cur: unknown = root;
-  for (const part of path.split('.')) {
-    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
-    if (!m) return undefined;
-    if (m[1]) {
-      if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
-      cur = (cur as Record<string, unknown>)[m[1]];
-    }
-    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) {
-      if (!Array.isArray(cur)) return undefined;
-      cur = cur[Number(idx[1])];
-    }
-  }
-  return cur;
-}
+export { getPath } from '../src/sources/json-path.js';
 
 /** A JSON leaf as a gate value; objects/arrays/null are not values. */
 export function asValue(v: unknown): Value | null {

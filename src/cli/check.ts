@@ -2,8 +2,12 @@
  * `flightdeck check PLAN`: evaluate every gate of a stage once, print a table
  * (or JSON), exit 0 pass / 1 a gate fails or blocks / 2 could not evaluate.
  */
+import type { Clock } from '../clock.js';
+import type { Engine } from '../engine/engine.js';
 import type { EngineState, GateView } from '../engine/types.js';
-import type { LoadedPlan } from '../plan/load.js';
+import { formatDuration } from '../duration.js';
+import { formatProblem, PlanError, type LoadedPlan } from '../plan/load.js';
+import type { Plan } from '../plan/schema.js';
 import { buildRuntime } from './runtime.js';
 import { textTable } from './table.js';
 
@@ -16,14 +20,36 @@ export interface CheckOutcome {
   reasons: string[];
 }
 
+/** Re-probes in one check are at most this far apart, whatever the plan's interval. */
+export const CHECK_PROBE_GAP_MAX_MS = 2_000;
+/** And at most this many rounds (a `consecutiveFailures: 50` gate is reported pending, not waited for). */
+export const CHECK_PROBE_ROUNDS_MAX = 10;
+
 export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string }): Promise<CheckOutcome> {
   const rt = buildRuntime(loaded, { stageId: opts.stageId });
   try {
     await rt.engine.backfill();
     await rt.engine.poll('start');
+    await settleProbes(rt.engine, rt.clock, loaded.plan);
     return judge(rt.engine.getState());
   } finally {
     await rt.close();
+  }
+}
+
+/**
+ * A health gate that needs N failed probes in a row (or a node gate with `forProbes: N`) cannot reach N in
+ * one poll: while such a gate is pending on probes, probe again (the plan's interval, capped to a couple of
+ * seconds) up to N times. What is still pending then stays pending, which fails the check: never ok with a
+ * node down.
+ */
+export async function settleProbes(engine: Engine, clock: Clock, plan: Plan): Promise<void> {
+  const gap = Math.max(250, Math.min(plan.polling.hot, plan.polling.phases[0]!.every, CHECK_PROBE_GAP_MAX_MS));
+  const waiting = () => engine.activeGates().filter((g) => (g.kind === 'health' || g.kind === 'healthField') && g.state === 'pending');
+  const need = Math.max(0, ...waiting().map((g) => (g.spec.health?.consecutiveFailures ?? 1) + (g.spec.forProbes ?? 1)));
+  for (let round = 1; round < Math.min(need, CHECK_PROBE_ROUNDS_MAX) && waiting().length > 0; round++) {
+    await clock.sleep(gap);
+    await engine.poll('manual');
   }
 }
 
@@ -33,7 +59,7 @@ export function judge(state: EngineState): CheckOutcome {
   const promDown = state.prometheus.configured && state.prometheus.status === 'down';
   if (promDown) reasons.push(state.prometheus.lastError ?? `Prometheus ${state.prometheus.url} unreachable`);
   for (const g of state.gates) {
-    if (g.state === 'error' && !(promDown && g.why === state.prometheus.lastError)) reasons.push(`${g.id}: ${g.why}`);
+    if (g.state === 'error' && !(promDown && state.prometheus.lastError && g.why.includes(state.prometheus.lastError))) reasons.push(`${g.id}: ${g.why}`);
   }
   if (reasons.length) return { exitCode: EXIT.cannotEvaluate, verdict: 'could not evaluate', state, reasons };
   for (const g of state.gates) {
@@ -83,6 +109,11 @@ export function checkJson(o: CheckOutcome): unknown {
       id: g.id,
       kind: g.kind,
       state: g.state,
+      // The condition held through an error or no data (pending/failing), and how long the breach has held.
+      condition: g.condition,
+      breachSince: g.breachSince,
+      consecutiveErrors: g.consecutiveErrors,
+      warnings: g.warnings,
       value: g.value,
       display: g.display,
       fail: g.fail,
@@ -97,6 +128,33 @@ export function checkJson(o: CheckOutcome): unknown {
     })),
     nodes: st.nodes.map((n) => ({ name: n.name, up: n.up, consecutiveFailures: n.consecutiveFailures, breaker: n.breaker, error: n.last?.errorCode ?? n.last?.error })),
     promotable: st.stages[st.stageIndex]!.promotable,
-    blockers: st.stages[st.stageIndex]!.blockers,
+    blockers: blockersJson(st.stages[st.stageIndex]!),
+  };
+}
+
+/** Everything that stops promotion: the bake time left first, then each blocking gate. */
+export function blockersJson(stage: EngineState['stages'][number]): unknown[] {
+  const left = stage.bakeRemainingMs ?? 0;
+  return [
+    ...(left > 0 ? [{ kind: 'bake', left: formatDuration(left), leftMs: left }] : []),
+    ...stage.blockers.map((b) => ({ kind: 'gate', ...b })),
+  ];
+}
+
+/** The JSON `check --json` prints when the plan does not load (or the run cannot start): no gates, every problem with file, line and field. */
+export function planErrorJson(file: string, err: unknown): unknown {
+  const errors =
+    err instanceof PlanError
+      ? err.problems.map((p) => ({ ...p, text: formatProblem(p) }))
+      : [{ file, message: err instanceof Error ? err.message : String(err), text: `${file}: ${err instanceof Error ? err.message : String(err)}` }];
+  return {
+    planFile: file,
+    verdict: 'could not evaluate',
+    exitCode: EXIT.cannotEvaluate,
+    reasons: errors.map((e) => e.text),
+    errors,
+    gates: [],
+    promotable: false,
+    blockers: [],
   };
 }

@@ -38,6 +38,18 @@ async function loadOrExit(file: string, flags: PlanFlags, code = 2) {
   }
 }
 
+/** `check --json` on a plan that does not load still prints a JSON document: the verdict and every problem. */
+async function loadOrJson(file: string, flags: PlanFlags) {
+  const { loadPlanWithFlags } = await import('./plan-input.js');
+  try {
+    return await loadPlanWithFlags(file, flags);
+  } catch (err) {
+    const { planErrorJson } = await import('./check.js');
+    process.stdout.write(`${JSON.stringify(planErrorJson(file, err), null, 2)}\n`);
+    process.exit(2);
+  }
+}
+
 program
   .command('validate')
   .description('validate a plan file; prints every problem with file:line:column and field')
@@ -57,14 +69,15 @@ planOptions(
     .option('--stage <id>', 'stage to evaluate (default: the first)')
     .option('--json', 'print JSON instead of a table'),
 ).action(async (file: string, opts: PlanFlags & { stage?: string; json?: boolean }) => {
-  const loaded = await loadOrExit(file, opts);
-  const { checkJson, formatCheck, runCheck } = await import('./check.js');
+  const loaded = opts.json ? await loadOrJson(file, opts) : await loadOrExit(file, opts);
+  const { checkJson, formatCheck, planErrorJson, runCheck } = await import('./check.js');
   try {
     const outcome = await runCheck(loaded, { stageId: opts.stage });
     process.stdout.write(opts.json ? `${JSON.stringify(checkJson(outcome), null, 2)}\n` : `${formatCheck(outcome, process.stdout.columns ?? 160)}\n`);
     process.exitCode = outcome.exitCode;
   } catch (err) {
-    process.stderr.write(`flightdeck check: ${(err as Error).message}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(planErrorJson(file, err), null, 2)}\n`);
+    else process.stderr.write(`flightdeck check: ${(err as Error).message}\n`);
     process.exitCode = 2;
   }
 });

@@ -15,6 +15,7 @@ import { createNodePoller } from '../sources/nodes.js';
 import { createPromClient, resolvePromAuth } from '../sources/prometheus.js';
 import type { NodePoller, PromClient } from '../sources/types.js';
 import { definedEnv } from '../env.js';
+import { healthExpectations } from '../../checks/health.js';
 
 export interface Runtime {
   engine: Engine;
@@ -65,12 +66,13 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
           timeoutMs: plan.probe.timeout,
           concurrency: plan.probe.concurrency,
           breaker: plan.probe.breaker,
+          expect: healthExpectations(plan, false),
         })
       : null;
   const deepSpecs = plan.nodes.filter((n) => n.deep).map((n) => ({ ...n, health: n.deep! }));
   const deepNodes =
     deepSpecs.length > 0
-      ? createNodePoller({ nodes: deepSpecs, transport: nodeTransport, clock, timeoutMs: plan.probe.timeout, concurrency: plan.probe.concurrency, breaker: plan.probe.breaker })
+      ? createNodePoller({ nodes: deepSpecs, transport: nodeTransport, clock, timeoutMs: plan.probe.timeout, concurrency: plan.probe.concurrency, breaker: plan.probe.breaker, expect: healthExpectations(plan, true) })
       : null;
   const engine = new Engine({
     loaded,
@@ -81,6 +83,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     stageId: opts.stageId,
     stageEnteredAt: opts.stageEnteredAt,
     rolledBack: opts.rolledBack,
+    backfillOnStart: true,
     readFile: (p) => readFile(p, 'utf8'),
     // Command gates see the session's environment (the demo adds its fleet's control URL there).
     runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...definedEnv(env), ...plan.env, ...o.env } }),

@@ -1,6 +1,6 @@
 /** The alerts panel: Prometheus's alerts and Flightdeck's own (failing gates, Prometheus down), newest first. */
 import type { PromAlert } from '../sources/types.js';
-import { effectiveOnFail, type GateRuntime } from './gate.js';
+import { effectiveOnFail, errorLimitReached, type GateRuntime } from './gate.js';
 import type { AlertView, PrometheusView } from './types.js';
 
 export function buildAlerts(prom: PromAlert[], gates: GateRuntime[], promView: PrometheusView, now: number): AlertView[] {
@@ -19,7 +19,19 @@ export function buildAlerts(prom: PromAlert[], gates: GateRuntime[], promView: P
     });
   }
   for (const g of gates) {
-    if (g.state !== 'failing') continue;
+    if (errorLimitReached(g) && g.mode !== 'off') {
+      out.push({
+        source: 'flightdeck',
+        name: `gate ${g.spec.id} error`,
+        state: 'firing',
+        severity: g.spec.onError === 'rollback' && g.mode === 'enforce' ? 'critical' : 'warning',
+        since: g.since,
+        summary: `${g.spec.id}: ${g.consecutiveErrors} errors in a row (on error ${g.spec.onError ?? 'hold'}): ${g.why}`,
+        labels: { gate: g.spec.id },
+      });
+    }
+    // A failing gate's alert keeps firing while its source errors: the breach is held, not resolved.
+    if (g.state !== 'failing' && g.condition !== 'failing') continue;
     const onFail = effectiveOnFail(g);
     out.push({
       source: 'flightdeck',

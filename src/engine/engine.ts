@@ -8,13 +8,14 @@ import pLimit from 'p-limit';
 import { checkFor, PROMETHEUS_KINDS } from '../../checks/index.js';
 import type { CheckContext } from '../../checks/types.js';
 import type { Clock } from '../clock.js';
+import { formatDuration } from '../duration.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { GateSpec } from '../plan/schema.js';
 import { PromError, type NodePoller, type NodeStatus, type PromAlert, type PromClient } from '../sources/types.js';
 import { describePromError } from '../../checks/promql.js';
 import { scoreResult } from '../../checks/compare.js';
 import { buildAlerts } from './alerts.js';
-import { createGateRuntime, effectiveOnFail, stepGate, toGateView, type GateRuntime } from './gate.js';
+import { createGateRuntime, effectiveOnFail, errorLimitOf, stepGate, toGateView, type GateRuntime } from './gate.js';
 import { rangeResults } from './range.js';
 import { stageView } from './stage.js';
 import type { CheckResult, EngineCommand, EngineEvent, EngineState, Observation, PollingView, PrometheusView } from './types.js';
@@ -34,6 +35,8 @@ export interface EngineDeps {
   stageEnteredAt?: number;
   /** The stage was already rolled back (restored). */
   rolledBack?: boolean;
+  /** Rebuild `for:` timers from Prometheus history before the first poll (watch, check): a cockpit opened mid-breach does not wait a whole `for`. */
+  backfillOnStart?: boolean;
 }
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -44,6 +47,9 @@ export type EventOrigin = 'engine' | 'external';
 const EVENT_LIMIT = 500;
 /** Checks run at once in a poll (each may be a Prometheus query or a command). */
 const CHECK_CONCURRENCY = 8;
+/** A backfill looks back at least this far (and at most this many steps: Prometheus caps a range query at 11,000 points). */
+const BACKFILL_MIN_LOOKBACK_MS = 10 * 60_000;
+const BACKFILL_MAX_STEPS = 10_000;
 
 export class Engine {
   private readonly deps: EngineDeps;
@@ -70,6 +76,7 @@ export class Engine {
   /** Alerts announced as firing, by source:name, so each is announced and resolved once. */
   private firingAlerts = new Map<string, { name: string; source: 'prometheus' | 'flightdeck' }>();
   private windowDone = false;
+  private backfilled = false;
   private rollbackRequested = false;
   private cached: EngineState | null = null;
   readonly windowStart: number;
@@ -237,6 +244,7 @@ export class Engine {
   async collect(reason: Observation['reason'] = 'schedule'): Promise<Observation> {
     const startedAt = this.clock.now();
     const t0 = performance.now();
+    const backfill = this.deps.backfillOnStart ? await this.fetchBackfill() : undefined;
     // score gates are derived from the compare gates in apply(), never asked
     const active = this.activeGates().filter((g) => g.mode !== 'off' && g.kind !== 'score');
     // The sources are independent: nodes, deep health (only when a gate reads it) and Prometheus are asked at once.
@@ -269,11 +277,14 @@ export class Engine {
         }),
       ),
     );
-    return { reason, startedAt, at: this.clock.now(), durationMs: Math.round(performance.now() - t0), nodes, deepNodes, nodeError, prom, results };
+    return { reason, startedAt, at: this.clock.now(), durationMs: Math.round(performance.now() - t0), nodes, deepNodes, nodeError, prom, results, ...(backfill ? { backfill } : {}) };
   }
 
   private async runCheck(g: GateRuntime, ctx: CheckContext, promDown: string | undefined): Promise<CheckResult> {
-    if (promDown && PROMETHEUS_KINDS.has(g.kind)) return { status: 'error', reason: promDown };
+    if (promDown && PROMETHEUS_KINDS.has(g.kind)) {
+      // Name what failed: for an alert gate its own endpoint; a query was not sent at all.
+      return { status: 'error', reason: g.kind === 'alert' ? promDown : `${g.kind === 'query' ? 'query' : 'series lookup'} not sent: Prometheus is down (${promDown})` };
+    }
     const cached = g.kind === 'command' ? this.commandCache.get(g.spec.id) : undefined;
     if (cached) return cached;
     try {
@@ -308,29 +319,53 @@ export class Engine {
   }
 
   /**
-   * For a one-shot evaluation (`check`): replays each PromQL gate's recent
-   * past from a range query, so that `for: 10m` means "breaching for ten
-   * minutes" in a single run, as it does in a long watch. Silent: no events.
+   * Replays each PromQL `for` gate's recent past from a range query, so that
+   * `for: 10m` means "breaching for ten minutes" from the first evaluation: in
+   * a one-shot `check`, and in a `watch` opened mid-breach (`backfillOnStart`:
+   * the first observation then carries the history, so a recording replays
+   * it too). Once per engine; silent: no events.
    */
   async backfill(): Promise<void> {
+    const history = await this.fetchBackfill();
+    if (history) this.applyBackfill(history);
+  }
+
+  private async fetchBackfill(): Promise<Observation['backfill']> {
     const prom = this.deps.prometheus;
-    if (!prom) return;
+    // Once per engine: the gates of a stage entered later start from their own entry, not from history.
+    if (!prom || this.backfilled) return undefined;
+    this.backfilled = true;
     const now = this.clock.now();
     const stepMs = Math.max(1_000, Math.min(this.plan.polling.phases[0]!.every, this.plan.polling.hot * 6));
+    const out: NonNullable<Observation['backfill']> = {};
     await Promise.all(
       this.activeGates()
         .filter((g) => g.kind === 'query' && g.mode !== 'off' && g.spec.for !== undefined)
         .map(async (g) => {
-          const start = now - g.spec.for! - stepMs;
-          let series;
+          // Look back well past `for`, so "for 40s" says how long the breach has really held (not `for` + a step).
+          const lookback = Math.min(Math.max(4 * g.spec.for!, g.spec.for! + 20 * stepMs, BACKFILL_MIN_LOOKBACK_MS), BACKFILL_MAX_STEPS * stepMs);
+          const start = now - lookback;
           try {
-            series = await prom.queryRange(g.spec.query!, { start, end: now - stepMs, stepMs });
+            const series = await prom.queryRange(g.spec.query!, { start, end: now - stepMs, stepMs });
+            out[g.spec.id] = rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce);
           } catch {
-            return; // the live evaluation will report the error
+            // The live evaluation will report the error.
           }
-          for (const [at, result] of rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce)) Object.assign(g, stepGate(g, result, at));
         }),
     );
+    return out;
+  }
+
+  private applyBackfill(history: NonNullable<Observation['backfill']>): void {
+    for (const g of this.activeGates()) {
+      const steps = history[g.spec.id];
+      if (!steps) continue;
+      const { state, since } = g;
+      for (const [at, result] of steps) Object.assign(g, stepGate(g, result, at));
+      // The breach and its history are kept; the state is left for the first live evaluation to set, so that
+      // its change is announced (gate.changed) and a failing rollback gate asks for its rollback.
+      Object.assign(g, { state, since, lastEvaluatedAt: undefined });
+    }
   }
 
   /** Turns one observation into state and events. Pure but for the clock's `now`. */
@@ -346,6 +381,7 @@ export class Engine {
 
   private applyObservation(obs: Observation): void {
     const now = obs.at;
+    if (obs.backfill) this.applyBackfill(obs.backfill);
     if (obs.nodes) this.applyNodes(obs.nodes, obs.nodeError);
     if (obs.deepNodes) this.deepNodeStatus = obs.deepNodes;
     if (obs.prom) this.applyPrometheus(obs.prom, now);
@@ -363,7 +399,7 @@ export class Engine {
     this.raise({ type: 'poll.done', durationMs: obs.durationMs, ok, gates: active.length, nodes: this.nodeStatus.length });
     if (!this.windowDone && now >= this.polling.windowEnd) {
       this.windowDone = true;
-      const failed = this.rollbackRequested || this.activeGates().some((g) => g.state === 'failing' && effectiveOnFail(g) !== 'alert');
+      const failed = this.rollbackRequested || this.activeGates().some((g) => (g.state === 'failing' || g.condition === 'failing') && effectiveOnFail(g) !== 'alert');
       this.raise({ type: 'window.completed', verdict: failed ? 'fail' : 'pass' });
     }
   }
@@ -400,14 +436,24 @@ export class Engine {
     const from = g.state;
     const first = g.lastEvaluatedAt === undefined;
     Object.assign(g, stepGate(g, result, now), { signoff: this.signoffs.get(g.spec.id) });
+    this.onErrorLimit(g);
     if (from === g.state && !first) return;
     const onFail = effectiveOnFail(g);
     this.raise({ type: 'gate.changed', gateId: g.spec.id, stageId: g.stageId, from, to: g.state, value: g.value, display: g.display, why: g.why, onFail });
-    if (g.state === 'failing' && from !== 'failing' && onFail === 'rollback' && !this.rolledBack && !this.rollbackRequested) {
-      // Once per failure: re-armed when the stage is entered again.
-      this.rollbackRequested = true;
-      this.raise({ type: 'rollback.requested', stageId: this.plan.stages[this.stageIndex]!.id, gateId: g.spec.id, reason: `${g.spec.id} failing: ${g.why}`, auto: true });
-    }
+    if (g.state === 'failing' && from !== 'failing' && onFail === 'rollback') this.requestRollback(g, `${g.spec.id} failing: ${g.why}`);
+  }
+
+  /** The gate's errorLimit-th error in a row: `onError: rollback` asks for one (in enforce mode); `hold` blocks and alerts (gate.ts, alerts.ts). */
+  private onErrorLimit(g: GateRuntime): void {
+    if (g.state !== 'error' || g.consecutiveErrors !== errorLimitOf(g.spec)) return;
+    if (g.spec.onError === 'rollback' && g.mode === 'enforce') this.requestRollback(g, `${g.spec.id}: ${g.consecutiveErrors} errors in a row (onError rollback): ${g.why}`);
+  }
+
+  private requestRollback(g: GateRuntime, reason: string): void {
+    if (this.rolledBack || this.rollbackRequested) return;
+    // Once per failure: re-armed when the stage is entered again.
+    this.rollbackRequested = true;
+    this.raise({ type: 'rollback.requested', stageId: this.plan.stages[this.stageIndex]!.id, gateId: g.spec.id, reason, auto: true });
   }
 
   private afterEvaluation(): void {
@@ -416,7 +462,8 @@ export class Engine {
     const stage = state.stages[this.stageIndex]!;
     if (stage.promotable !== this.lastPromotable) {
       this.lastPromotable = stage.promotable;
-      this.raise({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: stage.blockers.map((b) => b.gateId) });
+      const bakeLeft = stage.bakeRemainingMs ?? 0;
+      this.raise({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: stage.blockers.map((b) => b.gateId), ...(bakeLeft > 0 ? { bake: { kind: 'bake' as const, left: formatDuration(bakeLeft), leftMs: bakeLeft } } : {}) });
     }
     const firing = new Map(state.alerts.map((a) => [`${a.source}:${a.name}`, a]));
     for (const [key, a] of firing) {

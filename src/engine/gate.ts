@@ -1,10 +1,26 @@
 /**
- * The gate state machine, pure. It mirrors Prometheus's alerting rule
- * (rules/alerting.go): a breach starts `pending` with an active-since time;
- * it becomes `failing` once it has held for `for` (or for `forProbes`
- * consecutive evaluations); one evaluation without a breach resets it. An
- * evaluation with no data or an error also resets it: a breach must hold
- * across every evaluation in the span. No data is never a pass.
+ * The gate state machine, pure. A gate keeps two things apart:
+ *
+ * - its condition (ok / warn / pending / failing), decided only by values.
+ *   As in Prometheus's alerting rule (rules/alerting.go), a breach starts
+ *   `pending` with an active-since time and becomes `failing` once it has
+ *   held for `for` (or `forProbes` breaching evaluations); one evaluation
+ *   with a value that does not breach resets it;
+ * - the health of its source: an evaluation that errors or has no data
+ *   neither passes nor resets a breach already held. The gate shows `error`
+ *   (or `no data`) with how long the breach has held and blocks promotion at
+ *   once; the next breaching value fails it as soon as the breach has held
+ *   for `for`, counted from its start. Prometheus likewise keeps a pending
+ *   alert through a failed evaluation (Eval returns before touching its
+ *   active alerts); unlike Prometheus, where an empty result deletes a
+ *   pending alert, no data does not reset a breach here either: a metric
+ *   vanishing mid-incident (a crashed node stops exporting) must not restart
+ *   the clock of an auto-rollback.
+ *
+ * After `errorLimit` errors in a row (like Argo Rollouts'
+ * consecutiveErrorLimit) the gate's `onError` applies: `hold` blocks
+ * promotion whatever `noData` says and raises an alert; `rollback` also asks
+ * for a rollback (the engine does that). No data is never a pass.
  */
 import { defaultFail } from '../../checks/index.js';
 import { formatDuration } from '../duration.js';
@@ -14,6 +30,9 @@ import { formatWithUnit, type Unit } from '../plan/units.js';
 import type { CheckResult, GateSample, GateState, GateView, Value } from './types.js';
 
 export const HISTORY_LIMIT = 360;
+export const DEFAULT_ERROR_LIMIT = 3;
+
+export type Condition = 'ok' | 'warn' | 'pending' | 'failing';
 
 export interface GateRuntime {
   spec: GateSpec;
@@ -32,6 +51,12 @@ export interface GateRuntime {
   firstValue?: number;
   breachSince?: number;
   consecutiveBreaches: number;
+  /** The condition the last value gave; kept through error and no-data evaluations. */
+  condition?: Condition;
+  /** Error evaluations in a row (reset by any answer, value or no data). */
+  consecutiveErrors: number;
+  /** Prometheus's warnings on the last answer (a partial response). */
+  warnings?: string[];
   failsIn?: { ms?: number; probes?: number };
   history: GateSample[];
   parts?: GateView['parts'];
@@ -42,7 +67,7 @@ export interface GateRuntime {
 
 export function createGateRuntime(spec: GateSpec, stageId: string | null, planMode: Mode, now: number): GateRuntime {
   const kind = gateKind(spec);
-  const def = defaultFail(kind);
+  const def = spec.expect !== undefined ? `!= ${JSON.stringify(spec.expect)}` : defaultFail(kind);
   const fail = spec.fail ?? (spec.score ? [parseThreshold(`< ${spec.score.marginal}`)!] : def ? [parseThreshold(def)!] : []);
   const mode = effectiveMode(planMode, spec.mode);
   return {
@@ -58,6 +83,7 @@ export function createGateRuntime(spec: GateSpec, stageId: string | null, planMo
     display: '–',
     why: mode === 'off' ? 'mode off' : 'not evaluated yet',
     consecutiveBreaches: 0,
+    consecutiveErrors: 0,
     history: [],
   };
 }
@@ -74,16 +100,29 @@ export function effectiveOnFail(rt: Pick<GateRuntime, 'spec' | 'mode'>): OnFail 
 
 /** Applies one evaluation. Returns a new runtime; the input is not modified. */
 export function stepGate(prev: GateRuntime, result: CheckResult, now: number): GateRuntime {
-  const rt: GateRuntime = { ...prev, lastEvaluatedAt: now, failsIn: undefined };
+  const rt: GateRuntime = { ...prev, lastEvaluatedAt: now, failsIn: undefined, warnings: undefined };
   if (rt.mode === 'off') return withState(rt, 'off', now, 'mode off');
-  rt.judge = result.status === 'error' ? undefined : result.judge;
+  rt.judge = result.status === 'value' || result.status === 'no data' ? result.judge : undefined;
 
-  if (result.status !== 'value') {
+  if (result.status === 'error' || result.status === 'no data') {
     rt.value = null;
-    rt.display = result.status === 'error' ? 'error' : 'no data';
-    rt.parts = result.status === 'no data' ? result.parts : undefined;
+    rt.display = result.status;
+    rt.parts = result.parts;
+    rt.consecutiveErrors = result.status === 'error' ? prev.consecutiveErrors + 1 : 0;
+    const limit = errorLimitOf(rt.spec);
+    const errors = result.status === 'error' && rt.consecutiveErrors > 1 ? ` (${rt.consecutiveErrors} errors in a row${rt.consecutiveErrors >= limit ? `, limit ${limit} reached: on error ${rt.spec.onError ?? 'hold'}` : ''})` : '';
+    return record(withState(rt, result.status, now, `${result.reason}${errors}${heldBreach(rt, now)}`), now);
+  }
+  rt.consecutiveErrors = 0;
+
+  if (result.status === 'clear') {
+    rt.value = null;
+    rt.display = '–';
+    rt.parts = result.parts;
     resetBreach(rt);
-    return record(withState(rt, result.status, now, result.reason), now);
+    rt.condition = 'ok';
+    const fails = rt.fail.map((t) => describeThreshold(t, rt.baseline, fmtOf(rt))).join(' or ');
+    return record(withState(rt, 'ok', now, [result.note, fails ? `fails if ${fails}` : ''].filter(Boolean).join('; ')), now);
   }
 
   rt.value = result.value;
@@ -96,6 +135,7 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
 
   if (rt.kind === 'manual') {
     resetBreach(rt);
+    rt.condition = result.value === true ? 'ok' : 'pending';
     if (result.value === true) return record(withState(rt, 'ok', now, result.note ?? 'signed off'), now);
     return record(withState(rt, 'pending', now, result.note ?? 'awaiting sign-off'), now);
   }
@@ -104,10 +144,13 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
   const failText = () => rt.fail.map((t) => describeThreshold(t, rt.baseline, fmt)).join(' or ');
   const failVerdict = verdict(rt.fail, result.value, rt.baseline, fmt);
   if (failVerdict.undecided && !failVerdict.breach) {
-    resetBreach(rt);
-    return record(withState(rt, 'no data', now, failVerdict.reason), now);
+    // Could not compare (no baseline yet, a value of the wrong type): no data, which keeps a breach held.
+    return record(withState(rt, 'no data', now, `${failVerdict.reason}${heldBreach(rt, now)}`), now);
   }
-  const note = result.note ? ` (${result.note})` : '';
+  // Prometheus warnings (a partial answer) are part of why the gate is what it is.
+  const noteText = [result.note, result.warnings?.length ? `Prometheus warning: ${result.warnings.join('; ')}` : ''].filter(Boolean).join('; ');
+  rt.warnings = result.warnings?.length ? result.warnings : undefined;
+  const note = noteText ? ` (${noteText})` : '';
   if (failVerdict.breach) {
     rt.consecutiveBreaches = prev.consecutiveBreaches + 1;
     rt.breachSince = prev.breachSince ?? now;
@@ -115,22 +158,32 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
     const cond = `${rt.display} ${failVerdict.matched}`;
     if (rt.spec.for !== undefined && held < rt.spec.for) {
       rt.failsIn = { ms: rt.spec.for - held };
+      rt.condition = 'pending';
       return record(withState(rt, 'pending', now, `${cond} for ${formatDuration(held)} of ${formatDuration(rt.spec.for)}${note}`), now);
     }
     if (rt.spec.forProbes !== undefined && rt.consecutiveBreaches < rt.spec.forProbes) {
       rt.failsIn = { probes: rt.spec.forProbes - rt.consecutiveBreaches };
+      rt.condition = 'pending';
       return record(withState(rt, 'pending', now, `${cond}, ${rt.consecutiveBreaches} of ${rt.spec.forProbes} probes${note}`), now);
     }
     const span = rt.spec.for !== undefined ? ` for ${formatDuration(held)}` : rt.spec.forProbes !== undefined ? ` for ${rt.consecutiveBreaches} probes` : '';
+    rt.condition = 'failing';
     return record(withState(rt, 'failing', now, `${cond}${span}${note}`), now);
   }
   resetBreach(rt);
+  if (result.building) {
+    // Not a breach yet, but one is building (a node failed fewer probes in a row than the gate needs): never ok.
+    rt.condition = 'pending';
+    return record(withState(rt, 'pending', now, `${result.building}${note}`), now);
+  }
   const warnVerdict = verdict(rt.warn, result.value, rt.baseline, fmt);
   if (warnVerdict.breach) {
+    rt.condition = 'warn';
     return record(withState(rt, 'warn', now, `${rt.display} ${warnVerdict.matched} (warn band), fails if ${failText()}${note}`), now);
   }
+  rt.condition = 'ok';
   const fails = failText();
-  const okWhy = [result.note, fails ? `fails if ${fails}` : ''].filter(Boolean).join('; ');
+  const okWhy = [noteText, fails ? `fails if ${fails}` : ''].filter(Boolean).join('; ');
   return record(withState(rt, 'ok', now, okWhy || rt.display), now);
 }
 
@@ -154,6 +207,24 @@ function verdict(thresholds: Threshold[], value: Value, baseline: number | undef
     }
   }
   return { breach: false, undecided, matched: '', reason: reasons.join('; ') };
+}
+
+/** " — breach held 40s of 1m, kept through it": what an error or no-data evaluation did not reset. */
+function heldBreach(rt: GateRuntime, now: number): string {
+  if (rt.breachSince === undefined) return '';
+  const held = now - rt.breachSince;
+  if (rt.spec.for !== undefined) rt.failsIn = { ms: Math.max(0, rt.spec.for - held) };
+  const of = rt.spec.for !== undefined ? ` of ${formatDuration(rt.spec.for)}` : rt.spec.forProbes !== undefined ? ` (${rt.consecutiveBreaches} of ${rt.spec.forProbes} probes)` : '';
+  return ` — ${rt.condition ?? 'breach'} kept: breach held ${formatDuration(held)}${of}`;
+}
+
+export function errorLimitOf(spec: GateSpec): number {
+  return spec.errorLimit ?? DEFAULT_ERROR_LIMIT;
+}
+
+/** The gate has errored `errorLimit` times in a row: its `onError` applies. */
+export function errorLimitReached(rt: Pick<GateRuntime, 'spec' | 'state' | 'consecutiveErrors'>): boolean {
+  return rt.state === 'error' && rt.consecutiveErrors >= errorLimitOf(rt.spec);
 }
 
 function resetBreach(rt: GateRuntime): void {
@@ -193,7 +264,11 @@ export function gateBlocks(rt: GateRuntime): boolean {
   const onFail = effectiveOnFail(rt);
   if (onFail === 'alert' || rt.state === 'off') return false;
   if (rt.state === 'failing' || rt.state === 'pending') return true;
-  if (rt.state === 'no data' || rt.state === 'error') return rt.spec.noData !== 'pass';
+  if (rt.state === 'no data' || rt.state === 'error') {
+    // A breach held through the gap, or errors past the limit (onError hold), block whatever noData says.
+    if (rt.condition === 'failing' || rt.condition === 'pending' || errorLimitReached(rt)) return true;
+    return rt.spec.noData !== 'pass';
+  }
   return false;
 }
 
@@ -217,6 +292,9 @@ export function toGateView(rt: GateRuntime): GateView {
     failsIn: rt.failsIn,
     breachSince: rt.breachSince,
     consecutiveBreaches: rt.consecutiveBreaches,
+    condition: rt.condition,
+    consecutiveErrors: rt.consecutiveErrors,
+    warnings: rt.warnings,
     blocks: gateBlocks(rt),
     history: rt.history,
     parts: rt.parts,

@@ -13,10 +13,15 @@ export function rangeResults(
 ): Array<[number, CheckResult]> {
   // Prometheus aligns range steps to `start`; a sample belongs to the nearest step (timestamps are rounded to seconds).
   const byStep = new Map<number, number[]>();
+  const infinite = new Map<number, number>();
   for (const s of series) {
     for (const v of s.values) {
       if (Number.isNaN(v.value)) continue;
       const step = Math.round((v.timestamp - start) / stepMs);
+      if (!Number.isFinite(v.value)) {
+        infinite.set(step, v.value);
+        continue;
+      }
       const list = byStep.get(step) ?? [];
       list.push(v.value);
       byStep.set(step, list);
@@ -25,6 +30,11 @@ export function rangeResults(
   const out: Array<[number, CheckResult]> = [];
   for (let i = 0; start + i * stepMs <= end; i++) {
     const values = byStep.get(i);
+    const inf = infinite.get(i);
+    if (inf !== undefined) {
+      out.push([start + i * stepMs, { status: 'error', reason: `value is ${inf > 0 ? '+Inf' : '-Inf'} at this step` }]);
+      continue;
+    }
     out.push([start + i * stepMs, values?.length ? { status: 'value', value: reduceValues(values, reducer) as number } : { status: 'no data', reason: 'no sample at this step' }]);
   }
   return out;

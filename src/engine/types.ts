@@ -26,9 +26,16 @@ export type CheckResult =
       warnings?: string[];
       /** compare and score gates: how the judge decided (both cohorts, U, p, estimate, interval). */
       judge?: JudgeView;
+      /**
+       * The value does not breach, but a breach is building that the value cannot show yet (a node
+       * failed fewer probes in a row than the gate needs): the gate is `pending`, never `ok`.
+       */
+      building?: string;
     }
+  /** Nothing to compare and nothing wrong (a health field absent or null on every node, where the plan says absent means ok). */
+  | { status: 'clear'; note: string; parts?: Array<{ name: string; value: Value | null; note?: string }> }
   | { status: 'no data'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }>; judge?: JudgeView }
-  | { status: 'error'; reason: string };
+  | { status: 'error'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }> };
 
 export interface GateSample {
   at: number;
@@ -66,6 +73,15 @@ export interface GateView {
   /** Breaching since (for pending/failing). */
   breachSince?: number;
   consecutiveBreaches: number;
+  /**
+   * The condition the last value gave (ok, warn, pending, failing), kept while the source errors or
+   * has no data: `state: error, condition: pending` is a breach held through a Prometheus outage.
+   */
+  condition?: 'ok' | 'warn' | 'pending' | 'failing';
+  /** Error evaluations in a row; at the gate's errorLimit its onError applies. */
+  consecutiveErrors?: number;
+  /** Prometheus's warnings on the last answer (partial response): also in `why`. */
+  warnings?: string[];
   /** True when this gate stops promotion (failing, pending, no data/error unless noData: pass). */
   blocks: boolean;
   history: GateSample[];
@@ -182,6 +198,8 @@ export interface Observation {
   prom: { ok: true; alerts: PromAlert[] } | { ok: false; error: string; down: boolean } | null;
   /** By gate id, for every gate evaluated. */
   results: Record<string, CheckResult>;
+  /** The first observation of a watch: each `for` gate's past from a range query, oldest first, replayed silently before `results`. */
+  backfill?: Record<string, Array<[number, CheckResult]>>;
 }
 
 // ---------------------------------------------------------------- events
@@ -201,7 +219,8 @@ export type EngineEvent = EventBase &
     | { type: 'alert.resolved'; name: string; source: 'prometheus' | 'flightdeck' }
     | { type: 'prometheus.down'; error: string }
     | { type: 'prometheus.up' }
-    | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: string[] }
+    /** `blockers` are gate ids; `bake` says the bake time still stops promotion (and how long it has left). */
+    | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: string[]; bake?: { kind: 'bake'; left: string; leftMs: number } }
     | { type: 'stage.entered'; stageId: string; index: number; by: 'start' | 'promote' | 'rollback' }
     | { type: 'stage.rolled-back'; stageId: string }
     | { type: 'rollback.requested'; stageId: string; gateId: string; reason: string; auto: boolean }

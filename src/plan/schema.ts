@@ -157,6 +157,8 @@ export const gateSchema = z
       .object({
         consecutiveFailures: z.number().int().min(1).default(1),
         deep: z.boolean().default(false),
+        /** Body fields a healthy answer must have besides a 2xx code (`{ status: ok }`): `a.b` paths to expected values. */
+        expect: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
       })
       .strict()
       .optional(),
@@ -189,6 +191,14 @@ export const gateSchema = z
     baseline: baselineSpec.optional(),
     onFail: onFailSchema.default('block'),
     noData: z.enum(['block', 'pass']).default('block'),
+    /** Error evaluations in a row after which `onError` applies (Argo Rollouts' consecutiveErrorLimit). */
+    errorLimit: z.number().int().min(1).default(3),
+    /** What `errorLimit` errors in a row do: hold (block promotion, alert) or rollback. */
+    onError: z.enum(['hold', 'rollback']).default('hold'),
+    /** healthField: the value a healthy node answers (`expect: ok`); the gate fails when a node answers another. */
+    expect: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    /** healthField: `ok` when a field absent, null or "" means healthy (seed 004's degraded_reason); default no data. */
+    absent: z.enum(['ok', 'no data']).optional(),
     mode: modeSchema.optional(),
     /** Samples older than this are stale and count as no data. */
     staleAfter: duration.optional(),
@@ -205,8 +215,11 @@ export const gateSchema = z
             : `expected exactly one check, got ${kinds.join(' and ')}`,
       });
     }
-    if ((g.query !== undefined || g.healthField !== undefined || g.evidence !== undefined) && g.fail === undefined) {
+    if ((g.query !== undefined || g.healthField !== undefined || g.evidence !== undefined) && g.fail === undefined && g.expect === undefined) {
       ctx.addIssue({ code: 'custom', path: ['fail'], message: `expected ${THRESHOLD_EXAMPLE}` });
+    }
+    if ((g.expect !== undefined || g.absent !== undefined) && g.healthField === undefined) {
+      ctx.addIssue({ code: 'custom', path: [g.expect !== undefined ? 'expect' : 'absent'], message: 'expected only on a healthField gate' });
     }
     if (g.for !== undefined && g.forProbes !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['forProbes'], message: 'expected either for or forProbes, not both' });

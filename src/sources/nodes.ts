@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import type { Clock } from '../clock.js';
 import type { NodeSpec } from '../plan/schema.js';
 import { CircuitBreaker, parseRetryAfter } from './breaker.js';
+import { getPath } from './json-path.js';
 import { HttpError, type HttpResponse, type HttpTransport, type NodePoller, type NodeProbe, type NodeStatus } from './types.js';
 
 export interface NodePollerOptions {
@@ -19,7 +20,12 @@ export interface NodePollerOptions {
   breaker: { failures: number; cooldown: number };
   /** Largest health body accepted (default 1 MiB). */
   maxBytes?: number;
+  /** Body fields a healthy answer must hold besides a 2xx code (`{ status: 'ok' }`), from the plan's health gates. */
+  expect?: HealthExpect;
 }
+
+/** Paths in the health body and the value each must have. */
+export type HealthExpect = Record<string, string | number | boolean>;
 
 const HEALTHY = new Set(['ok', 'healthy', 'up', 'pass', 'passing', 'green']);
 const DEGRADED = new Set(['degraded', 'warn', 'warning']);
@@ -90,7 +96,7 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
       return record(entry, { node: spec.name, at, sent: true, ok: false, error: describeError(err) });
     }
 
-    const verdict = judge(res);
+    const verdict = judge(res, opts.expect);
     const result: NodeProbe = { node: spec.name, at, sent: true, ok: verdict.ok, status: res.status, latencyMs: res.latencyMs };
     if (verdict.body !== undefined) result.body = verdict.body;
     if (verdict.errorCode) result.errorCode = verdict.errorCode;
@@ -175,7 +181,20 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
 }
 
 /** Reads a health response: status code, JSON body, the body's own status and error code. */
-export function judge(res: Pick<HttpResponse, 'status' | 'body'>): Verdict {
+export function judge(res: Pick<HttpResponse, 'status' | 'body'>, expect?: HealthExpect): Verdict {
+  const v = judgeStatus(res);
+  if (!v.ok || !expect) return v;
+  for (const [path, want] of Object.entries(expect)) {
+    const got = getPath(v.body, path);
+    if (got !== want) {
+      const seen = got === undefined ? 'missing' : JSON.stringify(got)?.slice(0, 40) ?? String(got);
+      return { ok: false, body: v.body, error: `${path} is ${seen}, expected ${JSON.stringify(want)}` };
+    }
+  }
+  return v;
+}
+
+function judgeStatus(res: Pick<HttpResponse, 'status' | 'body'>): Verdict {
   const body = parseJson(res.body);
   const is2xx = res.status >= 200 && res.status < 300;
   if (!is2xx) {
@@ -189,6 +208,9 @@ export function judge(res: Pick<HttpResponse, 'status' | 'body'>): Verdict {
     return v;
   }
   if (body === undefined) return { ok: false, error: 'health body is not JSON' };
+  if (body === null || Array.isArray(body) || typeof body === 'number') {
+    return { ok: false, body, error: `health body is ${body === null ? 'JSON null' : Array.isArray(body) ? 'a JSON array' : 'a bare number'}, not an object` };
+  }
   const status = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).status : body;
   if (status === undefined || status === true || (typeof status === 'string' && HEALTHY.has(status.toLowerCase()))) {
     return { ok: true, body };
@@ -200,7 +222,7 @@ export function judge(res: Pick<HttpResponse, 'status' | 'body'>): Verdict {
   if (typeof status === 'string' || typeof status === 'boolean') {
     return { ok: false, body, error: `unrecognised health status "${String(status).slice(0, 40)}"` };
   }
-  // A JSON body without a readable status field (a number, null, an object without status).
+  // An object without a readable status field (status null, a number, an object): the 2xx says it.
   return { ok: true, body };
 }
 

@@ -16,6 +16,7 @@ import {
   type PromClient,
   type PromErrorKind,
   type PromQueryResult,
+  type PromRule,
   type PromSample,
 } from './types.js';
 
@@ -59,6 +60,9 @@ const alertsData = z.object({
   ),
 });
 const seriesData = z.array(labelSet);
+const rulesData = z.object({
+  groups: z.array(z.object({ name: z.string(), rules: z.array(z.object({ name: z.string(), type: z.enum(['alerting', 'recording']) }).passthrough()) }).passthrough()),
+});
 const envelope = z.object({
   status: z.enum(['success', 'error']),
   data: z.unknown().optional(),
@@ -146,6 +150,7 @@ export function createPromClient(opts: PromClientOptions): PromClient {
     }
     if (!ok) throw fail(res.status === 503 ? 'unavailable' : 'http', `Prometheus ${path}: HTTP ${res.status}`, res.status);
     if (e.data === undefined) throw fail('malformed', `Prometheus ${path}: response has no data`, res.status);
+    if (e.data === null) throw fail('malformed', `Prometheus ${path}: response data is null`, res.status);
     const warnings = [...(e.warnings ?? []), ...(e.infos ?? [])].filter((w): w is string => typeof w === 'string');
     return { data: e.data, warnings };
   }
@@ -231,6 +236,13 @@ export function createPromClient(opts: PromClientOptions): PromClient {
         if (a.value !== undefined) alert.value = num(a.value, path, `data.alerts[${i}].value`);
         return alert;
       });
+    },
+
+    async rules(o = {}) {
+      const path = '/api/v1/rules';
+      const { data } = await call(path, new URLSearchParams(), o.signal);
+      const d = check(rulesData, data, path);
+      return d.groups.flatMap((g) => g.rules.map((r): PromRule => ({ name: r.name, type: r.type, group: g.name })));
     },
 
     async series(match, o = {}) {

@@ -66,6 +66,12 @@ export interface PromAlert {
   value?: number;
 }
 
+export interface PromRule {
+  name: string;
+  type: 'alerting' | 'recording';
+  group: string;
+}
+
 export type PromErrorKind =
   | 'unreachable' // connection refused, DNS, reset
   | 'timeout' // our timeout or Prometheus's 503 timeout
@@ -95,6 +101,8 @@ export interface PromClient {
   queryRange(expr: string, opts: { start: number; end: number; stepMs: number; signal?: AbortSignal }): Promise<Array<{ labels: Record<string, string>; values: PromSample[] }>>;
   /** Active alerts from /api/v1/alerts. Throws PromError. */
   alerts(opts?: { signal?: AbortSignal }): Promise<PromAlert[]>;
+  /** The rules Prometheus has loaded, from /api/v1/rules (optional: a client without it cannot tell a typo from a quiet alert). Throws PromError. */
+  rules?(opts?: { signal?: AbortSignal }): Promise<PromRule[]>;
   /** Series matching the selectors, from /api/v1/series. Throws PromError. */
   series(match: string[], opts?: { start?: number; end?: number; signal?: AbortSignal }): Promise<Array<Record<string, string>>>;
   /** True when /-/ready answers 200. Never throws. */

@@ -12,6 +12,8 @@ export class FakeProm implements PromClient {
   answers = new Map<string, QueryAnswer>();
   alertList: PromAlert[] = [];
   seriesList: Array<Record<string, string>> = [];
+  /** Alerting rules /api/v1/rules lists (by name). */
+  ruleNames: string[] = [];
   down: PromError | null = null;
   queries: Array<{ expr: string; time?: number }> = [];
 
@@ -51,6 +53,11 @@ export class FakeProm implements PromClient {
     return this.alertList;
   }
 
+  async rules() {
+    if (this.down) throw this.down;
+    return this.ruleNames.map((name) => ({ name, type: 'alerting' as const, group: 'g' }));
+  }
+
   async series(): Promise<Array<Record<string, string>>> {
     if (this.down) throw this.down;
     return this.seriesList;
@@ -65,6 +72,8 @@ export class FakeProm implements PromClient {
 export class FakeNodes implements NodePoller {
   bodies = new Map<string, unknown>();
   failing = new Set<string>();
+  /** The body a failing node answers with (a 503 with JSON), if any. */
+  failBodies = new Map<string, unknown>();
   private st: NodeStatus[];
   constructor(
     names: string[],
@@ -77,7 +86,7 @@ export class FakeNodes implements NodePoller {
     return this.st.map((n) => {
       const ok = !this.failing.has(n.name);
       const body = this.bodies.get(n.name) ?? { status: 'ok' };
-      const probe: NodeProbe = { node: n.name, at, sent: true, ok, status: ok ? 200 : 503, body: ok ? body : undefined, error: ok ? undefined : 'HTTP 503' };
+      const probe: NodeProbe = { node: n.name, at, sent: true, ok, status: ok ? 200 : 503, body: ok ? body : this.failBodies.get(n.name), error: ok ? undefined : 'HTTP 503' };
       n.up = ok;
       n.consecutiveFailures = ok ? 0 : n.consecutiveFailures + 1;
       n.last = probe;
@@ -98,7 +107,7 @@ export function loaded(input: PlanInput): LoadedPlan {
   return { plan: planSchema.parse(input), file: '/plans/test.yaml', dir: '/plans' };
 }
 
-export function makeEngine(input: PlanInput, opts: { clock?: ManualClock; prom?: FakeProm; nodes?: string[]; files?: Record<string, string>; exit?: (argv: string[]) => number } = {}) {
+export function makeEngine(input: PlanInput, opts: { clock?: ManualClock; prom?: FakeProm; nodes?: string[]; files?: Record<string, string>; exit?: (argv: string[]) => number; backfillOnStart?: boolean } = {}) {
   const clock = opts.clock ?? new ManualClock();
   const prom = opts.prom ?? new FakeProm();
   const lp = loaded(input);
@@ -111,6 +120,7 @@ export function makeEngine(input: PlanInput, opts: { clock?: ManualClock; prom?:
     prometheus: lp.plan.prometheus ? prom : null,
     nodes,
     deepNodes: lp.plan.nodes.some((n) => n.deep) ? deepNodes : null,
+    backfillOnStart: opts.backfillOnStart,
     readFile: async (p) => {
       const f = opts.files?.[p];
       if (f === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });

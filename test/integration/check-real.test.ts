@@ -78,6 +78,20 @@ describe('flightdeck check against a real Prometheus and the simulated fleet', (
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/Prometheus \/api\/v1\/alerts: .* is unreachable \(ECONNREFUSED\)/);
     expect(r.stdout).toMatch(/error-rate\s+error/);
+    // The gate names what failed: its query was not sent, because /api/v1/alerts was unreachable.
+    const json = JSON.parse((await flightdeck(['check', plan, '--json'])).stdout);
+    expect(json.gates[0].why).toMatch(/^query not sent: Prometheus is down \(Prometheus \/api\/v1\/alerts: /);
+  });
+
+  it('check --json on a plan that does not load still prints a JSON document with errors[] (exit 2)', async () => {
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, 'service: x\nstages:\n  - id: a\n    gates:\n      - { id: g, query: "up", fail: "about 3" }\n');
+    const r = await flightdeck(['check', file, '--json']);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ verdict: 'could not evaluate', exitCode: 2, gates: [], promotable: false });
+    expect(out.errors[0]).toMatchObject({ line: 5, path: 'stages[0].gates[0].fail' });
+    expect(out.errors[0].text).toMatch(/broken\.yaml:5:\d+ stages\[0\]\.gates\[0\]\.fail: /);
   });
 
   it('after an error-rate fault holds longer than `for`, exits 1 naming the gate with its value', async () => {
@@ -98,6 +112,9 @@ describe('flightdeck check against a real Prometheus and the simulated fleet', (
       expect(g.state).toBe('failing');
       expect(g.value).toBeGreaterThan(0.05);
       expect(g.why).toMatch(/> 0\.05 for \d+s/);
+      // `for` counts the full breach: it has held for more than the 9 s waited, not "for 7s" (`for` plus a step).
+      expect(Number(/for (\d+)s/.exec(g.why)![1])).toBeGreaterThanOrEqual(9);
+      expect(Date.now() - out.gates.find((x: { id: string }) => x.id === 'error-rate').breachSince).toBeGreaterThanOrEqual(9_000);
       expect(out.reasons.join('\n')).toMatch(/error-rate failing/);
       const text = await flightdeck(['check', plan]);
       expect(text.stdout).toMatch(/error-rate\s+failing\s+0\.\d+/);
@@ -106,6 +123,28 @@ describe('flightdeck check against a real Prometheus and the simulated fleet', (
       await fleet.clearFaults();
     }
   }, 60_000);
+
+  it('a node down fails a consecutiveFailures: 3 health gate in one run (check re-probes), and the field gate is no data for it', async () => {
+    const plan = await writePlan('node-down-3', [{ id: 'health', health: { consecutiveFailures: 3 } }, poolGate]);
+    await fleet.setFault([2], { down: true });
+    try {
+      const t0 = Date.now();
+      const r = await flightdeck(['check', plan, '--json']);
+      const took = Date.now() - t0;
+      expect(r.code).toBe(1);
+      const out = JSON.parse(r.stdout);
+      const down = fleet.nodes[2]!.name;
+      expect(out.gates.find((g: { id: string }) => g.id === 'health')).toMatchObject({ state: 'failing', value: 1 });
+      expect(out.nodes.find((n: { name: string }) => n.name === down)).toMatchObject({ up: false, consecutiveFailures: 3 });
+      const pool = out.gates.find((g: { id: string }) => g.id === 'pool-saturation');
+      expect(pool).toMatchObject({ state: 'no data', blocks: true, value: null });
+      expect(pool.why).toContain(down);
+      // Two re-probes at the plan's hot interval (1 s): seconds, not a poll interval.
+      expect(took).toBeLessThan(15_000);
+    } finally {
+      await fleet.clearFaults();
+    }
+  });
 
   it('a down node fails the health gate', async () => {
     const plan = await writePlan('node-down', [healthGate]);

@@ -8,6 +8,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { Engine } from '../../src/engine/engine.js';
+import { planSchema } from '../../src/plan/schema.js';
 import { createHttpTransport } from '../../src/sources/http.js';
 import { createPromClient } from '../../src/sources/prometheus.js';
 import { PromError, type PromClient } from '../../src/sources/types.js';
@@ -140,6 +143,43 @@ describe('against a real Prometheus', () => {
       ]),
     );
     expect(series).toHaveLength(2);
+  });
+
+  it('lists the alerting rules it has (/api/v1/rules)', async () => {
+    const rules = await client.rules!();
+    expect(rules).toContainEqual({ name: 'QueueDepthHigh', type: 'alerting', group: 'flightdeck-test' });
+  });
+
+  it('issue 11: real answers that hold no judgeable number, and a misspelt alert, through the engine: never ok', async () => {
+    const plan = planSchema.parse({
+      service: 'svc',
+      prometheus: { url: prom!.url },
+      stages: [
+        {
+          id: 'canary',
+          gates: [
+            { id: 'matrix', query: 'fd_requests_total[1m]', fail: '> 100' },
+            { id: 'plus-inf', query: 'sum(fd_requests_total) / 0', fail: '> 100' },
+            { id: 'minus-inf', query: '-sum(fd_requests_total) / 0', fail: '> 100' },
+            { id: 'nan', query: 'sum(fd_requests_total) * 0 / 0', fail: '> 100' },
+            { id: 'typo', alert: 'QueueDepthHi' },
+            { id: 'real-alert', alert: 'QueueDepthHigh', fail: '> 5' },
+          ],
+        },
+      ],
+    });
+    const engine = new Engine({ loaded: { plan, file: '/x/plan.yaml', dir: '/x' }, clock: systemClock, prometheus: client, nodes: null, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
+    await engine.poll();
+    const by = Object.fromEntries(engine.getState().gates.map((g) => [g.id, g]));
+    expect(by.matrix).toMatchObject({ state: 'error', value: null });
+    expect(by.matrix!.why).toMatch(/matrix/);
+    expect(by['plus-inf']).toMatchObject({ state: 'error', value: null });
+    expect(by['plus-inf']!.why).toMatch(/\+Inf/);
+    expect(by['minus-inf']!.why).toMatch(/-Inf/);
+    expect(by.nan).toMatchObject({ state: 'no data' });
+    expect(by.typo).toMatchObject({ state: 'no data', blocks: true });
+    expect(by.typo!.why).toMatch(/no alerting rule named QueueDepthHi/);
+    expect(by['real-alert']!.state).toBe('ok'); // a rule Prometheus has: at most one alert, threshold > 5
   });
 
   it('reloads a changed rule file', async () => {

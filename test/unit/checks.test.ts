@@ -34,7 +34,8 @@ describe('node health gate (seed 002: consecutive non-OK checks)', () => {
     expect(h.engine.getState().gates[0]!.state).toBe('ok');
     h.nodes.failing.add('web-2');
     await h.engine.poll();
-    expect(h.engine.getState().gates[0]!).toMatchObject({ state: 'ok', value: 0 });
+    // One failure of two: a breach building, pending (blocks), never ok (issue 11).
+    expect(h.engine.getState().gates[0]!).toMatchObject({ state: 'pending', value: 0, blocks: true });
     await h.engine.poll();
     const g = h.engine.getState().gates[0]!;
     expect(g).toMatchObject({ state: 'failing', value: 1 });
@@ -112,6 +113,7 @@ describe('alert gate', () => {
   it('fails while the named alert fires, ignores pending unless asked', async () => {
     const prom = new FakeProm();
     const h = makeEngine(planWith([{ id: 'dual-write', alert: 'DualWriteFailure', onFail: 'rollback' }]), { prom });
+    prom.ruleNames = ['DualWriteFailure'];
     prom.alertList = [{ name: 'DualWriteFailure', state: 'pending', labels: { alertname: 'DualWriteFailure' }, annotations: {} }];
     await h.engine.poll();
     expect(h.engine.getState().gates[0]!.state).toBe('ok');

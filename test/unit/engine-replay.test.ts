@@ -67,4 +67,62 @@ describe('backfill for one-shot checks', () => {
     expect(g.state).toBe('pending');
     expect(g.failsIn?.ms).toBeGreaterThan(60_000);
   });
+
+  it('`for` counts the full breach: 40 s of breach says "for 40s", not `for` plus a step (issue 11)', async () => {
+    const prom = new FakeProm();
+    const h = makeEngine({ ...plan('6s'), polling: { phases: [{ every: '2s' }], hot: '1s' } }, { prom });
+    const now = h.clock.now();
+    prom.set('q', (t) => ((t ?? now) >= now - 40_000 ? 0.09 : 0.01));
+    await h.engine.backfill();
+    await h.engine.poll('start');
+    const g = h.engine.getState().gates[0]!;
+    expect(g.state).toBe('failing');
+    expect(g.breachSince).toBe(now - 40_000);
+    expect(g.why).toMatch(/> 0\.05 for 40s/);
+  });
+
+  it('watch rebuilds `for` from history on start: opened mid-breach, a rollback gate fails and asks for its rollback at the first poll', async () => {
+    const prom = new FakeProm();
+    const p = plan('5m');
+    p.stages[0]!.gates[0] = { ...p.stages[0]!.gates[0]!, onFail: 'rollback' } as (typeof p.stages)[0]['gates'][0];
+    const h = makeEngine({ ...p, stages: [{ ...p.stages[0]!, rollback: { run: ['./rb.sh'] } }] }, { prom, backfillOnStart: true });
+    const now = h.clock.now();
+    prom.set('q', (t) => ((t ?? now) >= now - 8 * 60_000 ? 0.09 : 0.01));
+    await h.engine.poll('start');
+    const st = h.engine.getState();
+    expect(st.gates[0]).toMatchObject({ state: 'failing', breachSince: now - 8 * 60_000 });
+    expect(st.events.filter((e) => e.type === 'gate.changed').map((e) => e.type === 'gate.changed' && `${e.from}->${e.to}`)).toEqual(['no data->failing']);
+    expect(st.events.filter((e) => e.type === 'rollback.requested')).toHaveLength(1);
+    // Once: a second poll does not replay history again.
+    const ranges = prom.queries.length;
+    await h.engine.poll();
+    expect(prom.queries.length).toBe(ranges + 1);
+  });
+
+  it('the history a watch rebuilt on start is in its first observation: a recording replays to the same failing gate and rollback', async () => {
+    const prom = new FakeProm();
+    const input = { ...plan('5m'), stages: [{ id: 'canary', gates: [{ id: 'err', query: 'q', fail: '> 0.05', for: '5m', onFail: 'rollback' as const }], rollback: { run: ['./rb.sh'] } }] };
+    const live = makeEngine(input, { prom, backfillOnStart: true });
+    const now = live.clock.now();
+    prom.set('q', (t) => ((t ?? now) >= now - 8 * 60_000 ? 0.09 : 0.01));
+    const recorded: Observation[] = [];
+    for (let i = 0; i < 2; i++) {
+      const obs = await live.engine.collect();
+      recorded.push(structuredClone(obs));
+      live.engine.apply(obs);
+      await live.clock.advance(30_000);
+    }
+    expect(recorded[0]!.backfill?.err?.length).toBeGreaterThan(10);
+    expect(recorded[1]!.backfill).toBeUndefined();
+    const clock = new ManualClock(live.engine.windowStart);
+    const replay = new Engine({ loaded: loaded(input), clock, prometheus: null, nodes: null, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
+    for (const obs of recorded) {
+      await clock.advanceTo(obs.at);
+      replay.apply(obs);
+    }
+    const strip = (e: Engine) => e.getState().events.filter((x) => x.type !== 'poll.done').map((x) => JSON.stringify(x));
+    expect(strip(replay)).toEqual(strip(live.engine));
+    expect(replay.getState().gates[0]).toMatchObject({ state: 'failing', breachSince: now - 8 * 60_000 });
+    expect(replay.getState().events.filter((e) => e.type === 'rollback.requested')).toHaveLength(1);
+  });
 });

@@ -38,9 +38,9 @@ describe('gate state machine: for (Prometheus semantics)', () => {
     expect(states).toEqual(['pending', 'pending', 'ok', 'pending', 'pending', 'failing']);
   });
 
-  it('no data in the middle of a breach resets it too (the breach must hold across every evaluation)', async () => {
+  it('no data in the middle of a breach does not reset it (issue 11; see gate-condition.test.ts)', async () => {
     const { states } = await evalSeries({ query: Q, fail: '> 0.05', for: '1m' }, [0.07, 0.07, 'empty', 0.07, 0.07]);
-    expect(states).toEqual(['pending', 'pending', 'no data', 'pending', 'pending']);
+    expect(states).toEqual(['pending', 'pending', 'no data', 'failing', 'failing']);
   });
 
   it('exposes how long until a pending gate fails', async () => {
@@ -112,9 +112,10 @@ describe('no data is never a pass', () => {
     expect(engine.getState().gates[0]!.why).toMatch(/NaN/);
   });
 
-  it('+Inf compares as a number and breaches', async () => {
-    const { states } = await evalSeries({ query: Q, fail: '> 0.05' }, [Infinity]);
-    expect(states).toEqual(['failing']);
+  it('+Inf is an error naming it, not a value compared (issue 11: it was failing with a null value in the JSON)', async () => {
+    const { states, engine } = await evalSeries({ query: Q, fail: '> 0.05' }, [Infinity]);
+    expect(states).toEqual(['error']);
+    expect(engine.getState().gates[0]!.why).toMatch(/\+Inf/);
   });
 
   it('noData: pass lets a no-data gate not block (but it still shows no data)', async () => {

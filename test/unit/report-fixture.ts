@@ -88,6 +88,7 @@ export async function recordWindow(dir: string, scenario: Scenario, name = `${sc
   const loaded = parsePlanText(planText, planFile, dir);
   const clock = new ManualClock();
   const prom = new FakeProm();
+  prom.ruleNames = ['HighErrorBudgetBurn']; // the plan's alert gate names a rule Prometheus has
   const nodes = new FakeNodes(['web-1', 'web-2'], clock);
   const engine = new Engine({ loaded, clock, prometheus: prom, nodes, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
   const file = join(dir, name);
@@ -142,7 +143,7 @@ export async function recordWindow(dir: string, scenario: Scenario, name = `${sc
 
   const sched = new Scheduler(engine, clock, { random: () => 0.5 });
   sched.start();
-  const seconds = scenario === 'complete' ? 300 : scenario === 'interrupted' ? 200 : 740;
+  const seconds = scenario === 'complete' ? 300 : scenario === 'interrupted' ? 200 : 760;
   let rollbackStarted = -1;
   for (let t = 0; t < seconds; t++) {
     for (const act of script.get(t) ?? []) act({ engine, prom, nodes });
