@@ -4,7 +4,8 @@
  * session, lock and audit as in the cockpit.
  *   exit 0  the action ran and succeeded (or its dry run did)
  *   exit 1  the action ran and failed
- *   exit 2  could not evaluate (bad plan, Prometheus unreachable for a promote)
+ *   exit 2  could not evaluate (bad plan, Prometheus unreachable for a promote), or the saved
+ *           rollout state is unusable (unreadable, unknown stage, another plan's): nothing runs
  *   exit 3  refused (not promotable without --override, lock held, no --yes)
  */
 import type { LoadedPlan } from '../plan/load.js';
@@ -39,6 +40,13 @@ export async function runAct(kind: 'promote' | 'rollback', loaded: LoadedPlan, f
       if (e.type === 'action.output') out(`[${e.step}] ${e.text}`);
       if (f.json) out(JSON.stringify(e));
     });
+    session.begin();
+    if (session.stateProblem) {
+      // Refused (and the refusal audited) before anything is evaluated or run.
+      const refused = kind === 'promote' ? await session.promote({ reason: f.reason }) : await session.rollback({ reason: f.reason });
+      out(`flightdeck ${kind}: refused: ${(!refused.ok && refused.refused) || 'the rollout state is unusable'}`);
+      return ACT_EXIT.cannotEvaluate;
+    }
     await runtime.engine.backfill();
     await runtime.engine.poll('start');
     const st = runtime.engine.getState();
@@ -56,7 +64,7 @@ export async function runAct(kind: 'promote' | 'rollback', loaded: LoadedPlan, f
         : await session.rollback({ reason: f.reason ?? `manual rollback of ${stage.id}`, includeOptional: f.include });
     if (!outcome.ok && outcome.refused) {
       out(`flightdeck ${kind}: refused: ${outcome.refused}`);
-      return ACT_EXIT.refused;
+      return session.stateProblem ? ACT_EXIT.cannotEvaluate : ACT_EXIT.refused;
     }
     const r = outcome.result!;
     for (const s of r.steps) out(`  ${s.status.padEnd(20)} ${s.name}${s.exitCode !== null && s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ''}${s.note ? ` — ${s.note}` : ''}`);

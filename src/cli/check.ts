@@ -4,6 +4,9 @@
  */
 import type { EngineState, GateView } from '../engine/types.js';
 import type { LoadedPlan } from '../plan/load.js';
+import { fileStore } from '../store/files.js';
+import type { StateRead } from '../store/rollout-state.js';
+import type { Store } from '../store/store.js';
 import { buildRuntime } from './runtime.js';
 import { textTable } from './table.js';
 
@@ -14,14 +17,29 @@ export interface CheckOutcome {
   verdict: 'pass' | 'fail' | 'could not evaluate';
   state: EngineState;
   reasons: string[];
+  /** The saved rollout state check started from (stage, entry time, baselines), or why it is unusable. */
+  rollout?: StateRead;
 }
 
-export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string }): Promise<CheckOutcome> {
-  const rt = buildRuntime(loaded, { stageId: opts.stageId });
+export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string; store?: Store }): Promise<CheckOutcome> {
+  // The saved state says which stage to judge, since when, and against which baselines; an unusable one is
+  // reported (exit 2) and the stage asked for, or the first, is evaluated without it.
+  const rollout = await (opts.store ?? fileStore(loaded)).state.read();
+  const saved = rollout.status === 'ok' && (!opts.stageId || opts.stageId === rollout.state.stageId) ? rollout.state : undefined;
+  const rt = buildRuntime(loaded, {
+    stageId: opts.stageId ?? saved?.stageId,
+    stageEnteredAt: saved?.stageEnteredAt,
+    rolledBack: saved?.rolledBack,
+    baselines: saved?.baselines,
+    oneShot: true,
+  });
   try {
     await rt.engine.backfill();
     await rt.engine.poll('start');
-    return judge(rt.engine.getState());
+    const outcome = judge(rt.engine.getState());
+    if (rollout.status !== 'broken') return { ...outcome, rollout };
+    const p = rollout.problem;
+    return { ...outcome, rollout, exitCode: EXIT.cannotEvaluate, verdict: 'could not evaluate', reasons: [`rollout state ${p.location}: ${p.problem}; fix: ${p.fix}`, ...outcome.reasons] };
   } finally {
     await rt.close();
   }
@@ -98,5 +116,11 @@ export function checkJson(o: CheckOutcome): unknown {
     nodes: st.nodes.map((n) => ({ name: n.name, up: n.up, consecutiveFailures: n.consecutiveFailures, breaker: n.breaker, error: n.last?.errorCode ?? n.last?.error })),
     promotable: st.stages[st.stageIndex]!.promotable,
     blockers: st.stages[st.stageIndex]!.blockers,
+    rolloutState: o.rollout && {
+      location: o.rollout.location,
+      status: o.rollout.status,
+      ...(o.rollout.status === 'broken' ? { problem: o.rollout.problem.problem, fix: o.rollout.problem.fix } : {}),
+      ...(o.rollout.status === 'ok' ? { stageId: o.rollout.state.stageId, stageEnteredAt: o.rollout.state.stageEnteredAt, window: o.rollout.state.window } : {}),
+    },
   };
 }

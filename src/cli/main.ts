@@ -52,7 +52,7 @@ planOptions(
     .command('check')
     .description('evaluate every gate of a stage once; exit 0 pass, 1 a gate fails or blocks, 2 could not evaluate')
     .argument('<plan>', 'plan file')
-    .option('--stage <id>', 'stage to evaluate (default: the first)')
+    .option('--stage <id>', 'stage to evaluate (default: the saved current stage, else the first)')
     .option('--json', 'print JSON instead of a table'),
 ).action(async (file: string, opts: PlanFlags & { stage?: string; json?: boolean }) => {
   const loaded = await loadOrExit(file, opts);
@@ -117,6 +117,31 @@ for (const kind of ['promote', 'rollback'] as const) {
       process.exitCode = await runAct(kind, loaded, { ...opts, include }, (l) => process.stdout.write(`${l}\n`));
     });
 }
+
+const state = program.command('state').description('where the rollout stands (the state kept beside the plan)');
+state
+  .command('show')
+  .description('print the stage, since when, the window and its verdict, the baselines; exit 2 when the saved state is unusable')
+  .argument('<plan>', 'plan file')
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    const loaded = await loadOrExit(file, {});
+    const { runStateShow } = await import('./state.js');
+    process.exitCode = await runStateShow(loaded, opts, (l) => process.stdout.write(`${l}\n`));
+  });
+state
+  .command('set')
+  .description('repair the saved state: the rollout is at this stage (takes the action lock; audited)')
+  .argument('<plan>', 'plan file')
+  .requiredOption('--stage <id>', 'the stage the rollout is really at')
+  .requiredOption('--reason <text>', 'why; audited')
+  .option('--rolled-back', 'that stage was rolled back')
+  .option('--entered-at <time>', 'when the stage was entered (ISO 8601 or epoch ms; default now): the window and its phases run from then')
+  .action(async (file: string, opts: { stage: string; reason: string; rolledBack?: boolean; enteredAt?: string }) => {
+    const loaded = await loadOrExit(file, {});
+    const { runStateSet } = await import('./state.js');
+    process.exitCode = await runStateSet(loaded, opts, (l) => process.stdout.write(`${l}\n`));
+  });
 
 const audit = program.command('audit').description('the audit log');
 audit
