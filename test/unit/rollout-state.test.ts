@@ -20,6 +20,9 @@ import type { EngineEvent } from '../../src/engine/types.js';
 import { loadPlan, type LoadedPlan } from '../../src/plan/load.js';
 import { Session } from '../../src/session/session.js';
 import { fileStore, statePathFor } from '../../src/store/files.js';
+import { formatEvent } from '../../components/activity.js';
+import { formatClock } from '../../components/format.js';
+import { makeTheme } from '../../components/theme.js';
 import { ROOT } from '../helpers/cli.js';
 import { FakeProm } from '../helpers/engine-fakes.js';
 
@@ -235,6 +238,29 @@ describe('an unusable rollout state is never a fresh start', () => {
     expect(engine.getState().polling).toMatchObject({ windowStart: entered, windowEnd: entered + 60 * 60_000, phaseIndex: 1 });
     const saved = JSON.parse(await readFile(statePath(), 'utf8'));
     expect(saved).toMatchObject({ version: 2, stageId: 'post-deploy', stageEnteredAt: entered, window: { start: entered }, plan: { service: 'dhash' } });
+  });
+});
+
+describe('the window belongs to the rollout', () => {
+  it('its verdict is saved; a process opened after it shows "window completed: pass at …" and opens no new window', async () => {
+    const entered = Date.parse('2026-03-01T12:50:00Z'); // 70 minutes before the sessions' clock
+    await validState('post-deploy', entered);
+    const first = await open();
+    await first.engine.poll();
+    await first.session.stop();
+    const done = first.events.find((e) => e.type === 'window.completed');
+    expect(done).toMatchObject({ verdict: 'pass', at: Date.parse('2026-03-01T14:00:00Z') });
+    const saved = JSON.parse(await readFile(statePath(), 'utf8'));
+    expect(saved.window).toEqual({ start: entered, end: entered + 60 * 60_000, completed: { verdict: 'pass', at: Date.parse('2026-03-01T14:00:00Z') } });
+
+    const second = await open({ clock: new ManualClock(Date.parse('2026-03-01T14:30:00Z')) });
+    await second.engine.poll();
+    await second.session.stop();
+    const resumed = second.events.find((e) => e.type === 'window.resumed')!;
+    expect(resumed).toMatchObject({ stageId: 'post-deploy', completed: { verdict: 'pass', at: Date.parse('2026-03-01T14:00:00Z') } });
+    expect(formatEvent(resumed, makeTheme({ noColor: true, ascii: false }).glyphs)!.text).toBe(`resumed post-deploy: window completed: pass at ${formatClock(Date.parse('2026-03-01T14:00:00Z'))}`);
+    expect(second.events.some((e) => e.type === 'window.completed')).toBe(false);
+    expect(second.engine.getState().polling.windowEnd).toBe(entered + 60 * 60_000);
   });
 });
 
