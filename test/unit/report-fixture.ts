@@ -139,7 +139,8 @@ export async function recordWindow(dir: string, scenario: Scenario, name = `${sc
 
   const sched = new Scheduler(engine, clock, { random: () => 0.5 });
   sched.start();
-  const seconds = scenario === 'incomplete' ? 300 : 740;
+  // Long enough for the last window (opened by the last promote or rollback, 12 minutes) to complete.
+  const seconds = scenario === 'incomplete' ? 300 : 1080;
   let rollbackStarted = -1;
   for (let t = 0; t < seconds; t++) {
     for (const act of script.get(t) ?? []) act({ engine, prom, nodes });

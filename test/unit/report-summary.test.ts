@@ -194,7 +194,8 @@ describe('report model: verdict', () => {
     expect(v('fail').outcome).toBe('failed');
     expect(v('fail').reasons).toEqual([expect.stringMatching(/^health-50 failing at the end: 1 > 0/)]);
     expect(v('incomplete').outcome).toBe('incomplete');
-    expect(v('incomplete').reasons[0]).toMatch(/^the recording ends at \+4m\d+s, 7m\d+s before the window's planned end \(12m\)$/);
+    // The last promote (at +4m32s) opened a new 12-minute window: that window's end is what the recording falls short of.
+    expect(v('incomplete').reasons[0]).toMatch(/^the recording ends at \+4m\d+s, 11m\d+s before the window's planned end \(12m\)$/);
     expect(v('failed-rollback').outcome).toBe('failed');
     expect(v('failed-rollback').reasons[0]).toMatch(/^rollback of half-50 failed at \+5m\d+s: rollback failed at step 'previous-tag' \(exit 3\)$/);
     expect(v('failed-rollback').reasons[1]).toMatch(/^auto-rollback of half-50 requested at .* and not carried out/);
