@@ -5,11 +5,19 @@
  * window completed shows the saved verdict and opens no new window; a
  * promote or a rollback opens a new one.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { ManualClock } from '../../src/clock.js';
 import { Engine, type EngineDeps } from '../../src/engine/engine.js';
 import { Scheduler } from '../../src/engine/scheduler.js';
 import type { EngineEvent } from '../../src/engine/types.js';
+import { parsePlanText } from '../../src/plan/load.js';
+import { readRecording } from '../../src/record/read.js';
+import { Recorder } from '../../src/record/recorder.js';
+import { ReplayDriver } from '../../src/record/replay.js';
 import { FakeProm, loaded, PROM } from '../helpers/engine-fakes.js';
 
 const MIN = 60_000;
@@ -113,5 +121,48 @@ describe('a process restarted mid-window continues where the rollout is', () => 
     h.scheduler.stop();
     expect(h.events.some((e) => e.type === 'window.resumed')).toBe(false);
     expect(h.engine.getState().polling).toMatchObject({ windowStart: T0, windowEnd: T0 + 60 * MIN });
+  });
+});
+
+describe('a recording of a resumed rollout', () => {
+  it('replays from where recording started, with the saved window and baselines: the same gate states and window verdict', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-resume-rec-'));
+    try {
+      const text = stringify({ ...PLAN, stages: [{ id: 'canary', gates: [{ id: 'err', query: Q, fail: '> +10%', onFail: 'block' }] }] });
+      const planFile = join(dir, 'plan.yaml');
+      await writeFile(planFile, text);
+      const lp = parsePlanText(text, planFile, dir);
+      const clock = new ManualClock(T0);
+      let v = 0.02; // mid-incident: twice the saved baseline
+      const prom = new FakeProm().set(Q, () => v);
+      const entered = T0 - 50 * MIN;
+      const engine = new Engine({ loaded: lp, clock, prometheus: prom, nodes: null, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }), stageId: 'canary', stageEnteredAt: entered, baselines: { 'canary/err': { value: 0.01, at: entered, source: 'first value' } } });
+      const file = join(dir, 'rec.ndjson');
+      const rec = new Recorder(file);
+      rec.attach(engine, { planFile, planText: text });
+      const live: EngineEvent[] = [];
+      engine.on((e) => live.push(e));
+      const s = new Scheduler(engine, clock, { random: () => 0.5 });
+      s.start();
+      for (let t = 0; t < 12 * MIN; t += 5_000) {
+        if (t === 4 * MIN) v = 0.0105;
+        await clock.advance(5_000);
+      }
+      s.stop();
+      await rec.close();
+      const recording = await readRecording(file);
+      expect(recording.header).toMatchObject({ startedAt: T0, windowStart: entered, rollout: { stageEnteredAt: entered, baselines: { 'canary/err': { value: 0.01 } } } });
+      const driver = new ReplayDriver(recording);
+      expect(driver.startAt).toBe(T0);
+      const replayed: EngineEvent[] = [];
+      driver.engine.on((e, origin) => origin === 'engine' && replayed.push(e));
+      driver.runToEnd();
+      const kinds = ['gate.changed', 'window.completed'];
+      expect(replayed.filter((e) => kinds.includes(e.type))).toEqual(live.filter((e) => kinds.includes(e.type)));
+      expect(live.filter((e) => e.type === 'gate.changed').map((e) => e.type === 'gate.changed' && e.to)).toEqual(['failing', 'ok']);
+      expect(live.some((e) => e.type === 'window.completed')).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
