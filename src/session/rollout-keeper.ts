@@ -10,8 +10,10 @@
  * bookkeeping, and this session's next action is refused instead of running
  * the wrong stage's scripts.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Engine } from '../engine/engine.js';
-import type { LoadedPlan } from '../plan/load.js';
+import { parsePlanText, type LoadedPlan } from '../plan/load.js';
 import { describeProblem, gateChanges, planStamp, STATE_VERSION, type GateChange, type PlanStamp, type RolloutState, type StateProblem, type StateRead } from '../store/rollout-state.js';
 import type { RolloutStateStore } from '../store/store.js';
 import type { ExtraLine } from '../ui-contract.js';
@@ -38,7 +40,11 @@ export class RolloutKeeper {
   private windowPlan: PlanStamp;
   private readonly current: PlanStamp;
   private planSeen: RolloutState['planSeen'];
-  private readonly changes: GateChange[];
+  private changes: GateChange[];
+  /** The plan file's text digest last looked at, and when (a running session notices edits of the file). */
+  private fileSeen = '';
+  private fileCheckedAt = 0;
+  private stampSeen: string;
   private hadState: boolean;
   private legacy: boolean;
   private chain: Promise<void> = Promise.resolve();
@@ -47,6 +53,7 @@ export class RolloutKeeper {
 
   constructor(private readonly o: KeeperOptions) {
     this.current = planStamp(o.loaded.plan);
+    this.stampSeen = this.current.digest;
     const init = o.initial;
     this.problemSeen = init.status === 'broken' ? init.problem : null;
     const saved = init.status === 'ok' ? init.state : null;
@@ -73,7 +80,7 @@ export class RolloutKeeper {
 
   /** One line for the cockpit's header while something needs the operator. */
   banner(): string | undefined {
-    if (this.problemSeen) return `ROLLOUT STATE UNUSABLE (${this.problemSeen.kind}): actions refused — ${this.problemSeen.location}; fix: flightdeck state set`;
+    if (this.problemSeen) return `ROLLOUT STATE UNUSABLE (${this.problemSeen.kind}): actions refused; fix: flightdeck state set`;
     if (this.elsewhere) return `ROLLOUT MOVED in another process: ${this.elsewhere} — reopen`;
     if (this.changes.length) return `plan changed since the window opened: ${this.changes.map((c) => c.key.replace(/^\*\//, '')).join(', ')}`;
     return undefined;
@@ -89,21 +96,63 @@ export class RolloutKeeper {
       this.o.addLine({ at: now, text: describeProblem(p), source: 'info', level: 'error' });
       return;
     }
+    const newVersion = this.planSeen?.digest !== this.current.digest;
+    this.announceChanges(this.current, this.hadState, '');
+    if (!this.hadState || this.legacy || newVersion) this.persist('bookkeeping');
+  }
+
+  /**
+   * Shows the gates changed since the window opened (event, activity line, banner), audits a plan
+   * version the store has not seen yet with who loaded it, and remembers it as seen.
+   */
+  private announceChanges(stamp: PlanStamp, audit: boolean, note: string): void {
+    const engine = this.o.engine;
+    const now = engine.getState().now;
+    this.changes = this.windowPlan.digest === stamp.digest ? [] : gateChanges(this.windowPlan, stamp);
     if (this.changes.length) {
       engine.emit({ type: 'plan.changed', windowStart: engine.windowStart, loadedBy: this.o.operator, gates: this.changes });
-      this.o.addLine({ at: now, text: `plan changed since the window opened: ${this.changes.map((c) => `${c.key.replace(/^\*\//, '')} ${c.changes.join(', ')}`).join('; ')}`, source: 'info', level: 'warn' });
+      this.o.addLine({ at: now, text: `plan changed since the window opened: ${this.changes.map((c) => `${c.key.replace(/^\*\//, '')} ${c.changes.join(', ')}`).join('; ')}${note}`, source: 'info', level: 'warn' });
     }
-    const newVersion = this.planSeen?.digest !== this.current.digest;
-    if (newVersion && this.hadState && this.changes.length) {
+    if (this.planSeen?.digest === stamp.digest) return;
+    if (audit && this.changes.length) {
       void this.o.audit({
         action: 'plan-changed',
         result: 'loaded',
         reason: `plan changed since the window opened at ${new Date(engine.windowStart).toISOString()}`,
-        details: { gates: this.changes, windowPlan: this.windowPlan.digest, plan: this.current.digest, state: this.o.store.location },
+        details: { gates: this.changes, windowPlan: this.windowPlan.digest, plan: stamp.digest, state: this.o.store.location },
       });
     }
-    if (newVersion) this.planSeen = { digest: this.current.digest, by: this.o.operator, at: now };
-    if (!this.hadState || this.legacy || newVersion) this.persist('bookkeeping');
+    this.planSeen = { digest: stamp.digest, by: this.o.operator, at: now };
+  }
+
+  /**
+   * The plan file edited while this session runs (a threshold loosened at 3 a.m.): shown and audited
+   * like a changed plan at start; this session keeps judging by the plan it loaded.
+   */
+  private async lookAtPlanFile(): Promise<void> {
+    const now = this.o.engine.getState().now;
+    if (this.fileCheckedAt !== 0 && now - this.fileCheckedAt < 5_000) return;
+    this.fileCheckedAt = now;
+    let text: string;
+    try {
+      text = await readFile(this.o.loaded.file, 'utf8');
+    } catch {
+      return; // moved or being replaced: looked at again next time
+    }
+    const digest = createHash('sha256').update(text).digest('hex');
+    if (digest === this.fileSeen) return;
+    this.fileSeen = digest;
+    let stamp: PlanStamp;
+    try {
+      stamp = planStamp(parsePlanText(text, this.o.loaded.file, this.o.loaded.dir).plan);
+    } catch {
+      return; // mid-edit or invalid: `validate` says why; nothing to compare yet
+    }
+    if (stamp.digest === this.stampSeen) return; // comments, layout, where Prometheus is: nothing judged changed
+    this.stampSeen = stamp.digest;
+    const edited = stamp.digest !== this.current.digest;
+    this.announceChanges(stamp, true, edited ? ' (the plan file was edited while this session runs; it still judges by the plan it loaded: reopen to apply the edit)' : '');
+    this.persist('bookkeeping');
   }
 
   /** Saves what changed: a new stage or window (this session's action), a verdict, a captured baseline. */
@@ -112,12 +161,19 @@ export class RolloutKeeper {
       this.windowPlan = this.current;
       this.persist('moved');
     } else if (type === 'window.completed') this.persist('bookkeeping');
-    else if (type === 'poll.done' && JSON.stringify(this.o.engine.rolloutPosition().baselines) !== this.savedBaselines) this.persist('bookkeeping');
+    else if (type === 'poll.done') {
+      if (JSON.stringify(this.o.engine.rolloutPosition().baselines) !== this.savedBaselines) this.persist('bookkeeping');
+      if (!this.problemSeen) this.chain = this.chain.then(() => this.lookAtPlanFile()).catch(() => undefined);
+    }
   }
 
-  /** Waits for the saves under way. */
-  flush(): Promise<void> {
-    return this.chain;
+  /** Waits for the saves under way (and any they queued). */
+  async flush(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.chain;
+      await seen;
+    } while (seen !== this.chain);
   }
 
   /**
@@ -125,7 +181,7 @@ export class RolloutKeeper {
    * session about where the rollout is, else why the action is refused.
    */
   async checkBeforeAction(): Promise<string | null> {
-    await this.chain;
+    await this.flush();
     if (this.problemSeen) return describeProblem(this.problemSeen);
     const read = await this.o.store.read();
     if (read.status === 'broken') {

@@ -86,6 +86,11 @@ export class Session {
     return this.o.readonly;
   }
 
+  /** Waits for the rollout state's saves under way. */
+  async flush(): Promise<void> {
+    await this.rollout?.flush();
+  }
+
   /** Why every action is refused (the saved rollout state is unusable), or null. */
   get stateProblem() {
     return this.rollout?.problem ?? null;

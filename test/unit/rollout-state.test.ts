@@ -295,6 +295,30 @@ describe('plan edits mid-window', () => {
     expect(describeState(loaded, await fileStore(loaded).state.read(), Date.parse('2026-03-01T14:00:00Z')).join('\n')).toMatch(/plan changed since the window opened/);
   });
 
+  it('a plan file edited while a cockpit runs is shown and audited once, and the cockpit says it still judges by the plan it loaded', async () => {
+    await validState();
+    const { session, engine, events, clock } = await open();
+    await engine.poll();
+    await session.flush();
+    expect(events.some((e) => e.type === 'plan.changed')).toBe(false);
+    const text = await readFile(planFile, 'utf8');
+    await writeFile(planFile, `# tuned at 03:12\n${text.replace('fail: "> 1000"', 'fail: "> 5000"')}`);
+    await clock.advance(30_000);
+    await engine.poll();
+    await session.flush();
+    await clock.advance(30_000);
+    await engine.poll();
+    await session.stop();
+    const changed = events.filter((e) => e.type === 'plan.changed');
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatchObject({ gates: [{ key: 'post-deploy/low-confidence-queue', changes: ['fail > 1000 → > 5000'] }] });
+    expect(session.extras().lines!.at(-1)!.text).toMatch(/low-confidence-queue fail > 1000 → > 5000 \(the plan file was edited while this session runs; it still judges by the plan it loaded: reopen to apply the edit\)$/);
+    expect(session.extras().banner).toBe('plan changed since the window opened: post-deploy/low-confidence-queue');
+    expect((await audit()).filter((l) => l.action === 'plan-changed')).toEqual([expect.objectContaining({ result: 'loaded', details: expect.objectContaining({ gates: [{ key: 'post-deploy/low-confidence-queue', changes: ['fail > 1000 → > 5000'] }] }) })]);
+    // The engine still judges by the plan it loaded.
+    expect(engine.getState().gates.find((g) => g.id === 'low-confidence-queue')!.fail).toEqual(['> 1000']);
+  });
+
   it('an unchanged plan shows and audits nothing; --prometheus-url style overrides are no change', async () => {
     await validState();
     const loaded = await loadPlan(planFile);
