@@ -200,10 +200,14 @@ export class RolloutKeeper {
     return `${pos.stageId}${pos.rolledBack ? ' (rolled back)' : ''} entered ${new Date(pos.stageEnteredAt).toISOString()}`;
   }
 
-  /** How the saved state differs from this session's position, or null when it does not. */
+  /**
+   * How the saved state differs from this session's stage, or null when it does not. Only the stage and
+   * whether it was rolled back count: two cockpits opened at once on a fresh rollout each saved their own
+   * entry time, seconds apart, and neither is wrong to act.
+   */
   private movedBy(s: RolloutState): string | null {
     const pos = this.o.engine.rolloutPosition();
-    if (s.stageId === pos.stageId && s.stageEnteredAt === pos.stageEnteredAt && s.rolledBack === pos.rolledBack) return null;
+    if (s.stageId === pos.stageId && s.rolledBack === pos.rolledBack) return null;
     return `${s.stageId}${s.rolledBack ? ' (rolled back)' : ''} entered ${new Date(s.stageEnteredAt).toISOString()}, saved by ${s.by} at ${new Date(s.updatedAt).toISOString()}`;
   }
 
