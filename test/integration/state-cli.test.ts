@@ -3,6 +3,7 @@
  * unusable rollout state: the built binary exits 2 with the file, the problem
  * and the fix, runs nothing and audits nothing as done; `state set` repairs it.
  */
+import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -85,4 +86,36 @@ describe('an unusable rollout state through the CLI', () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toMatch(/no stage "nope"/);
   });
+});
+
+describe('a restarted watch continues where the rollout is', () => {
+  it('--json says so first: minute 50 of 60, phase 2/2 every 2m', async () => {
+    const entered = Date.now() - 50 * 60_000 - 5_000;
+    const set = await flightdeck(['state', 'set', plan, '--stage', 'post-deploy', '--reason', 'deployed 50 minutes ago', '--entered-at', String(entered)]);
+    expect(set.code, set.stdout).toBe(0);
+    const child = execa(`${ROOT}bin/flightdeck`, ['watch', plan, '--json', '--readonly', ...flags], { reject: false, env: { NO_COLOR: '1' }, cwd: ROOT, stdin: 'ignore' });
+    const events: Array<Record<string, any>> = [];
+    let buf = '';
+    const seen = new Promise<void>((resolve) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        buf += chunk.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) events.push(JSON.parse(line));
+          if (events.some((e) => e.type === 'poll.done')) resolve();
+        }
+      });
+    });
+    const timer = setTimeout(() => child.kill('SIGINT'), 90_000);
+    await Promise.race([seen, child]);
+    child.kill('SIGINT');
+    await child;
+    clearTimeout(timer);
+    const resumed = events.find((e) => e.type === 'window.resumed');
+    expect(resumed).toMatchObject({ stageId: 'post-deploy', stageEnteredAt: entered, windowStart: entered, windowEnd: entered + 60 * 60_000, phase: 2, phases: 2, everyMs: 120_000 });
+    expect(resumed!.elapsedMs).toBeGreaterThanOrEqual(50 * 60_000);
+    expect(events.findIndex((e) => e.type === 'window.resumed')).toBeLessThan(events.findIndex((e) => e.type === 'poll.started'));
+  }, 120_000);
 });
