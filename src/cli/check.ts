@@ -72,6 +72,7 @@ export function formatCheck(o: CheckOutcome, columns = 160): string {
     textTable(['GATE', 'STATE', 'VALUE', 'THRESHOLD', 'ON FAIL', 'WHY'], rows, [28, 8, 14, 24, 8, whyWidth]),
     '',
   ];
+  if (o.rollout?.status === 'ok') lines.push(`rollout state: ${stage.id} entered ${new Date(o.rollout.state.stageEnteredAt).toISOString()} (${o.rollout.location})`);
   if (st.nodes.length) {
     const up = st.nodes.filter((n) => n.up).length;
     lines.push(`nodes: ${up}/${st.nodes.length} up`);

@@ -20,6 +20,7 @@ import type { EngineEvent } from '../../src/engine/types.js';
 import { loadPlan, type LoadedPlan } from '../../src/plan/load.js';
 import { Session } from '../../src/session/session.js';
 import { fileStore, statePathFor } from '../../src/store/files.js';
+import { parseState } from '../../src/store/rollout-state.js';
 import { formatEvent } from '../../components/activity.js';
 import { formatClock } from '../../components/format.js';
 import { makeTheme } from '../../components/theme.js';
@@ -238,6 +239,24 @@ describe('an unusable rollout state is never a fresh start', () => {
     expect(engine.getState().polling).toMatchObject({ windowStart: entered, windowEnd: entered + 60 * 60_000, phaseIndex: 1 });
     const saved = JSON.parse(await readFile(statePath(), 'utf8'));
     expect(saved).toMatchObject({ version: 2, stageId: 'post-deploy', stageEnteredAt: entered, window: { start: entered }, plan: { service: 'dhash' } });
+  });
+});
+
+describe('reading a state', () => {
+  it('an empty file, JSON of another shape, and an unreadable file are problems of their own kind, each with the fix', async () => {
+    const loaded = await loadPlan(planFile);
+    const at = '/x/.flightdeck/p.state.json';
+    expect(parseState('', at, loaded.plan, 'p.yaml')).toMatchObject({ status: 'broken', problem: { kind: 'unreadable', problem: 'the file is empty' } });
+    const other = parseState('{"stage": "post-deploy"}', at, loaded.plan, 'p.yaml');
+    expect(other).toMatchObject({ status: 'broken', problem: { kind: 'schema', location: at } });
+    expect(other.status === 'broken' && other.problem.problem).toMatch(/^not a Flightdeck rollout state \(/);
+    await validState();
+    await chmod(statePath(), 0o000);
+    const read = await fileStore(loaded).state.read();
+    await chmod(statePath(), 0o644);
+    // root reads anything: then the file is simply read.
+    if (process.getuid?.() !== 0) expect(read).toMatchObject({ status: 'broken', problem: { kind: 'unreadable', problem: 'cannot be read (EACCES)' } });
+    else expect(read.status).toBe('ok');
   });
 });
 
