@@ -106,7 +106,7 @@ for (const kind of ['promote', 'rollback'] as const) {
       .option('--yes', 'act without asking (required unless --dry-run)')
       .option('--reason <text>', 'why; audited and notified')
       .option('--dry-run', 'pass each step its dry-run arguments; run nothing else')
-      .option('--stage <id>', 'act on this stage instead of the saved current one')
+      .option('--stage <id>', 'act on this stage when nothing is saved (a saved state at another stage is repaired with `state set` first)')
       .option('--json', 'also print every event as JSON'),
   )
     .addOption(kind === 'promote' ? new Option('--override', 'guarded override: promote past blocking gates (needs --reason)') : new Option('--include <steps...>', 'optional rollback steps to run too ("all" for every one)'))

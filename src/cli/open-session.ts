@@ -77,7 +77,7 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
     notifier,
     metrics,
     secrets,
-    rollout: keeperFor(store, runtime.engine, loaded, state),
+    rollout: keeperFor(store, runtime.engine, loaded, state, o.stageId),
   });
   if (state.status === 'ok' && restored.stageEnteredAt !== undefined) {
     session.addLine({ at: runtime.clock.now(), text: `resumed at stage ${state.state.stageId}${state.state.rolledBack ? ' (rolled back)' : ''}, saved by ${state.state.by}`, source: 'info' });
@@ -109,9 +109,9 @@ export function restoredFrom(state: StateRead, stageId?: string): Pick<RuntimeOp
 }
 
 /** The session's rollout keeper on this store. */
-export function keeperFor(store: Store, engine: Engine, loaded: LoadedPlan, initial: StateRead): (s: Session) => RolloutKeeper {
+export function keeperFor(store: Store, engine: Engine, loaded: LoadedPlan, initial: StateRead, stageAsked?: string): (s: Session) => RolloutKeeper {
   return (s) =>
-    new RolloutKeeper({ store: store.state, engine, loaded, operator: s.operatorName, initial, addLine: (l) => s.addLine(l), audit: (e) => s.auditNote(e) });
+    new RolloutKeeper({ store: store.state, engine, loaded, operator: s.operatorName, initial, stageAsked, addLine: (l) => s.addLine(l), audit: (e) => s.auditNote(e) });
 }
 
 /** The plan's notifiers; one that cannot be configured (a missing variable) is left out with a warning, not fatal. */

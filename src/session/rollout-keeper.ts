@@ -26,6 +26,8 @@ export interface KeeperOptions {
   operator: string;
   /** What the store held when the session opened. */
   initial: StateRead;
+  /** The stage the operator asked for (`--stage`) instead of the saved one. */
+  stageAsked?: string;
   /** Shows a line in the activity log. */
   addLine(l: ExtraLine): void;
   /** Audits something the keeper saw (a changed plan). */
@@ -190,6 +192,9 @@ export class RolloutKeeper {
     }
     if (read.status === 'ok') {
       const moved = this.movedBy(read.state);
+      if (moved && this.o.stageAsked !== undefined && this.o.stageAsked !== read.state.stageId) {
+        return `the saved rollout state (${read.location}) says ${moved}, not --stage ${this.o.stageAsked}: if the rollout really is at ${this.o.stageAsked}, say so first with \`flightdeck state set ${this.o.loaded.file} --stage ${this.o.stageAsked} --reason "…"\` (audited)`;
+      }
       if (moved) return `the saved rollout state (${read.location}) says ${moved}; this session shows ${this.where()}: reopen to continue from where the rollout is`;
     }
     return null;

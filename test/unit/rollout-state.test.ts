@@ -89,7 +89,7 @@ async function open(opts: { prom?: FakeProm; clock?: ManualClock; autoRollback?:
     readonly: false,
     dryRun: false,
     autoRollback: opts.autoRollback ?? true,
-    rollout: keeperFor(store, engine, loaded, state),
+    rollout: keeperFor(store, engine, loaded, state, opts.stageId),
   });
   session.begin();
   return { session, engine, events, clock, prom, state, loaded };
@@ -227,6 +227,16 @@ describe('an unusable rollout state is never a fresh start', () => {
     await second.session.stop();
     expect(!moved.ok && moved.refused).toMatch(/the saved rollout state .* says post-deploy entered .*; this session shows pre-deploy entered 2026-03-01T13:50:00.000Z: reopen/);
     expect(await ran()).toEqual([]);
+  });
+
+  it('--stage other than the saved stage: the action is refused and the operator is told to set the state first (audited)', async () => {
+    await validState('post-deploy');
+    const { session } = await open({ stageId: 'pre-deploy' });
+    const r = await session.promote({ override: { reason: 'approvals given on the PR', acknowledged: true } });
+    await session.stop();
+    expect(!r.ok && r.refused).toMatch(/says post-deploy entered .*, not --stage pre-deploy: if the rollout really is at pre-deploy, say so first with `flightdeck state set .* --stage pre-deploy --reason "…"` \(audited\)$/);
+    expect(await ran()).toEqual([]);
+    expect(JSON.parse(await readFile(statePath(), 'utf8')).stageId).toBe('post-deploy');
   });
 
   it('a state of the first format is read (not refused) and upgraded on the next save', async () => {
