@@ -69,7 +69,7 @@ describe('an unusable rollout state through the CLI', () => {
       const json = JSON.parse(check.stdout);
       expect(json.rolloutState).toMatchObject({ status: 'broken', location: statePath(), fix: expect.stringContaining('flightdeck state set') });
       expect(json.reasons[0]).toMatch(problem);
-    });
+    }, 120_000);
   }
 
   it('state set repairs it (audited) and state show then prints where the rollout stands', async () => {
@@ -85,7 +85,7 @@ describe('an unusable rollout state through the CLI', () => {
     const bad = await flightdeck(['state', 'set', plan, '--stage', 'nope', '--reason', 'a typo in the stage id']);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toMatch(/no stage "nope"/);
-  });
+  }, 120_000);
 });
 
 describe('a restarted watch continues where the rollout is', () => {
