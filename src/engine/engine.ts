@@ -12,9 +12,9 @@ import type { LoadedPlan } from '../plan/load.js';
 import type { GateSpec } from '../plan/schema.js';
 import { PromError, type NodePoller, type NodeStatus, type PromAlert, type PromClient } from '../sources/types.js';
 import { describePromError } from '../../checks/promql.js';
-import { reduceValues } from '../../checks/value.js';
 import { buildAlerts } from './alerts.js';
 import { createGateRuntime, effectiveOnFail, stepGate, toGateView, type GateRuntime } from './gate.js';
+import { historyBaseline, keyOf, needsFirstValue } from './baselines.js';
 import { rangeResults } from './range.js';
 import { phaseAt } from './scheduler.js';
 import { stageView } from './stage.js';
@@ -346,7 +346,7 @@ export class Engine {
       ),
       ...active.filter((g) => this.wantsHistoryBaseline(g)).map((g) =>
         limit(async () => {
-          const b = promDown ? undefined : await this.historyBaseline(g);
+          const b = promDown ? undefined : await historyBaseline(this.deps.prometheus!, g, this.stageEnteredAt);
           if (b) baselines[keyOf(g)] = b;
         }),
       ),
@@ -375,19 +375,6 @@ export class Engine {
     if (!this.resumed) return 'the stage\'s entry time is not known (no saved rollout state), so neither a saved baseline nor history';
     if (g.kind !== 'query') return 'none saved for this stage entry, and this kind of gate has no history to read';
     return 'none saved for this stage entry, and Prometheus history at the entry not read yet';
-  }
-
-  /** The gate's query at the stage's entry time; undefined when Prometheus could not be asked (asked again next poll). */
-  private async historyBaseline(g: GateRuntime): Promise<{ value: number; at: number } | { none: string } | undefined> {
-    const at = this.stageEnteredAt;
-    try {
-      const res = await this.deps.prometheus!.query(g.spec.query!, { time: at });
-      const nums = res.resultType === 'string' ? [] : res.samples.map((s) => s.value).filter((v) => Number.isFinite(v));
-      if (nums.length === 0) return { none: `Prometheus has no value of the query at the stage's entry (${new Date(at).toISOString()})` };
-      return { value: reduceValues(nums, g.spec.reduce ?? 'max') as number, at };
-    } catch {
-      return undefined;
-    }
   }
 
   private async runCheck(g: GateRuntime, ctx: CheckContext, promDown: string | undefined): Promise<CheckResult> {
@@ -588,11 +575,3 @@ export class Engine {
   }
 }
 
-function keyOf(g: GateRuntime): string {
-  return `${g.stageId ?? '*'}/${g.spec.id}`;
-}
-
-/** A gate with a relative threshold and no baseline spec: its baseline is its value at the stage's entry. */
-function needsFirstValue(g: GateRuntime): boolean {
-  return !g.spec.baseline && [...g.fail, ...g.warn].some((t) => t.relative);
-}
