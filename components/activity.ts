@@ -1,7 +1,7 @@
 /** The activity log's lines: engine events and the CLI's extra lines, one line each, oldest first. */
 import type { EngineEvent } from '../src/engine/types.js';
 import type { ExtraLine } from '../src/ui-contract.js';
-import { formatValue, sanitize } from './format.js';
+import { formatAge, formatClock, formatValue, sanitize } from './format.js';
 import type { Glyphs, Token } from './theme.js';
 import { stateToken } from './theme.js';
 
@@ -51,6 +51,18 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
       return { at, text: `${e.gateId} signed off by ${sanitize(e.operator)}: ${sanitize(e.note)}`, tok: 'ok' };
     case 'window.completed':
       return { at, text: `window completed: ${e.verdict.toUpperCase()}`, tok: e.verdict === 'pass' ? 'ok' : 'failing' };
+    case 'window.resumed':
+      return {
+        at,
+        text: e.completed
+          ? `resumed ${e.stageId}: window completed: ${e.completed.verdict} at ${formatClock(e.completed.at)}`
+          : `resumed ${e.stageId} at minute ${Math.floor(e.elapsedMs / 60_000)} of ${Math.round((e.windowEnd - e.windowStart) / 60_000)}: phase ${e.phase}/${e.phases} every ${formatAge(e.everyMs)}`,
+        tok: 'accent',
+      };
+    case 'plan.changed':
+      return { at, text: `plan changed since the window opened (loaded by ${sanitize(e.loadedBy)}): ${sanitize(e.gates.map((g) => `${g.key.replace(/^\*\//, '')} ${g.changes.join(', ')}`).join('; '))}`, tok: 'warn' };
+    case 'state.unusable':
+      return { at, text: `ROLLOUT STATE UNUSABLE ${sanitize(e.location)}: ${sanitize(e.problem)}; actions refused; fix: ${sanitize(e.fix)}`, tok: 'error' };
     case 'polling.changed':
       return { at, text: `polling ${sanitize(e.label)}`, tok: e.hot ? 'pending' : 'muted' };
     case 'action.started': {

@@ -4,7 +4,8 @@
  * session, lock and audit as in the cockpit.
  *   exit 0    the action ran and succeeded (or its dry run did)
  *   exit 1    the action ran and failed, or ran to its end with failed continueOnFailure steps (partial)
- *   exit 2    could not evaluate (bad plan, unknown --include step, Prometheus unreachable for a promote)
+ *   exit 2    could not evaluate (bad plan, unknown --include step, Prometheus unreachable for a promote),
+ *             or the saved rollout state is unusable (unreadable, unknown stage, another plan's): nothing runs
  *   exit 3    refused (not promotable without --override, lock held, no --yes)
  *   exit 128+N  interrupted by signal N (SIGHUP 129, SIGINT 130, SIGTERM 143): the running step's process
  *             group was stopped (SIGTERM, then SIGKILL after the grace), the action audited as aborted
@@ -90,6 +91,13 @@ export async function runAct(kind: 'promote' | 'rollback', loaded: LoadedPlan, f
         if (e.type === 'action.output') out(`[${e.step}] ${e.text}`);
         if (f.json) out(JSON.stringify(e));
       });
+      session.begin();
+      if (session.stateProblem) {
+        // Refused (and the refusal audited) before anything is evaluated or run.
+        const refused = kind === 'promote' ? await session.promote({ reason: f.reason }) : await session.rollback({ reason: f.reason });
+        out(`flightdeck ${kind}: refused: ${(!refused.ok && refused.refused) || 'the rollout state is unusable'}`);
+        return ACT_EXIT.cannotEvaluate;
+      }
       const stageIndex = runtime.engine.getState().stageIndex;
       const stageSpec = loaded.plan.stages[stageIndex]!;
       let include: string[] | 'all' | undefined;
@@ -139,7 +147,7 @@ export async function runAct(kind: 'promote' | 'rollback', loaded: LoadedPlan, f
       } else if (!outcome.ok && outcome.refused) {
         out(`flightdeck ${kind}: refused: ${outcome.refused}`);
         if (outcome.blocked) out(`  to promote anyway (a guarded override, audited and notified): flightdeck promote ${loaded.file} --yes --override --reason "why it is safe"`);
-        code = ACT_EXIT.refused;
+        code = session.stateProblem ? ACT_EXIT.cannotEvaluate : ACT_EXIT.refused;
       } else {
         const r = outcome.result!;
         for (const s of r.steps) out(`  ${s.status.padEnd(20)} ${s.name}${s.exitCode !== null && s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ''}${s.note ? ` — ${s.note}` : ''}`);

@@ -8,6 +8,9 @@ import type { EngineState, GateView } from '../engine/types.js';
 import { formatDuration } from '../duration.js';
 import { formatProblem, PlanError, type LoadedPlan } from '../plan/load.js';
 import type { Plan } from '../plan/schema.js';
+import { fileStore } from '../store/files.js';
+import type { StateRead } from '../store/rollout-state.js';
+import type { Store } from '../store/store.js';
 import { buildRuntime } from './runtime.js';
 import { textTable } from './table.js';
 
@@ -18,6 +21,8 @@ export interface CheckOutcome {
   verdict: 'pass' | 'fail' | 'could not evaluate';
   state: EngineState;
   reasons: string[];
+  /** The saved rollout state check started from (stage, entry time, baselines), or why it is unusable. */
+  rollout?: StateRead;
 }
 
 /** Re-probes in one check are at most this far apart, whatever the plan's interval. */
@@ -25,13 +30,26 @@ export const CHECK_PROBE_GAP_MAX_MS = 2_000;
 /** And at most this many rounds (a `consecutiveFailures: 50` gate is reported pending, not waited for). */
 export const CHECK_PROBE_ROUNDS_MAX = 10;
 
-export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string }): Promise<CheckOutcome> {
-  const rt = buildRuntime(loaded, { stageId: opts.stageId });
+export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string; store?: Store }): Promise<CheckOutcome> {
+  // The saved state says which stage to judge, since when, and against which baselines; an unusable one is
+  // reported (exit 2) and the stage asked for, or the first, is evaluated without it.
+  const rollout = await (opts.store ?? fileStore(loaded)).state.read();
+  const saved = rollout.status === 'ok' && (!opts.stageId || opts.stageId === rollout.state.stageId) ? rollout.state : undefined;
+  const rt = buildRuntime(loaded, {
+    stageId: opts.stageId ?? saved?.stageId,
+    stageEnteredAt: saved?.stageEnteredAt,
+    rolledBack: saved?.rolledBack,
+    baselines: saved?.baselines,
+    oneShot: true,
+  });
   try {
     await rt.engine.backfill();
     await rt.engine.poll('start');
     await settleProbes(rt.engine, rt.clock, loaded.plan);
-    return judge(rt.engine.getState());
+    const outcome = judge(rt.engine.getState());
+    if (rollout.status !== 'broken') return { ...outcome, rollout };
+    const p = rollout.problem;
+    return { ...outcome, rollout, exitCode: EXIT.cannotEvaluate, verdict: 'could not evaluate', reasons: [`rollout state ${p.location}: ${p.problem}; fix: ${p.fix}`, ...outcome.reasons] };
   } finally {
     await rt.close();
   }
@@ -80,6 +98,7 @@ export function formatCheck(o: CheckOutcome, columns = 160): string {
     textTable(['GATE', 'STATE', 'VALUE', 'THRESHOLD', 'ON FAIL', 'WHY'], rows, [28, 8, 14, 24, 8, whyWidth]),
     '',
   ];
+  if (o.rollout?.status === 'ok') lines.push(`rollout state: ${stage.id} entered ${new Date(o.rollout.state.stageEnteredAt).toISOString()} (${o.rollout.location})`);
   if (st.nodes.length) {
     const up = st.nodes.filter((n) => n.up).length;
     lines.push(`nodes: ${up}/${st.nodes.length} up`);
@@ -129,6 +148,12 @@ export function checkJson(o: CheckOutcome): unknown {
     nodes: st.nodes.map((n) => ({ name: n.name, up: n.up, consecutiveFailures: n.consecutiveFailures, breaker: n.breaker, error: n.last?.errorCode ?? n.last?.error })),
     promotable: st.stages[st.stageIndex]!.promotable,
     blockers: blockersJson(st.stages[st.stageIndex]!),
+    rolloutState: o.rollout && {
+      location: o.rollout.location,
+      status: o.rollout.status,
+      ...(o.rollout.status === 'broken' ? { problem: o.rollout.problem.problem, fix: o.rollout.problem.fix } : {}),
+      ...(o.rollout.status === 'ok' ? { stageId: o.rollout.state.stageId, stageEnteredAt: o.rollout.state.stageEnteredAt, window: o.rollout.state.window } : {}),
+    },
   };
 }
 

@@ -66,7 +66,7 @@ planOptions(
     .command('check')
     .description('evaluate every gate of a stage once; exit 0 pass, 1 a gate fails or blocks, 2 could not evaluate')
     .argument('<plan>', 'plan file')
-    .option('--stage <id>', 'stage to evaluate (default: the first)')
+    .option('--stage <id>', 'stage to evaluate (default: the saved current stage, else the first)')
     .option('--json', 'print JSON instead of a table'),
 ).action(async (file: string, opts: PlanFlags & { stage?: string; json?: boolean }) => {
   const loaded = opts.json ? await loadOrJson(file, opts) : await loadOrExit(file, opts);
@@ -121,7 +121,7 @@ for (const kind of ['promote', 'rollback'] as const) {
       .option('--yes', 'act without asking (required unless --dry-run)')
       .option('--reason <text>', 'why; audited and notified')
       .option('--dry-run', 'pass each step its dry-run arguments; run nothing else')
-      .option('--stage <id>', 'act on this stage instead of the saved current one')
+      .option('--stage <id>', 'act on this stage when nothing is saved (a saved state at another stage is repaired with `state set` first)')
       .option('--json', 'also print every event as JSON')
       .option('--notify-wait <duration>', 'how long to wait for notification delivery before exiting (Retry-After honoured; the rest goes to the fallback file)', '30s'),
   )
@@ -132,6 +132,31 @@ for (const kind of ['promote', 'rollback'] as const) {
       process.exitCode = await runAct(kind, loaded, opts, (l) => process.stdout.write(`${l}\n`));
     });
 }
+
+const state = program.command('state').description('where the rollout stands (the state kept beside the plan)');
+state
+  .command('show')
+  .description('print the stage, since when, the window and its verdict, the baselines; exit 2 when the saved state is unusable')
+  .argument('<plan>', 'plan file')
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    const loaded = await loadOrExit(file, {});
+    const { runStateShow } = await import('./state.js');
+    process.exitCode = await runStateShow(loaded, opts, (l) => process.stdout.write(`${l}\n`));
+  });
+state
+  .command('set')
+  .description('repair the saved state: the rollout is at this stage (takes the action lock; audited)')
+  .argument('<plan>', 'plan file')
+  .requiredOption('--stage <id>', 'the stage the rollout is really at')
+  .requiredOption('--reason <text>', 'why; audited')
+  .option('--rolled-back', 'that stage was rolled back')
+  .option('--entered-at <time>', 'when the stage was entered (ISO 8601 or epoch ms; default now): the window and its phases run from then')
+  .action(async (file: string, opts: { stage: string; reason: string; rolledBack?: boolean; enteredAt?: string }) => {
+    const loaded = await loadOrExit(file, {});
+    const { runStateSet } = await import('./state.js');
+    process.exitCode = await runStateSet(loaded, opts, (l) => process.stdout.write(`${l}\n`));
+  });
 
 const audit = program.command('audit').description('the audit log');
 audit

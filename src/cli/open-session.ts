@@ -10,9 +10,13 @@ import { createNotifier, NotifierConfigError, type Notifier } from '../notify/in
 import type { LoadedPlan } from '../plan/load.js';
 import type { NotifierSpec } from '../plan/schema.js';
 import { collectSecretValues } from '../plan/secret-values.js';
-import { loadRolloutState } from '../session/rollout-state.js';
+import { RolloutKeeper } from '../session/rollout-keeper.js';
 import { Session } from '../session/session.js';
-import { buildRuntime, type Runtime } from './runtime.js';
+import { fileStore } from '../store/files.js';
+import type { StateRead } from '../store/rollout-state.js';
+import type { Store } from '../store/store.js';
+import type { Engine } from '../engine/engine.js';
+import { buildRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 
 export interface OpenOptions {
   readonly: boolean;
@@ -26,11 +30,15 @@ export interface OpenOptions {
   metricsPort?: number;
   /** Warnings for the operator (a notifier that could not be configured, …). */
   warn?(text: string): void;
+  /** Where the rollout state, lock and audit live (default: files beside the plan). */
+  store?: Store;
 }
 
 export interface OpenSession {
   session: Session;
   runtime: Runtime;
+  /** What the store held when the session opened. */
+  state: StateRead;
   notifier: Notifier | null;
   metrics: SelfMetrics | null;
   metricsUrl?: string;
@@ -41,15 +49,11 @@ export interface OpenSession {
 export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<OpenSession> {
   const env = o.env ?? process.env;
   const plan = loaded.plan;
-  const saved = o.stageId ? null : await loadRolloutState(loaded.file);
-  const restored = saved && plan.stages.some((s) => s.id === saved.stageId) ? saved : null;
-  const runtime = buildRuntime(loaded, {
-    clock: o.clock,
-    env,
-    stageId: o.stageId ?? restored?.stageId,
-    stageEnteredAt: restored?.stageEnteredAt,
-    rolledBack: restored?.rolledBack,
-  });
+  const store = o.store ?? fileStore(loaded);
+  // A state that cannot be used is no fresh start: the session opens (to show the gates) but refuses every action.
+  const state = await store.state.read();
+  const restored = restoredFrom(state, o.stageId);
+  const runtime = buildRuntime(loaded, { clock: o.clock, env, ...restored });
   const secrets = collectSecretValues(plan, env, loaded.dir);
   const notifier = makeNotifier(plan.notify, loaded, runtime, env, o.warn);
   let metrics: SelfMetrics | null = null;
@@ -73,12 +77,15 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
     notifier,
     metrics,
     secrets,
-    persistState: true,
+    rollout: keeperFor(store, runtime.engine, loaded, state, o.stageId),
   });
-  if (restored) session.addLine({ at: runtime.clock.now(), text: `resumed at stage ${restored.stageId}${restored.rolledBack ? ' (rolled back)' : ''}, saved by ${restored.by}`, source: 'info' });
+  if (state.status === 'ok' && restored.stageEnteredAt !== undefined) {
+    session.addLine({ at: runtime.clock.now(), text: `resumed at stage ${state.state.stageId}${state.state.rolledBack ? ' (rolled back)' : ''}, saved by ${state.state.by}`, source: 'info' });
+  }
   return {
     session,
     runtime,
+    state,
     notifier,
     metrics,
     metricsUrl,
@@ -88,6 +95,23 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
       if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
     },
   };
+}
+
+/**
+ * Where the engine starts from what the store held: the saved stage, its entry time, window and
+ * baselines (when `stageId` asks for another stage, only the stage). An unusable state gives nothing:
+ * the engine shows `stageId` or the first stage, and the session refuses every action.
+ */
+export function restoredFrom(state: StateRead, stageId?: string): Pick<RuntimeOptions, 'stageId' | 'stageEnteredAt' | 'rolledBack' | 'window' | 'baselines'> {
+  const saved = state.status === 'ok' ? state.state : null;
+  if (!saved || (stageId !== undefined && stageId !== saved.stageId)) return { stageId };
+  return { stageId: saved.stageId, stageEnteredAt: saved.stageEnteredAt, rolledBack: saved.rolledBack, window: saved.window, baselines: saved.baselines };
+}
+
+/** The session's rollout keeper on this store. */
+export function keeperFor(store: Store, engine: Engine, loaded: LoadedPlan, initial: StateRead, stageAsked?: string): (s: Session) => RolloutKeeper {
+  return (s) =>
+    new RolloutKeeper({ store: store.state, engine, loaded, operator: s.operatorName, initial, stageAsked, addLine: (l) => s.addLine(l), audit: (e) => s.auditNote(e) });
 }
 
 /** The plan's notifiers; one that cannot be configured (a missing variable) is left out with a warning, not fatal. */

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../clock.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, type EngineDeps } from '../engine/engine.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { runGateCommand } from '../sources/command.js';
 import { createHttpTransport, type UndiciTransport } from '../sources/http.js';
@@ -34,6 +34,10 @@ export interface RuntimeOptions {
   stageId?: string;
   stageEnteredAt?: number;
   rolledBack?: boolean;
+  /** The restored rollout's window and baselines (see EngineDeps). */
+  window?: EngineDeps['window'];
+  baselines?: EngineDeps['baselines'];
+  oneShot?: boolean;
 }
 
 export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Runtime {
@@ -84,6 +88,9 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     stageEnteredAt: opts.stageEnteredAt,
     rolledBack: opts.rolledBack,
     backfillOnStart: true,
+    window: opts.window,
+    baselines: opts.baselines,
+    oneShot: opts.oneShot,
     readFile: (p) => readFile(p, 'utf8'),
     // Command gates see the session's environment (the demo adds its fleet's control URL there).
     runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...definedEnv(env), ...plan.env, ...o.env } }),

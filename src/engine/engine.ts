@@ -16,9 +16,11 @@ import { describePromError } from '../../checks/promql.js';
 import { scoreResult } from '../../checks/compare.js';
 import { buildAlerts } from './alerts.js';
 import { createGateRuntime, effectiveOnFail, errorLimitOf, stepGate, toGateView, type GateRuntime } from './gate.js';
+import { historyBaseline, keyOf, needsFirstValue } from './baselines.js';
 import { rangeResults } from './range.js';
+import { phaseAt } from './scheduler.js';
 import { stageView } from './stage.js';
-import type { CheckResult, EngineCommand, EngineEvent, EngineState, Observation, PollingView, PrometheusView } from './types.js';
+import type { BaselineRecord, CheckResult, EngineCommand, EngineEvent, EngineState, Observation, PollingView, PrometheusView, RolloutPosition, WindowRecord } from './types.js';
 
 export interface EngineDeps {
   loaded: LoadedPlan;
@@ -37,6 +39,15 @@ export interface EngineDeps {
   rolledBack?: boolean;
   /** Rebuild `for:` timers from Prometheus history before the first poll (watch, check): a cockpit opened mid-breach does not wait a whole `for`. */
   backfillOnStart?: boolean;
+  /** The monitoring window of a restored rollout (default: opened when the stage was entered) and its verdict. */
+  window?: WindowRecord;
+  /** Baselines captured for this stage entry, by gate key (`stage/gate`, `*\/gate`). */
+  baselines?: Record<string, BaselineRecord>;
+  /**
+   * One evaluation (`check`): a relative threshold never takes the value it judges as its own
+   * baseline; it uses a saved one, or the value at the stage's entry from Prometheus history.
+   */
+  oneShot?: boolean;
 }
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -75,11 +86,14 @@ export class Engine {
   private lastPromotable: boolean | undefined;
   /** Alerts announced as firing, by source:name, so each is announced and resolved once. */
   private firingAlerts = new Map<string, { name: string; source: 'prometheus' | 'flightdeck' }>();
-  private windowDone = false;
+  private window: WindowRecord;
   private backfilled = false;
   private rollbackRequested = false;
   private cached: EngineState | null = null;
-  readonly windowStart: number;
+  /** When this engine started: a stage entered before it was resumed, not entered. */
+  private readonly openedAt: number;
+  /** How each first-value baseline was had (when, from where), by gate key. */
+  private baselineMeta = new Map<string, { at: number; source: BaselineRecord['source'] }>();
   polling: PollingView;
 
   constructor(deps: EngineDeps) {
@@ -87,26 +101,80 @@ export class Engine {
     this.clock = deps.clock;
     const plan = deps.loaded.plan;
     const now = this.clock.now();
-    this.windowStart = now;
+    this.openedAt = now;
     const idx = deps.stageId ? plan.stages.findIndex((s) => s.id === deps.stageId) : 0;
     if (idx < 0) throw new Error(`no stage "${deps.stageId}" in ${deps.loaded.file} (stages: ${plan.stages.map((s) => s.id).join(', ')})`);
     this.stageIndex = idx;
     this.stageEnteredAt = Math.min(now, deps.stageEnteredAt ?? now);
     this.rolledBack = deps.rolledBack ?? false;
+    // The window and its phases belong to the rollout: opened when the stage was entered (or by the
+    // last rollback), not when this process started.
+    this.window = deps.window ? structuredClone(deps.window) : { start: this.stageEnteredAt, end: this.stageEnteredAt + plan.polling.window };
     this.planGates = plan.gates.map((g) => createGateRuntime(g, null, plan.mode, now));
     this.stageGates = this.makeStageGates(idx, now);
+    this.restoreBaselines(deps.baselines ?? {});
     this.prom = { configured: plan.prometheus !== undefined, status: 'unknown', url: plan.prometheus?.url };
     this.nodeStatus = deps.nodes?.status() ?? [];
+    const phaseIndex = phaseAt(plan.polling.phases, now - this.window.start);
     this.polling = {
       label: 'starting',
-      intervalMs: plan.polling.phases[0]!.every,
+      intervalMs: plan.polling.phases[phaseIndex]!.every,
       hot: false,
-      phaseIndex: 0,
-      phaseStartedAt: now,
-      windowStart: now,
-      windowEnd: now + plan.polling.window,
+      phaseIndex,
+      phaseStartedAt: this.window.start,
+      windowStart: this.window.start,
+      windowEnd: this.window.end,
       inFlight: false,
     };
+  }
+
+  /** When the current window opened (the stage's entry, or the last rollback). */
+  get windowStart(): number {
+    return this.window.start;
+  }
+
+  /** True when this engine took over a stage entered before it started (a restart, another operator's cockpit). */
+  get resumed(): boolean {
+    return this.stageEnteredAt < this.openedAt;
+  }
+
+  /** Where the rollout stands, as the store keeps it. */
+  rolloutPosition(): RolloutPosition {
+    const baselines: Record<string, BaselineRecord> = {};
+    for (const g of this.activeGates()) {
+      const meta = this.baselineMeta.get(keyOf(g));
+      if (g.firstValue !== undefined && meta && needsFirstValue(g)) baselines[keyOf(g)] = { value: g.firstValue, ...meta };
+    }
+    return {
+      stageId: this.plan.stages[this.stageIndex]!.id,
+      stageEnteredAt: this.stageEnteredAt,
+      rolledBack: this.rolledBack,
+      window: structuredClone(this.window),
+      baselines,
+    };
+  }
+
+  /**
+   * Says where a resumed rollout is (minute 50 of 60, which polling phase, or the window's saved
+   * verdict), once, for the screen and the --json stream. Nothing for a stage this engine entered.
+   */
+  announceResume(): void {
+    if (!this.resumed) return;
+    const now = this.clock.now();
+    const spec = this.plan.polling;
+    const phaseIndex = phaseAt(spec.phases, now - this.window.start);
+    this.emit({
+      type: 'window.resumed',
+      stageId: this.plan.stages[this.stageIndex]!.id,
+      stageEnteredAt: this.stageEnteredAt,
+      windowStart: this.window.start,
+      windowEnd: this.window.end,
+      elapsedMs: now - this.window.start,
+      phase: phaseIndex + 1,
+      phases: spec.phases.length,
+      everyMs: spec.phases[phaseIndex]!.every,
+      ...(this.window.completed ? { completed: this.window.completed } : {}),
+    });
   }
 
   get plan() {
@@ -208,15 +276,24 @@ export class Engine {
         this.rollbackRequested = false;
         this.commandCache.clear();
         this.stageGates = this.makeStageGates(cmd.index, now);
+        for (const key of [...this.baselineMeta.keys()]) if (!key.startsWith('*/')) this.baselineMeta.delete(key);
         this.lastPromotable = undefined;
+        this.openWindow(now);
         this.raise({ type: 'stage.entered', stageId: this.plan.stages[cmd.index]!.id, index: cmd.index, by: cmd.by });
         return;
       }
       case 'rolled-back':
         this.rolledBack = true;
+        this.openWindow(this.clock.now());
         this.raise({ type: 'stage.rolled-back', stageId: this.plan.stages[this.stageIndex]!.id });
         return;
     }
+  }
+
+  /** A promote or a rollback opens a new window: its phases start again (seed 002: fast polling right after a deploy). */
+  private openWindow(now: number): void {
+    this.window = { start: now, end: now + this.plan.polling.window };
+    this.polling = { ...this.polling, phaseIndex: 0, phaseStartedAt: now, windowStart: now, windowEnd: this.window.end };
   }
 
   /** One evaluation of everything. Concurrent calls share the poll in flight: polls never overlap. */
@@ -270,14 +347,45 @@ export class Engine {
     const promDown = prom && !prom.ok && prom.down ? prom.error : undefined;
     const limit = pLimit(CHECK_CONCURRENCY);
     const results: Record<string, CheckResult> = {};
-    await Promise.all(
-      active.map((g) =>
+    const baselines: NonNullable<Observation['baselines']> = {};
+    await Promise.all([
+      ...active.map((g) =>
         limit(async () => {
           results[g.spec.id] = await this.runCheck(g, ctx, promDown);
         }),
       ),
-    );
-    return { reason, startedAt, at: this.clock.now(), durationMs: Math.round(performance.now() - t0), nodes, deepNodes, nodeError, prom, results, ...(backfill ? { backfill } : {}) };
+      ...active.filter((g) => this.wantsHistoryBaseline(g)).map((g) =>
+        limit(async () => {
+          const b = promDown ? undefined : await historyBaseline(this.deps.prometheus!, g, this.stageEnteredAt);
+          if (b) baselines[keyOf(g)] = b;
+        }),
+      ),
+    ]);
+    return {
+      reason,
+      startedAt,
+      at: this.clock.now(),
+      durationMs: Math.round(performance.now() - t0),
+      nodes,
+      deepNodes,
+      nodeError,
+      prom,
+      results,
+      ...(Object.keys(baselines).length ? { baselines } : {}),
+      ...(backfill ? { backfill } : {}),
+    };
+  }
+
+  /** A gate whose first-value baseline was not captured at the stage's entry, and may be had from Prometheus history. */
+  private wantsHistoryBaseline(g: GateRuntime): boolean {
+    // Only a known entry time has a history to read: a stage entered "now" by a one-shot check has none.
+    return this.resumed && g.awaitBaseline === true && g.firstValue === undefined && g.baselineMissing === undefined && g.kind === 'query' && this.deps.prometheus !== null;
+  }
+
+  private missingBaselineWhy(g: GateRuntime): string {
+    if (!this.resumed) return 'the stage\'s entry time is not known (no saved rollout state), so neither a saved baseline nor history';
+    if (g.kind !== 'query') return 'none saved for this stage entry, and this kind of gate has no history to read';
+    return 'none saved for this stage entry, and Prometheus history at the entry not read yet';
   }
 
   private async runCheck(g: GateRuntime, ctx: CheckContext, promDown: string | undefined): Promise<CheckResult> {
@@ -387,6 +495,13 @@ export class Engine {
     if (obs.prom) this.applyPrometheus(obs.prom, now);
     const active = this.activeGates().filter((g) => g.mode !== 'off');
     for (const g of active) {
+      const b = obs.baselines?.[keyOf(g)];
+      if (b && 'value' in b && g.firstValue === undefined) {
+        g.firstValue = b.value;
+        this.baselineMeta.set(keyOf(g), { at: b.at, source: 'history' });
+      } else if (b && 'none' in b) g.baselineMissing = b.none;
+    }
+    for (const g of active) {
       const r = obs.results[g.spec.id];
       if (r) this.applyResult(g, r, now);
     }
@@ -397,10 +512,10 @@ export class Engine {
     const ok = !promDown && Object.values(obs.results).every((r) => r.status !== 'error');
     this.setPolling({ lastPollAt: obs.startedAt, lastDurationMs: obs.durationMs, ...(ok ? { lastSuccessAt: now } : {}) });
     this.raise({ type: 'poll.done', durationMs: obs.durationMs, ok, gates: active.length, nodes: this.nodeStatus.length });
-    if (!this.windowDone && now >= this.polling.windowEnd) {
-      this.windowDone = true;
+    if (!this.window.completed && now >= this.window.end) {
       const failed = this.rollbackRequested || this.activeGates().some((g) => (g.state === 'failing' || g.condition === 'failing') && effectiveOnFail(g) !== 'alert');
-      this.raise({ type: 'window.completed', verdict: failed ? 'fail' : 'pass' });
+      this.window.completed = { verdict: failed ? 'fail' : 'pass', at: now };
+      this.raise({ type: 'window.completed', verdict: this.window.completed.verdict });
     }
   }
 
@@ -435,7 +550,12 @@ export class Engine {
   private applyResult(g: GateRuntime, result: CheckResult, now = this.clock.now()): void {
     const from = g.state;
     const first = g.lastEvaluatedAt === undefined;
+    const hadBaseline = g.firstValue !== undefined;
     Object.assign(g, stepGate(g, result, now), { signoff: this.signoffs.get(g.spec.id) });
+    if (!hadBaseline && g.firstValue !== undefined) this.baselineMeta.set(keyOf(g), { at: now, source: 'first value' });
+    if (g.state === 'no data' && g.awaitBaseline && g.firstValue === undefined && needsFirstValue(g)) {
+      g.why = `no baseline yet: ${g.baselineMissing ?? this.missingBaselineWhy(g)}`;
+    }
     this.onErrorLimit(g);
     if (from === g.state && !first) return;
     const onFail = effectiveOnFail(g);
@@ -485,8 +605,25 @@ export class Engine {
     return stage.gates.map((g: GateSpec) => createGateRuntime(g, stage.id, this.plan.mode, now));
   }
 
+  /**
+   * Saved baselines come back; a gate without one may capture its first value only when this engine
+   * saw the stage's entry (not after a restart, not in a one-shot check): otherwise it would take a
+   * value from the middle of an incident as "normal".
+   */
+  private restoreBaselines(saved: Record<string, BaselineRecord>): void {
+    for (const g of this.activeGates()) {
+      if (!needsFirstValue(g)) continue;
+      const b = saved[keyOf(g)];
+      if (b) {
+        g.firstValue = b.value;
+        this.baselineMeta.set(keyOf(g), { at: b.at, source: b.source });
+      } else if (this.deps.oneShot || this.resumed) g.awaitBaseline = true;
+    }
+  }
+
   private changed(): void {
     this.cached = null;
     for (const cb of this.changeListeners) cb();
   }
 }
+

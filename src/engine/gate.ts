@@ -49,6 +49,10 @@ export interface GateRuntime {
   baseline?: number;
   /** First good value in the window: the baseline of relative thresholds without a baseline spec. */
   firstValue?: number;
+  /** The stage was entered before this engine saw it: the first value is no baseline; a saved one or history is. */
+  awaitBaseline?: boolean;
+  /** Why no baseline could be had (Prometheus history had no value at the stage's entry). */
+  baselineMissing?: string;
   breachSince?: number;
   consecutiveBreaches: number;
   /** The condition the last value gave; kept through error and no-data evaluations. */
@@ -128,7 +132,7 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
   rt.value = result.value;
   rt.display = displayValue(result.value, rt.spec.unit);
   rt.parts = result.parts;
-  if (typeof result.value === 'number' && Number.isFinite(result.value) && rt.firstValue === undefined) rt.firstValue = result.value;
+  if (typeof result.value === 'number' && Number.isFinite(result.value) && rt.firstValue === undefined && !rt.awaitBaseline) rt.firstValue = result.value;
   // A baseline the check measured wins; a configured one that could not be had this time keeps the last;
   // without a baseline spec, relative thresholds compare with the first good value of the window.
   rt.baseline = result.baseline ?? (rt.spec.baseline ? (prev.baseline ?? rt.spec.baseline.value) : rt.firstValue);

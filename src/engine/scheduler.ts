@@ -1,6 +1,8 @@
 /**
  * Adaptive polling. Phases after a deploy or promote as the plan says (seed
- * 002: 30 s for 5 min, then 2 min, for a 60-minute window); the `hot`
+ * 002: 30 s for 5 min, then 2 min, for a 60-minute window), measured from
+ * the window's start (the stage's entry), so a restarted process continues
+ * at the rollout's phase, not at the first; the `hot`
  * interval while any gate is pending or in its warn band; jitter; a manual
  * refresh. Polls never overlap: the next one is scheduled only when the last
  * has finished.
@@ -24,7 +26,7 @@ export interface Phase {
   every: number;
 }
 
-/** Which phase applies `elapsed` ms after the phases (re)started. */
+/** Which phase applies `elapsed` ms after the phases (re)started: the window's start, kept in the rollout state. */
 export function phaseAt(phases: Phase[], elapsed: number): number {
   let acc = 0;
   for (let i = 0; i < phases.length; i++) {
@@ -69,11 +71,8 @@ export class Scheduler {
     if (this.running) return;
     this.running = true;
     this.unsubscribe = this.engine.on((e) => {
-      // A promote or rollback starts the phases again (seed 002: fast polling right after a deploy).
-      if (e.type === 'stage.entered') {
-        this.engine.setPolling({ phaseStartedAt: e.at });
-        this.refresh();
-      }
+      // A promote or rollback opened a new window (the engine restarts its phases): poll now, at the fast phase.
+      if (e.type === 'stage.entered' || e.type === 'stage.rolled-back') this.refresh();
     });
     void this.run('start');
   }

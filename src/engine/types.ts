@@ -177,6 +177,32 @@ export interface EngineState {
   events: EngineEvent[];
 }
 
+// ---------------------------------------------------------------- the rollout
+
+/** The monitoring window a stage entry (or a rollback) opened, and its verdict once it completed. */
+export interface WindowRecord {
+  start: number;
+  end: number;
+  completed?: { verdict: 'pass' | 'fail'; at: number };
+}
+
+/** A first-value baseline of a relative threshold: captured once per stage entry, kept across restarts. */
+export interface BaselineRecord {
+  value: number;
+  at: number;
+  source: 'first value' | 'history';
+}
+
+/** Where the rollout stands, as the engine knows it and the store keeps it. */
+export interface RolloutPosition {
+  stageId: string;
+  stageEnteredAt: number;
+  rolledBack: boolean;
+  window: WindowRecord;
+  /** By gate key: `stage/gate`, `*\/gate` for plan-wide gates. */
+  baselines: Record<string, BaselineRecord>;
+}
+
 // ---------------------------------------------------------------- observations
 
 /**
@@ -200,6 +226,8 @@ export interface Observation {
   results: Record<string, CheckResult>;
   /** The first observation of a watch: each `for` gate's past from a range query, oldest first, replayed silently before `results`. */
   backfill?: Record<string, Array<[number, CheckResult]>>;
+  /** Baselines read from Prometheus history at the stage's entry, by gate key (a resumed stage had none saved). */
+  baselines?: Record<string, { value: number; at: number } | { none: string }>;
 }
 
 // ---------------------------------------------------------------- events
@@ -226,6 +254,12 @@ export type EngineEvent = EventBase &
     | { type: 'rollback.requested'; stageId: string; gateId: string; reason: string; auto: boolean }
     | { type: 'signoff'; gateId: string; operator: string; note: string }
     | { type: 'window.completed'; verdict: 'pass' | 'fail' }
+    /** A process took over a stage entered before it started: where the window and its polling phases are. */
+    | { type: 'window.resumed'; stageId: string; stageEnteredAt: number; windowStart: number; windowEnd: number; elapsedMs: number; phase: number; phases: number; everyMs: number; completed?: { verdict: 'pass' | 'fail'; at: number } }
+    /** The plan differs from the one the window was opened with: the gates whose thresholds, for or onFail changed. */
+    | { type: 'plan.changed'; windowStart: number; loadedBy: string; gates: Array<{ key: string; changes: string[] }> }
+    /** The saved rollout state cannot be used: every action is refused until it is repaired. */
+    | { type: 'state.unusable'; location: string; problem: string; fix: string }
     | { type: 'polling.changed'; label: string; intervalMs: number; hot: boolean }
     // --- acting (emitted by the session that runs actions) ---
     | { type: 'action.started'; action: 'promote' | 'rollback'; stageId: string; operator: string; reason?: string; auto: boolean; dryRun: boolean; override?: OverrideFields }

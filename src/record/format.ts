@@ -5,7 +5,7 @@
  * observations and commands to a fresh engine and re-emits the events that
  * came from outside it (actions, notifications, polling cadence).
  */
-import type { EngineCommand, EngineEvent, Observation } from '../engine/types.js';
+import type { EngineCommand, EngineEvent, Observation, RolloutPosition } from '../engine/types.js';
 
 export const RECORDING_VERSION = 1;
 
@@ -14,9 +14,12 @@ export interface RecordingHeader {
   version: number;
   planFile: string;
   planText: string;
+  /** When recording started (a resumed rollout's window may have opened long before). */
   startedAt: number;
   windowStart: number;
   stageIndex: number;
+  /** Where the rollout stood when recording started (stage entry, window, baselines), so a replay starts there too. */
+  rollout?: RolloutPosition;
   /** The demo's time acceleration, when recorded from the demo. */
   speed?: number;
   operator?: string;

@@ -27,7 +27,8 @@ export class Recorder {
 
   /** Starts recording an engine: the header now, then everything it does. */
   attach(engine: Engine, header: Omit<RecordingHeader, 'kind' | 'version' | 'windowStart' | 'stageIndex' | 'startedAt'> & { startedAt?: number }): void {
-    this.write({ kind: 'header', version: RECORDING_VERSION, windowStart: engine.windowStart, stageIndex: engine.getState().stageIndex, startedAt: header.startedAt ?? engine.windowStart, ...header });
+    const st = engine.getState();
+    this.write({ kind: 'header', version: RECORDING_VERSION, windowStart: engine.windowStart, stageIndex: st.stageIndex, rollout: engine.rolloutPosition(), startedAt: header.startedAt ?? st.now, ...header });
     this.detach.push(
       engine.tap({
         observation: (o) => this.write({ kind: 'obs', ...o }),

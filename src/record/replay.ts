@@ -23,8 +23,10 @@ export class ReplayDriver {
     this.reset();
   }
 
+  /** Where the replay starts: when recording started (for a resumed rollout, after its window opened). */
   get startAt(): number {
-    return this.recording.header.windowStart;
+    const h = this.recording.header;
+    return h.rollout ? h.startedAt : h.windowStart;
   }
 
   get endAt(): number {
@@ -45,15 +47,17 @@ export class ReplayDriver {
   reset(): void {
     const h = this.recording.header;
     const loaded = parsePlanText(h.planText, h.planFile, dirname(h.planFile));
-    this.clock = new ManualClock(h.windowStart);
+    this.clock = new ManualClock(this.startAt);
     const stageId = loaded.plan.stages[h.stageIndex]?.id;
     const old = this.engine;
+    const r = h.rollout;
     this.engine = new Engine({
       loaded,
       clock: this.clock,
       prometheus: null,
       nodes: null,
       stageId,
+      ...(r ? { stageEnteredAt: r.stageEnteredAt, rolledBack: r.rolledBack, window: r.window, baselines: r.baselines } : {}),
       readFile: async () => {
         throw new Error('replay reads no files');
       },

@@ -38,7 +38,9 @@ export function summarise(rec: Recording): ReportModel {
     if (e.kind === 'obs') obsCount++;
     end = Math.max(end, e.kind === 'event' ? e.event.at : e.at);
   }
-  const completed = events.find((e): e is Extract<EngineEvent, { type: 'window.completed' }> => e.type === 'window.completed');
+  // A promote or a rollback opens a new window: the recording is judged by the last one opened.
+  const opened = events.filter((e) => e.type === 'stage.entered' || e.type === 'stage.rolled-back').at(-1)?.at ?? start;
+  const completed = events.find((e): e is Extract<EngineEvent, { type: 'window.completed' }> => e.type === 'window.completed' && e.at >= opened);
   const stages = stagesOf(rec, final, end);
   const gateReports = gates.reports(plan, events, stages, end);
   const actions = actionsOf(events);
@@ -63,7 +65,7 @@ export function summarise(rec: Recording): ReportModel {
       end,
       durationMs: end - start,
       plannedMs: plan.polling.window,
-      plannedEnd: start + plan.polling.window,
+      plannedEnd: opened + plan.polling.window,
       completed: completed !== undefined,
       ...(completed ? { completedAt: completed.at, engineVerdict: completed.verdict } : {}),
     },

@@ -18,7 +18,7 @@ import type { Notifier } from '../notify/index.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { ActionKind, CockpitExtras, ExtraLine, RunningAction } from '../ui-contract.js';
 import { NotificationBridge } from './notify-bridge.js';
-import { saveRolloutState } from './rollout-state.js';
+import type { RolloutKeeper } from './rollout-keeper.js';
 import { definedEnv } from '../env.js';
 import { formatDuration } from '../duration.js';
 
@@ -37,10 +37,13 @@ export interface SessionOptions {
   /** Where the action lock lives (default beside the plan). */
   lockDir?: string;
   killGraceMs?: number;
-  /** Save the stage beside the plan after a promote or rollback (off in replays and tests that do not want it). */
-  persistState?: boolean;
   /** What is notified: `all` (default) or only this session's `actions` (the one-shot commands). */
   notifyScope?: 'all' | 'actions';
+  /**
+   * Keeps the rollout's state in the store (stage, window, baselines, plan stamp) and refuses every
+   * action while the saved state is unusable. Absent in replays and tests that do not want it.
+   */
+  rollout?: (session: Session) => RolloutKeeper;
 }
 
 export interface PromoteRequest {
@@ -73,8 +76,8 @@ export class Session {
   readonly scheduler: Scheduler;
   private running: (RunningAction & { abort: AbortController }) | null = null;
   private inFlight: Promise<ActionOutcome> | null = null;
-  /** Saves of the rollout state, in order; awaited on stop. */
-  private persisting: Promise<void> = Promise.resolve();
+  private readonly rollout: RolloutKeeper | null;
+  private begun = false;
   private lines: ExtraLine[] = [];
   private listeners = new Set<() => void>();
   private unsubscribe: Array<() => void> = [];
@@ -87,6 +90,7 @@ export class Session {
     this.bridge = notifier
       ? new NotificationBridge({ operator: o.operator, dryRun: o.dryRun, scope: o.notifyScope ?? 'all' }, () => this.engine.getState(), o.runtime.clock, (n) => notifier.send(n))
       : null;
+    this.rollout = o.rollout ? o.rollout(this) : null;
     this.unsubscribe.push(this.engine.on((e) => this.onEvent(e)));
     this.unsubscribe.push(this.engine.subscribe(() => this.changed()));
   }
@@ -105,8 +109,30 @@ export class Session {
     this.bridge?.setScope(scope);
   }
 
+  /** Waits for the rollout state's saves under way. */
+  async flush(): Promise<void> {
+    await this.rollout?.flush();
+  }
+
+  /** Why every action is refused (the saved rollout state is unusable), or null. */
+  get stateProblem() {
+    return this.rollout?.problem ?? null;
+  }
+
+  /**
+   * Says where the rollout stands (a resumed window, an unusable state, a changed plan) and saves
+   * the state it opened with. Once; `start` does it too. The one-shot commands call it alone.
+   */
+  begin(): void {
+    if (this.begun) return;
+    this.begun = true;
+    this.rollout?.start();
+    this.engine.announceResume();
+  }
+
   /** Starts polling. Without it, the session still acts, audits and notifies (the one-shot commands). */
   start(): void {
+    this.begin();
     this.scheduler.start();
   }
 
@@ -115,7 +141,7 @@ export class Session {
     this.scheduler.stop();
     this.running?.abort.abort(new Error('flightdeck is quitting'));
     await this.inFlight?.catch(() => undefined);
-    await this.persisting;
+    await this.rollout?.flush();
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     if (this.o.notifier) {
@@ -137,6 +163,7 @@ export class Session {
       action: r ? { kind: r.kind, operator: r.operator, startedAt: r.startedAt, lastLine: r.lastLine } : null,
       notifications: this.o.notifier ? toHealth(this.o.notifier.undelivered()) : null,
       lines: this.lines,
+      banner: this.rollout?.banner(),
     };
   }
 
@@ -159,6 +186,7 @@ export class Session {
     const st = this.engine.getState();
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
+    if (this.stateProblem) return this.refuse('promote', stage.id, this.stateRefusal(), req.reason);
     if (this.o.readonly) return this.refuse('promote', stage.id, 'read-only session: promotion is disabled', req.reason);
     if (!spec.promote) return this.refuse('promote', stage.id, `stage ${stage.id} has no promote action`, req.reason);
     let override: OverrideFields | undefined;
@@ -182,6 +210,7 @@ export class Session {
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
     const auto = req.auto ?? false;
+    if (this.stateProblem) return this.refuse('rollback', stage.id, this.stateRefusal(), req.reason, auto);
     if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled', req.reason, auto);
     if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`, req.reason, auto);
     let include = req.includeOptional;
@@ -263,6 +292,12 @@ export class Session {
       return { ok: false, interrupted: describeAbort(abort.signal.reason) };
     }
     try {
+      // Under the lock, the store is asked where the rollout is: another process may have moved it on.
+      const stale = await this.rollout?.checkBeforeAction();
+      if (stale) {
+        if (claim) this.endRun(claim);
+        return await this.refuse(kind, stage.id, stale);
+      }
       if (a.override) {
         this.engine.emit({ type: 'override', stageId: stage.id, operator: this.o.operator.user, blockers: a.blockers, fields: a.override });
         await this.audit({ action: 'override', stage: stage.id, reason: a.override.override_reason, override: a.override, result: 'acknowledged', details: { blockers: a.blockers } });
@@ -358,7 +393,7 @@ export class Session {
   }
 
   private onEvent(e: EngineEvent): void {
-    if (e.type === 'stage.entered' || e.type === 'stage.rolled-back') this.persisting = this.persisting.then(() => this.persist(e.at));
+    this.rollout?.onEvent(e.type);
     if (e.type === 'poll.done') this.o.metrics?.update(this.engine.getState());
     this.o.metrics?.event(e);
     if (e.type === 'rollback.requested' && e.auto) this.autoRollback(e);
@@ -376,16 +411,14 @@ export class Session {
     });
   }
 
-  /** Saves where the rollout stands, for the next cockpit or command on this plan. */
-  private async persist(at: number): Promise<void> {
-    if (!this.o.persistState) return;
-    const st = this.engine.getState();
-    const stage = st.stages[st.stageIndex]!;
-    try {
-      await saveRolloutState(this.o.loaded.file, { stageId: stage.id, stageEnteredAt: stage.enteredAt ?? at, rolledBack: st.rolledBack, updatedAt: Date.now(), by: this.o.operator.user }, this.o.lockDir);
-    } catch (err) {
-      this.addLine({ at, text: `could not save the rollout state: ${(err as Error).message}`, source: 'info', level: 'warn' });
-    }
+  private stateRefusal(): string {
+    const p = this.stateProblem!;
+    return `rollout state ${p.location}: ${p.problem}. Nothing runs until it is repaired: ${p.fix}`;
+  }
+
+  /** Audits something the rollout keeper saw (a changed plan), as this session's operator. */
+  auditNote(e: { action: string; result: string; reason?: string; details?: Record<string, unknown> }): Promise<void> {
+    return this.audit(e);
   }
 
   addLine(l: ExtraLine): void {

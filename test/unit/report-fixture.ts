@@ -143,7 +143,8 @@ export async function recordWindow(dir: string, scenario: Scenario, name = `${sc
 
   const sched = new Scheduler(engine, clock, { random: () => 0.5 });
   sched.start();
-  const seconds = scenario === 'complete' ? 300 : scenario === 'interrupted' ? 200 : 760;
+  // Long enough for the last window (opened by the last promote or rollback, 12 minutes) to complete.
+  const seconds = scenario === 'complete' ? 300 : scenario === 'interrupted' ? 200 : 1080;
   let rollbackStarted = -1;
   for (let t = 0; t < seconds; t++) {
     for (const act of script.get(t) ?? []) act({ engine, prom, nodes });

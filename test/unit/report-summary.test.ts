@@ -194,11 +194,12 @@ describe('report model: verdict', () => {
     expect(v('pass')).toEqual({ outcome: 'passed', reasons: ['the 12m window completed with every guarding gate passing'] });
     expect(v('fail').outcome).toBe('failed');
     expect(v('fail').reasons).toEqual([expect.stringMatching(/^health-50 failing at the end: 1 > 0/)]);
+    // A promote opens a new 12-minute window: the recording falls short of the last window's end.
     expect(v('interrupted').outcome).toBe('interrupted');
-    expect(v('interrupted').reasons[0]).toMatch(/^interrupted at stage half-50 \(2 of 3\): the recording ends at \+3m\d+s, 8m\d+s before the window's planned end \(12m\)$/);
+    expect(v('interrupted').reasons[0]).toMatch(/^interrupted at stage half-50 \(2 of 3\): the recording ends at \+3m\d+s, 10m\d+s before the window's planned end \(12m\)$/);
     expect(v('complete').outcome).toBe('complete');
     expect(v('complete').reasons[0]).toMatch(/^the rollout reached its final stage full at \+4m3\ds with every guarding gate passing \(baked 0s\)$/);
-    expect(v('complete').reasons[1]).toMatch(/^the recording ends at \+4m\d+s, 7m\d+s before the window's planned end \(12m\)$/);
+    expect(v('complete').reasons[1]).toMatch(/^the recording ends at \+4m\d+s, 11m\d+s before the window's planned end \(12m\)$/);
     expect(v('failed-rollback').outcome).toBe('failed');
     expect(v('failed-rollback').reasons[0]).toMatch(/^rollback of half-50 failed at \+5m\d+s: rollback failed at step 'previous-tag' \(exit 3\)$/);
     expect(v('failed-rollback').reasons[1]).toMatch(/^auto-rollback of half-50 requested at .* and not carried out/);

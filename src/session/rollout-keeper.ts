@@ -1,0 +1,266 @@
+/**
+ * Keeps the rollout's state in the store for a session: where the rollout
+ * stands after a promote or rollback, the window's verdict, the baselines
+ * captured at the stage's entry, and which plan the window was opened with.
+ *
+ * A state it cannot use (unreadable, wrong schema, unknown stage, another
+ * plan's) is never overwritten: every action is refused until an operator
+ * repairs it with `flightdeck state set`. A state another process moved on
+ * (a promote from another cockpit) is not overwritten by this one's
+ * bookkeeping, and this session's next action is refused instead of running
+ * the wrong stage's scripts.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Engine } from '../engine/engine.js';
+import { parsePlanText, type LoadedPlan } from '../plan/load.js';
+import { describeProblem, gateChanges, planStamp, STATE_VERSION, type GateChange, type PlanStamp, type RolloutState, type StateProblem, type StateRead } from '../store/rollout-state.js';
+import type { RolloutStateStore } from '../store/store.js';
+import type { ExtraLine } from '../ui-contract.js';
+
+export interface KeeperOptions {
+  store: RolloutStateStore;
+  engine: Engine;
+  loaded: LoadedPlan;
+  /** Who this session acts as (saved as `by`). */
+  operator: string;
+  /** What the store held when the session opened. */
+  initial: StateRead;
+  /** The stage the operator asked for (`--stage`) instead of the saved one. */
+  stageAsked?: string;
+  /** Shows a line in the activity log. */
+  addLine(l: ExtraLine): void;
+  /** Audits something the keeper saw (a changed plan). */
+  audit(e: { action: string; result: string; reason?: string; details?: Record<string, unknown> }): Promise<void>;
+}
+
+type Persist = 'moved' | 'bookkeeping';
+
+export class RolloutKeeper {
+  private problemSeen: StateProblem | null;
+  /** The plan the current window was opened with. */
+  private windowPlan: PlanStamp;
+  private readonly current: PlanStamp;
+  private planSeen: RolloutState['planSeen'];
+  private changes: GateChange[];
+  /** The plan file's text digest last looked at, and when (a running session notices edits of the file). */
+  private fileSeen = '';
+  private fileCheckedAt = 0;
+  private stampSeen: string;
+  private hadState: boolean;
+  private legacy: boolean;
+  private chain: Promise<void> = Promise.resolve();
+  private savedBaselines = '';
+  private elsewhere: string | null = null;
+
+  constructor(private readonly o: KeeperOptions) {
+    this.current = planStamp(o.loaded.plan);
+    this.stampSeen = this.current.digest;
+    const init = o.initial;
+    this.problemSeen = init.status === 'broken' ? init.problem : null;
+    const saved = init.status === 'ok' ? init.state : null;
+    this.hadState = saved !== null;
+    this.legacy = init.status === 'ok' && init.legacy === true;
+    const pos = o.engine.rolloutPosition();
+    const sameEntry = saved !== null && saved.stageId === pos.stageId && saved.stageEnteredAt === pos.stageEnteredAt;
+    // A legacy state has no stamp: the window is taken to be opened with this plan.
+    this.windowPlan = sameEntry && !this.legacy ? saved.plan : this.current;
+    this.planSeen = saved?.planSeen;
+    this.changes = this.windowPlan.digest === this.current.digest ? [] : gateChanges(this.windowPlan, this.current);
+    this.savedBaselines = sameEntry ? JSON.stringify(saved.baselines) : '';
+  }
+
+  /** Set while the saved state cannot be used: every action is refused. */
+  get problem(): StateProblem | null {
+    return this.problemSeen;
+  }
+
+  /** The gates changed since the window opened (empty when the plan is the one it was opened with). */
+  get planChanges(): GateChange[] {
+    return this.changes;
+  }
+
+  /** One line for the cockpit's header while something needs the operator. */
+  banner(): string | undefined {
+    if (this.problemSeen) return `ROLLOUT STATE UNUSABLE (${this.problemSeen.kind}): actions refused; fix: flightdeck state set`;
+    if (this.elsewhere) return `ROLLOUT MOVED in another process: ${this.elsewhere} — reopen`;
+    if (this.changes.length) return `plan changed since the window opened: ${this.changes.map((c) => c.key.replace(/^\*\//, '')).join(', ')}`;
+    return undefined;
+  }
+
+  /** Says what the operator must know, and writes the state the session opened with. */
+  start(): void {
+    const engine = this.o.engine;
+    const now = engine.getState().now;
+    const p = this.problemSeen;
+    if (p) {
+      engine.emit({ type: 'state.unusable', location: p.location, problem: p.problem, fix: p.fix });
+      this.o.addLine({ at: now, text: describeProblem(p), source: 'info', level: 'error' });
+      return;
+    }
+    const newVersion = this.planSeen?.digest !== this.current.digest;
+    this.announceChanges(this.current, this.hadState, '');
+    if (!this.hadState || this.legacy || newVersion) this.persist('bookkeeping');
+  }
+
+  /**
+   * Shows the gates changed since the window opened (event, activity line, banner), audits a plan
+   * version the store has not seen yet with who loaded it, and remembers it as seen.
+   */
+  private announceChanges(stamp: PlanStamp, audit: boolean, note: string): void {
+    const engine = this.o.engine;
+    const now = engine.getState().now;
+    this.changes = this.windowPlan.digest === stamp.digest ? [] : gateChanges(this.windowPlan, stamp);
+    if (this.changes.length) {
+      engine.emit({ type: 'plan.changed', windowStart: engine.windowStart, loadedBy: this.o.operator, gates: this.changes });
+      this.o.addLine({ at: now, text: `plan changed since the window opened: ${this.changes.map((c) => `${c.key.replace(/^\*\//, '')} ${c.changes.join(', ')}`).join('; ')}${note}`, source: 'info', level: 'warn' });
+    }
+    if (this.planSeen?.digest === stamp.digest) return;
+    if (audit && this.changes.length) {
+      void this.o.audit({
+        action: 'plan-changed',
+        result: 'loaded',
+        reason: `plan changed since the window opened at ${new Date(engine.windowStart).toISOString()}`,
+        details: { gates: this.changes, windowPlan: this.windowPlan.digest, plan: stamp.digest, state: this.o.store.location },
+      });
+    }
+    this.planSeen = { digest: stamp.digest, by: this.o.operator, at: now };
+  }
+
+  /**
+   * The plan file edited while this session runs (a threshold loosened at 3 a.m.): shown and audited
+   * like a changed plan at start; this session keeps judging by the plan it loaded.
+   */
+  private async lookAtPlanFile(): Promise<void> {
+    const now = this.o.engine.getState().now;
+    if (this.fileCheckedAt !== 0 && now - this.fileCheckedAt < 5_000) return;
+    this.fileCheckedAt = now;
+    let text: string;
+    try {
+      text = await readFile(this.o.loaded.file, 'utf8');
+    } catch {
+      return; // moved or being replaced: looked at again next time
+    }
+    const digest = createHash('sha256').update(text).digest('hex');
+    if (digest === this.fileSeen) return;
+    this.fileSeen = digest;
+    let stamp: PlanStamp;
+    try {
+      stamp = planStamp(parsePlanText(text, this.o.loaded.file, this.o.loaded.dir).plan);
+    } catch {
+      return; // mid-edit or invalid: `validate` says why; nothing to compare yet
+    }
+    if (stamp.digest === this.stampSeen) return; // comments, layout, where Prometheus is: nothing judged changed
+    this.stampSeen = stamp.digest;
+    const edited = stamp.digest !== this.current.digest;
+    this.announceChanges(stamp, true, edited ? ' (the plan file was edited while this session runs; it still judges by the plan it loaded: reopen to apply the edit)' : '');
+    this.persist('bookkeeping');
+  }
+
+  /** Saves what changed: a new stage or window (this session's action), a verdict, a captured baseline. */
+  onEvent(type: string): void {
+    if (type === 'stage.entered' || type === 'stage.rolled-back') {
+      this.windowPlan = this.current;
+      this.persist('moved');
+    } else if (type === 'window.completed') this.persist('bookkeeping');
+    else if (type === 'poll.done') {
+      if (JSON.stringify(this.o.engine.rolloutPosition().baselines) !== this.savedBaselines) this.persist('bookkeeping');
+      if (!this.problemSeen) this.chain = this.chain.then(() => this.lookAtPlanFile()).catch(() => undefined);
+    }
+  }
+
+  /** Waits for the saves under way (and any they queued). */
+  async flush(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.chain;
+      await seen;
+    } while (seen !== this.chain);
+  }
+
+  /**
+   * Called with the action lock held, before an action runs: null when the store agrees with this
+   * session about where the rollout is, else why the action is refused.
+   */
+  async checkBeforeAction(): Promise<string | null> {
+    await this.flush();
+    if (this.problemSeen) return describeProblem(this.problemSeen);
+    const read = await this.o.store.read();
+    if (read.status === 'broken') {
+      this.markBroken(read.problem);
+      return describeProblem(read.problem);
+    }
+    if (read.status === 'ok') {
+      const moved = this.movedBy(read.state);
+      if (moved && this.o.stageAsked !== undefined && this.o.stageAsked !== read.state.stageId) {
+        return `the saved rollout state (${read.location}) says ${moved}, not --stage ${this.o.stageAsked}: if the rollout really is at ${this.o.stageAsked}, say so first with \`flightdeck state set ${this.o.loaded.file} --stage ${this.o.stageAsked} --reason "…"\` (audited)`;
+      }
+      if (moved) return `the saved rollout state (${read.location}) says ${moved}; this session shows ${this.where()}: reopen to continue from where the rollout is`;
+    }
+    return null;
+  }
+
+  private where(): string {
+    const pos = this.o.engine.rolloutPosition();
+    return `${pos.stageId}${pos.rolledBack ? ' (rolled back)' : ''} entered ${new Date(pos.stageEnteredAt).toISOString()}`;
+  }
+
+  /**
+   * How the saved state differs from this session's stage, or null when it does not. Only the stage and
+   * whether it was rolled back count: two cockpits opened at once on a fresh rollout each saved their own
+   * entry time, seconds apart, and neither is wrong to act.
+   */
+  private movedBy(s: RolloutState): string | null {
+    const pos = this.o.engine.rolloutPosition();
+    if (s.stageId === pos.stageId && s.rolledBack === pos.rolledBack) return null;
+    return `${s.stageId}${s.rolledBack ? ' (rolled back)' : ''} entered ${new Date(s.stageEnteredAt).toISOString()}, saved by ${s.by} at ${new Date(s.updatedAt).toISOString()}`;
+  }
+
+  private markBroken(p: StateProblem): void {
+    if (this.problemSeen) return;
+    this.problemSeen = p;
+    this.o.engine.emit({ type: 'state.unusable', location: p.location, problem: p.problem, fix: p.fix });
+    this.o.addLine({ at: this.o.engine.getState().now, text: describeProblem(p), source: 'info', level: 'error' });
+  }
+
+  private persist(kind: Persist): void {
+    this.chain = this.chain.then(() => this.write(kind));
+  }
+
+  private async write(kind: Persist): Promise<void> {
+    if (this.problemSeen) return; // never over a state an operator must look at
+    const engine = this.o.engine;
+    const pos = engine.rolloutPosition();
+    const at = engine.getState().now;
+    try {
+      if (kind === 'bookkeeping') {
+        // Another process may have moved the rollout (a promote from another cockpit): its state wins.
+        const read = await this.o.store.read();
+        if (read.status === 'broken') return this.markBroken(read.problem);
+        if (read.status === 'ok' && this.hadState && !this.legacy) {
+          const moved = this.movedBy(read.state);
+          if (moved) {
+            if (!this.elsewhere) this.o.addLine({ at, text: `the rollout moved on in another process: ${moved}; this session's view is out of date: reopen it`, source: 'info', level: 'warn' });
+            this.elsewhere = moved;
+            return;
+          }
+        }
+      }
+      const state: RolloutState = {
+        version: STATE_VERSION,
+        plan: this.windowPlan,
+        ...pos,
+        ...(this.planSeen ? { planSeen: this.planSeen } : {}),
+        updatedAt: Date.now(),
+        by: this.o.operator,
+      };
+      await this.o.store.write(state);
+      this.savedBaselines = JSON.stringify(pos.baselines);
+      this.elsewhere = null;
+      this.hadState = true;
+      this.legacy = false;
+    } catch (err) {
+      this.o.addLine({ at, text: `could not save the rollout state to ${this.o.store.location}: ${(err as Error).message}`, source: 'info', level: 'warn' });
+    }
+  }
+}
