@@ -160,7 +160,7 @@ describe('an unusable rollout state is never a fresh start', () => {
       const lines = await audit();
       const acts = lines.filter((l) => ['promote', 'rollback', 'auto-rollback'].includes(l.action));
       expect(acts.map((l) => [l.action, l.result])).toEqual([
-        ['rollback', 'refused'],
+        ['auto-rollback', 'refused'],
         ['promote', 'refused'],
         ['rollback', 'refused'],
       ]);
