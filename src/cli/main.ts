@@ -38,13 +38,17 @@ async function loadOrExit(file: string, flags: PlanFlags, code = 2) {
 
 program
   .command('validate')
-  .description('validate a plan file; prints every problem with file:line:column and field')
+  .description('validate a plan file; prints every problem with file:line:column and field; exit 0 ok, 1 problems, 2 could not ask Prometheus')
   .argument('<plan>', 'plan file (YAML or JSON)')
-  .action(async (file: string) => {
-    const loaded = await loadOrExit(file, {}, 1);
-    const p = loaded.plan;
-    const gates = p.gates.length + p.stages.reduce((n, s) => n + s.gates.length, 0);
-    process.stdout.write(`${file}: ok — ${p.service}, ${p.stages.length} stage(s), ${gates} gate(s), ${p.nodes.length} node(s)\n`);
+  .option('--online', 'also ask the plan\'s Prometheus whether every alert rule exists and every query\'s metrics have series')
+  .addOption(new Option('--prometheus-url <url>', 'with --online: ask this Prometheus instead of the plan\'s'))
+  .action(async (file: string, opts: { online?: boolean; prometheusUrl?: string }) => {
+    const loaded = await loadOrExit(file, { prometheusUrl: opts.prometheusUrl }, 1);
+    const { runValidate } = await import('./validate.js');
+    const r = await runValidate(loaded, file, { online: opts.online });
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    process.exitCode = r.code;
   });
 
 planOptions(
@@ -57,8 +61,11 @@ planOptions(
 ).action(async (file: string, opts: PlanFlags & { stage?: string; json?: boolean }) => {
   const loaded = await loadOrExit(file, opts);
   const { checkJson, formatCheck, runCheck } = await import('./check.js');
+  // Names the plan uses that Prometheus does not know (a misspelled alert or metric), asked beside the check.
+  const warnings = import('./validate.js').then((m) => m.startupWarnings(loaded));
   try {
     const outcome = await runCheck(loaded, { stageId: opts.stage });
+    for (const w of await warnings) process.stderr.write(`warning: ${w}\n`);
     process.stdout.write(opts.json ? `${JSON.stringify(checkJson(outcome), null, 2)}\n` : `${formatCheck(outcome, process.stdout.columns ?? 160)}\n`);
     process.exitCode = outcome.exitCode;
   } catch (err) {

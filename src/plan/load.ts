@@ -150,6 +150,21 @@ function yamlMessage(raw: string, lineText: string): string {
   return `invalid YAML: ${message}`;
 }
 
+/**
+ * For problems found after loading (by asking Prometheus): the plan's text
+ * parsed again, and a function that places a field path (and an index inside
+ * a string value) at its line and column.
+ */
+export function planLocator(text: string, file: string): (path: PathSeg[], message: string, index?: number) => PlanProblem {
+  const source = text.replace(/^\uFEFF/, '');
+  const lc = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false });
+  return (path, message, index) => {
+    const pos = locate(doc, lc, path, 'value', source, index);
+    return { file, line: pos.line, column: pos.column, path: formatPath(path), message };
+  };
+}
+
 // ------------------------------------------------------------ locating nodes
 
 /** key: the key of the last segment; value: its value; parent: the mapping that should hold it. */

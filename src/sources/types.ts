@@ -99,6 +99,16 @@ export interface PromClient {
   series(match: string[], opts?: { start?: number; end?: number; signal?: AbortSignal }): Promise<Array<Record<string, string>>>;
   /** True when /-/ready answers 200. Never throws. */
   ready(opts?: { signal?: AbortSignal }): Promise<boolean>;
+  /** The rules Prometheus evaluates, from /api/v1/rules (`type` alert or record). Throws PromError. */
+  rules(opts?: { type?: 'alert' | 'record'; signal?: AbortSignal }): Promise<PromRule[]>;
+}
+
+/** A rule as /api/v1/rules lists it. */
+export interface PromRule {
+  name: string;
+  type: 'alerting' | 'recording';
+  group: string;
+  query: string;
 }
 
 // ---------------------------------------------------------------- Nodes

@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { LoadedPlan } from '../../src/plan/load.js';
 import { planSchema, type PlanInput } from '../../src/plan/schema.js';
-import { PromError, type NodePoller, type NodeProbe, type NodeStatus, type PromAlert, type PromClient, type PromQueryResult } from '../../src/sources/types.js';
+import { PromError, type NodePoller, type NodeProbe, type NodeStatus, type PromAlert, type PromClient, type PromQueryResult, type PromRule } from '../../src/sources/types.js';
 
 export type QueryAnswer = number | number[] | PromError | 'empty' | ((time?: number) => number | number[] | PromError | 'empty');
 
@@ -12,6 +12,7 @@ export class FakeProm implements PromClient {
   answers = new Map<string, QueryAnswer>();
   alertList: PromAlert[] = [];
   seriesList: Array<Record<string, string>> = [];
+  ruleList: PromRule[] = [];
   down: PromError | null = null;
   queries: Array<{ expr: string; time?: number }> = [];
 
@@ -54,6 +55,11 @@ export class FakeProm implements PromClient {
   async series(): Promise<Array<Record<string, string>>> {
     if (this.down) throw this.down;
     return this.seriesList;
+  }
+
+  async rules(): Promise<PromRule[]> {
+    if (this.down) throw this.down;
+    return this.ruleList;
   }
 
   async ready(): Promise<boolean> {
