@@ -128,13 +128,13 @@ for (const kind of ['promote', 'rollback'] as const) {
 const audit = program.command('audit').description('the audit log');
 audit
   .command('verify')
-  .description('check that no line of an audit log was changed, removed or reordered (exit 0 intact, 1 tampered)')
+  .description('check that no line of an audit log was changed, removed or reordered, at the end too (exit 0 intact, 1 tampered)')
   .argument('<file>', 'audit JSONL file')
   .action(async (file: string) => {
     const { verifyAudit } = await import('../audit/verify.js');
     try {
       const r = await verifyAudit(file);
-      if (r.ok) process.stdout.write(`${file}: intact, ${r.lines} line(s)\n`);
+      if (r.ok) process.stdout.write(`${file}: intact, ${r.lines} line(s)\n${r.note ? `note: ${r.note}\n` : ''}`);
       else process.stdout.write(`${file}:${r.line}: ${r.problem}\n`);
       process.exitCode = r.ok ? 0 : 1;
     } catch (err) {
