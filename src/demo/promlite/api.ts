@@ -10,8 +10,8 @@ import { QueryError, badData } from './errors.js';
 import { MAX_RANGE_POINTS, evaluate, rangeQuery } from './eval.js';
 import { errorJson, formatAlertValue, formatRfc3339, instantDataJson, labelsJson, rangeDataJson, successJson } from './format.js';
 import { compareLabels, labelsKey, type Labels, type Matcher } from './labels.js';
-import { parsePromDuration } from './lexer.js';
-import { parseExpr } from './parser.js';
+import { parsePromDuration } from './literals.js';
+import { parseExpr } from './parse.js';
 import type { TargetHealth } from './scraper.js';
 import type { SeriesStore } from './store.js';
 
