@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flightdeck } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { BIN, flightdeck } from '../helpers/cli.js';
 import { freePort, startPrometheus, waitForValue, type RunningPrometheus } from '../helpers/prometheus.js';
 
 const RULES = `
@@ -131,6 +132,36 @@ describe('validate --online against a real Prometheus 2.42', () => {
     const r = await flightdeck(['check', '--json', file]);
     expect(() => JSON.parse(r.stdout)).not.toThrow();
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: plan check against Prometheus: '));
+    expect(warnings.some((w) => w.includes(`${file}:10:16 stages[0].gates[1].alert: Prometheus has no alerting rule named "QueueDepthHihg"`))).toBe(true);
+    expect(warnings.some((w) => w.includes(`${file}:7:20 stages[0].gates[0].query: no series match fd_queu_depth{shard="a"}`))).toBe(true);
+  });
+
+  it('watch --json streams the same names as warning events soon after it starts', async () => {
+    const file = await writePlan('bad.yaml', plan(prom!.url, BAD_GATES));
+    const child = execa(BIN, ['watch', '--json', file], { reject: false, env: { NO_COLOR: '1' }, stdin: 'ignore', cwd: dir, timeout: 40_000 });
+    const warnings: string[] = [];
+    let buffered = '';
+    const seen = new Promise<void>((resolve) => {
+      child.stdout!.on('data', (b: Buffer) => {
+        buffered += b.toString('utf8');
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          try {
+            const e = JSON.parse(line) as { type?: string; text?: string };
+            if (e.type === 'warning' && e.text?.startsWith('plan check against Prometheus: ')) warnings.push(e.text);
+          } catch {
+            // not an event line
+          }
+          if (warnings.length >= 4) resolve();
+        }
+      });
+      child.stdout!.on('end', () => resolve());
+    });
+    await Promise.race([seen, new Promise((r) => setTimeout(r, 30_000))]);
+    child.kill('SIGTERM');
+    await child;
     expect(warnings.some((w) => w.includes(`${file}:10:16 stages[0].gates[1].alert: Prometheus has no alerting rule named "QueueDepthHihg"`))).toBe(true);
     expect(warnings.some((w) => w.includes(`${file}:7:20 stages[0].gates[0].query: no series match fd_queu_depth{shard="a"}`))).toBe(true);
   });
