@@ -185,6 +185,14 @@ describe('the real client against promlite', () => {
     expect(alerts[0]!.activeAt).toBe(Date.parse('2026-11-23T03:41:07.730Z'));
   });
 
+  it('rules parse through the client, so validate --online and the start-up check work against the demo', async () => {
+    expect(await client.rules({ type: 'alert' })).toEqual([
+      { name: 'QueueDepthHigh', type: 'alerting', group: 'fixture', query: 'app_queue_depth > 0.03' },
+      { name: 'ErrorsPending', type: 'alerting', group: 'fixture', query: 'app_requests_total{code="500"} > 0' },
+    ]);
+    expect(await client.rules({ type: 'record' })).toEqual([]);
+  });
+
   it('bad queries and parameters come back as PromError bad_data', async () => {
     const err = await client.query('rate(app_queue_depth)').then(
       () => undefined,
