@@ -4,13 +4,16 @@
  * detects a changed, removed or reordered line. Appends are serialised within
  * the process (a promise chain per file) and across processes (a short
  * proper-lockfile lock beside the log). Every entry goes through `redact`
- * before it is written.
+ * before it is written. After each append the log's sealed head (head.ts:
+ * the last seq and hash) is replaced beside it, so that lines removed from
+ * the end are detected too.
  */
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { systemClock, type Clock } from '../clock.js';
 import { GENESIS_HASH, sealLine, sha256Hex } from './chain.js';
+import { headPath, writeHead } from './head.js';
 import { currentOperator, type AuditOperator } from './operator.js';
 import { redact } from './redact.js';
 
@@ -156,6 +159,12 @@ async function writeEntry(path: string, entry: AuditEntry, opts: AppendOptions):
     throw new AuditError(`cannot write the audit log ${path}: ${codeOf(err)}`);
   } finally {
     await fh.close();
+  }
+  // After the line is on disk: a crash in between leaves the head behind the log, never ahead of it.
+  try {
+    await writeHead(path, { seq: record.seq as number, hash: sha256Hex(line), time: record.time as string });
+  } catch (err) {
+    throw new AuditError(`the entry was written but the audit head ${headPath(path)} was not: ${codeOf(err)}`);
   }
   return JSON.parse(line) as AuditRecord;
 }

@@ -52,13 +52,17 @@ async function loadOrJson(file: string, flags: PlanFlags) {
 
 program
   .command('validate')
-  .description('validate a plan file; prints every problem with file:line:column and field')
+  .description('validate a plan file; prints every problem with file:line:column and field; exit 0 ok, 1 problems, 2 could not ask Prometheus')
   .argument('<plan>', 'plan file (YAML or JSON)')
-  .action(async (file: string) => {
-    const loaded = await loadOrExit(file, {}, 1);
-    const p = loaded.plan;
-    const gates = p.gates.length + p.stages.reduce((n, s) => n + s.gates.length, 0);
-    process.stdout.write(`${file}: ok — ${p.service}, ${p.stages.length} stage(s), ${gates} gate(s), ${p.nodes.length} node(s)\n`);
+  .option('--online', 'also ask the plan\'s Prometheus whether every alert rule exists and every query\'s metrics have series')
+  .addOption(new Option('--prometheus-url <url>', 'with --online: ask this Prometheus instead of the plan\'s'))
+  .action(async (file: string, opts: { online?: boolean; prometheusUrl?: string }) => {
+    const loaded = await loadOrExit(file, { prometheusUrl: opts.prometheusUrl }, 1);
+    const { runValidate } = await import('./validate.js');
+    const r = await runValidate(loaded, file, { online: opts.online });
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    process.exitCode = r.code;
   });
 
 planOptions(
@@ -71,8 +75,13 @@ planOptions(
 ).action(async (file: string, opts: PlanFlags & { stage?: string; json?: boolean }) => {
   const loaded = opts.json ? await loadOrJson(file, opts) : await loadOrExit(file, opts);
   const { checkJson, formatCheck, planErrorJson, runCheck } = await import('./check.js');
+  // Names the plan uses that Prometheus does not know (a misspelled alert or metric), asked beside the check.
+  const warnings = import('./validate.js').then((m) => m.startupWarnings(loaded));
   try {
     const outcome = await runCheck(loaded, { stageId: opts.stage });
+    // A slow answer does not hold the verdict up: what has not come a quarter second after it is dropped.
+    const late = new Promise<string[]>((r) => setTimeout(() => r([]), 250).unref());
+    for (const w of await Promise.race([warnings, late])) process.stderr.write(`warning: ${w}\n`);
     process.stdout.write(opts.json ? `${JSON.stringify(checkJson(outcome), null, 2)}\n` : `${formatCheck(outcome, process.stdout.columns ?? 160)}\n`);
     process.exitCode = outcome.exitCode;
   } catch (err) {
@@ -161,13 +170,13 @@ state
 const audit = program.command('audit').description('the audit log');
 audit
   .command('verify')
-  .description('check that no line of an audit log was changed, removed or reordered (exit 0 intact, 1 tampered)')
+  .description('check that no line of an audit log was changed, removed or reordered, at the end too (exit 0 intact, 1 tampered)')
   .argument('<file>', 'audit JSONL file')
   .action(async (file: string) => {
     const { verifyAudit } = await import('../audit/verify.js');
     try {
       const r = await verifyAudit(file);
-      if (r.ok) process.stdout.write(`${file}: intact, ${r.lines} line(s)\n`);
+      if (r.ok) process.stdout.write(`${file}: intact, ${r.lines} line(s)\n${r.note ? `note: ${r.note}\n` : ''}`);
       else process.stdout.write(`${file}:${r.line}: ${r.problem}\n`);
       process.exitCode = r.ok ? 0 : 1;
     } catch (err) {

@@ -10,6 +10,7 @@ import { Recorder } from '../record/recorder.js';
 import { cockpitActions } from '../session/cockpit-actions.js';
 import { loadCockpit } from './load-cockpit.js';
 import { openSession, type OpenSession } from './open-session.js';
+import { startupWarnings } from './validate.js';
 
 export interface WatchFlags {
   readonly?: boolean;
@@ -39,6 +40,13 @@ export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<numbe
   recorder?.attach(runtime.engine, { planFile: loaded.file, planText: await readFile(loaded.file, 'utf8'), operator: session.operatorName });
   for (const w of warnings) session.addLine({ at: runtime.clock.now(), text: w, source: 'info', level: 'warn' });
   if (opened.metricsUrl) session.addLine({ at: runtime.clock.now(), text: `self-metrics on ${opened.metricsUrl}`, source: 'info' });
+  // Names the plan uses that Prometheus does not know: shown when the answer comes, without delaying the start.
+  void startupWarnings(loaded).then((ws) => {
+    for (const text of ws) {
+      if (headless) process.stdout.write(`${JSON.stringify({ type: 'warning', at: runtime.clock.now(), text })}\n`);
+      else session.addLine({ at: runtime.clock.now(), text, source: 'info', level: 'warn' });
+    }
+  });
   const finish = async () => {
     await opened.close();
     await recorder?.close();

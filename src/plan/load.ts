@@ -9,10 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { checkPlan } from './checks.js';
 import { planSchema, type NodeSpec, type Plan } from './schema.js';
 import { findLiteralSecrets, type PathSeg } from './secrets.js';
 import { THRESHOLD_EXAMPLE } from './threshold.js';
+import { validatePlan } from './validate-plan.js';
+import { unclosedQuotes, valueOffset } from './yaml-source.js';
 
 export interface LoadedPlan {
   plan: Plan;
@@ -77,14 +78,7 @@ export function parsePlanText(text: string, file: string, dir: string): LoadedPl
   const source = text.replace(/^\uFEFF/, '');
   const lc = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new PlanError(
-      doc.errors.map((e) => {
-        const { line, col } = lc.linePos(e.pos[0]);
-        return problem(line, col, yamlMessage(e.message, source.split('\n')[line - 1] ?? ''));
-      }),
-    );
-  }
+  if (doc.errors.length > 0) throw new PlanError(yamlProblems(doc.errors, source, lc, problem));
   let input: unknown;
   try {
     input = doc.toJS({ maxAliasCount: 100 });
@@ -93,32 +87,59 @@ export function parsePlanText(text: string, file: string, dir: string): LoadedPl
   }
   if (input === null || input === undefined) throw new PlanError([problem(1, 1, 'the plan is empty: expected a mapping with at least service and stages')]);
 
-  const at = (path: PathSeg[], mode: At, message: string): PlanProblem => {
-    const pos = locate(doc, lc, path, mode);
+  const at = (path: PathSeg[], mode: At, message: string, index?: number): PlanProblem => {
+    const pos = locate(doc, lc, path, mode, source, index);
     return { file, line: pos.line, column: pos.column, path: formatPath(path), message };
   };
   const problems: PlanProblem[] = [];
 
   // Secrets first: the schema would only say "unknown key" (or worse, accept the value).
   const secrets = findLiteralSecrets(doc);
-  for (const s of secrets) problems.push(at(s.path, s.at, s.message));
   const secretPaths = secrets.map((s) => formatPath(s.path));
   const coveredBySecret = (p: string) => secretPaths.some((s) => p === s || p.startsWith(`${s}.`) || p.startsWith(`${s}[`));
 
   const parsed = planSchema.safeParse(input, { reportInput: true, error: () => DEFAULT_MESSAGE });
   if (!parsed.success) {
-    for (const d of describeIssues(parsed.error.issues, input)) {
-      const p = at(d.path, d.at, d.message);
-      if (!coveredBySecret(p.path)) problems.push(p);
-    }
-  } else {
-    for (const c of checkPlan(parsed.data)) problems.push(at(c.path, c.at ?? 'value', c.message));
+    for (const d of describeIssues(parsed.error.issues, input)) problems.push(at(d.path, d.at, d.message));
   }
-  if (problems.length > 0 || !parsed.success) {
-    problems.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new PlanError(problems);
+  // Cross-field rules and queries read the raw plan: reported with the schema's problems, in one pass.
+  for (const c of validatePlan(input)) problems.push(at(c.path, c.at ?? 'value', c.message, c.index));
+  const reported = new Set<string>();
+  const kept = problems.filter((p) => {
+    const key = formatProblem(p);
+    if (reported.has(key) || coveredBySecret(p.path)) return false;
+    reported.add(key);
+    return true;
+  });
+  for (const s of secrets) kept.push(at(s.path, s.at, s.message));
+  if (kept.length > 0 || !parsed.success) {
+    kept.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new PlanError(kept);
   }
   return { plan: parsed.data, file: isAbsolute(file) ? file : resolve(file), dir };
+}
+
+/** YAML errors as problems; a quoted string that is never closed is reported where it opens. */
+function yamlProblems(
+  errors: ReadonlyArray<{ code: string; message: string; pos: [number, number] }>,
+  source: string,
+  lc: LineCounter,
+  problem: (line: number, column: number, message: string) => PlanProblem,
+): PlanProblem[] {
+  const lines = source.split('\n');
+  const out: PlanProblem[] = [];
+  const unclosed = unclosedQuotes(source);
+  for (const q of unclosed) {
+    const { line, col } = lc.linePos(q.offset);
+    out.push(problem(line, col, `invalid YAML: this ${q.quote}quoted string is never closed (missing its closing ${q.quote})`));
+  }
+  for (const e of errors) {
+    // The parser notices a missing quote only where the text ends, and what follows are its echoes.
+    if (unclosed.length > 0 && (e.code === 'MISSING_CHAR' || e.pos[0] >= unclosed[0]!.offset)) continue;
+    const { line, col } = lc.linePos(e.pos[0]);
+    out.push(problem(line, col, yamlMessage(e.message, lines[line - 1] ?? '')));
+  }
+  return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 function yamlMessage(raw: string, lineText: string): string {
@@ -129,12 +150,27 @@ function yamlMessage(raw: string, lineText: string): string {
   return `invalid YAML: ${message}`;
 }
 
+/**
+ * For problems found after loading (by asking Prometheus): the plan's text
+ * parsed again, and a function that places a field path (and an index inside
+ * a string value) at its line and column.
+ */
+export function planLocator(text: string, file: string): (path: PathSeg[], message: string, index?: number) => PlanProblem {
+  const source = text.replace(/^\uFEFF/, '');
+  const lc = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false });
+  return (path, message, index) => {
+    const pos = locate(doc, lc, path, 'value', source, index);
+    return { file, line: pos.line, column: pos.column, path: formatPath(path), message };
+  };
+}
+
 // ------------------------------------------------------------ locating nodes
 
 /** key: the key of the last segment; value: its value; parent: the mapping that should hold it. */
 type At = 'key' | 'value' | 'parent';
 
-function locate(doc: Document, lc: LineCounter, path: PathSeg[], mode: At): { line: number; column: number } {
+function locate(doc: Document, lc: LineCounter, path: PathSeg[], mode: At, source: string, index?: number): { line: number; column: number } {
   const target = mode === 'parent' ? path.slice(0, -1) : path;
   let node: unknown = doc.contents;
   let key: unknown;
@@ -159,7 +195,8 @@ function locate(doc: Document, lc: LineCounter, path: PathSeg[], mode: At): { li
     if (isScalar(x) && x.value === null && r[0] === r[1]) return undefined;
     return r[0];
   };
-  const offset = (matched === target.length && mode === 'key' ? start(key) : undefined) ?? start(node) ?? start(key) ?? 0;
+  const inside = index !== undefined && matched === target.length && mode === 'value' && isScalar(node) ? valueOffset(source, node, index) : undefined;
+  const offset = inside ?? (matched === target.length && mode === 'key' ? start(key) : undefined) ?? start(node) ?? start(key) ?? 0;
   const { line, col } = lc.linePos(offset);
   return { line, column: col };
 }

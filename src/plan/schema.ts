@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { httpUrl } from './http-url.js';
 import { parseThreshold, THRESHOLD_EXAMPLE, type Threshold } from './threshold.js';
 import { UNITS } from './units.js';
 
@@ -60,7 +61,7 @@ const commandSpec = z
 const httpSpec = z
   .object({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-    url: z.string().url('expected an absolute URL'),
+    url: httpUrl('http://127.0.0.1:8080/api/deploy'),
     headers: z.record(z.string(), z.union([z.string(), secretRef])).optional(),
     body: z.unknown().optional(),
     timeout: duration.default(30_000),
@@ -232,7 +233,7 @@ export type GateKind = (typeof GATE_KINDS)[number];
 const nodeSchema = z
   .object({
     name: z.string().min(1),
-    url: z.string().url('expected an absolute URL such as http://web-1:8080'),
+    url: httpUrl('http://web-1:8080'),
     health: z.string().startsWith('/').default('/health'),
     deep: z.string().startsWith('/').optional(),
     labels: z.record(z.string(), z.string()).optional(),
@@ -287,7 +288,7 @@ export const planSchema = z
     mode: modeSchema.default('enforce'),
     prometheus: z
       .object({
-        url: z.string().url('expected an absolute URL such as http://127.0.0.1:9090'),
+        url: httpUrl('http://127.0.0.1:9090'),
         tokenEnv: envName.optional(),
         tokenFile: z.string().optional(),
         headers: z.record(z.string(), secretRef).optional(),

@@ -61,7 +61,12 @@ const alertsData = z.object({
 });
 const seriesData = z.array(labelSet);
 const rulesData = z.object({
-  groups: z.array(z.object({ name: z.string(), rules: z.array(z.object({ name: z.string(), type: z.enum(['alerting', 'recording']) }).passthrough()) }).passthrough()),
+  groups: z.array(
+    z.object({
+      name: z.string(),
+      rules: z.array(z.object({ name: z.string(), type: z.enum(['alerting', 'recording']), query: z.string() })),
+    }),
+  ),
 });
 const envelope = z.object({
   status: z.enum(['success', 'error']),
@@ -238,13 +243,6 @@ export function createPromClient(opts: PromClientOptions): PromClient {
       });
     },
 
-    async rules(o = {}) {
-      const path = '/api/v1/rules';
-      const { data } = await call(path, new URLSearchParams(), o.signal);
-      const d = check(rulesData, data, path);
-      return d.groups.flatMap((g) => g.rules.map((r): PromRule => ({ name: r.name, type: r.type, group: g.name })));
-    },
-
     async series(match, o = {}) {
       const path = '/api/v1/series';
       if (match.length === 0) throw fail('bad_data', `Prometheus ${path}: at least one match[] selector is required`);
@@ -254,6 +252,14 @@ export function createPromClient(opts: PromClientOptions): PromClient {
       if (o.end !== undefined) params.set('end', (o.end / 1000).toString());
       const { data } = await call(path, params, o.signal);
       return check(seriesData, data, path);
+    },
+
+    async rules(o = {}) {
+      const path = '/api/v1/rules';
+      const params = new URLSearchParams();
+      if (o.type) params.set('type', o.type);
+      const { data } = await call(path, params, o.signal);
+      return check(rulesData, data, path).groups.flatMap((g) => g.rules.map((r) => ({ name: r.name, type: r.type, group: g.name, query: r.query })));
     },
 
     async ready(o = {}) {

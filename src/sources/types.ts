@@ -66,12 +66,6 @@ export interface PromAlert {
   value?: number;
 }
 
-export interface PromRule {
-  name: string;
-  type: 'alerting' | 'recording';
-  group: string;
-}
-
 export type PromErrorKind =
   | 'unreachable' // connection refused, DNS, reset
   | 'timeout' // our timeout or Prometheus's 503 timeout
@@ -101,12 +95,20 @@ export interface PromClient {
   queryRange(expr: string, opts: { start: number; end: number; stepMs: number; signal?: AbortSignal }): Promise<Array<{ labels: Record<string, string>; values: PromSample[] }>>;
   /** Active alerts from /api/v1/alerts. Throws PromError. */
   alerts(opts?: { signal?: AbortSignal }): Promise<PromAlert[]>;
-  /** The rules Prometheus has loaded, from /api/v1/rules (optional: a client without it cannot tell a typo from a quiet alert). Throws PromError. */
-  rules?(opts?: { signal?: AbortSignal }): Promise<PromRule[]>;
   /** Series matching the selectors, from /api/v1/series. Throws PromError. */
   series(match: string[], opts?: { start?: number; end?: number; signal?: AbortSignal }): Promise<Array<Record<string, string>>>;
   /** True when /-/ready answers 200. Never throws. */
   ready(opts?: { signal?: AbortSignal }): Promise<boolean>;
+  /** The rules Prometheus evaluates, from /api/v1/rules (`type` alert or record). Throws PromError. */
+  rules(opts?: { type?: 'alert' | 'record'; signal?: AbortSignal }): Promise<PromRule[]>;
+}
+
+/** A rule as /api/v1/rules lists it. */
+export interface PromRule {
+  name: string;
+  type: 'alerting' | 'recording';
+  group: string;
+  query: string;
 }
 
 // ---------------------------------------------------------------- Nodes

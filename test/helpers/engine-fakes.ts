@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { LoadedPlan } from '../../src/plan/load.js';
 import { planSchema, type PlanInput } from '../../src/plan/schema.js';
-import { PromError, type NodePoller, type NodeProbe, type NodeStatus, type PromAlert, type PromClient, type PromQueryResult } from '../../src/sources/types.js';
+import { PromError, type NodePoller, type NodeProbe, type NodeStatus, type PromAlert, type PromClient, type PromQueryResult, type PromRule } from '../../src/sources/types.js';
 
 export type QueryAnswer = number | number[] | PromError | 'empty' | ((time?: number) => number | number[] | PromError | 'empty');
 
@@ -12,8 +12,9 @@ export class FakeProm implements PromClient {
   answers = new Map<string, QueryAnswer>();
   alertList: PromAlert[] = [];
   seriesList: Array<Record<string, string>> = [];
-  /** Alerting rules /api/v1/rules lists (by name). */
+  /** Alerting rules /api/v1/rules lists (by name), beside whole rules in ruleList. */
   ruleNames: string[] = [];
+  ruleList: PromRule[] = [];
   down: PromError | null = null;
   queries: Array<{ expr: string; time?: number }> = [];
 
@@ -53,14 +54,14 @@ export class FakeProm implements PromClient {
     return this.alertList;
   }
 
-  async rules() {
-    if (this.down) throw this.down;
-    return this.ruleNames.map((name) => ({ name, type: 'alerting' as const, group: 'g' }));
-  }
-
   async series(): Promise<Array<Record<string, string>>> {
     if (this.down) throw this.down;
     return this.seriesList;
+  }
+
+  async rules(): Promise<PromRule[]> {
+    if (this.down) throw this.down;
+    return [...this.ruleList, ...this.ruleNames.map((name) => ({ name, type: 'alerting' as const, group: 'g', query: 'vector(1)' }))];
   }
 
   async ready(): Promise<boolean> {

@@ -129,4 +129,19 @@ describe('flightdeck audit verify', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/audit\.jsonl:1: /);
   });
+
+  it('names lines removed from the end (the sealed head), and notes a log that has no head', async () => {
+    await flightdeck(['rollback', planFile, '--yes', '--reason', 'first'], { env: env() });
+    await flightdeck(['promote', planFile, '--yes', '--reason', 'second'], { env: env() });
+    const file = join(dir, 'audit.jsonl');
+    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    await writeFile(file, lines.slice(0, -1).map((l) => `${l}\n`).join(''));
+    const cut = await flightdeck(['audit', 'verify', file]);
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toMatch(new RegExp(`audit\\.jsonl:${lines.length}: 1 line was removed from the end: the sealed head records seq ${lines.length} `));
+    await rm(`${file}.head`);
+    const old = await flightdeck(['audit', 'verify', file]);
+    expect(old.code).toBe(0);
+    expect(old.stdout).toMatch(/intact, \d+ line\(s\)\nnote: no sealed head beside it/);
+  });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { appendAudit, currentOperator, GENESIS_HASH, redact, redactUrl, type AuditEntry } from '../../src/audit/log.js';
+import { sealLine } from '../../src/audit/chain.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 
 const SENTINEL = 'xoxb-SENTINEL-5e1d9a77c0';
@@ -121,12 +122,79 @@ describe('appendAudit', () => {
   });
 });
 
+describe('the end of the log: the sealed head beside it (issue 11)', () => {
+  const head = () => join(dir, 'monitor_logs', 'audit.jsonl.head');
+
+  it('each append replaces the head with the last seq and the hash of the last line', async () => {
+    const ls = await fiveLines();
+    const h = JSON.parse(await readFile(head(), 'utf8'));
+    expect(h).toEqual({ seq: 5, hash: createHash('sha256').update(ls[4]!).digest('hex'), time: JSON.parse(ls[4]!).time });
+    expect(await verifyAudit(file)).toEqual({ ok: true, lines: 5 });
+  });
+
+  it('catches the last line removed', async () => {
+    const ls = await fiveLines();
+    await writeLines(ls.slice(0, 4));
+    expect(await verifyAudit(file)).toMatchObject({ ok: false, line: 5, problem: expect.stringMatching(/^1 line was removed from the end: the sealed head records seq 5 \(appended [^)]+\), the log ends at seq 4$/) });
+  });
+
+  it('catches the last two lines removed', async () => {
+    const ls = await fiveLines();
+    await writeLines(ls.slice(0, 3));
+    expect(await verifyAudit(file)).toMatchObject({ ok: false, line: 4, problem: expect.stringMatching(/^2 lines were removed from the end: .* the log ends at seq 3$/) });
+  });
+
+  it('catches the last line replaced by one with a valid seal and chain', async () => {
+    const ls = await fiveLines();
+    const rec = JSON.parse(ls[4]!);
+    delete rec.hash;
+    rec.result = 'failed';
+    await writeLines([...ls.slice(0, 4), sealLine(rec)]);
+    expect(await verifyAudit(file)).toMatchObject({ ok: false, line: 5, problem: expect.stringMatching(/^does not match the sealed head: the line with seq 5/) });
+  });
+
+  it('still catches an edited line and reordered lines first, where they are', async () => {
+    const ls = await fiveLines();
+    await writeLines(ls.map((l, i) => (i === 1 ? l.replace('"reason 2"', '"reason two"') : l)));
+    expect(await verifyAudit(file)).toMatchObject({ ok: false, line: 2, problem: 'edited: the line no longer matches its own hash' });
+    await writeLines([ls[0]!, ls[1]!, ls[2]!, ls[4]!, ls[3]!]);
+    expect(await verifyAudit(file)).toMatchObject({ ok: false, line: 4 });
+  });
+
+  it('a log written before heads existed verifies, with a note that its end cannot be proven', async () => {
+    await fiveLines();
+    await rm(head());
+    expect(await verifyAudit(file)).toEqual({
+      ok: true,
+      lines: 5,
+      note: `no sealed head beside it (${head()}): written by an older Flightdeck, or the head was deleted; lines removed from the end cannot be detected`,
+    });
+    // The next append seals it: from then on its end is proven.
+    await appendAudit(file, entry(6));
+    expect(await verifyAudit(file)).toEqual({ ok: true, lines: 6 });
+  });
+
+  it('a head one line behind (a crash between the log write and the head write) is a note, not a false alarm', async () => {
+    for (let i = 1; i <= 4; i++) await appendAudit(file, entry(i));
+    const before = await readFile(head(), 'utf8');
+    await appendAudit(file, entry(5));
+    await writeFile(head(), before);
+    expect(await verifyAudit(file)).toEqual({ ok: true, lines: 5, note: '1 line(s) after the sealed head (seq 4): an append interrupted before its head was written, or lines added by other means' });
+  });
+
+  it('a garbled head fails: the end cannot be proven', async () => {
+    await fiveLines();
+    await writeFile(head(), '{"seq":"five"}\n');
+    expect(await verifyAudit(file)).toEqual({ ok: false, line: 6, problem: `the head ${head()} is garbled: cannot tell whether lines were removed from the end` });
+  });
+});
+
 describe('verifyAudit', () => {
-  it('passes an untouched log and an empty one', async () => {
+  it('passes an untouched log; an emptied one is lines removed from the end (its head says 5)', async () => {
     await fiveLines();
     expect(await verifyAudit(file)).toEqual({ ok: true, lines: 5 });
     await writeFile(file, '');
-    expect(await verifyAudit(file)).toEqual({ ok: true, lines: 0 });
+    expect(await verifyAudit(file)).toMatchObject({ ok: false, line: 1, problem: expect.stringMatching(/^5 lines were removed from the end: the sealed head records seq 5 \(appended .*\), the log ends at seq 0$/) });
   });
 
   it('catches an edited line', async () => {

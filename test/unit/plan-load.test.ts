@@ -107,7 +107,7 @@ describe('bad plan corpus (fixtures/bad-plans): exact file:line:col path: messag
 
   it('reports every problem at once, in file order', async () => {
     expect(await problemsOfFile(`${BAD}/many-problems.yaml`)).toEqual([
-      `${BAD}/many-problems.yaml:2:20 prometheus.url: expected an absolute URL such as http://127.0.0.1:9090`,
+      `${BAD}/many-problems.yaml:2:20 prometheus.url: expected an absolute URL such as http://127.0.0.1:9090; this one has no scheme: write http://127.0.0.1:9090`,
       `${BAD}/many-problems.yaml:4:59 nodes[0].health: expected a string starting with "/"`,
       `${BAD}/many-problems.yaml:7:11 stages[0].bake: expected a duration such as "30s", "5m" or "1h", got "soon"`,
       `${BAD}/many-problems.yaml:11:15 stages[0].gates[0].fail: expected ${THRESHOLD}, got ">> 0.05"`,
@@ -122,6 +122,111 @@ describe('bad plan corpus (fixtures/bad-plans): exact file:line:col path: messag
     const err = await loadPlan(`${BAD}/duplicate-gate-id.yaml`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlanError);
     expect((err as PlanError).message.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('validate everything before the window opens (issue 11)', () => {
+  it('PromQL errors point into the query, in every YAML style: plain, block literal, folded, double-quoted, multi-line plain', async () => {
+    expect(await problemsOfFile(`${BAD}/promql-syntax.yaml`)).toEqual([
+      `${BAD}/promql-syntax.yaml:10:40 stages[0].gates[1].query: PromQL syntax error: the query ends after "/", which needs something after it; and the "(" at column 4 is never closed`,
+      `${BAD}/promql-syntax.yaml:15:52 stages[0].gates[2].query: PromQL syntax error: unexpected "api" in a label matcher; a label value is a quoted string, such as job="api"`,
+      `${BAD}/promql-syntax.yaml:21:15 stages[0].gates[3].query: PromQL syntax error: unknown function "bogus_fn"`,
+      `${BAD}/promql-syntax.yaml:24:47 stages[0].gates[4].query: rate() needs a range vector such as rate(x[5m]), got an instant vector`,
+      `${BAD}/promql-syntax.yaml:28:16 stages[0].gates[5].query: PromQL syntax error: this "(" is never closed (expected ")")`,
+    ]);
+  });
+
+  it("the issue's example: sum(rate(foo_total[5m]) / is refused at the dangling operator", () => {
+    expect(
+      lines(`service: s
+prometheus: { url: "http://127.0.0.1:9090" }
+stages:
+  - id: a
+    gates:
+      - { id: x, query: up, fail: "< 1" }
+      - { id: y, query: up, fail: "< 1" }
+      - { id: z, query: "sum(rate(foo_total[5m]) /", fail: "> 1" }
+`),
+    ).toEqual([
+      'plan.yaml:8:50 stages[0].gates[2].query: PromQL syntax error: the query ends after "/", which needs something after it; and the "(" at column 4 is never closed',
+    ]);
+  });
+
+  it('baseline queries are parsed too; an unterminated PromQL string is reported where it opens', () => {
+    expect(
+      lines(`service: s
+prometheus: { url: "http://127.0.0.1:9090" }
+stages:
+  - id: a
+    gates:
+      - id: lat
+        query: 'max(lat{job="a"})'
+        fail: "> +10%"
+        baseline: { query: 'max(lat{job="stable})' }
+`),
+    ).toEqual(['plan.yaml:9:41 stages[0].gates[0].baseline.query: unterminated string: the " opened here is never closed']);
+  });
+
+  it('a URL without a scheme is refused with the URL it was meant to be; other schemes are refused', async () => {
+    expect(await problemsOfFile(`${BAD}/url-without-scheme.yaml`)).toEqual([
+      `${BAD}/url-without-scheme.yaml:2:20 prometheus.url: expected an absolute URL such as http://127.0.0.1:9090; this one has no scheme: write http://localhost:9090`,
+      `${BAD}/url-without-scheme.yaml:4:25 nodes[0].url: expected an absolute URL such as http://web-1:8080; this one has no scheme: write http://127.0.0.1:18081`,
+      `${BAD}/url-without-scheme.yaml:5:25 nodes[1].url: expected an absolute URL such as http://web-1:8080; the scheme must be http:// or https://, not ftp://`,
+      `${BAD}/url-without-scheme.yaml:8:29 stages[0].promote.http.url: expected an absolute URL such as http://127.0.0.1:8080/api/deploy; this one has no scheme: write http://deploy.internal/api/promote`,
+    ]);
+  });
+
+  it('an unterminated YAML quote is reported where it opens, not at the end of the file', async () => {
+    expect(await problemsOfFile(`${BAD}/unclosed-quote.yaml`)).toEqual([
+      `${BAD}/unclosed-quote.yaml:7:16 invalid YAML: this "quoted string is never closed (missing its closing ")`,
+    ]);
+    expect(lines("service: 'it''s\nstages: [ { id: a } ]\n")).toEqual(["plan.yaml:1:10 invalid YAML: this 'quoted string is never closed (missing its closing ')"]);
+  });
+
+  it('cross-field problems come in the same pass as schema problems', async () => {
+    expect(await problemsOfFile(`${BAD}/one-pass.yaml`)).toEqual([
+      `${BAD}/one-pass.yaml:5:11 stages[0].bake: expected a duration such as "30s", "5m" or "1h", got "soon"`,
+      `${BAD}/one-pass.yaml:8:44 stages[0].gates[0].query: PromQL syntax error: the query ends after "/", which needs something after it`,
+      `${BAD}/one-pass.yaml:10:17 stages[0].gates[0].onFail: "rollback" needs a rollback action in its stage "canary"`,
+    ]);
+  });
+
+  it('cross-field rules skip parts of the wrong shape instead of crashing or echoing schema problems', () => {
+    expect(
+      lines(`service: s
+gates: 3
+stages:
+  - 7
+  - id: b
+    gates: [ { id: g, query: up, fail: "< 1", onFail: rollback }, null ]
+    rollback: { steps: [ { name: r, run: [./r.sh], precondition: { gate: 5 } } ] }
+notify: [ { kind: slack, urlEnv: [x] } ]
+polling: { phases: [ 1, { every: 5s } ] }
+`),
+    ).toEqual([
+      'plan.yaml:2:8 gates: expected a list, got 3',
+      'plan.yaml:4:5 stages[0]: expected a mapping, got 7',
+      'plan.yaml:6:23 stages[1].gates[0].query: a query gate needs Prometheus: add prometheus: { url: ... } to the plan',
+      'plan.yaml:6:67 stages[1].gates[1]: expected a mapping, got an empty value',
+      'plan.yaml:7:74 stages[1].rollback.steps[0].precondition.gate: expected a string, got 5',
+      'plan.yaml:8:34 notify[0].urlEnv: expected a string, got a list',
+      'plan.yaml:9:22 polling.phases[0]: expected a mapping, got 1',
+    ]);
+  });
+
+  it('cardinality metric and label names are checked', () => {
+    expect(
+      lines(`service: s
+prometheus: { url: "http://127.0.0.1:9090" }
+stages:
+  - id: a
+    gates:
+      - { id: c, cardinality: { metric: "http-requests", label: "le.x", allowed: [a] } }
+`),
+    ).toEqual([
+      'plan.yaml:6:41 stages[0].gates[0].cardinality.metric: expected a metric name (letters, digits, "_" and ":"), got "http-requests"',
+      'plan.yaml:6:65 stages[0].gates[0].cardinality.label: expected a label name (letters, digits and "_"), got "le.x"',
+    ]);
   });
 });
 

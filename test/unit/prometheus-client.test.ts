@@ -293,6 +293,28 @@ describe('alerts, series, ready', () => {
     expect((await promFailure(prom.series(['x']))).kind).toBe('malformed');
   });
 
+  it('lists rules from /api/v1/rules with their type and group, and refuses a malformed answer', async () => {
+    const body = {
+      status: 'success',
+      data: {
+        groups: [
+          { name: 'g1', file: 'r.yml', rules: [{ name: 'ServiceDown', type: 'alerting', query: 'up == 0', state: 'inactive', alerts: [] }] },
+          { name: 'g2', file: 'r.yml', rules: [{ name: 'job:x:rate5m', type: 'recording', query: 'sum(rate(x[5m]))' }] },
+        ],
+      },
+    };
+    const { srv, prom } = await serve(handlers.json(body));
+    expect(await prom.rules({ type: 'alert' })).toEqual([
+      { name: 'ServiceDown', type: 'alerting', group: 'g1', query: 'up == 0' },
+      { name: 'job:x:rate5m', type: 'recording', group: 'g2', query: 'sum(rate(x[5m]))' },
+    ]);
+    const sent = new URL(srv.requests[0]!.url, srv.url);
+    expect(sent.pathname).toBe('/api/v1/rules');
+    expect(sent.searchParams.get('type')).toBe('alert');
+    const bad = await serve(handlers.json({ status: 'success', data: { groups: [{ name: 'g', rules: [{ name: 'X', type: 'weird', query: 'up' }] }] } }));
+    expect((await promFailure(bad.prom.rules())).kind).toBe('malformed');
+  });
+
   it('ready() is true only on 200 and never throws', async () => {
     const ok = await serve((_req, res) => res.end('Prometheus Server is Ready.'));
     expect(await ok.prom.ready()).toBe(true);

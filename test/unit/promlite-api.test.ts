@@ -150,7 +150,9 @@ describe('the real client against promlite', () => {
     const t = ms(1795405269.536);
     const short = await client.query('sum(app_queue_depth)', { time: t });
     expect(short.samples).toEqual([{ labels: {}, value: 0.059000000000000004, timestamp: t }]);
-    const long = `sum(app_queue_depth)${' + 0'.repeat(700)}`;
+    // Long by a label regex, not by 700 chained "+ 0": the lezer grammar (like Prometheus's web UI) gives up on
+    // more than ~300 left-associative operators spanning 2,000 characters (@lezer/lr MaxLeftAssociativeReductionCount).
+    const long = `sum(app_queue_depth{instance!~"${Array.from({ length: 300 }, (_, i) => `no-such-host-${i}`).join('|')}"}) + 0`;
     expect(long.length).toBeGreaterThan(2000);
     const res = await client.query(long, { time: t });
     expect(res.samples[0]!.value).toBeCloseTo(0.059, 12);
@@ -181,6 +183,14 @@ describe('the real client against promlite', () => {
       ['ErrorsPending', 'pending', 3],
     ]);
     expect(alerts[0]!.activeAt).toBe(Date.parse('2026-11-23T03:41:07.730Z'));
+  });
+
+  it('rules parse through the client, so validate --online and the start-up check work against the demo', async () => {
+    expect(await client.rules({ type: 'alert' })).toEqual([
+      { name: 'QueueDepthHigh', type: 'alerting', group: 'fixture', query: 'app_queue_depth > 0.03' },
+      { name: 'ErrorsPending', type: 'alerting', group: 'fixture', query: 'app_requests_total{code="500"} > 0' },
+    ]);
+    expect(await client.rules({ type: 'record' })).toEqual([]);
   });
 
   it('bad queries and parameters come back as PromError bad_data', async () => {

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { QueryError } from '../../src/demo/promlite/errors.js';
 import { ExpositionError, parseExposition } from '../../src/demo/promlite/exposition.js';
 import { formatAlertValue, formatGoDefault, formatRfc3339, formatSampleValue, formatTimestamp } from '../../src/demo/promlite/format.js';
-import { parseExpr, typeOf } from '../../src/demo/promlite/parser.js';
+import { parseExpr, typeOf } from '../../src/demo/promlite/parse.js';
 import { parseRules, RuleFileError } from '../../src/demo/promlite/rules.js';
 import { expandTemplate } from '../../src/demo/promlite/template.js';
 

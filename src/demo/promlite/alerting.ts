@@ -42,6 +42,8 @@ export interface RuleStatus {
   group: string;
   name: string;
   kind: 'alert' | 'record';
+  /** The rule's expression as written. */
+  query: string;
   health: 'ok' | 'err' | 'unknown';
   lastError?: string;
   lastEvaluation?: number;
@@ -86,7 +88,7 @@ export function createRuleEvaluator(opts: RuleEvaluatorOptions): RuleEvaluator {
       (rule): RuleRuntime => ({
         group: g.name,
         rule,
-        status: { group: g.name, name: rule.name, kind: rule.kind, health: 'unknown' },
+        status: { group: g.name, name: rule.name, kind: rule.kind, query: rule.exprText, health: 'unknown' },
         active: new Map(),
         written: new Map(),
       }),

@@ -1,17 +1,17 @@
 /**
  * The Prometheus HTTP API endpoints promlite answers, as pure functions of
- * the request parameters: /api/v1/query, /query_range, /series, /alerts,
+ * the request parameters: /api/v1/query, /query_range, /series, /alerts, /rules,
  * /targets, /status/buildinfo. Status codes, envelopes and error texts follow
  * Prometheus 2.42 (400 bad_data, 422 execution).
  */
 import type { Clock } from '../../clock.js';
-import type { ActiveAlert } from './alerting.js';
+import type { ActiveAlert, RuleStatus } from './alerting.js';
 import { QueryError, badData } from './errors.js';
 import { MAX_RANGE_POINTS, evaluate, rangeQuery } from './eval.js';
 import { errorJson, formatAlertValue, formatRfc3339, instantDataJson, labelsJson, rangeDataJson, successJson } from './format.js';
 import { compareLabels, labelsKey, type Labels, type Matcher } from './labels.js';
-import { parsePromDuration } from './lexer.js';
-import { parseExpr } from './parser.js';
+import { parsePromDuration } from './literals.js';
+import { parseExpr } from './parse.js';
 import type { TargetHealth } from './scraper.js';
 import type { SeriesStore } from './store.js';
 
@@ -19,6 +19,7 @@ export interface ApiContext {
   store: SeriesStore;
   clock: Clock;
   alerts?: () => ActiveAlert[];
+  rules?: () => RuleStatus[];
   targets?: () => TargetHealth[];
   job?: string;
 }
@@ -156,6 +157,27 @@ export function alertsApi(ctx: ApiContext): ApiResponse {
       `${a.keepFiringSince !== undefined ? `"keepFiringSince":"${formatRfc3339(a.keepFiringSince)}",` : ''}"value":${JSON.stringify(formatAlertValue(a.value))}}`,
   );
   return ok(`{"alerts":[${alerts.join(',')}]}`);
+}
+
+/** /api/v1/rules: the rule groups in file order; `type=alert|record` keeps one kind. */
+export function rulesApi(ctx: ApiContext, params: Params): ApiResponse {
+  const type = params.get('type');
+  if (type !== undefined && type !== '' && type !== 'alert' && type !== 'record') return fail(400, 'bad_data', `invalid parameter "type": ${JSON.stringify(type)} is not "alert" or "record"`);
+  const groups: Array<{ name: string; file: string; rules: unknown[]; interval: number }> = [];
+  for (const r of ctx.rules?.() ?? []) {
+    if (type && r.kind !== type) continue;
+    let g = groups.at(-1);
+    if (!g || g.name !== r.group) groups.push((g = { name: r.group, file: 'rules.yml', rules: [], interval: 0 }));
+    g.rules.push({
+      name: r.name,
+      query: r.query,
+      type: r.kind === 'alert' ? 'alerting' : 'recording',
+      health: r.health,
+      lastError: r.lastError ?? '',
+      lastEvaluation: r.lastEvaluation !== undefined ? formatRfc3339(r.lastEvaluation) : '0001-01-01T00:00:00Z',
+    });
+  }
+  return ok(JSON.stringify({ groups }));
 }
 
 export function targetsApi(ctx: ApiContext): ApiResponse {

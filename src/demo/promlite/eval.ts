@@ -11,7 +11,7 @@ import { scalarBinop, vectorBinop, vectorScalarBinop } from './binary.js';
 import { badData, execution } from './errors.js';
 import { FUNCTIONS } from './functions.js';
 import { compareLabels, dropMetricName, labelsKey, type Labels } from './labels.js';
-import { parseExpr, typeOf } from './parser.js';
+import { parseExpr, typeOf } from './parse.js';
 import type { Point, SeriesStore } from './store.js';
 import { scalar, vector, type MatrixSeries, type Value, type VectorSample } from './values.js';
 

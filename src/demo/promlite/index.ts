@@ -6,7 +6,7 @@ export { startScraper, type Scraper, type ScraperOptions, type TargetHealth } fr
 export { createRuleEvaluator, type ActiveAlert, type RuleEvaluator, type RuleEvaluatorOptions, type RuleStatus } from './alerting.js';
 export { parseRules, RuleFileError, type RuleGroup, type Rule } from './rules.js';
 export { instantQuery, rangeQuery, evaluate, DEFAULT_LOOKBACK_MS } from './eval.js';
-export { parseExpr } from './parser.js';
+export { parseExpr } from './parse.js';
 export { parseExposition, ExpositionError, type Exposition, type ScrapedSample } from './exposition.js';
 export { QueryError, ParseError } from './errors.js';
 export type { Value, VectorSample, MatrixSeries } from './values.js';

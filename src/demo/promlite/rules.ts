@@ -7,8 +7,8 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Expr } from './ast.js';
-import { parsePromDuration } from './lexer.js';
-import { parseExpr } from './parser.js';
+import { parsePromDuration } from './literals.js';
+import { parseExpr } from './parse.js';
 
 export interface AlertingRule {
   kind: 'alert';

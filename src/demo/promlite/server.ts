@@ -7,14 +7,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../clock.js';
 import type { RuleEvaluator } from './alerting.js';
-import { alertsApi, buildInfoApi, instantQueryApi, rangeQueryApi, seriesApi, targetsApi, type ApiContext, type ApiResponse, type Params } from './api.js';
+import { alertsApi, buildInfoApi, instantQueryApi, rangeQueryApi, rulesApi, seriesApi, targetsApi, type ApiContext, type ApiResponse, type Params } from './api.js';
 import type { Scraper } from './scraper.js';
 import type { SeriesStore } from './store.js';
 
 export interface PromLiteOptions {
   store: SeriesStore;
   /** Source of /api/v1/alerts (none: always an empty list). */
-  rules?: Pick<RuleEvaluator, 'alerts'>;
+  rules?: Pick<RuleEvaluator, 'alerts' | 'rules'>;
   /** Source of /api/v1/targets. */
   scraper?: Pick<Scraper, 'targets'>;
   job?: string;
@@ -40,6 +40,7 @@ const ROUTES: Record<string, Route> = {
   '/api/v1/query_range': { methods: ['GET', 'POST'], handle: rangeQueryApi },
   '/api/v1/series': { methods: ['GET', 'POST'], handle: seriesApi },
   '/api/v1/alerts': { methods: ['GET'], handle: (ctx) => alertsApi(ctx) },
+  '/api/v1/rules': { methods: ['GET'], handle: rulesApi },
   '/api/v1/targets': { methods: ['GET'], handle: (ctx) => targetsApi(ctx) },
   '/api/v1/status/buildinfo': { methods: ['GET'], handle: () => buildInfoApi() },
   '/-/ready': { methods: ['GET', 'HEAD'], handle: () => text(200, 'Prometheus Server is Ready.\n') },
@@ -51,7 +52,7 @@ export async function startPromLite(opts: PromLiteOptions): Promise<PromLite> {
   const ctx: ApiContext = {
     store: opts.store,
     clock: opts.clock,
-    ...(opts.rules ? { alerts: () => opts.rules!.alerts() } : {}),
+    ...(opts.rules ? { alerts: () => opts.rules!.alerts(), rules: () => opts.rules!.rules() } : {}),
     ...(opts.scraper ? { targets: () => opts.scraper!.targets() } : {}),
     ...(opts.job ? { job: opts.job } : {}),
   };
