@@ -21,6 +21,8 @@ export interface ProcessOptions {
   onLine(stream: 'stdout' | 'stderr', text: string): void;
   /** The runner's own notes (kills). */
   onNote(text: string): void;
+  /** The started process's pid, which is also its process group id. */
+  onSpawn?: ((pid: number) => void) | undefined;
 }
 
 export interface ProcessOutcome {
@@ -50,6 +52,7 @@ export async function runProcess(argv: string[], opts: ProcessOptions): Promise<
     stripFinalNewline: false,
   });
   const pid = sub.pid;
+  if (pid !== undefined) opts.onSpawn?.(pid);
   const lines = Promise.all([readLines(sub.stdout, (t) => opts.onLine('stdout', t)), readLines(sub.stderr, (t) => opts.onLine('stderr', t))]);
 
   let reason: 'timeout' | 'abort' | undefined;

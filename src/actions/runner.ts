@@ -145,6 +145,7 @@ async function runStep(step: PlannedStep, ctx: ActionContext, sink: OutputSink, 
       signal: ctx.signal,
       onLine: (stream, text) => sink.line(step.name, stream, text),
       onNote: (text) => sink.line(step.name, 'flightdeck', text),
+      onSpawn: ctx.onSpawn,
     });
 
   let precondition: StepResult['precondition'];

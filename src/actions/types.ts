@@ -44,6 +44,8 @@ export interface ActionContext {
   secrets?: string[];
   /** SIGTERM -> SIGKILL grace on timeout or abort (default 2000 ms). */
   killGraceMs?: number;
+  /** Called with the pid of every process a step starts; it leads its own process group (pgid = pid). */
+  onSpawn?(pid: number): void;
 }
 
 export type StepStatus = 'ok' | 'failed' | 'skipped' | 'timed out' | 'precondition failed' | 'aborted';

@@ -6,7 +6,7 @@
  * `promote` / `rollback` commands all go through this one class.
  */
 import { resolve } from 'node:path';
-import { acquireActionLock, describeHolder } from '../actions/lock.js';
+import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type LockHolder } from '../actions/lock.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
 import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js';
 import type { Runtime } from '../cli/runtime.js';
@@ -19,6 +19,7 @@ import type { LoadedPlan } from '../plan/load.js';
 import type { ActionKind, CockpitExtras, ExtraLine, RunningAction } from '../ui-contract.js';
 import { notificationFor } from './notify-bridge.js';
 import { saveRolloutState } from './rollout-state.js';
+import { describeAction } from './cockpit-actions.js';
 import { definedEnv } from '../env.js';
 
 export interface SessionOptions {
@@ -55,6 +56,8 @@ export interface RollbackRequest {
 export type ActionOutcome = { ok: true; result: ActionResult } | { ok: false; result?: ActionResult; refused?: string };
 
 const LINE_LIMIT = 300;
+/** How often an adopted action's process group is looked for. */
+const ADOPT_POLL_MS = 250;
 
 export class Session {
   readonly engine;
@@ -85,11 +88,13 @@ export class Session {
   /** Starts polling. Without it, the session still acts, audits and notifies (the one-shot commands). */
   start(): void {
     this.scheduler.start();
+    void this.adoptOrphan();
   }
 
   /** Stops polling, aborts a running action (killing its processes), flushes notifications. */
   async stop(opts: { flushMs?: number } = {}): Promise<void> {
     this.scheduler.stop();
+    // An adopted action is not ours to kill: only the wait for it stops.
     this.running?.abort.abort(new Error('flightdeck is quitting'));
     await this.inFlight?.catch(() => undefined);
     await this.persisting;
@@ -214,19 +219,40 @@ export class Session {
   ): Promise<ActionOutcome> {
     // The lock is machine-wide and real-time: its holder's age is told in wall-clock time.
     const claim = this.running;
-    const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: this.o.operator.user, dir: this.o.lockDir });
+    const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: this.o.operator.user, dir: this.o.lockDir, stageId: stage.id });
     if (!lock.ok) {
       if (claim) this.endRun(claim);
       return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`);
     }
+    let groups: Promise<void> = Promise.resolve();
     try {
+      if (lock.abandoned) await this.auditAbandoned(lock.abandoned, 'found when the next action took the lock');
       if (a.override) {
         this.engine.emit({ type: 'override', stageId: stage.id, operator: this.o.operator.user, blockers: a.blockers, fields: a.override });
         await this.audit({ action: 'override', stage: stage.id, reason: a.override.override_reason, override: a.override, result: 'acknowledged', details: { blockers: a.blockers } });
       }
-      this.engine.emit({ type: 'action.started', action: kind, stageId: stage.id, operator: this.o.operator.user, reason: a.reason, auto: a.auto, dryRun: this.o.dryRun, override: a.override });
       const spec = kind === 'promote' ? stage.promote! : stage.rollback!;
       const logFile = resolve(this.o.loaded.dir, this.engine.plan.logs.dir, `${kind}_${stage.id}_${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}.log`);
+      // Write-ahead: the record that this action starts is on disk before its first step runs, or it does not start.
+      const started = await this.audit(
+        {
+          action: a.auto ? `auto-${kind}` : kind,
+          stage: stage.id,
+          reason: a.reason,
+          override: a.override,
+          result: this.o.dryRun ? 'dry run started' : 'started',
+          details: { actionId: lock.holder.token, target: a.targetStageId, argv: describeAction(spec, kind, this.o.dryRun), pid: process.pid, log: logFile },
+        },
+        { required: true },
+      );
+      if (started !== true) {
+        if (claim) this.endRun(claim);
+        const why = `not started: its start could not be written to the audit log (${started})`;
+        this.engine.emit({ type: 'action.refused', action: kind, stageId: stage.id, why });
+        this.o.metrics?.action(kind, 'refused');
+        return { ok: false, refused: why };
+      }
+      this.engine.emit({ type: 'action.started', action: kind, stageId: stage.id, operator: this.o.operator.user, reason: a.reason, auto: a.auto, dryRun: this.o.dryRun, override: a.override });
       const result = await runAction(spec, {
         kind,
         planDir: this.o.loaded.dir,
@@ -246,6 +272,10 @@ export class Session {
         signal: abort.signal,
         secrets: this.o.secrets,
         killGraceMs: this.o.killGraceMs,
+        // The lock names the running step's process group: it holds while that group runs, even if we die.
+        onSpawn: (pid) => {
+          groups = groups.then(() => lock.recordGroup(pid)).catch(() => undefined);
+        },
       });
       if (claim) this.endRun(claim);
       this.engine.emit({
@@ -271,11 +301,12 @@ export class Session {
         steps: stepsForAudit(result),
         result: result.dryRun ? (result.ok ? 'dry run ok' : 'dry run failed') : result.ok ? 'ok' : 'failed',
         durationMs: result.durationMs,
-        details: { target: a.targetStageId, log: result.logFile },
+        details: { actionId: lock.holder.token, target: a.targetStageId, log: result.logFile },
       });
       this.o.metrics?.action(kind, result.ok ? 'ok' : 'failed');
       return result.ok ? { ok: true, result } : { ok: false, result };
     } finally {
+      await groups;
       await lock.release();
     }
   }
@@ -287,17 +318,84 @@ export class Session {
     return { ok: false, refused: why };
   }
 
-  private async audit(e: { action: string; result: string; stage?: string; reason?: string; override?: OverrideFields; steps?: ReturnType<typeof stepsForAudit>; durationMs?: number; details?: Record<string, unknown> }) {
+  /** Appends to the audit log; true when written, otherwise why not (also shown as a line). */
+  private async audit(
+    e: { action: string; result: string; stage?: string; reason?: string; override?: OverrideFields; steps?: ReturnType<typeof stepsForAudit>; durationMs?: number; details?: Record<string, unknown>; operator?: AuditOperator },
+    o: { required?: boolean } = {},
+  ): Promise<true | string> {
     const file = resolve(this.o.loaded.dir, this.engine.plan.audit.file);
     try {
       await appendAudit(
         file,
-        { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, ...e, operator: this.o.operator },
+        { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, operator: this.o.operator, ...e },
         { secrets: this.o.secrets, clock: this.o.runtime.clock },
       );
+      return true;
     } catch (err) {
-      this.addLine({ at: this.o.runtime.clock.now(), text: `audit write failed: ${(err as Error).message}`, source: 'audit', level: 'error' });
+      const why = (err as Error).message;
+      this.addLine({ at: this.o.runtime.clock.now(), text: `audit write failed${o.required ? ' (the action was not started)' : ''}: ${why}`, source: 'audit', level: 'error' });
+      return why;
     }
+  }
+
+  /** The end of an action whose Flightdeck died: what it ran is known (its started line), how it ended is not. */
+  private async auditAbandoned(h: LockHolder, how: string): Promise<void> {
+    const stage = h.stageId ?? null;
+    await this.audit({
+      action: h.action,
+      stage: stage ?? undefined,
+      result: 'outcome unknown',
+      operator: { user: h.user, host: h.host },
+      reason: `the flightdeck that ran it (pid ${h.pid}) is gone; ${how}`,
+      durationMs: Math.max(0, Date.now() - h.startedAt),
+      details: { actionId: h.token, pid: h.pid, pgid: h.pgid, recordedBy: this.operatorName },
+    });
+  }
+
+  /**
+   * A Flightdeck that died mid-action left its step's process group running: this session adopts
+   * it. It shows it as running (so nothing else starts), waits for the group to end, then audits
+   * its end as `outcome unknown` (the exit status went with the dead process) and frees the lock.
+   */
+  private async adoptOrphan(): Promise<void> {
+    let found;
+    try {
+      found = await inspectLock(this.o.loaded.file, this.o.lockDir);
+    } catch {
+      return;
+    }
+    if (!found || found.state === 'alive') return;
+    const h = found.holder;
+    if (found.state === 'stale') {
+      if (await clearStaleLock(this.o.loaded.file, h, this.o.lockDir).catch(() => false)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
+      return;
+    }
+    if (this.running) return;
+    const abort = new AbortController();
+    const claim: RunningAction & { abort: AbortController } = {
+      kind: h.action,
+      operator: h.user,
+      // The lock tells wall-clock time; the session shows its own clock's.
+      startedAt: this.o.runtime.clock.now() - Math.max(0, Date.now() - h.startedAt),
+      lastLine: `adopted: its flightdeck (pid ${h.pid}) is gone; waiting for process group ${h.pgid} to end`,
+      abort,
+    };
+    this.running = claim;
+    this.addLine({ at: this.o.runtime.clock.now(), text: `adopted a running ${h.action} by ${h.user}@${h.host}: its flightdeck (pid ${h.pid}) is gone, process group ${h.pgid} still runs; nothing else starts until it ends`, source: 'info', level: 'warn' });
+    this.changed();
+    const adopted = (async () => {
+      while (!abort.signal.aborted && h.pgid !== undefined && processGroupAlive(h.pgid)) await new Promise((r) => setTimeout(r, ADOPT_POLL_MS));
+      if (abort.signal.aborted) return;
+      const ended = Date.now();
+      // Recorded first, then shown as ended: whoever sees it end finds its audit line.
+      if (await clearStaleLock(this.o.loaded.file, h, this.o.lockDir).catch(() => false)) {
+        await this.auditAbandoned(h, 'its process group ended under adoption; the exit status could not be had');
+      }
+      this.endRun(claim);
+      this.addLine({ at: this.o.runtime.clock.now(), text: `the adopted ${h.action} by ${h.user} ended after ${Math.round((ended - h.startedAt) / 1000)} s: outcome unknown (check the service)`, source: 'info', level: 'warn' });
+      return { ok: false } as ActionOutcome;
+    })();
+    this.inFlight = adopted.then((o) => o ?? ({ ok: false } as ActionOutcome));
   }
 
   private onEvent(e: EngineEvent): void {
