@@ -43,12 +43,16 @@ export interface SessionOptions {
 
 export interface PromoteRequest {
   reason?: string;
+  /** Who asks, when not this session's own operator (a client of the guard, as the guard verified it). */
+  as?: AuditOperator;
   /** A guarded override: needed when the stage is not promotable. */
   override?: { reason: string; acknowledged: boolean };
 }
 
 export interface RollbackRequest {
   reason?: string;
+  /** Who asks, when not this session's own operator. */
+  as?: AuditOperator;
   auto?: boolean;
   includeOptional?: string[] | 'all';
 }
@@ -107,6 +111,23 @@ export class Session {
     await this.o.runtime.close();
   }
 
+  /** Resolves once no action (own or adopted) is running or finishing its bookkeeping. */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 1_000 && (this.inFlight || this.running); i++) {
+      if (this.inFlight) await this.inFlight.catch(() => undefined);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** A command refused before it reached the session (the asker is not an operator): audited and shown. */
+  async refuseCommand(command: string, why: string, op: AuditOperator): Promise<void> {
+    const st = this.engine.getState();
+    const stageId = st.stages[st.stageIndex]!.id;
+    if (command === 'promote' || command === 'rollback') this.engine.emit({ type: 'action.refused', action: command, stageId, why });
+    else this.addLine({ at: this.o.runtime.clock.now(), text: `${command} refused: ${why}`, source: 'audit', level: 'warn' });
+    await this.audit({ action: command, stage: stageId, result: 'refused', reason: why, operator: op });
+  }
+
   refresh(): void {
     this.engine.dispatch({ type: 'refresh' });
     this.scheduler.refresh();
@@ -131,43 +152,46 @@ export class Session {
     return () => this.listeners.delete(cb);
   }
 
-  signoff(gateId: string, note: string): void {
+  signoff(gateId: string, note: string, as: AuditOperator = this.o.operator): void {
     if (this.o.readonly) throw new Error('read-only session: sign-off is disabled');
-    this.engine.dispatch({ type: 'signoff', gateId, operator: this.o.operator.user, note });
-    void this.audit({ action: 'signoff', result: 'ok', reason: note, details: { gate: gateId } });
+    this.engine.dispatch({ type: 'signoff', gateId, operator: as.user, note });
+    void this.audit({ action: 'signoff', result: 'ok', reason: note, details: { gate: gateId }, operator: as });
   }
 
   async promote(req: PromoteRequest = {}): Promise<ActionOutcome> {
     const st = this.engine.getState();
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
-    if (this.o.readonly) return this.refuse('promote', stage.id, 'read-only session: promotion is disabled');
-    if (!spec.promote) return this.refuse('promote', stage.id, `stage ${stage.id} has no promote action`);
+    const op = req.as ?? this.o.operator;
+    const refuse = (why: string) => this.refuse('promote', stage.id, why, op);
+    if (this.o.readonly) return refuse('read-only session: promotion is disabled');
+    if (!spec.promote) return refuse(`stage ${stage.id} has no promote action`);
     let override: OverrideFields | undefined;
     if (!stage.promotable) {
       const why = stage.status === 'rolled back' ? 'the stage was rolled back' : describeBlockers(stage);
-      if (!req.override) return this.refuse('promote', stage.id, `${stage.id} is not promotable (${why}): a guarded override needs a reason and an acknowledgement`);
+      if (!req.override) return refuse(`${stage.id} is not promotable (${why}): a guarded override needs a reason and an acknowledgement`);
       const min = this.engine.plan.override.minReasonLength;
-      if (req.override.reason.trim().length < min) return this.refuse('promote', stage.id, `an override reason needs at least ${min} characters`);
-      if (!req.override.acknowledged) return this.refuse('promote', stage.id, 'the override was not acknowledged');
+      if (req.override.reason.trim().length < min) return refuse(`an override reason needs at least ${min} characters`);
+      if (!req.override.acknowledged) return refuse('the override was not acknowledged');
       override = { manual_override: true, override_acknowledged: true, override_reason: req.override.reason.trim() };
     }
     const next = this.engine.plan.stages[st.stageIndex + 1];
-    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId) });
+    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId), op });
   }
 
   async rollback(req: RollbackRequest = {}): Promise<ActionOutcome> {
     const st = this.engine.getState();
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
-    if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled');
-    if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`);
-    return this.act('rollback', { reason: req.reason, auto: req.auto ?? false, includeOptional: req.includeOptional, blockers: [] });
+    const op = req.as ?? this.o.operator;
+    if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled', op);
+    if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`, op);
+    return this.act('rollback', { reason: req.reason, auto: req.auto ?? false, includeOptional: req.includeOptional, blockers: [], op });
   }
 
   private async act(
     kind: ActionKind,
-    a: { reason?: string; override?: OverrideFields; auto: boolean; targetStageId?: string; includeOptional?: string[] | 'all'; blockers: string[] },
+    a: { reason?: string; override?: OverrideFields; auto: boolean; targetStageId?: string; includeOptional?: string[] | 'all'; blockers: string[]; op: AuditOperator },
   ): Promise<ActionOutcome> {
     const st = this.engine.getState();
     const stageIndex = st.stageIndex;
@@ -175,12 +199,12 @@ export class Session {
     const clock = this.o.runtime.clock;
     if (this.running) {
       const r = this.running;
-      return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`);
+      return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`, a.op);
     }
     const abort = new AbortController();
     const startedAt = clock.now();
     // Claimed before the first await, so a second request in this process is refused at once.
-    const claim = { kind: a.auto ? `auto-${kind}` : kind, operator: this.o.operator.user, startedAt, abort };
+    const claim = { kind: a.auto ? `auto-${kind}` : kind, operator: a.op.user, startedAt, abort };
     this.running = claim;
     // The previous action has ended (running is null) but may still be writing its audit line and
     // releasing its lock: this one starts after that, never beside it.
@@ -211,7 +235,7 @@ export class Session {
 
   private async runLocked(
     kind: ActionKind,
-    a: { reason?: string; override?: OverrideFields; auto: boolean; targetStageId?: string; includeOptional?: string[] | 'all'; blockers: string[] },
+    a: { reason?: string; override?: OverrideFields; auto: boolean; targetStageId?: string; includeOptional?: string[] | 'all'; blockers: string[]; op: AuditOperator },
     stage: LoadedPlan['plan']['stages'][number],
     stageIndex: number,
     startedAt: number,
@@ -219,17 +243,17 @@ export class Session {
   ): Promise<ActionOutcome> {
     // The lock is machine-wide and real-time: its holder's age is told in wall-clock time.
     const claim = this.running;
-    const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: this.o.operator.user, dir: this.o.lockDir, stageId: stage.id });
+    const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: a.op.user, dir: this.o.lockDir, stageId: stage.id });
     if (!lock.ok) {
       if (claim) this.endRun(claim);
-      return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`);
+      return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`, a.op);
     }
     let groups: Promise<void> = Promise.resolve();
     try {
       if (lock.abandoned) await this.auditAbandoned(lock.abandoned, 'found when the next action took the lock');
       if (a.override) {
-        this.engine.emit({ type: 'override', stageId: stage.id, operator: this.o.operator.user, blockers: a.blockers, fields: a.override });
-        await this.audit({ action: 'override', stage: stage.id, reason: a.override.override_reason, override: a.override, result: 'acknowledged', details: { blockers: a.blockers } });
+        this.engine.emit({ type: 'override', stageId: stage.id, operator: a.op.user, blockers: a.blockers, fields: a.override });
+        await this.audit({ action: 'override', stage: stage.id, reason: a.override.override_reason, override: a.override, result: 'acknowledged', details: { blockers: a.blockers }, operator: a.op });
       }
       const spec = kind === 'promote' ? stage.promote! : stage.rollback!;
       const logFile = resolve(this.o.loaded.dir, this.engine.plan.logs.dir, `${kind}_${stage.id}_${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}.log`);
@@ -242,6 +266,7 @@ export class Session {
           override: a.override,
           result: this.o.dryRun ? 'dry run started' : 'started',
           details: { actionId: lock.holder.token, target: a.targetStageId, argv: describeAction(spec, kind, this.o.dryRun), pid: process.pid, log: logFile },
+          operator: a.op,
         },
         { required: true },
       );
@@ -252,13 +277,13 @@ export class Session {
         this.o.metrics?.action(kind, 'refused');
         return { ok: false, refused: why };
       }
-      this.engine.emit({ type: 'action.started', action: kind, stageId: stage.id, operator: this.o.operator.user, reason: a.reason, auto: a.auto, dryRun: this.o.dryRun, override: a.override });
+      this.engine.emit({ type: 'action.started', action: kind, stageId: stage.id, operator: a.op.user, reason: a.reason, auto: a.auto, dryRun: this.o.dryRun, override: a.override });
       const result = await runAction(spec, {
         kind,
         planDir: this.o.loaded.dir,
         stageId: stage.id,
         targetStageId: a.targetStageId,
-        operator: this.o.operator.user,
+        operator: a.op.user,
         reason: a.reason,
         dryRun: this.o.dryRun,
         env: { ...definedEnv(this.o.env), ...this.engine.plan.env },
@@ -302,6 +327,7 @@ export class Session {
         result: result.dryRun ? (result.ok ? 'dry run ok' : 'dry run failed') : result.ok ? 'ok' : 'failed',
         durationMs: result.durationMs,
         details: { actionId: lock.holder.token, target: a.targetStageId, log: result.logFile },
+        operator: a.op,
       });
       this.o.metrics?.action(kind, result.ok ? 'ok' : 'failed');
       return result.ok ? { ok: true, result } : { ok: false, result };
@@ -311,10 +337,10 @@ export class Session {
     }
   }
 
-  private async refuse(kind: ActionKind, stageId: string, why: string): Promise<ActionOutcome> {
+  private async refuse(kind: ActionKind, stageId: string, why: string, op: AuditOperator = this.o.operator): Promise<ActionOutcome> {
     this.engine.emit({ type: 'action.refused', action: kind, stageId, why });
     this.o.metrics?.action(kind, 'refused');
-    await this.audit({ action: kind, stage: stageId, result: 'refused', reason: why });
+    await this.audit({ action: kind, stage: stageId, result: 'refused', reason: why, operator: op });
     return { ok: false, refused: why };
   }
 
