@@ -76,6 +76,14 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     const line = describe(e);
     if (line) log(line);
   });
+  // The session's own lines (adoption, audit write failures, cockpits attaching) go to the log too.
+  let lastLine: unknown = session.extras().lines?.at(-1);
+  session.subscribe(() => {
+    const lines = session.extras().lines ?? [];
+    const from = lastLine === undefined ? 0 : lines.lastIndexOf(lastLine as (typeof lines)[number]) + 1;
+    for (const l of lines.slice(from)) log(`${l.level ?? 'info'}: ${l.text}`);
+    lastLine = lines.at(-1) ?? lastLine;
+  });
 
   let stopAsked: (by: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => {
