@@ -111,7 +111,8 @@ planOptions(
     .option('--ascii', 'no box drawing, no Unicode sparklines')
     .option('--record <file>', 'record every observation and event (NDJSON; .gz compresses) for replay and report')
     .option('--metrics-port <port>', 'serve Flightdeck\'s own Prometheus metrics on 127.0.0.1:PORT/metrics')
-    .option('--stage <id>', 'start at this stage instead of the saved one'),
+    .option('--stage <id>', 'start at this stage instead of the saved one')
+    .option('--no-guard', 'watch in this process (quick looks) instead of attaching to the plan\'s guard'),
 ).action(async (file: string, opts: PlanFlags & WatchFlags) => {
   cockpitSoon(opts.json);
   const loaded = await loadOrExit(file, opts);

@@ -22,10 +22,13 @@ export interface WatchFlags {
   record?: string;
   metricsPort?: string;
   stage?: string;
+  /** false (--no-guard): watch in this process instead of attaching to the plan's guard. */
+  guard?: boolean;
 }
 
 export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<number> {
   const headless = f.json === true || !process.stdout.isTTY;
+  if (f.guard !== false) return (await import('./watch-attached.js')).runAttached(loaded, f, headless);
   const warnings: string[] = [];
   const opened = await openSession(loaded, {
     readonly: f.readonly ?? false,

@@ -56,16 +56,22 @@ export class GuardClient {
 
   /** Streams the guard's NDJSON lines until the stream ends or `signal` aborts. */
   async stream(onLine: (msg: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void> {
-    const res = await this.client.request({ path: '/events', method: 'GET', signal });
-    let buf = '';
-    for await (const chunk of res.body) {
-      buf += (chunk as Buffer).toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim()) onLine(JSON.parse(line) as Record<string, unknown>);
+    // Its own connection: a never-ending response would hold up every command queued behind it.
+    const own = new Client('http://guard', { socketPath: this.socket, bodyTimeout: 0, headersTimeout: 0 });
+    try {
+      const res = await own.request({ path: '/events', method: 'GET', signal });
+      let buf = '';
+      for await (const chunk of res.body) {
+        buf += (chunk as Buffer).toString('utf8');
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) onLine(JSON.parse(line) as Record<string, unknown>);
+        }
       }
+    } finally {
+      await own.destroy().catch(() => undefined);
     }
   }
 

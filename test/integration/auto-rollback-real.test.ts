@@ -77,7 +77,7 @@ it('a breach held past `for` rolls back once, notifies, and leaks no secret', as
     }),
   );
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  child = execa(BIN, ['watch', 'plan.yaml', '--json', '--record', 'window.ndjson'], {
+  child = execa(BIN, ['watch', 'plan.yaml', '--json', '--no-guard', '--record', 'window.ndjson'], {
     cwd: dir,
     env: { MARKER_DIR: dir, OPS_HOOK_URL: url, SLACK_WEBHOOK_URL: `http://127.0.0.1:${deadPort}/services/T0/B0/${SENTINEL}` },
     reject: false,

@@ -75,7 +75,7 @@ const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).tri
 const CRASH = /Error: write|Assertion failed|ResetStdio|at \S+ \(|Unhandled|native stack/i;
 
 it('tmux kill-session during a rollback: no crash, the script is stopped (no orphan), the audit holds started and the result', async () => {
-  pane = startTmux(`${BIN} watch plan.yaml 2>err.txt`, { cols: 120, rows: 40, cwd: dir, env: { CI: 'true', NO_COLOR: '1' } });
+  pane = startTmux(`${BIN} watch plan.yaml --no-guard 2>err.txt`, { cols: 120, rows: 40, cwd: dir, env: { CI: 'true', NO_COLOR: '1' } });
   await pane.waitFor(/smoke/, { what: 'the gates panel', timeoutMs: 30_000 });
   await pane.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
   const step = async (f: () => void) => {
@@ -108,7 +108,7 @@ it('tmux kill-session during a rollback: no crash, the script is stopped (no orp
 }, 90_000);
 
 it('SIGHUP to an idle cockpit: it exits without a stack trace', async () => {
-  pane = startTmux(`${BIN} watch plan.yaml 2>err.txt`, { cols: 120, rows: 40, cwd: dir, env: { CI: 'true', NO_COLOR: '1' } });
+  pane = startTmux(`${BIN} watch plan.yaml --no-guard 2>err.txt`, { cols: 120, rows: 40, cwd: dir, env: { CI: 'true', NO_COLOR: '1' } });
   await pane.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
   const [pid] = ours().filter((p) => execFileSync('ps', ['-o', 'args=', '-p', String(p)], { encoding: 'utf8' }).includes('watch plan.yaml') && !execFileSync('ps', ['-o', 'args=', '-p', String(p)], { encoding: 'utf8' }).includes('2>'));
   expect(pid).toBeDefined();
@@ -120,7 +120,7 @@ it('SIGHUP to an idle cockpit: it exits without a stack trace', async () => {
 }, 60_000);
 
 it('SIGHUP to watch --json: the stream ends cleanly, exit 0, nothing left running', async () => {
-  const child = spawn(BIN, ['watch', 'plan.yaml', '--json'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, ['watch', 'plan.yaml', '--json', '--no-guard'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
