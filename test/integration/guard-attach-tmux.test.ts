@@ -88,6 +88,7 @@ it('a rollback started in an attached cockpit survives tmux kill-session; a newl
   expect((await audit()).filter((l) => l.action === 'rollback').map((l) => l.result)).toEqual(['started']);
 
   await until(() => !processGroupAlive(pgid), 'the rollback to finish under the guard');
+  const finishedAt = Date.now();
   await until(async () => (await audit()).filter((l) => l.action === 'rollback').length === 2, 'the result line');
   const lines = (await audit()).filter((l) => l.action === 'rollback');
   expect(lines.map((l) => l.result)).toEqual(['started', 'ok']);
@@ -106,7 +107,7 @@ it('a rollback started in an attached cockpit survives tmux kill-session; a newl
   expect((await flightdeck(['guard', 'stop', 'plan.yaml'], { cwd: dir, env: env(), timeoutMs: 60_000 })).code).toBe(0);
   for (const p of panes.splice(0)) p.kill(); // the tmux servers (their cwd is the test directory)
   await until(() => processesIn(dir).length === 0, 'no process left');
-  console.log(`figures: dropped terminal -> rollback ended under the guard ${Date.now() - droppedAt} ms later (monitoring gap 0: the guard never stopped)`);
+  console.log(`figures: the rollback ran on ${finishedAt - droppedAt} ms after the terminal dropped and ended under the guard (monitoring gap 0: the guard never stopped)`);
 }, 300_000);
 
 it('SIGHUP to an idle attached cockpit: it exits without a stack trace; the guard keeps running', async () => {
