@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type LockHolder } from '../actions/lock.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
 import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js';
-import type { Runtime } from '../cli/runtime.js';
+import type { Clock } from '../clock.js';
+import type { Engine } from '../engine/engine.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { EngineEvent, OverrideFields } from '../engine/types.js';
 import type { SelfMetrics } from '../metrics/self-metrics.js';
@@ -24,7 +25,8 @@ import { definedEnv } from '../env.js';
 
 export interface SessionOptions {
   loaded: LoadedPlan;
-  runtime: Pick<Runtime, 'engine' | 'clock' | 'close'>;
+  /** What the session runs on (the CLI's runtime, the demo's, a test's). */
+  runtime: { engine: Engine; clock: Clock; close(): Promise<void> };
   env: Record<string, string | undefined>;
   operator: AuditOperator;
   readonly: boolean;
