@@ -90,7 +90,7 @@ async function guardStatus() {
 
 it('kill -9 of the guard during a slow rollback: nothing overlaps it; the restarted guard adopts it; no lost audit line, no orphan', async () => {
   await writePlan();
-  const started = await fd(['guard', 'plan.yaml'], { SLOW_S: '25' });
+  const started = await fd(['guard', 'plan.yaml'], { SLOW_S: '60' });
   expect(started.code).toBe(0);
   expect(started.stdout).toMatch(/guard for .*plan\.yaml started: pid \d+/);
   const rec = (await findGuard(join(dir, 'plan.yaml')))!;
