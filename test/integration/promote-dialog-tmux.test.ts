@@ -74,7 +74,7 @@ it('Enter alone does nothing; Tab then Enter promotes once', async () => {
   pane.send('q');
   await pane.waitFor(() => !pane!.alive(), { what: 'exit' });
   const audit = (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  expect(audit.filter((l) => l.action === 'promote').map((l) => l.result)).toEqual(['ok']);
+  expect(audit.filter((l) => l.action === 'promote').map((l) => l.result)).toEqual(['started', 'ok']);
 }, 60_000);
 
 it('a blocked stage needs a typed reason and the stage id; typing q in the reason does not quit', async () => {
