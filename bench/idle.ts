@@ -44,8 +44,8 @@ export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; secon
   const root = await tempDir('idle');
   const cockpitPlan = await writeIdlePlan(join(root, 'cockpit'), o.nodes, o.promUrl);
   const headlessPlan = await writeIdlePlan(join(root, 'headless'), o.nodes, o.promUrl);
-  const pane = startPane([process.execPath, BIN, 'watch', cockpitPlan], { dir: root, cols: 160, rows: 50, cwd: join(root, 'cockpit') });
-  const headless = startFlightdeck(['watch', '--json', headlessPlan], { cwd: join(root, 'headless') });
+  const pane = startPane([process.execPath, BIN, 'watch', '--no-guard', cockpitPlan], { dir: root, cols: 160, rows: 50, cwd: join(root, 'cockpit') });
+  const headless = startFlightdeck(['watch', '--json', '--no-guard', headlessPlan], { cwd: join(root, 'headless') });
   try {
     pane.go();
     const pid = await waitFor(() => pane.pid(), { what: 'the cockpit pid', timeoutMs: 5_000, intervalMs: 10 });
@@ -119,7 +119,7 @@ export async function measureStartup(o: { nodes: NodeSpec[]; promUrl: string; tr
   for (let i = 0; i < o.trials; i++) {
     const dir = join(root, `t${i}`);
     const plan = await writeIdlePlan(dir, o.nodes, o.promUrl);
-    const pane = startPane([process.execPath, BIN, 'watch', plan], { dir, cols: 160, rows: 50, cwd: dir });
+    const pane = startPane([process.execPath, BIN, 'watch', '--no-guard', plan], { dir, cols: 160, rows: 50, cwd: dir });
     try {
       await waitFor(() => pane.pid(), { what: 'the pane shell', timeoutMs: 5_000, intervalMs: 5 });
       pane.go();

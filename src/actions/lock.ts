@@ -6,8 +6,13 @@
  * (link fails with EEXIST when the lock exists), so nobody ever reads a
  * half-written holder and exactly one contender wins.
  *
- * A lock whose holder process is gone (same host, pid not alive, or alive
- * but started later than the holder did: a reused pid) is stale. Taking it
+ * The holder records the process group of the step it is running
+ * (recordGroup). A lock is stale only when its holder process is gone (same
+ * host, pid not alive, or alive but started later than the holder did: a
+ * reused pid) AND no process of its recorded group is left: killing a
+ * Flightdeck (kill -9) whose script still runs never frees the lock, so no
+ * second action can overlap the first. Such a lock is "orphaned": whoever
+ * finds it may adopt the action (wait for the group, audit its end). Taking it
  * over goes through a short exclusive "takeover" file, and the stale lock is
  * only removed after re-reading it under that guard and finding the very
  * same bytes, so two contenders that both saw it stale cannot both win.
@@ -15,8 +20,8 @@
  * Node builtins only (tests run this file in plain node processes).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -33,9 +38,16 @@ export interface LockHolder {
   planFile: string;
   /** The holder process's start time (Linux clock ticks since boot), to tell a reused pid. */
   pidStart?: number;
-  /** Random id of this acquisition. */
+  /** Random id of this acquisition (the audit's actionId). */
   token?: string;
+  /** The stage acted on. */
+  stageId?: string;
+  /** The process group of the step running now (its leader's pid); the lock holds while any of it runs. */
+  pgid?: number;
 }
+
+/** alive: its holder runs; orphaned: the holder is gone but its step's process group still runs; stale: free to take. */
+export type HolderState = 'alive' | 'orphaned' | 'stale';
 
 export interface LockOptions {
   planFile: string;
@@ -46,9 +58,21 @@ export interface LockOptions {
   dir?: string;
   /** Epoch ms source for startedAt (default Date.now). */
   now?: () => number;
+  stageId?: string;
 }
 
-export type LockResult = { ok: true; holder: LockHolder; path: string; release(): Promise<void> } | { ok: false; holder: LockHolder };
+export interface HeldLock {
+  ok: true;
+  holder: LockHolder;
+  path: string;
+  /** A stale lock this acquisition removed: an action whose end nobody recorded. */
+  abandoned?: LockHolder;
+  /** Records the process group now running for this action (undefined: none). */
+  recordGroup(pgid: number | undefined): Promise<void>;
+  release(): Promise<void>;
+}
+
+export type LockResult = HeldLock | { ok: false; holder: LockHolder };
 
 export class LockError extends Error {
   constructor(message: string) {
@@ -83,6 +107,7 @@ export async function acquireActionLock(opts: LockOptions): Promise<LockResult> 
     planFile: resolve(opts.planFile),
     token: randomBytes(8).toString('hex'),
   };
+  if (opts.stageId !== undefined) holder.stageId = opts.stageId;
   const start = processStartTime(process.pid);
   if (start !== undefined) holder.pidStart = start;
   const body = `${JSON.stringify(holder)}\n`;
@@ -92,15 +117,16 @@ export async function acquireActionLock(opts: LockOptions): Promise<LockResult> 
   } catch (err) {
     throw new LockError(`cannot write in the lock directory ${dirname(path)} (${codeOf(err)})`);
   }
+  let abandoned: LockHolder | undefined;
   try {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (await tryLink(tmp, path)) return won(path, holder, body);
+      if (await tryLink(tmp, path)) return won(path, holder, body, abandoned);
       const seen = await readRaw(path);
       if (seen === undefined) continue; // released between our link and read: try again
       const current = parseHolder(seen);
-      if (current && !isStale(current)) return { ok: false, holder: current };
+      if (current && holderState(current) !== 'stale') return { ok: false, holder: current };
       // Stale (or not a holder at all): remove it under the takeover guard, then race for it again.
-      await takeOver(path, seen);
+      if ((await takeOver(path, seen)) && current) abandoned = current;
       await delay(attempt < 5 ? 1 : 10);
     }
     const last = await readLockHolder(opts.planFile, opts.dir);
@@ -111,17 +137,73 @@ export async function acquireActionLock(opts: LockOptions): Promise<LockResult> 
   }
 }
 
-/** The live holder of a plan's lock, or null when nobody holds it (a stale lock counts as free). */
+/** The live (or orphaned) holder of a plan's lock, or null when nobody holds it (a stale lock counts as free). */
 export async function readLockHolder(planFile: string, dir?: string): Promise<LockHolder | null> {
+  const found = await inspectLock(planFile, dir);
+  return found && found.state !== 'stale' ? found.holder : null;
+}
+
+/** The lock's holder as recorded, with its state; null when there is no lock (or it is not a holder). */
+export async function inspectLock(planFile: string, dir?: string): Promise<{ holder: LockHolder; state: HolderState } | null> {
   const raw = await readRaw(lockPathFor(planFile, dir));
   if (raw === undefined) return null;
   const h = parseHolder(raw);
-  return h && !isStale(h) ? h : null;
+  return h ? { holder: h, state: holderState(h) } : null;
 }
 
-/** "rollback by alice@bastion running for 42 s" */
+/**
+ * Removes the plan's lock if it is stale and still the very holder given (same token). Resolves
+ * true when this call removed it: exactly one of several callers does, and that one records its end.
+ */
+export async function clearStaleLock(planFile: string, holder: LockHolder, dir?: string): Promise<boolean> {
+  const path = lockPathFor(planFile, dir);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const raw = await readRaw(path);
+    if (raw === undefined) return false;
+    const h = parseHolder(raw);
+    if (!h || h.token !== holder.token || holderState(h) !== 'stale') return false;
+    if (await takeOver(path, raw)) return true;
+    await delay(10);
+  }
+  return false;
+}
+
+/** "rollback by alice@bastion running for 42 s" (+ "…, its flightdeck is gone: process group 123 still running") */
 export function describeHolder(h: LockHolder, now: number): string {
-  return `${h.action} by ${h.user}@${h.host} running for ${formatElapsed(now - h.startedAt)}`;
+  const base = `${h.action} by ${h.user}@${h.host} running for ${formatElapsed(now - h.startedAt)}`;
+  return h.pgid !== undefined && holderState(h) === 'orphaned' ? `${base} (the flightdeck that started it is gone; its process group ${h.pgid} still runs)` : base;
+}
+
+/** Whether a holder still runs, is gone but left its step's process group running, or is gone altogether. */
+export function holderState(h: LockHolder): HolderState {
+  if (h.host !== safeHostname()) return 'alive'; // cannot see another machine's processes
+  if (!holderGone(h)) return 'alive';
+  return h.pgid !== undefined && processGroupAlive(h.pgid) ? 'orphaned' : 'stale';
+}
+
+/**
+ * Whether any process of the group is still running (zombies do not count). A group id cannot be
+ * reused while the group has a member, so a live group is the recorded one.
+ */
+export function processGroupAlive(pgid: number): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = procStat(Number(name));
+    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') return true;
+  }
+  return false;
 }
 
 function formatElapsed(ms: number): string {
@@ -132,32 +214,60 @@ function formatElapsed(ms: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-function won(path: string, holder: LockHolder, body: string): LockResult {
+function won(path: string, holder: LockHolder, first: string, abandoned: LockHolder | undefined): HeldLock {
   let released = false;
-  return {
+  let body = first;
+  let writes: Promise<void> = Promise.resolve();
+  const result: HeldLock = {
     ok: true,
     holder,
     path,
+    recordGroup(pgid) {
+      // Serialised: the lock file always holds the latest group. Written whole (temp file + rename).
+      writes = writes.then(async () => {
+        if (released) return;
+        const next: LockHolder = { ...holder };
+        if (pgid === undefined) delete next.pgid;
+        else next.pgid = pgid;
+        const text = `${JSON.stringify(next)}\n`;
+        if ((await readRaw(path)) !== body) return; // not ours any more (cannot happen while we live)
+        const tmp = `${path}.${process.pid}.${holder.token}.group.tmp`;
+        await writeFile(tmp, text, { mode: 0o664 });
+        await rename(tmp, path);
+        body = text;
+        if (pgid === undefined) delete holder.pgid;
+        else holder.pgid = pgid;
+      });
+      return writes;
+    },
     async release() {
       if (released) return;
+      await writes.catch(() => undefined);
       released = true;
       // Only remove the lock if it is still ours (it cannot be taken over while we live, but be sure).
       if ((await readRaw(path)) === body) await unlink(path).catch(() => undefined);
     },
   };
+  if (abandoned) result.abandoned = abandoned;
+  return result;
 }
 
-async function takeOver(path: string, staleBytes: string): Promise<void> {
+/** Removes the stale lock if it still holds these bytes; true when this call removed it. */
+async function takeOver(path: string, staleBytes: string): Promise<boolean> {
   const guard = `${path}.takeover`;
   try {
     await writeFile(guard, `${process.pid}\n`, { flag: 'wx', mode: 0o664 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockError(`cannot take over the stale lock ${path} (${codeOf(err)})`);
     await clearDeadGuard(guard);
-    return;
+    return false;
   }
   try {
-    if ((await readRaw(path)) === staleBytes) await unlink(path).catch(() => undefined);
+    if ((await readRaw(path)) !== staleBytes) return false;
+    await unlink(path);
+    return true;
+  } catch {
+    return false;
   } finally {
     await unlink(guard).catch(() => undefined);
   }
@@ -174,8 +284,7 @@ async function clearDeadGuard(guard: string): Promise<void> {
   }
 }
 
-function isStale(h: LockHolder): boolean {
-  if (h.host !== safeHostname()) return false; // cannot see another machine's processes
+function holderGone(h: LockHolder): boolean {
   if (!pidAlive(h.pid)) return true;
   if (h.pidStart !== undefined) {
     const now = processStartTime(h.pid);
@@ -196,13 +305,13 @@ function pidAlive(pid: number): boolean {
   return state !== 'Z' && state !== 'X';
 }
 
-function procStat(pid: number): { state: string; start: number } | undefined {
+function procStat(pid: number): { state: string; start: number; pgrp: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name is in parentheses and may itself contain spaces or ')'.
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const start = Number(rest[19]);
-    return { state: rest[0] ?? '', start };
+    return { state: rest[0] ?? '', start, pgrp: Number(rest[2]) };
   } catch {
     return undefined;
   }
@@ -217,7 +326,9 @@ function parseHolder(raw: string): LockHolder | undefined {
   try {
     const h = JSON.parse(raw) as Partial<LockHolder>;
     if (typeof h.user === 'string' && typeof h.host === 'string' && typeof h.pid === 'number' && typeof h.action === 'string' && typeof h.startedAt === 'number') {
-      return { ...h, planFile: typeof h.planFile === 'string' ? h.planFile : '' } as LockHolder;
+      const out = { ...h, planFile: typeof h.planFile === 'string' ? h.planFile : '' } as LockHolder;
+      if (typeof out.pgid !== 'number') delete out.pgid;
+      return out;
     }
   } catch {
     // not a holder

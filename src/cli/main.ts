@@ -93,6 +93,37 @@ planOptions(
 
 planOptions(
   program
+    .command('guard')
+    .description('watch a plan with no terminal (polls, judges, auto-rolls back, notifies, audits); `guard stop PLAN` stops it')
+    .argument('<plan>', 'plan file (or "stop")')
+    .argument('[plan-to-stop]', 'with "stop": the plan whose guard to stop')
+    .option('--foreground', 'stay in the foreground, log to stdout (for systemd)')
+    .option('--dry-run', 'actions pass their scripts\' dry-run arguments and run nothing else')
+    .option('--no-auto-rollback', 'a failing rollback gate raises a critical alert instead of rolling back')
+    .option('--record <file>', 'record every observation and event (NDJSON; .gz compresses)')
+    .option('--metrics-port <port>', 'serve Flightdeck\'s own Prometheus metrics on 127.0.0.1:PORT/metrics')
+    .option('--group-shareable', 'open the control socket to the plan directory\'s group (mode 0660; default 0600)')
+    .option('--stage <id>', 'start at this stage instead of the saved one'),
+).action(async (first: string, second: string | undefined, opts: PlanFlags & import('./guard.js').GuardCliFlags & { groupShareable?: boolean }) => {
+  const g = await import('./guard.js');
+  const out = (l: string) => process.stdout.write(`${l}\n`);
+  if (first === 'stop' && second) {
+    process.exitCode = await g.stopGuard(second, out);
+    return;
+  }
+  const loaded = await loadOrExit(first, opts);
+  process.exitCode = await g.runGuardCommand(loaded, { ...opts, groupShare: opts.groupShareable ?? false }, out);
+});
+
+program
+  .command('status')
+  .description('the guards running on this machine: plan, stage, gates, running action, attached cockpits, uptime')
+  .action(async () => {
+    process.exitCode = await (await import('./guard.js')).showStatus((l) => process.stdout.write(`${l}\n`));
+  });
+
+planOptions(
+  program
     .command('watch')
     .description('the cockpit: live stage, gate, node and alert panels; acts with confirmation')
     .argument('<plan>', 'plan file')
@@ -104,7 +135,8 @@ planOptions(
     .option('--ascii', 'no box drawing, no Unicode sparklines')
     .option('--record <file>', 'record every observation and event (NDJSON; .gz compresses) for replay and report')
     .option('--metrics-port <port>', 'serve Flightdeck\'s own Prometheus metrics on 127.0.0.1:PORT/metrics')
-    .option('--stage <id>', 'start at this stage instead of the saved one'),
+    .option('--stage <id>', 'start at this stage instead of the saved one')
+    .option('--no-guard', 'watch in this process (quick looks) instead of attaching to the plan\'s guard'),
 ).action(async (file: string, opts: PlanFlags & WatchFlags) => {
   cockpitSoon(opts.json);
   const loaded = await loadOrExit(file, opts);
@@ -138,7 +170,10 @@ for (const kind of ['promote', 'rollback'] as const) {
     .action(async (file: string, opts: PlanFlags & ActFlags & { include?: string[] }) => {
       const loaded = await loadOrExit(file, opts);
       const { runAct } = await import('./act.js');
-      process.exitCode = await runAct(kind, loaded, opts, (l) => process.stdout.write(`${l}\n`));
+      const out = (l: string) => process.stdout.write(`${l}\n`);
+      // A running guard is the plan's one writer: the action runs there, as its child.
+      const viaGuard = await (await import('./guard.js')).actViaGuard(kind, loaded, opts, out);
+      process.exitCode = viaGuard ?? (await runAct(kind, loaded, opts, out));
     });
 }
 

@@ -11,6 +11,7 @@ import { cockpitActions } from '../session/cockpit-actions.js';
 import { loadCockpit } from './load-cockpit.js';
 import { openSession, type OpenSession } from './open-session.js';
 import { startupWarnings } from './validate.js';
+import { releaseDeadTerminal, watchTerminalLoss } from './terminal-loss.js';
 
 export interface WatchFlags {
   readonly?: boolean;
@@ -22,10 +23,13 @@ export interface WatchFlags {
   record?: string;
   metricsPort?: string;
   stage?: string;
+  /** false (--no-guard): watch in this process instead of attaching to the plan's guard. */
+  guard?: boolean;
 }
 
 export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<number> {
   const headless = f.json === true || !process.stdout.isTTY;
+  if (f.guard !== false) return (await import('./watch-attached.js')).runAttached(loaded, f, headless);
   const warnings: string[] = [];
   const opened = await openSession(loaded, {
     readonly: f.readonly ?? false,
@@ -71,15 +75,23 @@ async function runHeadless(opened: OpenSession, warnings: string[], finish: () =
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   for (const w of warnings) out({ type: 'warning', at: runtime.clock.now(), text: w });
   if (opened.metricsUrl) out({ type: 'metrics', at: runtime.clock.now(), url: opened.metricsUrl });
-  runtime.engine.on((e) => out(e));
+  let lost = false;
+  runtime.engine.on((e) => {
+    if (!lost) out(e);
+  });
   session.start();
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    process.stdout.once('error', stop); // a closed pipe (| head) ends the stream
+    // SIGHUP (the SSH session dropped) or a closed pipe (| head): stop writing, end cleanly.
+    watchTerminalLoss(() => {
+      lost = true;
+      resolve();
+    });
   });
   await finish();
+  if (lost) releaseDeadTerminal();
   return 0;
 }
 
@@ -100,8 +112,21 @@ async function runCockpit(opened: OpenSession, f: PresentOptions, finish: () => 
     onCommand: (c) => (c.type === 'refresh' ? session.refresh() : engine.dispatch(c)),
     onQuit: () => handle.unmount(),
   });
+  // A dropped terminal (SIGHUP, EIO) quits like the quit key, without a stack trace: the session
+  // stops (an action in flight is stopped and audited), nothing more is drawn.
+  let lost = false;
+  const unwatch = watchTerminalLoss(() => {
+    lost = true;
+    try {
+      handle.unmount();
+    } catch {
+      // the terminal is gone: nothing to restore
+    }
+  });
   session.start();
   await handle.waitUntilExit();
   await finish();
+  unwatch();
+  if (lost) releaseDeadTerminal();
   return 0;
 }

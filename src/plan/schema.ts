@@ -332,6 +332,8 @@ export const planSchema = z
       .object({ minReasonLength: z.number().int().min(1).default(10) })
       .strict()
       .default({ minReasonLength: 10 }),
+    /** Who may promote, override, roll back or sign off through the guard: user names, or `group:NAME`. Absent: everyone who can reach its socket. */
+    operators: z.array(z.string().min(1).regex(/^(group:)?[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/, 'a user name or group:NAME')).optional(),
   })
   .strict();
 

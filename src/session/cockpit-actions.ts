@@ -1,10 +1,24 @@
 /** What the cockpit's dialogs act through: previews of the exact commands, and the session's guarded actions. */
 import { planSteps, type PlannedStep } from '../actions/steps.js';
 import type { ActionSpec } from '../plan/schema.js';
-import type { ActionOutcomeView, CockpitActions, PromotePreview, RollbackPreview } from '../ui-contract.js';
-import type { ActionOutcome, Session } from './session.js';
+import type { EngineState } from '../engine/types.js';
+import type { Plan } from '../plan/schema.js';
+import type { ActionOutcomeView, CockpitActions, PromotePreview, RollbackPreview, RunningAction } from '../ui-contract.js';
+import type { PromoteRequest, RollbackRequest } from './session.js';
 
-export function cockpitActions(session: Session, opts: { dryRun: boolean }): CockpitActions {
+type Outcome = { ok: boolean; refused?: string; result?: { summary: string } };
+
+/** What the dialogs need of a session: the in-process Session, or a cockpit attached to a guard. */
+export interface ActingSession {
+  engine: { getState(): EngineState; readonly plan: Plan };
+  readonly readonly: boolean;
+  readonly actionRunning: RunningAction | null;
+  promote(req: PromoteRequest): Promise<Outcome>;
+  rollback(req: RollbackRequest): Promise<Outcome>;
+  signoff(gateId: string, note: string): void;
+}
+
+export function cockpitActions(session: ActingSession, opts: { dryRun: boolean }): CockpitActions {
   const engine = session.engine;
   const current = () => {
     const st = engine.getState();
@@ -54,7 +68,7 @@ export function cockpitActions(session: Session, opts: { dryRun: boolean }): Coc
   };
 }
 
-function view(o: ActionOutcome): ActionOutcomeView {
+function view(o: Outcome): ActionOutcomeView {
   if (!o.ok && o.refused) return { ok: false, refused: o.refused };
   return { ok: o.ok, summary: o.result?.summary };
 }

@@ -6,11 +6,12 @@
  * `promote` / `rollback` commands all go through this one class.
  */
 import { resolve } from 'node:path';
-import { acquireActionLock, describeHolder } from '../actions/lock.js';
+import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type LockHolder } from '../actions/lock.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
 import { resolveInclude } from '../actions/steps.js';
 import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js';
-import type { Runtime } from '../cli/runtime.js';
+import type { Clock } from '../clock.js';
+import type { Engine } from '../engine/engine.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { EngineEvent, OverrideFields } from '../engine/types.js';
 import type { SelfMetrics } from '../metrics/self-metrics.js';
@@ -19,12 +20,14 @@ import type { LoadedPlan } from '../plan/load.js';
 import type { ActionKind, CockpitExtras, ExtraLine, RunningAction } from '../ui-contract.js';
 import { NotificationBridge } from './notify-bridge.js';
 import type { RolloutKeeper } from './rollout-keeper.js';
+import { describeAction } from './cockpit-actions.js';
 import { definedEnv } from '../env.js';
 import { formatDuration } from '../duration.js';
 
 export interface SessionOptions {
   loaded: LoadedPlan;
-  runtime: Pick<Runtime, 'engine' | 'clock' | 'close'>;
+  /** What the session runs on (the CLI's runtime, the demo's, a test's). */
+  runtime: { engine: Engine; clock: Clock; close(): Promise<void> };
   env: Record<string, string | undefined>;
   operator: AuditOperator;
   readonly: boolean;
@@ -48,6 +51,8 @@ export interface SessionOptions {
 
 export interface PromoteRequest {
   reason?: string;
+  /** Who asks, when not this session's own operator (a client of the guard, as the guard verified it). */
+  as?: AuditOperator;
   /** A guarded override: needed when the stage is not promotable. */
   override?: { reason: string; acknowledged: boolean };
   /** Aborting it (an OS signal to a one-shot command) stops the action as quitting does; its reason is audited. */
@@ -58,6 +63,8 @@ export interface PromoteRequest {
 
 export interface RollbackRequest {
   reason?: string;
+  /** Who asks, when not this session's own operator. */
+  as?: AuditOperator;
   auto?: boolean;
   includeOptional?: string[] | 'all';
   signal?: AbortSignal;
@@ -70,6 +77,8 @@ export type ActionOutcome =
   | { ok: false; result?: ActionResult; refused?: string; blocked?: boolean; interrupted?: string };
 
 const LINE_LIMIT = 300;
+/** How often an adopted action's process group is looked for. */
+const ADOPT_POLL_MS = 250;
 
 export class Session {
   readonly engine;
@@ -134,11 +143,13 @@ export class Session {
   start(): void {
     this.begin();
     this.scheduler.start();
+    void this.adoptOrphan();
   }
 
   /** Stops polling, aborts a running action (killing its processes), flushes notifications. */
   async stop(opts: { flushMs?: number } = {}): Promise<void> {
     this.scheduler.stop();
+    // An adopted action is not ours to kill: only the wait for it stops.
     this.running?.abort.abort(new Error('flightdeck is quitting'));
     await this.inFlight?.catch(() => undefined);
     await this.rollout?.flush();
@@ -149,6 +160,23 @@ export class Session {
       await this.o.notifier.close();
     }
     await this.o.runtime.close();
+  }
+
+  /** Resolves once no action (own or adopted) is running or finishing its bookkeeping. */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 1_000 && (this.inFlight || this.running); i++) {
+      if (this.inFlight) await this.inFlight.catch(() => undefined);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** A command refused before it reached the session (the asker is not an operator): audited and shown. */
+  async refuseCommand(command: string, why: string, op: AuditOperator): Promise<void> {
+    const st = this.engine.getState();
+    const stageId = st.stages[st.stageIndex]!.id;
+    if (command === 'promote' || command === 'rollback') this.engine.emit({ type: 'action.refused', action: command, stageId, why });
+    else this.addLine({ at: this.o.runtime.clock.now(), text: `${command} refused: ${why}`, source: 'audit', level: 'warn' });
+    await this.audit({ action: command, stage: stageId, result: 'refused', reason: why, operator: op });
   }
 
   refresh(): void {
@@ -176,33 +204,34 @@ export class Session {
     return () => this.listeners.delete(cb);
   }
 
-  signoff(gateId: string, note: string): void {
+  signoff(gateId: string, note: string, as: AuditOperator = this.o.operator): void {
     if (this.o.readonly) throw new Error('read-only session: sign-off is disabled');
-    this.engine.dispatch({ type: 'signoff', gateId, operator: this.o.operator.user, note });
-    void this.audit({ action: 'signoff', result: 'ok', reason: note, details: { gate: gateId } });
+    this.engine.dispatch({ type: 'signoff', gateId, operator: as.user, note });
+    void this.audit({ action: 'signoff', result: 'ok', reason: note, details: { gate: gateId }, operator: as });
   }
 
   async promote(req: PromoteRequest = {}): Promise<ActionOutcome> {
     const st = this.engine.getState();
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
-    if (this.stateProblem) return this.refuse('promote', stage.id, this.stateRefusal(), req.reason);
-    if (this.o.readonly) return this.refuse('promote', stage.id, 'read-only session: promotion is disabled', req.reason);
-    if (!spec.promote) return this.refuse('promote', stage.id, `stage ${stage.id} has no promote action`, req.reason);
+    const op = req.as ?? this.o.operator;
+    if (this.stateProblem) return this.refuse('promote', stage.id, this.stateRefusal(), req.reason, false, op);
+    if (this.o.readonly) return this.refuse('promote', stage.id, 'read-only session: promotion is disabled', req.reason, false, op);
+    if (!spec.promote) return this.refuse('promote', stage.id, `stage ${stage.id} has no promote action`, req.reason, false, op);
     let override: OverrideFields | undefined;
     if (!stage.promotable) {
       const why = stage.status === 'rolled back' ? 'the stage was rolled back' : describeBlockers(stage, st.gates, this.o.runtime.clock.now());
       if (!req.override) {
-        const out = await this.refuse('promote', stage.id, `${stage.id} is not promotable (${why}): a guarded override needs a reason and an acknowledgement`, req.reason);
+        const out = await this.refuse('promote', stage.id, `${stage.id} is not promotable (${why}): a guarded override needs a reason and an acknowledgement`, req.reason, false, op);
         return { ...out, blocked: true };
       }
       const min = this.engine.plan.override.minReasonLength;
-      if (req.override.reason.trim().length < min) return this.refuse('promote', stage.id, `an override reason needs at least ${min} characters`, req.reason);
-      if (!req.override.acknowledged) return this.refuse('promote', stage.id, 'the override was not acknowledged', req.reason);
+      if (req.override.reason.trim().length < min) return this.refuse('promote', stage.id, `an override reason needs at least ${min} characters`, req.reason, false, op);
+      if (!req.override.acknowledged) return this.refuse('promote', stage.id, 'the override was not acknowledged', req.reason, false, op);
       override = { manual_override: true, override_acknowledged: true, override_reason: req.override.reason.trim() };
     }
     const next = this.engine.plan.stages[st.stageIndex + 1];
-    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId), signal: req.signal, onSpawn: req.onSpawn });
+    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId), signal: req.signal, onSpawn: req.onSpawn, op });
   }
 
   async rollback(req: RollbackRequest = {}): Promise<ActionOutcome> {
@@ -210,16 +239,17 @@ export class Session {
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
     const auto = req.auto ?? false;
-    if (this.stateProblem) return this.refuse('rollback', stage.id, this.stateRefusal(), req.reason, auto);
-    if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled', req.reason, auto);
-    if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`, req.reason, auto);
+    const op = req.as ?? this.o.operator;
+    if (this.stateProblem) return this.refuse('rollback', stage.id, this.stateRefusal(), req.reason, auto, op);
+    if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled', req.reason, auto, op);
+    if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`, req.reason, auto, op);
     let include = req.includeOptional;
     if (Array.isArray(include)) {
       const r = resolveInclude(spec.rollback, 'rollback', include);
-      if (!r.ok) return this.refuse('rollback', stage.id, `no step named ${r.unknown.map((n) => `"${n}"`).join(', ')} in the rollback of ${stage.id}; its steps: ${r.names.map((n) => `"${n}"`).join(', ')}`, req.reason, auto);
+      if (!r.ok) return this.refuse('rollback', stage.id, `no step named ${r.unknown.map((n) => `"${n}"`).join(', ')} in the rollback of ${stage.id}; its steps: ${r.names.map((n) => `"${n}"`).join(', ')}`, req.reason, auto, op);
       include = r.include;
     }
-    return this.act('rollback', { reason: req.reason, auto, includeOptional: include, blockers: [], signal: req.signal, onSpawn: req.onSpawn });
+    return this.act('rollback', { reason: req.reason, auto, includeOptional: include, blockers: [], signal: req.signal, onSpawn: req.onSpawn, op });
   }
 
   private async act(
@@ -232,7 +262,7 @@ export class Session {
     const clock = this.o.runtime.clock;
     if (this.running) {
       const r = this.running;
-      return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`, a.reason, a.auto);
+      return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`, a.reason, a.auto, a.op);
     }
     if (a.signal?.aborted) return { ok: false, interrupted: describeAbort(a.signal.reason) };
     const abort = new AbortController();
@@ -240,7 +270,7 @@ export class Session {
     a.signal?.addEventListener('abort', onOuterAbort, { once: true });
     const startedAt = clock.now();
     // Claimed before the first await, so a second request in this process is refused at once.
-    const claim = { kind: a.auto ? `auto-${kind}` : kind, operator: this.o.operator.user, startedAt, abort };
+    const claim = { kind: a.auto ? `auto-${kind}` : kind, operator: a.op.user, startedAt, abort };
     this.running = claim;
     // The previous action has ended (running is null) but may still be writing its audit line and
     // releasing its lock: this one starts after that, never beside it.
@@ -280,10 +310,10 @@ export class Session {
   ): Promise<ActionOutcome> {
     // The lock is machine-wide and real-time: its holder's age is told in wall-clock time.
     const claim = this.running;
-    const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: this.o.operator.user, dir: this.o.lockDir });
+    const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: a.op.user, dir: this.o.lockDir, stageId: stage.id });
     if (!lock.ok) {
       if (claim) this.endRun(claim);
-      return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`, a.reason, a.auto);
+      return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`, a.reason, a.auto, a.op);
     }
     if (abort.signal.aborted) {
       // Interrupted while waiting for the lock: nothing ran.
@@ -291,26 +321,48 @@ export class Session {
       if (claim) this.endRun(claim);
       return { ok: false, interrupted: describeAbort(abort.signal.reason) };
     }
+    let groups: Promise<void> = Promise.resolve();
     try {
+      if (lock.abandoned) await this.auditAbandoned(lock.abandoned, 'found when the next action took the lock');
       // Under the lock, the store is asked where the rollout is: another process may have moved it on.
       const stale = await this.rollout?.checkBeforeAction();
       if (stale) {
         if (claim) this.endRun(claim);
-        return await this.refuse(kind, stage.id, stale);
+        return await this.refuse(kind, stage.id, stale, a.reason, a.auto, a.op);
       }
       if (a.override) {
-        this.engine.emit({ type: 'override', stageId: stage.id, operator: this.o.operator.user, blockers: a.blockers, fields: a.override });
-        await this.audit({ action: 'override', stage: stage.id, reason: a.override.override_reason, override: a.override, result: 'acknowledged', details: { blockers: a.blockers } });
+        this.engine.emit({ type: 'override', stageId: stage.id, operator: a.op.user, blockers: a.blockers, fields: a.override });
+        await this.audit({ action: 'override', stage: stage.id, reason: a.override.override_reason, override: a.override, result: 'acknowledged', details: { blockers: a.blockers }, operator: a.op });
       }
-      this.engine.emit({ type: 'action.started', action: kind, stageId: stage.id, operator: this.o.operator.user, reason: a.reason, auto: a.auto, dryRun: this.o.dryRun, override: a.override });
       const spec = kind === 'promote' ? stage.promote! : stage.rollback!;
       const logFile = resolve(this.o.loaded.dir, this.engine.plan.logs.dir, `${kind}_${stage.id}_${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}.log`);
+      // Write-ahead: the record that this action starts is on disk before its first step runs, or it does not start.
+      const started = await this.audit(
+        {
+          action: a.auto ? `auto-${kind}` : kind,
+          stage: stage.id,
+          reason: a.reason,
+          override: a.override,
+          result: this.o.dryRun ? 'dry run started' : 'started',
+          details: { actionId: lock.holder.token, target: a.targetStageId, argv: describeAction(spec, kind, this.o.dryRun), pid: process.pid, log: logFile },
+          operator: a.op,
+        },
+        { required: true },
+      );
+      if (started !== true) {
+        if (claim) this.endRun(claim);
+        const why = `not started: its start could not be written to the audit log (${started})`;
+        this.engine.emit({ type: 'action.refused', action: kind, stageId: stage.id, why });
+        this.o.metrics?.action(kind, 'refused');
+        return { ok: false, refused: why };
+      }
+      this.engine.emit({ type: 'action.started', action: kind, stageId: stage.id, operator: a.op.user, reason: a.reason, auto: a.auto, dryRun: this.o.dryRun, override: a.override });
       const result = await runAction(spec, {
         kind,
         planDir: this.o.loaded.dir,
         stageId: stage.id,
         targetStageId: a.targetStageId,
-        operator: this.o.operator.user,
+        operator: a.op.user,
         reason: a.reason,
         dryRun: this.o.dryRun,
         env: { ...definedEnv(this.o.env), ...this.engine.plan.env },
@@ -324,7 +376,11 @@ export class Session {
         signal: abort.signal,
         secrets: this.o.secrets,
         killGraceMs: this.o.killGraceMs,
-        onSpawn: a.onSpawn,
+        // The lock names the running step's process group: it holds while that group runs, even if we die.
+        onSpawn: (pid) => {
+          groups = groups.then(() => lock.recordGroup(pid)).catch(() => undefined);
+          a.onSpawn?.(pid);
+        },
       });
       const abortedBy = result.aborted && abort.signal.aborted ? describeAbort(abort.signal.reason) : undefined;
       if (claim) this.endRun(claim);
@@ -358,38 +414,108 @@ export class Session {
         result: result.dryRun ? `dry run ${result.outcome}` : result.outcome,
         durationMs: result.durationMs,
         details: {
+          actionId: lock.holder.token,
           target: a.targetStageId,
           log: result.logFile,
           ...(result.failedSteps.length ? { failedSteps: result.failedSteps } : {}),
           ...(abortedBy ? { abortedBy } : {}),
         },
+        operator: a.op,
       });
       this.o.metrics?.action(kind, result.ok ? 'ok' : 'failed');
       return result.ok ? { ok: true, result } : { ok: false, result };
     } finally {
+      await groups;
       await lock.release();
     }
   }
 
-  /** A refusal keeps the operator's reason (if any) and records why it was refused beside it. */
-  private async refuse(kind: ActionKind, stageId: string, why: string, reason?: string, auto = false): Promise<{ ok: false; refused: string }> {
+  /** A refusal keeps the operator's reason (if any) and records why it was refused beside it, under the account that asked. */
+  private async refuse(kind: ActionKind, stageId: string, why: string, reason?: string, auto = false, op: AuditOperator = this.o.operator): Promise<{ ok: false; refused: string }> {
     this.engine.emit({ type: 'action.refused', action: kind, stageId, why, ...(reason !== undefined ? { reason } : {}), ...(auto ? { auto } : {}) });
     this.o.metrics?.action(kind, 'refused');
-    await this.audit({ action: auto ? `auto-${kind}` : kind, stage: stageId, result: 'refused', ...(reason !== undefined ? { reason } : {}), details: { refusal: why } });
+    await this.audit({ action: auto ? `auto-${kind}` : kind, stage: stageId, result: 'refused', ...(reason !== undefined ? { reason } : {}), details: { refusal: why }, operator: op });
     return { ok: false, refused: why };
   }
 
-  private async audit(e: { action: string; result: string; stage?: string; reason?: string; override?: OverrideFields; steps?: ReturnType<typeof stepsForAudit>; durationMs?: number; details?: Record<string, unknown> }) {
+  /** Appends to the audit log; true when written, otherwise why not (also shown as a line). */
+  private async audit(
+    e: { action: string; result: string; stage?: string; reason?: string; override?: OverrideFields; steps?: ReturnType<typeof stepsForAudit>; durationMs?: number; details?: Record<string, unknown>; operator?: AuditOperator },
+    o: { required?: boolean } = {},
+  ): Promise<true | string> {
     const file = resolve(this.o.loaded.dir, this.engine.plan.audit.file);
     try {
       await appendAudit(
         file,
-        { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, ...e, operator: this.o.operator },
+        { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, operator: this.o.operator, ...e },
         { secrets: this.o.secrets, clock: this.o.runtime.clock },
       );
+      return true;
     } catch (err) {
-      this.addLine({ at: this.o.runtime.clock.now(), text: `audit write failed: ${(err as Error).message}`, source: 'audit', level: 'error' });
+      const why = (err as Error).message;
+      this.addLine({ at: this.o.runtime.clock.now(), text: `audit write failed${o.required ? ' (the action was not started)' : ''}: ${why}`, source: 'audit', level: 'error' });
+      return why;
     }
+  }
+
+  /** The end of an action whose Flightdeck died: what it ran is known (its started line), how it ended is not. */
+  private async auditAbandoned(h: LockHolder, how: string): Promise<void> {
+    const stage = h.stageId ?? null;
+    await this.audit({
+      action: h.action,
+      stage: stage ?? undefined,
+      result: 'outcome unknown',
+      operator: { user: h.user, host: h.host },
+      reason: `the flightdeck that ran it (pid ${h.pid}) is gone; ${how}`,
+      durationMs: Math.max(0, Date.now() - h.startedAt),
+      details: { actionId: h.token, pid: h.pid, pgid: h.pgid, recordedBy: this.operatorName },
+    });
+  }
+
+  /**
+   * A Flightdeck that died mid-action left its step's process group running: this session adopts
+   * it. It shows it as running (so nothing else starts), waits for the group to end, then audits
+   * its end as `outcome unknown` (the exit status went with the dead process) and frees the lock.
+   */
+  private async adoptOrphan(): Promise<void> {
+    let found;
+    try {
+      found = await inspectLock(this.o.loaded.file, this.o.lockDir);
+    } catch {
+      return;
+    }
+    if (!found || found.state === 'alive') return;
+    const h = found.holder;
+    if (found.state === 'stale') {
+      if (await clearStaleLock(this.o.loaded.file, h, this.o.lockDir).catch(() => false)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
+      return;
+    }
+    if (this.running) return;
+    const abort = new AbortController();
+    const claim: RunningAction & { abort: AbortController } = {
+      kind: h.action,
+      operator: h.user,
+      // The lock tells wall-clock time; the session shows its own clock's.
+      startedAt: this.o.runtime.clock.now() - Math.max(0, Date.now() - h.startedAt),
+      lastLine: `adopted: its flightdeck (pid ${h.pid}) is gone; waiting for process group ${h.pgid} to end`,
+      abort,
+    };
+    this.running = claim;
+    this.addLine({ at: this.o.runtime.clock.now(), text: `adopted a running ${h.action} by ${h.user}@${h.host}: its flightdeck (pid ${h.pid}) is gone, process group ${h.pgid} still runs; nothing else starts until it ends`, source: 'info', level: 'warn' });
+    this.changed();
+    const adopted = (async () => {
+      while (!abort.signal.aborted && h.pgid !== undefined && processGroupAlive(h.pgid)) await new Promise((r) => setTimeout(r, ADOPT_POLL_MS));
+      if (abort.signal.aborted) return;
+      const ended = Date.now();
+      // Recorded first, then shown as ended: whoever sees it end finds its audit line.
+      if (await clearStaleLock(this.o.loaded.file, h, this.o.lockDir).catch(() => false)) {
+        await this.auditAbandoned(h, 'its process group ended under adoption; the exit status could not be had');
+      }
+      this.endRun(claim);
+      this.addLine({ at: this.o.runtime.clock.now(), text: `the adopted ${h.action} by ${h.user} ended after ${Math.round((ended - h.startedAt) / 1000)} s: outcome unknown (check the service)`, source: 'info', level: 'warn' });
+      return { ok: false } as ActionOutcome;
+    })();
+    this.inFlight = adopted.then((o) => o ?? ({ ok: false } as ActionOutcome));
   }
 
   private onEvent(e: EngineEvent): void {
@@ -418,7 +544,7 @@ export class Session {
 
   /** Audits something the rollout keeper saw (a changed plan), as this session's operator. */
   auditNote(e: { action: string; result: string; reason?: string; details?: Record<string, unknown> }): Promise<void> {
-    return this.audit(e);
+    return this.audit(e).then(() => undefined);
   }
 
   addLine(l: ExtraLine): void {
@@ -440,6 +566,8 @@ type ActRequest = {
   blockers: string[];
   signal?: AbortSignal | undefined;
   onSpawn?: (pid: number) => void;
+  /** Who asked (a guard acts for the verified account of its client). */
+  op: AuditOperator;
 };
 
 /** "queue failing 5000 (threshold > 1000, failing for 3m12s)", "bake 4m left". */

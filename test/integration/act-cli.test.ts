@@ -60,7 +60,9 @@ describe('flightdeck promote', () => {
     expect(b.code).toBe(0);
     expect(await order()).toEqual(['promote-canary', 'promote-full']);
     expect((await audit()).filter((l) => l.action === 'promote').map((l) => [l.stage, l.result])).toEqual([
+      ['canary-10', 'started'],
       ['canary-10', 'ok'],
+      ['full', 'started'],
       ['full', 'ok'],
     ]);
   });

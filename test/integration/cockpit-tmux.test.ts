@@ -55,7 +55,7 @@ afterAll(async () => {
 
 it('shows a breach go pending then failing, opens detail and help, survives resizes, quits cleanly', async () => {
   // CI=true as on a CI runner: the cockpit must still draw live (Ink would otherwise wait for exit).
-  pane = startTmux(`${BIN} watch plan.yaml`, { cols: 120, rows: 40, cwd: dir, env: { CI: 'true' } });
+  pane = startTmux(`${BIN} watch plan.yaml --no-guard`, { cols: 120, rows: 40, cwd: dir, env: { CI: 'true' } });
   let screen = await pane.waitFor(/error-rate/, { what: 'the gates panel' });
   expect(screen).toMatch(/dhash production/);
   await pane.waitFor(/ok\s+error-rate\s+[\d.]+%/, { what: 'error-rate ok with its value' });

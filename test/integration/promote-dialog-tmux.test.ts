@@ -50,7 +50,7 @@ const order = async () => (existsSync(join(dir, 'order')) ? (await readFile(join
 
 it('Enter alone does nothing; Tab then Enter promotes once', async () => {
   await plan(0);
-  pane = startTmux(`${BIN} watch plan.yaml`, { cols: 120, rows: 36, cwd: dir, env: { MARKER_DIR: dir } });
+  pane = startTmux(`${BIN} watch plan.yaml --no-guard`, { cols: 120, rows: 36, cwd: dir, env: { MARKER_DIR: dir } });
   await pane.waitFor(/ok\s+smoke/, { what: 'the smoke gate ok' });
   await pane.waitFor(/PROMOTABLE/, { what: 'the stage promotable' });
   pane.send('p');
@@ -74,12 +74,12 @@ it('Enter alone does nothing; Tab then Enter promotes once', async () => {
   pane.send('q');
   await pane.waitFor(() => !pane!.alive(), { what: 'exit' });
   const audit = (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  expect(audit.filter((l) => l.action === 'promote').map((l) => l.result)).toEqual(['ok']);
+  expect(audit.filter((l) => l.action === 'promote').map((l) => l.result)).toEqual(['started', 'ok']);
 }, 60_000);
 
 it('a blocked stage needs a typed reason and the stage id; typing q in the reason does not quit', async () => {
   await plan(1);
-  pane = startTmux(`${BIN} watch plan.yaml`, { cols: 120, rows: 36, cwd: dir, env: { MARKER_DIR: dir } });
+  pane = startTmux(`${BIN} watch plan.yaml --no-guard`, { cols: 120, rows: 36, cwd: dir, env: { MARKER_DIR: dir } });
   await pane.waitFor(/failing\s+smoke/, { what: 'the smoke gate failing' });
   pane.send('p');
   await pane.waitFor(/override/i, { what: 'the guarded override dialog' });

@@ -18,7 +18,7 @@ it('serves gate values and states, polls and the stage on 127.0.0.1', async () =
       stages: [{ id: 'canary', gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit 3'] } }, { id: 'report', evidence: { file: 'r.json', field: 'failed' }, fail: '> 0' }] }],
     }),
   );
-  const child = execa(BIN, ['watch', 'plan.yaml', '--json', '--metrics-port', '0'], { cwd: dir, reject: false, stdin: 'ignore' });
+  const child = execa(BIN, ['watch', 'plan.yaml', '--json', '--no-guard', '--metrics-port', '0'], { cwd: dir, reject: false, stdin: 'ignore' });
   try {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

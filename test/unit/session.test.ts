@@ -186,8 +186,11 @@ describe('rollback', () => {
     await session.stop();
     expect(await order()).toEqual(['rb-1', 'rb-2']);
     const audit = await auditLines();
-    expect(audit.filter((l) => l.action === 'auto-rollback')).toHaveLength(1);
-    expect(audit.find((l) => l.action === 'auto-rollback')!.reason).toMatch(/auto: err failing/);
+    // One action: its write-ahead line and its result, paired by actionId.
+    const lines = audit.filter((l) => l.action === 'auto-rollback');
+    expect(lines.map((l) => l.result)).toEqual(['started', 'ok']);
+    expect((lines[0]!.details as { actionId: string }).actionId).toBe((lines[1]!.details as { actionId: string }).actionId);
+    expect(lines[0]!.reason).toMatch(/auto: err failing/);
     expect(engine.getState().stages[0]!.status).toBe('rolled back');
   });
 
@@ -234,5 +237,76 @@ describe('secrets', () => {
     const outputs = engine.getState().events.filter((e) => e.type === 'action.output').map((e) => (e.type === 'action.output' ? e.text : ''));
     expect(outputs.join('\n')).toMatch(/key is/);
     expect(outputs.join('\n')).not.toContain(SENTINEL);
+  });
+});
+
+describe('write-ahead audit', () => {
+  it('the started line (who, why, argv) is on disk before the first step runs; the result line pairs with it', async () => {
+    // The step itself reads the audit log: it sees its own started line, and no result yet.
+    await writeFile(join(dir, 'peek.sh'), `#!/usr/bin/env bash\ncp "$FLIGHTDECK_PLAN_DIR/audit.jsonl" "$MARKER_DIR/seen-by-step"\n`, { mode: 0o755 });
+    const p = plan();
+    p.stages[0]!.rollback = { run: [join(dir, 'peek.sh'), '--fast'] };
+    const { session, engine } = makeSession(p);
+    await engine.poll();
+    expect((await session.rollback({ reason: 'error budget' })).ok).toBe(true);
+    const seen = (await readFile(join(dir, 'seen-by-step'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ action: 'rollback', result: 'started', reason: 'error budget', operator: { user: 'alice', sshClient: '203.0.113.7' }, details: { argv: [`rollback: ${join(dir, 'peek.sh')} --fast`] } });
+    const all = await auditLines();
+    expect(all.map((l) => l.result)).toEqual(['started', 'ok']);
+    expect((all[1]!.details as { actionId: string }).actionId).toBe((seen[0]!.details as { actionId: string }).actionId);
+  });
+
+  it('an action whose started line cannot be written never starts', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'audit.jsonl')); // a directory where the log should be: every append fails
+    const { session, engine } = makeSession(plan());
+    await engine.poll();
+    const out = await session.rollback({ reason: 'x' });
+    expect(out).toMatchObject({ ok: false, refused: expect.stringMatching(/^not started: its start could not be written to the audit log/) });
+    expect(await order()).toEqual([]);
+    expect(session.extras().lines!.some((l) => /audit write failed \(the action was not started\)/.test(l.text))).toBe(true);
+    expect(engine.getState().events.some((e) => e.type === 'action.started')).toBe(false);
+    expect(session.actionRunning).toBeNull();
+  });
+});
+
+describe('adopting an action whose flightdeck died', () => {
+  it('shows it as running, refuses anything new, audits its end as outcome unknown once its process group ends', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdir } = await import('node:fs/promises');
+    const { hostname } = await import('node:os');
+    const { lockPathFor } = await import('../../src/actions/lock.js');
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => gone.on('exit', r));
+    const step = spawn('sleep', ['1.5'], { detached: true, stdio: 'ignore' });
+    const file = join(dir, 'plan.yaml');
+    await mkdir(join(dir, '.flightdeck'), { recursive: true });
+    await writeFile(lockPathFor(file), JSON.stringify({ user: 'bob', host: hostname(), pid: gone.pid, action: 'rollback', startedAt: Date.now() - 5_000, planFile: file, token: 'dead-beef', stageId: 'canary-10', pgid: step.pid }));
+    try {
+      const { session, engine } = makeSession(plan(), { file });
+      await engine.poll();
+      session.start();
+      for (let i = 0; i < 40 && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(session.actionRunning).toMatchObject({ kind: 'rollback', operator: 'bob' });
+      const refused = await session.rollback({ reason: 'second' });
+      expect(refused).toMatchObject({ ok: false, refused: expect.stringMatching(/^rollback by bob running for \d+ s/) });
+      expect(await order()).toEqual([]);
+      for (let i = 0; i < 200 && session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(session.actionRunning).toBeNull();
+      for (let i = 0; i < 40 && !existsSync(join(dir, 'audit.jsonl')); i++) await new Promise((r) => setTimeout(r, 25));
+      const ended = (await auditLines()).find((l) => l.result === 'outcome unknown');
+      expect(ended).toMatchObject({ action: 'rollback', stage: 'canary-10', operator: { user: 'bob' }, details: { actionId: 'dead-beef', pgid: step.pid } });
+      expect(existsSync(lockPathFor(file))).toBe(false);
+      expect(session.extras().lines!.map((l) => l.text).join('\n')).toMatch(/adopted a running rollback by bob[\s\S]*ended after \d+ s: outcome unknown/);
+      expect((await session.rollback({ reason: 'now it may' })).ok).toBe(true);
+      await session.stop();
+    } finally {
+      try {
+        process.kill(-step.pid!, 'SIGKILL');
+      } catch {
+        // ended
+      }
+    }
   });
 });

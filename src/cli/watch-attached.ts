@@ -1,0 +1,105 @@
+/**
+ * `flightdeck watch PLAN` with a guard (the default): attaches to the plan's
+ * guard, starting one in the background first when none runs. The cockpit
+ * (or the --json stream) shows the guard's live state; actions go through
+ * it. Quitting, or losing the terminal, detaches: the guard keeps running.
+ */
+import { AttachedSession } from '../guard/attach.js';
+import { guardPaths } from '../guard/paths.js';
+import { findGuard } from '../guard/record.js';
+import type { LoadedPlan } from '../plan/load.js';
+import { cockpitActions } from '../session/cockpit-actions.js';
+import { startGuardDetached } from './guard.js';
+import { loadCockpit } from './load-cockpit.js';
+import { releaseDeadTerminal, watchTerminalLoss } from './terminal-loss.js';
+import type { WatchFlags } from './watch.js';
+
+export async function runAttached(loaded: LoadedPlan, f: WatchFlags, headless: boolean): Promise<number> {
+  const say = (t: string) => process.stderr.write(`${t}\n`);
+  let rec = await findGuard(loaded.file);
+  let startedNote: string | null = null;
+  if (!rec) {
+    say(`flightdeck watch: no guard runs for ${loaded.file}: starting one in the background (log ${guardPaths(loaded.file).log})`);
+    const started = await startGuardDetached(loaded.file, {
+      dryRun: f.dryRun,
+      autoRollback: f.readonly ? false : f.autoRollback,
+      record: f.record,
+      metricsPort: f.metricsPort,
+      stage: f.stage,
+    });
+    if (typeof started === 'string') {
+      say(`flightdeck watch: ${started}\n(--no-guard watches in this process instead)`);
+      return 2;
+    }
+    rec = started;
+    startedNote = `started a guard for this plan in the background (pid ${rec.pid}); it keeps watching after you quit — flightdeck guard stop ${loaded.file} stops it`;
+  }
+  const attached = await AttachedSession.connect(rec.socket, loaded.plan, { readonly: f.readonly ?? false });
+  attached.note(startedNote ?? `attached to the guard (pid ${rec.pid}); quitting leaves it running`);
+  return headless ? streamEvents(attached) : drawCockpit(attached, f, rec.pid, loaded.file);
+}
+
+async function streamEvents(attached: AttachedSession): Promise<number> {
+  let lost = false;
+  const off = attached.onEvent((e) => {
+    if (!lost) process.stdout.write(`${JSON.stringify(e)}\n`);
+  });
+  const why = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    watchTerminalLoss(() => {
+      lost = true;
+      resolve('terminal lost');
+    });
+    void attached.ended.then(resolve);
+  });
+  off();
+  await attached.detach();
+  if (lost) releaseDeadTerminal();
+  return why === 'the guard stopped' ? 1 : 0;
+}
+
+async function drawCockpit(attached: AttachedSession, f: WatchFlags, pid: number, planFile: string): Promise<number> {
+  const { renderCockpit } = await loadCockpit();
+  let guardGone: string | null = null;
+  const handle = renderCockpit({
+    getState: () => attached.engine.getState(),
+    subscribe: (cb) => attached.subscribe(cb),
+    extras: () => attached.extras(),
+    readonly: attached.readonly,
+    noColor: f.color === false,
+    ascii: f.ascii ?? false,
+    actions: cockpitActions(attached, { dryRun: f.dryRun ?? false }),
+    onCommand: (c) => {
+      if (c.type === 'refresh') attached.refresh();
+    },
+    onQuit: () => handle.unmount(),
+  });
+  let lost = false;
+  const unwatch = watchTerminalLoss(() => {
+    lost = true;
+    try {
+      handle.unmount();
+    } catch {
+      // the terminal is gone
+    }
+  });
+  void attached.ended.then((why) => {
+    if (why === 'detached') return;
+    guardGone = why;
+    handle.unmount();
+  });
+  await handle.waitUntilExit();
+  unwatch();
+  await attached.detach();
+  if (lost) {
+    releaseDeadTerminal();
+    return 0;
+  }
+  if (guardGone) {
+    process.stderr.write(`flightdeck watch: ${guardGone}\n`);
+    return 1;
+  }
+  process.stdout.write(`detached; the guard (pid ${pid}) keeps watching ${planFile} — flightdeck guard stop ${planFile} stops it\n`);
+  return 0;
+}

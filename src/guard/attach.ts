@@ -1,0 +1,167 @@
+/**
+ * A cockpit attached to a guard: a mirror of the guard's state and extras,
+ * fed by its NDJSON stream, that acts through the guard's commands (as this
+ * process's verified OS account). Every attached cockpit shows the same
+ * state, including actions started by others. Detaching leaves the guard running.
+ */
+import type { EngineEvent, EngineState } from '../engine/types.js';
+import type { Plan } from '../plan/schema.js';
+import type { PromoteRequest, RollbackRequest } from '../session/session.js';
+import type { CockpitExtras, RunningAction } from '../ui-contract.js';
+import { GuardClient } from './client.js';
+
+export type Outcome = { ok: boolean; refused?: string; result?: { summary: string } };
+
+export class AttachedSession {
+  private state: EngineState;
+  private extrasNow: CockpitExtras;
+  private listeners = new Set<() => void>();
+  private eventListeners = new Set<(e: EngineEvent) => void>();
+  private readonly abort = new AbortController();
+  private notes: NonNullable<CockpitExtras['lines']> = [];
+  /** Resolves when the stream ends: the guard stopped, or we detached. */
+  readonly ended: Promise<string>;
+  readonly engine: { getState(): EngineState; readonly plan: Plan };
+
+  private constructor(
+    private readonly client: GuardClient,
+    plan: Plan,
+    first: { state: EngineState; extras: CockpitExtras },
+    rest: (onLine: (m: Record<string, unknown>) => void) => Promise<void>,
+    readonly readonly: boolean,
+  ) {
+    this.state = first.state;
+    this.extrasNow = first.extras;
+    const self = this;
+    this.engine = {
+      getState: () => self.state,
+      plan,
+    };
+    this.ended = rest((m) => this.take(m)).then(
+      () => 'the guard stopped',
+      (err: Error) => (this.abort.signal.aborted ? 'detached' : `lost the guard: ${err.message}`),
+    );
+  }
+
+  /** Connects and waits for the guard's first snapshot. */
+  static async connect(socket: string, plan: Plan, o: { readonly: boolean }): Promise<AttachedSession> {
+    const client = new GuardClient(socket);
+    const abort = new AbortController();
+    let resolveFirst: (v: { state: EngineState; extras: CockpitExtras }) => void = () => undefined;
+    const first = new Promise<{ state: EngineState; extras: CockpitExtras }>((r) => (resolveFirst = r));
+    let sink: ((m: Record<string, unknown>) => void) | null = null;
+    const backlog: Array<Record<string, unknown>> = [];
+    const streaming = client.stream((m) => {
+      if (m.type === 'snapshot') resolveFirst({ state: m.state as EngineState, extras: m.extras as CockpitExtras });
+      else if (sink) sink(m);
+      else backlog.push(m);
+    }, abort.signal);
+    const got = await Promise.race([first, streaming.then(() => null), new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+    if (!got) {
+      abort.abort();
+      await client.close();
+      throw new Error(`the guard on ${socket} sent no state`);
+    }
+    const s = new AttachedSession(
+      client,
+      plan,
+      got,
+      (onLine) => {
+        sink = onLine;
+        for (const m of backlog.splice(0)) onLine(m);
+        return streaming;
+      },
+      o.readonly,
+    );
+    s.abort.signal.addEventListener('abort', () => abort.abort());
+    return s;
+  }
+
+  get actionRunning(): RunningAction | null {
+    return this.extrasNow.action ?? null;
+  }
+
+  extras(): CockpitExtras {
+    return { ...this.extrasNow, lines: [...(this.extrasNow.lines ?? []), ...this.notes] };
+  }
+
+  subscribe(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  onEvent(cb: (e: EngineEvent) => void): () => void {
+    this.eventListeners.add(cb);
+    return () => this.eventListeners.delete(cb);
+  }
+
+  /** A line only this cockpit shows (a refusal of a sign-off, a lost connection). */
+  note(text: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+    this.notes = [...this.notes.slice(-50), { at: this.state.now, text, source: 'info', level }];
+    this.changed();
+  }
+
+  refresh(): void {
+    void this.client.command('refresh').catch((err: Error) => this.note(`refresh failed: ${err.message}`, 'warn'));
+  }
+
+  async promote(req: PromoteRequest): Promise<Outcome> {
+    const args: Record<string, unknown> = {};
+    if (req.reason !== undefined) args.reason = req.reason;
+    if (req.override) args.override = req.override;
+    return this.act('promote', args);
+  }
+
+  async rollback(req: RollbackRequest): Promise<Outcome> {
+    const args: Record<string, unknown> = {};
+    if (req.reason !== undefined) args.reason = req.reason;
+    if (req.includeOptional) args.includeOptional = req.includeOptional;
+    return this.act('rollback', args);
+  }
+
+  signoff(gateId: string, note: string): void {
+    if (this.readonly) throw new Error('read-only: sign-off is disabled');
+    void this.client.command('signoff', { gateId, note }).then(
+      (a) => {
+        if (!a.ok) this.note(`sign-off refused: ${a.refused ?? a.error}`, 'warn');
+      },
+      (err: Error) => this.note(`sign-off failed: ${err.message}`, 'error'),
+    );
+  }
+
+  /** Asks the guard to stop (it lets a running action finish first). */
+  async stopGuard(): Promise<Outcome> {
+    return this.act('stop', {});
+  }
+
+  async detach(): Promise<void> {
+    this.abort.abort();
+    await this.ended.catch(() => undefined);
+    await this.client.close();
+  }
+
+  private async act(command: string, args: Record<string, unknown>): Promise<Outcome> {
+    if (this.readonly && command !== 'stop') return { ok: false, refused: `read-only: ${command} is disabled` };
+    try {
+      const a = await this.client.command(command, args);
+      if (!a.ok && (a.refused || a.error)) return { ok: false, refused: a.refused ?? a.error };
+      return a.summary !== undefined ? { ok: a.ok, result: { summary: a.summary } } : { ok: a.ok };
+    } catch (err) {
+      return { ok: false, refused: `the guard did not answer: ${(err as Error).message}` };
+    }
+  }
+
+  private take(m: Record<string, unknown>): void {
+    if (m.type === 'state' || m.type === 'snapshot') {
+      this.state = m.state as EngineState;
+      this.extrasNow = m.extras as CockpitExtras;
+      this.changed();
+    } else if (m.type === 'event') {
+      for (const cb of this.eventListeners) cb(m.event as EngineEvent);
+    }
+  }
+
+  private changed(): void {
+    for (const cb of this.listeners) cb();
+  }
+}

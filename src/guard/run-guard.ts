@@ -1,0 +1,170 @@
+/**
+ * The guard: everything `watch` does except drawing — polls, judges,
+ * auto-rolls back, notifies, audits, records (--record), serves
+ * --metrics-port — in a process with no terminal, and a control endpoint
+ * for cockpits and the CLI. Exactly one per plan per machine (a
+ * proper-lockfile lock on its record, kept fresh while it runs).
+ *
+ * It stops on SIGTERM / SIGINT or an operator's `guard stop`; an action in
+ * flight is let finish first (its end is audited). SIGHUP is ignored: the
+ * guard has no terminal to lose.
+ */
+import { readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { openSession } from '../cli/open-session.js';
+import type { EngineEvent } from '../engine/types.js';
+import type { LoadedPlan } from '../plan/load.js';
+import { Recorder } from '../record/recorder.js';
+import { guardPaths, registryDir } from './paths.js';
+import { findGuard, processStart, removeGuardRecord, writeGuardRecord } from './record.js';
+import { startControlServer } from './server.js';
+
+export interface GuardFlags {
+  dryRun?: boolean;
+  autoRollback?: boolean;
+  record?: string;
+  metricsPort?: string;
+  groupShare?: boolean;
+  stage?: string;
+  /** Passed on to a detached guard (it loads the plan itself). */
+  prometheusUrl?: string;
+  nodesFile?: string;
+}
+
+export const GUARD_EXIT = { ok: 0, failed: 2, alreadyRunning: 3 } as const;
+
+export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log: (line: string) => void): Promise<number> {
+  const paths = guardPaths(loaded.file);
+  await mkdir(paths.stateDir, { recursive: true, mode: 0o775 });
+  let release: () => Promise<void>;
+  try {
+    // A guard killed with -9 leaves a lock that goes stale after 10 s: a restarted guard waits that long for it.
+    release = await lockfile.lock(paths.info, {
+      realpath: false,
+      stale: 10_000,
+      update: 2_000,
+      retries: { retries: 30, factor: 1, minTimeout: 500, maxTimeout: 500 },
+      onCompromised: (err) => log(`guard lock compromised: ${err.message}`),
+    });
+  } catch {
+    const other = await findGuard(loaded.file);
+    log(`a guard already runs for ${loaded.file}${other ? ` (pid ${other.pid}, socket ${other.socket})` : ''}`);
+    return GUARD_EXIT.alreadyRunning;
+  }
+  const startedAt = Date.now();
+  const warnings: string[] = [];
+  const opened = await openSession(loaded, {
+    readonly: false,
+    dryRun: f.dryRun ?? false,
+    autoRollback: f.autoRollback ?? true,
+    stageId: f.stage,
+    metricsPort: f.metricsPort !== undefined ? Number(f.metricsPort) : undefined,
+    warn: (t) => warnings.push(t),
+  });
+  const { session, runtime } = opened;
+  const recorder = f.record ? new Recorder(f.record, opened.secrets) : null;
+  recorder?.attach(runtime.engine, { planFile: loaded.file, planText: await readFile(loaded.file, 'utf8'), operator: session.operatorName });
+  for (const w of warnings) {
+    log(`warning: ${w}`);
+    session.addLine({ at: runtime.clock.now(), text: w, source: 'info', level: 'warn' });
+  }
+  if (opened.metricsUrl) log(`self-metrics on ${opened.metricsUrl}`);
+  runtime.engine.on((e) => {
+    const line = describe(e);
+    if (line) log(line);
+  });
+  // The session's own lines (adoption, audit write failures, cockpits attaching) go to the log too.
+  let lastLine: unknown = session.extras().lines?.at(-1);
+  session.subscribe(() => {
+    const lines = session.extras().lines ?? [];
+    const from = lastLine === undefined ? 0 : lines.lastIndexOf(lastLine as (typeof lines)[number]) + 1;
+    for (const l of lines.slice(from)) log(`${l.level ?? 'info'}: ${l.text}`);
+    lastLine = lines.at(-1) ?? lastLine;
+  });
+
+  let stopAsked: (by: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => {
+    stopAsked = resolve;
+  });
+  const onSignal = (sig: NodeJS.Signals) => stopAsked(sig);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const onHup = () => log('SIGHUP ignored: the guard has no terminal');
+  process.on('SIGHUP', onHup);
+
+  const server = await startControlServer({
+    socket: paths.socket,
+    session,
+    proofDir: join(registryDir(), 'proofs'),
+    operators: loaded.plan.operators,
+    groupShare: f.groupShare ?? false,
+    startedAt,
+    planFile: loaded.file,
+    onStop: (by) => stopAsked(`guard stop by ${by}`),
+    log,
+  });
+  const record = {
+    pid: process.pid,
+    planFile: loaded.file,
+    service: loaded.plan.service,
+    socket: paths.socket,
+    log: paths.log,
+    startedAt,
+    user: safeUser(),
+    stateDir: paths.stateDir,
+    ...(processStart(process.pid) !== undefined ? { pidStart: processStart(process.pid)! } : {}),
+  };
+  await writeGuardRecord(record, paths.info, paths.registryEntry);
+  session.start();
+  log(`guard for ${loaded.file} running (pid ${process.pid}), socket ${paths.socket}`);
+
+  const why = await stopped;
+  log(`stopping (${why})`);
+  if (session.actionRunning) {
+    log(`an action is running (${session.actionRunning.kind} by ${session.actionRunning.operator}): letting it finish first`);
+    await session.idle();
+  }
+  await removeGuardRecord(paths.info, paths.registryEntry, process.pid);
+  await server.close();
+  await opened.close();
+  await recorder?.close();
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  process.off('SIGHUP', onHup);
+  await release().catch(() => undefined);
+  log('guard stopped');
+  return GUARD_EXIT.ok;
+}
+
+/** One line of the guard's log for the events worth reading there (not every poll). */
+function describe(e: EngineEvent): string | null {
+  switch (e.type) {
+    case 'action.started':
+      return `${e.auto ? 'auto-' : ''}${e.action} of ${e.stageId} started by ${e.operator}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'action.output':
+      return `[${e.step}] ${e.text}`;
+    case 'action.finished':
+      return `${e.action} of ${e.stageId}: ${e.summary}`;
+    case 'action.refused':
+      return `${e.action} refused: ${e.why}`;
+    case 'rollback.requested':
+      return `rollback requested${e.auto ? ' (auto)' : ''}: ${e.reason}`;
+    case 'stage.entered':
+    case 'stage.rolled-back':
+    case 'alert.firing':
+      return `${e.type} ${JSON.stringify(e)}`;
+    default:
+      return null;
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'unknown');
+  }
+}

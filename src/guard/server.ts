@@ -1,0 +1,237 @@
+/**
+ * A guard's control endpoint: HTTP over a Unix socket (mode 0600, or 0660
+ * when the plan's group may share it).
+ *   GET  /status     what `flightdeck status` shows (JSON)
+ *   GET  /events     NDJSON: a snapshot (state + extras), then every engine
+ *                    event and, at most every 200 ms, the state when it changed
+ *   GET  /challenge  a one-time nonce and the directory for the identity proof
+ *   POST /command    {command: refresh|promote|rollback|signoff|stop, ...}
+ *                    with `x-flightdeck-proof: <nonce>`; promote and rollback
+ *                    answer when the action has ended
+ * Everything that changes the rollout goes through this one guard (one writer).
+ */
+import { chmod, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Session } from '../session/session.js';
+import { mayAct, ProofStore, type VerifiedClient } from './identity.js';
+
+export interface ControlOptions {
+  socket: string;
+  session: Session;
+  proofDir: string;
+  operators?: string[];
+  groupShare?: boolean;
+  startedAt: number;
+  planFile: string;
+  /** Asked to stop (by an operator). */
+  onStop(by: string): void;
+  log(line: string): void;
+}
+
+export interface ControlServer {
+  cockpits(): number;
+  close(): Promise<void>;
+}
+
+const STATE_EVERY_MS = 200;
+const BODY_MAX = 64 * 1024;
+
+export async function startControlServer(o: ControlOptions): Promise<ControlServer> {
+  const proofs = new ProofStore(o.proofDir);
+  await proofs.prepare();
+  const streams = new Set<ServerResponse>();
+  const session = o.session;
+  const engine = session.engine;
+
+  const snapshot = () => ({ state: engine.getState(), extras: session.extras() });
+  let dirty = false;
+  let timer: NodeJS.Timeout | undefined;
+  const broadcast = (obj: unknown): void => {
+    const line = `${JSON.stringify(obj)}\n`;
+    for (const s of streams) s.write(line);
+  };
+  const flushState = (): void => {
+    timer = undefined;
+    if (!dirty) return;
+    dirty = false;
+    broadcast({ type: 'state', ...snapshot() });
+  };
+  const unsubEvents = engine.on((e) => broadcast({ type: 'event', event: e }));
+  const markDirty = (): void => {
+    dirty = true;
+    timer ??= setTimeout(flushState, STATE_EVERY_MS);
+  };
+  const unsubState = engine.subscribe(markDirty);
+  const unsubSession = session.subscribe(markDirty);
+
+  const status = () => {
+    const st = engine.getState();
+    const stage = st.stages[st.stageIndex]!;
+    const count = (s: string) => st.gates.filter((g) => g.state === s).length;
+    const gates = ['ok', 'warn', 'pending', 'failing', 'error', 'no data'].map((s) => [s, count(s)] as const).filter(([, n]) => n > 0);
+    const action = session.actionRunning;
+    return {
+      pid: process.pid,
+      plan: o.planFile,
+      service: st.service,
+      stage: stage.id,
+      stageStatus: stage.status,
+      rolledBack: st.rolledBack,
+      gates: Object.fromEntries(gates),
+      action: action ? { kind: action.kind, operator: action.operator, runningMs: Math.max(0, engine.getState().now - action.startedAt), lastLine: action.lastLine } : null,
+      cockpits: streams.size,
+      uptimeMs: Date.now() - o.startedAt,
+    };
+  };
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) json(res, 500, { error: (err as Error).message });
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://guard');
+    if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, status());
+    if (req.method === 'GET' && url.pathname === '/challenge') return json(res, 200, { nonce: proofs.issue(), dir: proofs.dir });
+    if (req.method === 'GET' && url.pathname === '/events') {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+      res.write(`${JSON.stringify({ type: 'snapshot', ...snapshot() })}\n`);
+      streams.add(res);
+      session.addLine({ at: engine.getState().now, text: `a cockpit attached (${streams.size} now)`, source: 'info' });
+      const gone = () => {
+        if (streams.delete(res)) session.addLine({ at: engine.getState().now, text: `a cockpit detached (${streams.size} left)`, source: 'info' });
+      };
+      req.on('close', gone);
+      res.on('error', gone);
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/command') return command(req, res);
+    return json(res, 404, { error: `no ${req.method} ${url.pathname}` });
+  }
+
+  async function command(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    } catch (err) {
+      return json(res, 400, { error: `bad request: ${(err as Error).message}` });
+    }
+    const cmd = String(body.command ?? '');
+    if (!['refresh', 'promote', 'rollback', 'signoff', 'stop'].includes(cmd)) return json(res, 400, { error: `unknown command ${cmd}` });
+    if (cmd === 'refresh') {
+      session.refresh();
+      return json(res, 200, { ok: true });
+    }
+    const who = await proofs.verify(header(req, 'x-flightdeck-proof'), header(req, 'x-flightdeck-ssh-client'));
+    if (typeof who === 'string') {
+      o.log(`${cmd} refused: ${who}`);
+      return json(res, 401, { ok: false, refused: `who you are could not be verified: ${who}` });
+    }
+    if (!mayAct(who, o.operators)) {
+      const why = `${who.user} is not one of the plan's operators (${o.operators!.join(', ')})`;
+      o.log(`${cmd} refused: ${why}`);
+      await session.refuseCommand(cmd, why, who.operator);
+      return json(res, 403, { ok: false, refused: why });
+    }
+    return act(cmd, body, who, res);
+  }
+
+  async function act(cmd: string, body: Record<string, unknown>, who: VerifiedClient, res: ServerResponse): Promise<void> {
+    const reason = typeof body.reason === 'string' ? body.reason : undefined;
+    o.log(`${cmd} asked by ${who.user}${reason ? `: ${reason}` : ''}`);
+    if (cmd === 'stop') {
+      json(res, 200, { ok: true });
+      o.onStop(who.user);
+      return;
+    }
+    if (cmd === 'signoff') {
+      try {
+        session.signoff(String(body.gateId ?? ''), String(body.note ?? ''), who.operator);
+        return json(res, 200, { ok: true });
+      } catch (err) {
+        return json(res, 200, { ok: false, refused: (err as Error).message });
+      }
+    }
+    const out =
+      cmd === 'promote'
+        ? await session.promote({
+            ...(reason !== undefined ? { reason } : {}),
+            ...(isOverride(body.override) ? { override: body.override } : {}),
+            as: who.operator,
+          })
+        : await session.rollback({
+            reason: reason ?? `manual rollback by ${who.user}`,
+            ...(Array.isArray(body.includeOptional) || body.includeOptional === 'all' ? { includeOptional: body.includeOptional as string[] | 'all' } : {}),
+            as: who.operator,
+          });
+    if (!out.ok && out.refused) return json(res, 200, { ok: false, refused: out.refused });
+    const r = out.result!;
+    return json(res, 200, {
+      ok: out.ok,
+      summary: r.summary,
+      steps: r.steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode, note: s.note })),
+    });
+  }
+
+  await rm(o.socket, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Created private, then opened to the group when asked: no moment where others can connect.
+    const old = process.umask(0o177);
+    server.listen(o.socket, () => {
+      process.umask(old);
+      resolve();
+    });
+  });
+  await chmod(o.socket, o.groupShare ? 0o660 : 0o600);
+
+  return {
+    cockpits: () => streams.size,
+    async close() {
+      unsubEvents();
+      unsubState();
+      unsubSession();
+      if (timer) clearTimeout(timer);
+      for (const s of streams) s.end(`${JSON.stringify({ type: 'bye', reason: 'the guard stopped' })}\n`);
+      streams.clear();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      await rm(o.socket, { force: true });
+    },
+  };
+}
+
+function isOverride(v: unknown): v is { reason: string; acknowledged: boolean } {
+  return typeof v === 'object' && v !== null && typeof (v as { reason?: unknown }).reason === 'string' && typeof (v as { acknowledged?: unknown }).acknowledged === 'boolean';
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > BODY_MAX) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8') || '{}'));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * kill -9 of a `flightdeck rollback` while its slow step runs: the step's
+ * process group keeps the lock, so no second rollback starts until it has
+ * ended; the audit holds the write-ahead started line, and the next action
+ * records the abandoned one's end as `outcome unknown`. Real binary, real
+ * scripts, the process table.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { processGroupAlive } from '../../src/actions/lock.js';
+import { BIN, flightdeck, ROOT } from '../helpers/cli.js';
+
+let dir: string;
+let planFile: string;
+const groups: number[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fd-kill9-'));
+  planFile = join(dir, 'plan.yaml');
+  // The slow step writes its own pid (= its process group) before sleeping.
+  await writeFile(join(dir, 'slow.sh'), '#!/usr/bin/env bash\necho $$ > "$MARKER_DIR/slow.pid"\necho "$1" >> "$MARKER_DIR/order"\nsleep "${SLOW_S:-3}"\necho done >> "$MARKER_DIR/order"\n', { mode: 0o755 });
+  await writeFile(
+    planFile,
+    stringify({
+      service: 'dhash',
+      audit: { file: 'audit.jsonl' },
+      logs: { dir: 'logs' },
+      stages: [{ id: 'canary-10', rollback: { run: ['./slow.sh', 'rb-slow'] } }, { id: 'full' }],
+    }),
+  );
+});
+afterEach(async () => {
+  for (const g of groups.splice(0)) {
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      // ended
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+it('kill -9 of the rollback command: no second rollback until the first script\'s group has ended; no lost audit line', async () => {
+  const env = { ...process.env, NO_COLOR: '1', MARKER_DIR: dir, SLOW_S: '15' };
+  const first = spawn(BIN, ['rollback', planFile, '--yes', '--reason', 'first'], { env, cwd: ROOT, stdio: 'ignore' });
+  for (let i = 0; i < 200 && !existsSync(join(dir, 'slow.pid')); i++) await new Promise((r) => setTimeout(r, 25));
+  const pgid = Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+  groups.push(pgid);
+  // The started line is on disk while the step runs.
+  expect((await audit()).map((l) => [l.action, l.result])).toEqual([['rollback', 'started']]);
+  await new Promise((r) => setTimeout(r, 150)); // the lock names the group a moment after the spawn
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('exit', r));
+  const killedAt = Date.now();
+  expect(processGroupAlive(pgid)).toBe(true);
+
+  // While the orphaned script runs, every second rollback is refused (exit 3) and runs nothing.
+  let refusals = 0;
+  let next = 'third';
+  while (processGroupAlive(pgid) && Date.now() - killedAt < 30_000) {
+    const second = await flightdeck(['rollback', planFile, '--yes', '--reason', 'second'], { env: { MARKER_DIR: dir, SLOW_S: '0' } });
+    if (second.code === 0 && !processGroupAlive(pgid)) {
+      next = 'second'; // asked just as the group ended: it may run, after it
+      break;
+    }
+    expect(second.code).toBe(3);
+    expect(second.stdout).toMatch(new RegExp(`refused: rollback by \\S+ running for \\d+ s \\(the flightdeck that started it is gone; its process group ${pgid} still runs\\)`));
+    refusals++;
+  }
+  const order = (await readFile(join(dir, 'order'), 'utf8')).trim().split('\n');
+  expect(order.slice(0, 2)).toEqual(['rb-slow', 'done']); // the first ran to its end, nothing overlapped it
+  expect(refusals).toBeGreaterThan(0);
+
+  if (next === 'third') {
+    const third = await flightdeck(['rollback', planFile, '--yes', '--reason', 'third'], { env: { MARKER_DIR: dir, SLOW_S: '0' } });
+    expect(third.code).toBe(0);
+  }
+  const lines = await audit();
+  const results = lines.filter((l) => l.action === 'rollback' && l.result !== 'refused').map((l) => [l.reason, l.result]);
+  expect(results[0]).toEqual(['first', 'started']);
+  expect(results[1]![1]).toBe('outcome unknown');
+  expect(results.slice(2)).toEqual([[next, 'started'], [next, 'ok']]);
+  const started = lines.find((l) => l.result === 'started')!.details as { actionId: string };
+  expect((lines.find((l) => l.result === 'outcome unknown')!.details as { actionId: string }).actionId).toBe(started.actionId);
+  expect(lines.filter((l) => l.result === 'refused')).toHaveLength(refusals);
+  expect(processGroupAlive(pgid)).toBe(false);
+}, 90_000);

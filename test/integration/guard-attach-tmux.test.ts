@@ -1,0 +1,130 @@
+/**
+ * Cockpits attached to a guard, in a real tmux: the cockpit starts the guard
+ * when none runs; a rollback started from a cockpit belongs to the guard and
+ * survives `tmux kill-session`; a newly attached cockpit shows it; SIGHUP to
+ * an idle attached cockpit detaches cleanly and leaves the guard running.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { processGroupAlive } from '../../src/actions/lock.js';
+import { findGuard, recordAlive } from '../../src/guard/record.js';
+import { BIN, flightdeck } from '../helpers/cli.js';
+import { killAllIn, processesIn } from '../helpers/process-table.js';
+import { startTmux, type TmuxPane } from '../helpers/tmux.js';
+
+let dir: string;
+const panes: TmuxPane[] = [];
+const CRASH = /Error: write|Assertion failed|ResetStdio|at \S+ \(|Unhandled|native stack/i;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fd-attach-'));
+  await writeFile(join(dir, 'slow.sh'), '#!/usr/bin/env bash\necho $$ > slow.pid\necho start >> order\nsleep "${SLOW_S:-15}"\necho done >> order\n', { mode: 0o755 });
+  await writeFile(
+    join(dir, 'plan.yaml'),
+    stringify({
+      service: 'dhash',
+      polling: { window: '60m', phases: [{ every: '2s' }], jitter: 0 },
+      audit: { file: 'audit.jsonl' },
+      logs: { dir: 'logs' },
+      stages: [{ id: 'canary-10', gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit 0'] }, onFail: 'block' }], rollback: { run: ['./slow.sh'] } }, { id: 'full' }],
+    }),
+  );
+});
+afterEach(async () => {
+  for (const p of panes.splice(0)) p.kill();
+  killAllIn(dir);
+  await rm(dir, { recursive: true, force: true });
+});
+
+const env = () => ({ CI: 'true', NO_COLOR: '1', FLIGHTDECK_GUARD_DIR: join(dir, 'guards'), SLOW_S: '15' });
+function cockpit(): TmuxPane {
+  const p = startTmux(`${BIN} watch plan.yaml 2>>err.txt`, { cols: 120, rows: 40, cwd: dir, env: env() });
+  panes.push(p);
+  return p;
+}
+async function until(test: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await test())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+it('a rollback started in an attached cockpit survives tmux kill-session; a newly attached cockpit shows it', async () => {
+  const pane = cockpit();
+  await pane.waitFor(/started a guard for this plan in the background \(pid \d+\)/, { what: 'the note that a guard was started', timeoutMs: 60_000 });
+  await pane.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
+  const guard = (await findGuard(join(dir, 'plan.yaml')))!;
+  expect(guard).not.toBeNull();
+  const key = async (f: () => void) => {
+    f();
+    await new Promise((r) => setTimeout(r, 400));
+  };
+  await key(() => pane.send('b'));
+  await pane.waitFor(/ROLL BACK canary-10/, { what: 'the rollback dialog' });
+  await key(() => pane.type('dhash'));
+  await key(() => pane.send('Tab'));
+  await key(() => pane.type('ssh drop test'));
+  await key(() => pane.send('Tab'));
+  await key(() => pane.send('Tab'));
+  await key(() => pane.send('Enter'));
+  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
+  const pgid = Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+  // The script is the guard's child, in its own process group.
+  expect(Number((await readFile(`/proc/${pgid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[1])).toBe(guard.pid);
+
+  pane.kill(); // the SSH session drops
+  panes.splice(panes.indexOf(pane), 1);
+  const droppedAt = Date.now();
+  await until(() => !processesIn(dir).some((p) => / watch plan\.yaml/.test(p.args)), 'the cockpit to be gone');
+  expect(processGroupAlive(pgid)).toBe(true);
+  expect(recordAlive(guard)).toBe(true);
+  expect((await audit()).filter((l) => l.action === 'rollback').map((l) => l.result)).toEqual(['started']);
+
+  await until(() => !processGroupAlive(pgid), 'the rollback to finish under the guard');
+  const finishedAt = Date.now();
+  await until(async () => (await audit()).filter((l) => l.action === 'rollback').length === 2, 'the result line');
+  const lines = (await audit()).filter((l) => l.action === 'rollback');
+  expect(lines.map((l) => l.result)).toEqual(['started', 'ok']);
+  expect(lines[1]).toMatchObject({ reason: 'ssh drop test', steps: [{ status: 'ok', exitCode: 0 }] });
+  expect((await readFile(join(dir, 'order'), 'utf8')).trim().split('\n')).toEqual(['start', 'done']);
+
+  const again = cockpit();
+  const screen = await again.waitFor(/attached to the guard \(pid \d+\)/, { what: 'the new cockpit attached', timeoutMs: 60_000 });
+  await again.waitFor(/rolled back|ROLLED BACK/i, { what: 'the rollback shown', timeoutMs: 20_000 });
+  await again.waitFor(/rollback ok: 1 step run/, { what: 'the rollback\'s result in the activity', timeoutMs: 20_000 });
+  expect(screen).not.toMatch(CRASH);
+  again.send('q');
+  await again.waitFor(() => !again.alive(), { what: 'the cockpit to quit' });
+  expect(recordAlive(guard)).toBe(true); // quitting detaches; the guard keeps watching
+  expect(await readFile(join(dir, 'err.txt'), 'utf8')).not.toMatch(CRASH);
+  expect((await flightdeck(['guard', 'stop', 'plan.yaml'], { cwd: dir, env: env(), timeoutMs: 60_000 })).code).toBe(0);
+  for (const p of panes.splice(0)) p.kill(); // the tmux servers (their cwd is the test directory)
+  await until(() => processesIn(dir).length === 0, 'no process left');
+  console.log(`figures: the rollback ran on ${finishedAt - droppedAt} ms after the terminal dropped and ended under the guard (monitoring gap 0: the guard never stopped)`);
+}, 300_000);
+
+it('SIGHUP to an idle attached cockpit: it exits without a stack trace; the guard keeps running', async () => {
+  expect((await flightdeck(['guard', 'plan.yaml'], { cwd: dir, env: env(), timeoutMs: 60_000 })).code).toBe(0);
+  const guard = (await findGuard(join(dir, 'plan.yaml')))!;
+  const pane = cockpit();
+  await pane.waitFor(/attached to the guard/, { what: 'attached', timeoutMs: 60_000 });
+  await pane.waitFor(/ok\s+smoke/, { what: 'the state', timeoutMs: 30_000 });
+  const watchPid = processesIn(dir).find((p) => / watch plan\.yaml$/.test(p.args.trim()))!.pid;
+  process.kill(watchPid, 'SIGHUP');
+  await pane.waitFor(() => !pane.alive(), { what: 'the cockpit to exit', timeoutMs: 30_000 });
+  expect(pane.exitStatus()).toBe(0);
+  expect(await readFile(join(dir, 'err.txt'), 'utf8')).not.toMatch(CRASH);
+  expect(recordAlive(guard)).toBe(true);
+  const status = execFileSync(BIN, ['status'], { env: { ...process.env, ...env() }, encoding: 'utf8' });
+  expect(status).toMatch(/plan\.yaml\s+dhash\s+stage canary-10 .*cockpits: 0/);
+  expect((await flightdeck(['guard', 'stop', 'plan.yaml'], { cwd: dir, env: env(), timeoutMs: 60_000 })).code).toBe(0);
+  for (const p of panes.splice(0)) p.kill();
+  await until(() => processesIn(dir).length === 0, 'no process left');
+}, 180_000);
