@@ -93,7 +93,7 @@ describe('a restarted watch continues where the rollout is', () => {
     const entered = Date.now() - 50 * 60_000 - 5_000;
     const set = await flightdeck(['state', 'set', plan, '--stage', 'post-deploy', '--reason', 'deployed 50 minutes ago', '--entered-at', String(entered)]);
     expect(set.code, set.stdout).toBe(0);
-    const child = execa(`${ROOT}bin/flightdeck`, ['watch', plan, '--json', '--readonly', ...flags], { reject: false, env: { NO_COLOR: '1' }, cwd: ROOT, stdin: 'ignore' });
+    const child = execa(`${ROOT}bin/flightdeck`, ['watch', plan, '--no-guard', '--json', '--readonly', ...flags], { reject: false, env: { NO_COLOR: '1' }, cwd: ROOT, stdin: 'ignore' });
     const events: Array<Record<string, any>> = [];
     let buf = '';
     const seen = new Promise<void>((resolve) => {

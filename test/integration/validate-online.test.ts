@@ -138,7 +138,7 @@ describe('validate --online against a real Prometheus 2.42', () => {
 
   it('watch --json streams the same names as warning events soon after it starts', async () => {
     const file = await writePlan('bad.yaml', plan(prom!.url, BAD_GATES));
-    const child = execa(BIN, ['watch', '--json', file], { reject: false, env: { NO_COLOR: '1' }, stdin: 'ignore', cwd: dir, timeout: 40_000 });
+    const child = execa(BIN, ['watch', '--no-guard', '--json', file], { reject: false, env: { NO_COLOR: '1' }, stdin: 'ignore', cwd: dir, timeout: 40_000 });
     const warnings: string[] = [];
     let buffered = '';
     const seen = new Promise<void>((resolve) => {
