@@ -4,7 +4,7 @@
  *   libraries into ESM; every `import()` becomes its own file under
  *   dist/chunks/, so a command loads only what it uses (the cockpit's Ink and
  *   React only when a cockpit is drawn).
- * - with --bench: src/, components/, checks/ and bench/ transpiled file by
+ * - with --bench: src/, components/, checks/, bench/ and test/helpers/ transpiled file by
  *   file into dist/ (the bench imports the modules it measures and starts its
  *   own scripts from dist/bench/).
  * Runs at install (`prepare`), in `npm test` and in `npm run bench`.
@@ -41,7 +41,7 @@ await build({
 });
 
 if (bench) {
-  const sources = ['src', 'components', 'checks', 'bench'].flatMap((dir) => files(join(ROOT, dir)));
+  const sources = ['src', 'components', 'checks', 'bench', 'test/helpers'].flatMap((dir) => files(join(ROOT, dir)));
   await build({
     absWorkingDir: ROOT,
     entryPoints: sources.map((f) => relative(ROOT, f)),
