@@ -80,10 +80,10 @@ describe('the screen shows exactly the frame', () => {
     const t = start(100, 30, fixture.makeState());
     await settle(t.tty, 150);
     t.stdin.press('?');
-    await settle(t.tty, 150);
+    await settle(t.tty, 400);
     expect(t.tty.screen!.lines().join('\n')).toContain('KEYS');
     t.stdin.press('?');
-    await settle(t.tty, 150);
+    await settle(t.tty, 400);
     expect(t.tty.screen!.lines()).toEqual(await expectedScreen(t.state(), { columns: 100, rows: 30 }));
     t.handle.unmount();
   });
