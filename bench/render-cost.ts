@@ -9,9 +9,9 @@
  * the clock moves) and a tick (only the clock moves: the countdowns the
  * cockpit repaints between polls: every second while something moves, every 5 s when idle).
  *
- * Ink reads CI from the environment when it is imported (then it writes no
- * frame), so run this in a fresh process:
- *   npm run build && node dist/bench/render-cost.js [--json] [--frames N]
+ * React picks its production or development build from NODE_ENV when it is
+ * first imported, so run this in a fresh process:
+ *   node scripts/build.mjs --bench && node dist/bench/render-cost.js [--json] [--frames N]
  */
 import { pathToFileURL } from 'node:url';
 import type { EngineState } from '../src/engine/types.js';
@@ -41,7 +41,6 @@ export interface RenderCostReport {
 }
 
 async function loadForTerminal() {
-  for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[k];
   const [react, ink, app, fixture, tty] = await Promise.all([
     import('react'),
     import('ink'),
@@ -77,6 +76,7 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
     stdout: tty as unknown as NodeJS.WriteStream,
     stderr: tty as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
+    interactive: true,
     incrementalRendering: true,
     // Past Ink's 1 ms floor, so each rerender (2 ms apart) renders at once: we time frames, not the throttle.
     maxFps: 1000,
@@ -126,7 +126,7 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
         tickBytes.push(t.bytes);
       }
     }
-    if (pollBytes.every((b) => b === 0)) throw new Error('Ink wrote nothing: it was loaded with CI set; run in a fresh process without CI');
+    if (pollBytes.every((b) => b === 0)) throw new Error('Ink wrote nothing');
     return { columns, rows, poll: stats(poll, pollBytes), tick: stats(tick, tickBytes) };
   } finally {
     instance.unmount();

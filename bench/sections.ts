@@ -60,11 +60,9 @@ export interface SectionResult {
 
 export type Section = (env: Env, s: Settings) => Promise<SectionResult>;
 
-/** An environment for child scripts that load Ink: an interactive terminal's, not CI's. */
+/** This process's environment with `extra` set (undefined: removed), for child scripts that load Ink. */
 function terminalEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env['CI'];
-  delete env['CONTINUOUS_INTEGRATION'];
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -32,8 +32,8 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export function startPane(argv: string[], o: { dir: string; cols: number; rows: number; cwd: string; env?: Record<string, string> }): BenchPane {
   if (!existsSync(TMUX)) throw new Error('the bench needs tmux: apt-get install -y tmux');
   const socket = `fd-bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  // The server's environment is the one its panes get: an interactive terminal's, not CI's (Ink writes no frame under CI).
-  const env = { ...process.env, CI: 'false', CONTINUOUS_INTEGRATION: 'false' };
+  // The server's environment is the one its panes get.
+  const env = { ...process.env };
   const t = (...args: string[]) => execFileSync(TMUX, ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', cwd: o.cwd, env });
   const goFile = join(o.dir, 'go');
   const pidFile = join(o.dir, 'pid');

@@ -38,6 +38,8 @@ function setup(props: Partial<CockpitAppProps> = {}, state: EngineState = makeSt
   const press = async (...keys: string[]) => {
     for (const k of keys) {
       r.stdin.write(k);
+      // Ink (7+) hands a lone Esc on only after 20 ms without a sequence following it.
+      if (k === KEYS.escape) await new Promise((res) => setTimeout(res, 25));
       await waitForFrame();
     }
   };
@@ -281,6 +283,7 @@ describe('callbacks', () => {
     expect(quits).toBe(0);
     expect(r.lastFrame()).not.toContain('KEYS');
     r.stdin.write(KEYS.escape);
+    await new Promise((res) => setTimeout(res, 25));
     await waitForFrame();
     expect(r.lastFrame()).not.toContain('CONFIRM');
     r.stdin.write('q');

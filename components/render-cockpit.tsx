@@ -4,7 +4,6 @@
  * every way out (unmount, process exit, SIGTERM/SIGINT/SIGHUP, an uncaught
  * exception — before Node prints it).
  */
-import { readFileSync } from 'node:fs';
 import React from 'react';
 import { render } from 'ink';
 import type { CockpitExtras, CockpitHandle, CockpitOptions } from '../src/ui-contract.js';
@@ -18,42 +17,6 @@ export const SHOW_CURSOR = '\u001b[?25h';
 export const HOME = '\u001b[H';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-
-/** The installed Ink's major version (0 when it cannot be read). */
-export function inkMajor(): number {
-  try {
-    const url = new URL('../package.json', import.meta.resolve('ink'));
-    const v = (JSON.parse(readFileSync(url, 'utf8')) as { version?: string }).version ?? '';
-    return Number.parseInt(v, 10) || 0;
-  } catch {
-    return 0;
-  }
-}
-
-// eslint-disable-next-line no-control-regex
-const REWIND = /^\u001b\[(\d+)A/;
-
-/**
- * Ink 6's incremental renderer leaves the cursor on the row below a frame
- * that ends in a newline (every frame shorter than the terminal), then
- * rewinds one row too few before the next frame, so each update lands one
- * row low and the screen fills with duplicated lines (vadimdemedes/ink#909,
- * fixed in Ink 7). This stream puts the missing row back into the rewind
- * that starts every incremental frame; everything else passes through.
- */
-export function withRewindFix(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
-  const write = (chunk: unknown, ...rest: unknown[]) => {
-    const fixed = typeof chunk === 'string' ? chunk.replace(REWIND, (_m, n: string) => `\u001b[${Number(n) + 1}A`) : chunk;
-    return (stdout.write as (...args: unknown[]) => boolean)(fixed, ...rest);
-  };
-  return new Proxy(stdout, {
-    get(target, prop) {
-      if (prop === 'write') return write;
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
 
 export function renderCockpit(opts: CockpitOptions): CockpitHandle {
   const stdout = opts.stdout ?? process.stdout;
@@ -113,7 +76,6 @@ export function renderCockpit(opts: CockpitOptions): CockpitHandle {
 
   // The frame starts at the top left of the alternate screen.
   if (alt) stdout.write(ENTER_ALT_SCREEN + HOME + HIDE_CURSOR);
-  const inkStdout = inkMajor() >= 7 ? stdout : withRewindFix(stdout);
   process.on('exit', restore);
   process.on('uncaughtExceptionMonitor', restore);
   for (const s of SIGNALS) process.on(s, onSignal);
@@ -139,9 +101,11 @@ export function renderCockpit(opts: CockpitOptions): CockpitHandle {
         extraKeys={opts.extraKeys}
       />,
       {
-        stdout: inkStdout,
+        stdout,
         stdin,
         stderr,
+        // Live frames wherever the cockpit is mounted, CI or not: it only starts where someone looks.
+        interactive: true,
         incrementalRendering: true,
         maxFps: opts.maxFps ?? 10,
         exitOnCtrlC: false,

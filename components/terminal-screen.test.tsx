@@ -1,8 +1,7 @@
 /**
  * What a person sees: every byte renderCockpit writes goes through a terminal
  * emulator, and the screen must equal the frame the cockpit meant to draw —
- * after updates, resizes, keys. (Ink is loaded here with a terminal's
- * environment, not CI's, so nothing imports it statically.)
+ * after updates, resizes, keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineState } from '../src/engine/types.js';
@@ -16,14 +15,8 @@ let mods: {
 };
 
 beforeAll(async () => {
-  const saved = process.env['CI'];
-  delete process.env['CI'];
-  try {
-    const [r, e, f] = await Promise.all([import('./render-cockpit.js'), import('./testing/expected-frame.js'), import('../test/helpers/state-fixture.js')]);
-    mods = { renderCockpit: r.renderCockpit, expectedScreen: e.expectedScreen, fixture: f };
-  } finally {
-    if (saved !== undefined) process.env['CI'] = saved;
-  }
+  const [r, e, f] = await Promise.all([import('./render-cockpit.js'), import('./testing/expected-frame.js'), import('../test/helpers/state-fixture.js')]);
+  mods = { renderCockpit: r.renderCockpit, expectedScreen: e.expectedScreen, fixture: f };
 });
 
 const handles: CockpitHandle[] = [];
@@ -87,10 +80,10 @@ describe('the screen shows exactly the frame', () => {
     const t = start(100, 30, fixture.makeState());
     await settle(t.tty, 150);
     t.stdin.press('?');
-    await settle(t.tty, 150);
+    await settle(t.tty, 400);
     expect(t.tty.screen!.lines().join('\n')).toContain('KEYS');
     t.stdin.press('?');
-    await settle(t.tty, 150);
+    await settle(t.tty, 400);
     expect(t.tty.screen!.lines()).toEqual(await expectedScreen(t.state(), { columns: 100, rows: 30 }));
     t.handle.unmount();
   });

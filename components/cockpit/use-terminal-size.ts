@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useStdout } from 'ink';
 import type { Size } from '../layout.js';
 
-function read(stdout: NodeJS.WriteStream): Size {
+function read(stdout: NodeJS.WritableStream & { columns?: number; rows?: number }): Size {
   return { columns: stdout.columns || 80, rows: stdout.rows || 24 };
 }
 

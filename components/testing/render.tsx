@@ -96,6 +96,8 @@ export function renderSized(node: ReactElement, size: { columns: number; rows: n
     press: async (...keys) => {
       for (const k of keys) {
         stdin.write(k);
+        // Ink (7+) hands a lone Esc on only after 20 ms without a sequence following it.
+        if (k === KEYS.escape) await new Promise((r) => setTimeout(r, 25));
         await waitForFrame();
       }
     },

@@ -1,16 +1,10 @@
 /**
- * Loads the cockpit (Ink and React) on demand, with the environment they
- * read once, when they load:
- * - React picks its development build unless NODE_ENV is "production"; that
- *   build checks and times every render (several times slower, and the
- *   cockpit repaints every second), so the production build is chosen.
- * - Ink renders nothing live when it believes it runs in CI (the is-in-ci
- *   package reads CI and CONTINUOUS_INTEGRATION); the cockpit only starts on
- *   a terminal, where someone is looking, so those are set aside.
- * The variables are put back at once: actions see the environment as it was.
+ * Loads the cockpit (Ink and React) on demand. React picks its development
+ * build unless NODE_ENV is "production" when it loads; that build checks and
+ * times every render (several times slower, and the cockpit repaints every
+ * second), so the production build is chosen. NODE_ENV is put back at once:
+ * actions see the environment as it was.
  */
-const SET_ASIDE = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
-
 type CockpitModule = typeof import('../../components/render-cockpit.js');
 let loading: Promise<CockpitModule> | null = null;
 
@@ -21,15 +15,12 @@ export function loadCockpit(): Promise<CockpitModule> {
 }
 
 async function load(): Promise<CockpitModule> {
-  const saved = [...SET_ASIDE, 'NODE_ENV'].map((k) => [k, process.env[k]] as const);
-  for (const k of SET_ASIDE) delete process.env[k];
+  const saved = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
     return await import('../../components/render-cockpit.js');
   } finally {
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    if (saved === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = saved;
   }
 }

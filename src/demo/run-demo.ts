@@ -5,6 +5,7 @@
  * demo plan and its scripts are copied to a fresh directory, where the audit,
  * action logs and (with --record) the recording are left for afterwards.
  */
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,13 @@ export interface DemoFlags {
   dir?: string;
 }
 
-const DEMO_DIR = fileURLToPath(new URL('../../../fixtures/demo/', import.meta.url));
+/** The package's fixtures/demo/, found upwards from this module (it runs bundled from dist/ or as a source file). */
+const DEMO_DIR = ((): string => {
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    const demo = new URL('fixtures/demo/', dir);
+    if (existsSync(demo) || dir.pathname === '/') return fileURLToPath(demo);
+  }
+})();
 
 export async function runDemo(f: DemoFlags, say: (line: string) => void): Promise<number> {
   const scenario: Scenario | undefined = SCENARIOS[f.scenario ?? 'healthy'];

@@ -7,7 +7,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = `${ROOT}bin/flightdeck`;
 
 export async function flightdeck(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}) {
-  if (!existsSync(`${ROOT}dist/src/cli/main.js`)) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
+  if (!existsSync(`${ROOT}dist/flightdeck.js`)) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
   const res = await execa(BIN, args, {
     reject: false,
     env: { NO_COLOR: '1', ...opts.env },

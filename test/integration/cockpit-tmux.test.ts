@@ -95,7 +95,7 @@ it('shows a breach go pending then failing, opens detail and help, survives resi
   expect(pane.alternateOn()).toBe(false);
   // The last cursor and screen modes the program set: cursor shown, main screen back.
   const raw = pane.raw().toString('latin1');
-  const modes = [...raw.matchAll(/\x1b\[\?(25|1049)([hl])/g)].map((m) => m[1] + m[2]);
+  const modes = [...raw.matchAll(/\x1b\[\?(25|1049)([hl])/g)].map((m) => m[1]! + m[2]!);
   expect(modes.lastIndexOf('1049l')).toBeGreaterThan(modes.lastIndexOf('1049h'));
   expect(modes.filter((m) => m.startsWith('25')).at(-1)).toBe('25h');
 }, 120_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getPath, reduceValues } from '../../checks/value.js';
+import type { PlanInput } from '../../src/plan/schema.js';
 import { FakeProm, makeEngine, PROM } from '../helpers/engine-fakes.js';
 
 const nodes = [
@@ -7,8 +8,8 @@ const nodes = [
   { name: 'web-2', url: 'http://127.0.0.1:2' },
 ];
 
-function planWith(gates: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) {
-  return { service: 'mes', prometheus: PROM, nodes, stages: [{ id: 'cutover', bake: '10m', gates, rollback: { run: ['./rb.sh'] } }], ...extra };
+function planWith(gates: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): PlanInput {
+  return { service: 'mes', prometheus: PROM, nodes, stages: [{ id: 'cutover', bake: '10m', gates, rollback: { run: ['./rb.sh'] } }], ...extra } as PlanInput;
 }
 
 describe('value helpers', () => {

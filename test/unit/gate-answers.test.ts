@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkJson, judge } from '../../src/cli/check.js';
 import { judge as judgeHealth } from '../../src/sources/nodes.js';
+import type { PlanInput } from '../../src/plan/schema.js';
 import { PromError, type PromQueryResult } from '../../src/sources/types.js';
 import { FakeProm, makeEngine, PROM } from '../helpers/engine-fakes.js';
 
@@ -20,8 +21,9 @@ class ShapedProm extends FakeProm {
   }
 }
 
-function plan(gates: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) {
-  return { service: 'svc', prometheus: PROM, stages: [{ id: 'canary', gates, rollback: { run: ['./rb.sh'] } }], ...extra };
+/** Gates are written loosely here (each test a different kind); the schema parses them in makeEngine. */
+function plan(gates: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): PlanInput {
+  return { service: 'svc', prometheus: PROM, stages: [{ id: 'canary', gates, rollback: { run: ['./rb.sh'] } }], ...extra } as unknown as PlanInput;
 }
 
 async function once(shape: PromQueryResult) {

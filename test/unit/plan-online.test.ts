@@ -20,7 +20,7 @@ stages:
 
 class CountingProm extends FakeProm {
   seriesCalls: string[][] = [];
-  override async series(match: string[]): Promise<Array<Record<string, string>>> {
+  override async series(match: string[] = []): Promise<Array<Record<string, string>>> {
     this.seriesCalls.push(match);
     if (this.down) throw this.down;
     return match[0] === 'a_total' ? [{ __name__: 'a_total' }] : [];

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { phaseAt, Scheduler } from '../../src/engine/scheduler.js';
+import type { PlanInput } from '../../src/plan/schema.js';
 import { FakeProm, makeEngine, PROM } from '../helpers/engine-fakes.js';
 
 const Q = 'error_ratio';
 const SEED_002_POLLING = { window: '60m', phases: [{ for: '5m', every: '30s' }, { every: '2m' }], hot: '5s', jitter: 0 };
 
-function plan(gate: Record<string, unknown> = { id: 'g', query: Q, fail: '> 0.05', warn: '> 0.03', for: '10m' }) {
-  return { service: 'dhash', prometheus: PROM, polling: SEED_002_POLLING, stages: [{ id: 'canary', gates: [gate] }, { id: 'full' }] };
+function plan(gate: Record<string, unknown> = { id: 'g', query: Q, fail: '> 0.05', warn: '> 0.03', for: '10m' }): PlanInput {
+  return { service: 'dhash', prometheus: PROM, polling: SEED_002_POLLING, stages: [{ id: 'canary', gates: [gate] }, { id: 'full' }] } as PlanInput;
 }
 
 /** Runs the scheduler over `ms` of fake time and returns the poll start times, relative to the start. */

@@ -1,0 +1,66 @@
+/**
+ * Builds what runs, without type-checking (`npm run typecheck` does that):
+ * - dist/flightdeck.js: the program `bin/flightdeck` starts, bundled with its
+ *   libraries into ESM; every `import()` becomes its own file under
+ *   dist/chunks/, so a command loads only what it uses (the cockpit's Ink and
+ *   React only when a cockpit is drawn).
+ * - with --bench: src/, components/, checks/, bench/ and test/helpers/ transpiled file by
+ *   file into dist/ (the bench imports the modules it measures and starts its
+ *   own scripts from dist/bench/).
+ * Runs at install (`prepare`), in `npm test` and in `npm run bench`.
+ */
+import { build } from 'esbuild';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+const bench = process.argv.includes('--bench');
+
+rmSync(DIST, { recursive: true, force: true });
+
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: { flightdeck: 'src/cli/main.ts' },
+  outdir: DIST,
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22.12',
+  jsx: 'automatic',
+  // Ink loads React's devtools only when asked to (DEV=true); they are not installed.
+  external: ['react-devtools-core'],
+  // Bundled CommonJS libraries call require() for Node's own modules.
+  banner: { js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url);" },
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+if (bench) {
+  const sources = ['src', 'components', 'checks', 'bench', 'test/helpers'].flatMap((dir) => files(join(ROOT, dir)));
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: sources.map((f) => relative(ROOT, f)),
+    outbase: ROOT,
+    outdir: DIST,
+    bundle: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22.12',
+    jsx: 'automatic',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}
+
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return files(p);
+    return /\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
