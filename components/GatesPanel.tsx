@@ -119,8 +119,10 @@ export function gateColumns(width: number, gates: readonly GateView[] = [], elap
   let rest = width - FIXED - id - value - threshold;
   let spark = 0;
   let since = SINCE;
-  if (rest - SINCE - wantNote >= 9) spark = Math.min(24, rest - SINCE - wantNote);
-  else if (rest - SINCE < wantNote) since = 0;
+  // Reasons up to 60 columns come before the sparkline and "since"; longer ones open whole with Enter.
+  const need = Math.min(wantNote, 60);
+  if (rest - SINCE - need >= 9) spark = Math.min(24, rest - SINCE - need);
+  else if (rest - SINCE < need) since = 0;
   rest -= spark + since;
   return { warnBand, id, value, threshold, spark, since, note: Math.max(0, rest) };
 }

@@ -76,10 +76,9 @@ export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'n
   const g = theme.glyphs;
   const parts: Part[] = [];
   const badges: Seg[] = [];
-  if (p.extras.banner) badges.push(seg(` ${sanitize(p.extras.banner)} `, 'badge'));
   if (p.frozen) badges.push(seg(` FROZEN ${formatClock(p.frozen.now, p.utc)} `, 'badge'));
   if (p.readonly) badges.push(seg(' READ-ONLY ', 'badge'));
-  if (badges.length) parts.push({ segs: badges.flatMap((b, i) => (i ? [seg(' '), b] : [b])), drop: 50 });
+  if (badges.length) parts.push({ segs: badges.flatMap((b, i) => (i ? [seg(' '), b] : [b])), drop: 95 });
   parts.push({ segs: [seg(sanitize(state.service), 'title'), seg(` ${sanitize(state.environment)}`, 'accent')], drop: 5 });
   if (st.stage) {
     parts.push({
@@ -92,7 +91,7 @@ export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'n
     const name = `${r.auto ? 'AUTO-' : ''}${r.action.toUpperCase()}`;
     parts.push({ segs: [seg(`${g.spinner} ${name} running`, r.action === 'rollback' ? 'danger' : 'accent'), seg(` ${formatAge(now - r.startedAt)}`, 'text')], drop: Infinity });
     parts.push({ segs: [seg(`by ${sanitize(r.operator)}`, 'text')], drop: 60 });
-    if (r.lastLine) parts.push({ segs: [seg(sanitize(r.lastLine), 'muted')], drop: 1 });
+    if (r.lastLine) parts.push({ segs: [seg(sanitize(r.lastLine), 'muted')], drop: 12 });
   } else if (st.rolledBack) {
     const rb = st.rolledBack;
     const when = rb.at !== undefined ? ` ${formatClock(rb.at, p.utc)} (${formatAge(now - rb.at)} ago)` : '';
@@ -102,9 +101,10 @@ export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'n
   if (st.next) {
     const n = st.next;
     parts.push({
-      segs: [seg(nextAutomaticHead(n, formatRemaining), 'rollback'), seg(`: ${n.reason}`, 'danger'), n.disabled ? seg(` (${n.disabled})`, 'warn') : seg('')],
+      segs: [seg(nextAutomaticHead(n, formatRemaining), 'rollback'), seg(`: ${n.reason}`, 'danger')],
       drop: Infinity,
     });
+    if (n.disabled) parts.push({ segs: [seg(n.disabled, 'warn')], drop: 40 });
   }
   if (st.stage) {
     const left = st.bakeLeftMs;
@@ -147,6 +147,8 @@ export function headerLines(p: HeaderProps, theme: Theme): LineSpec[] {
   const l1 = fitParts(statusParts(st, p, theme), p.width, sep);
 
   const l2: Part[] = [];
+  // The replay's position leads the second line (the status line is the stage's).
+  if (p.extras.banner) l2.push({ segs: [seg(` ${sanitize(p.extras.banner)} `, 'badge')], drop: Infinity });
   if (p.frozen) {
     const ch = frozenChanges(state, p.frozen.state);
     const crit = ch.critical ? formatEvent(ch.critical, g) : null;

@@ -107,7 +107,10 @@ export function gateConditionText(g: GateFacts): string {
  */
 export function blockerText(b: Blocker, gates: readonly GateFacts[] = []): string {
   const g = gates.find((x) => x.id === b.gateId);
-  if (g) return `${sanitize(b.gateId)} ${g.state}: ${gateConditionText(g)}`;
+  if (g) {
+    const cond = gateConditionText(g);
+    return cond === g.state ? `${sanitize(b.gateId)} ${g.state}` : `${sanitize(b.gateId)} ${g.state}: ${cond}`;
+  }
   const thr = b.threshold ? ` ${sanitize(b.threshold)}` : '';
   return `${sanitize(b.gateId)} ${b.state}: ${sanitize(b.display)}${thr}`;
 }
