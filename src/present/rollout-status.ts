@@ -158,9 +158,14 @@ export function rolloutStatus(state: EngineState, now: number, opts: { readonly?
   const final = !!stage && (stage.index >= state.stages.length - 1 || !stage.hasPromote);
   const fromEvents = runningFromEvents(state.events);
   let running = fromEvents.running ?? undefined;
-  if (!fromEvents.known && opts.action) {
-    const a = opts.action;
-    running = { action: a.kind.toLowerCase().includes('rollback') ? 'rollback' : a.kind.toLowerCase().includes('promote') ? 'promote' : a.kind, auto: /auto/i.test(a.kind), operator: a.operator, startedAt: a.startedAt, lastLine: a.lastLine };
+  const a = opts.action;
+  if (!running && a) {
+    // The CLI's word, unless the events show an action ending after it started (it is over).
+    const ended = state.events.some((e) => (e.type === 'action.finished' || e.type === 'action.refused') && e.at >= a.startedAt);
+    if (!ended) {
+      const kind = a.kind.toLowerCase();
+      running = { action: kind.includes('rollback') ? 'rollback' : kind.includes('promote') ? 'promote' : kind, auto: kind.includes('auto'), operator: a.operator, startedAt: a.startedAt, lastLine: a.lastLine };
+    }
   }
   if (running && opts.action?.lastLine && !running.lastLine) running.lastLine = sanitize(opts.action.lastLine);
   const rolledBack = rolledBackInfo(state, stage);
