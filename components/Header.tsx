@@ -95,8 +95,12 @@ export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'n
   } else if (st.rolledBack) {
     const rb = st.rolledBack;
     const when = rb.at !== undefined ? ` ${formatClock(rb.at, p.utc)} (${formatAge(now - rb.at)} ago)` : '';
-    parts.push({ segs: [seg(`ROLLED BACK${when}`, 'danger')], drop: Infinity });
-    if (rb.reason || rb.gateId) parts.push({ segs: [seg(`${rb.auto ? 'auto: ' : ''}${rb.gateId ? `${sanitize(rb.gateId)} ` : ''}${rb.reason ?? ''}`.trim(), 'muted')], drop: 10 });
+    if (when) parts.push({ segs: [seg(`at${when}`, 'danger')], drop: 70 });
+    if (rb.reason || rb.gateId) {
+      const reason = rb.reason ?? '';
+      const text = `${rb.auto && !/^auto/i.test(reason) ? 'auto: ' : ''}${rb.gateId && !reason.includes(rb.gateId) ? `${sanitize(rb.gateId)} ` : ''}${reason}`.trim();
+      parts.push({ segs: [seg(text, 'muted')], drop: 10 });
+    }
   }
   if (st.next) {
     const n = st.next;

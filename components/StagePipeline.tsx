@@ -62,7 +62,7 @@ export function promotionLine(p: StagePipelineProps, theme: Theme): LineSpec {
     case 'rolled back': {
       const rb = st.rolledBack!;
       const when = rb.at !== undefined ? ` at ${formatClock(rb.at, p.utc)} (${formatAge(now - rb.at)} ago)` : '';
-      const why = rb.reason ? `: ${rb.auto ? 'automatic, ' : ''}${rb.gateId ? `${sanitize(rb.gateId)} ` : ''}${rb.reason}` : '';
+      const why = rb.reason ? `: ${rb.auto && !/^auto/i.test(rb.reason) ? 'automatic, ' : ''}${rb.gateId && !rb.reason.includes(rb.gateId) ? `${sanitize(rb.gateId)} ` : ''}${rb.reason}` : '';
       return line(seg('ROLLED BACK', 'rollback'), seg(` ${sanitize(stage.id)}${when}${why}`, 'danger'), seg('; promotion stopped', 'muted'));
     }
     case 'promoting':

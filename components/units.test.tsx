@@ -231,7 +231,7 @@ describe('panel data', () => {
       'OVERRIDE of canary-10 by bob past health: known flaky probe',
     ]);
     const merged = activityEntries(evs.slice(0, 2), [{ at: evs[0]!.at + 1, text: 'sent to slack', source: 'notify' }], glyphs);
-    expect(merged.map((m) => m.text)).toEqual(['poll requested by operator', 'notify: sent to slack', 'gate extraction-failure-rate pending -> failing: 0.071 (0.071 > 0.05 for 10m of 10m) ROLLBACK']);
+    expect(merged.map((m) => m.text)).toEqual(['poll requested', 'notify: sent to slack', 'gate extraction-failure-rate pending -> failing: 0.071 (0.071 > 0.05 for 10m of 10m) ROLLBACK']);
   });
 
   it('flattens a health body into field paths', () => {
