@@ -124,6 +124,8 @@ function CockpitScreen(props: CockpitAppProps) {
     actions: props.actions,
     now: live.now,
     extras: live.extras,
+    state: live.state,
+    readonly,
     onQuit: props.onQuit,
     message: (text, tok) => dispatch({ type: 'message', text, tok }),
     utc: props.utc,
