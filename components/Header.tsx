@@ -11,7 +11,8 @@ import type { EngineEvent, EngineState } from '../src/engine/types.js';
 import { nextAutomaticHead, rolloutStatus, type RolloutStatus } from '../src/present/rollout-status.js';
 import type { CockpitExtras } from '../src/ui-contract.js';
 import { formatEvent } from './activity.js';
-import { formatAge, formatClock, formatRemaining, sanitize, textWidth } from './format.js';
+import { formatCoarseRemaining } from '../src/present/values.js';
+import { formatAge, formatClock, formatCoarseAge, formatRemaining, sanitize, textWidth } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import type { Theme } from './theme.js';
 import { useTheme } from './ThemeContext.js';
@@ -94,7 +95,7 @@ export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'n
     if (r.lastLine) parts.push({ segs: [seg(sanitize(r.lastLine), 'muted')], drop: 12 });
   } else if (st.rolledBack) {
     const rb = st.rolledBack;
-    const when = rb.at !== undefined ? ` ${formatClock(rb.at, p.utc)} (${formatAge(now - rb.at)} ago)` : '';
+    const when = rb.at !== undefined ? ` ${formatClock(rb.at, p.utc)} (${formatCoarseAge(now - rb.at)} ago)` : '';
     if (when) parts.push({ segs: [seg(`at${when}`, 'danger')], drop: 70 });
     if (rb.reason || rb.gateId) {
       const reason = rb.reason ?? '';
@@ -113,11 +114,11 @@ export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'n
   if (st.stage) {
     const left = st.bakeLeftMs;
     const stage = state.stages[st.stage.index];
-    if (stage && stage.enteredAt !== undefined) parts.push({ segs: [seg(`${formatAge(now - stage.enteredAt)} in stage`, 'text')], drop: 3 });
-    if (stage && stage.bakeMs > 0 && left !== undefined && !st.rolledBack) parts.push({ segs: [left > 0 ? seg(`bake ${formatRemaining(left)} left`, 'pending') : seg('baked', 'ok')], drop: 20 });
+    if (stage && stage.enteredAt !== undefined) parts.push({ segs: [seg(`${formatCoarseAge(now - stage.enteredAt)} in stage`, 'text')], drop: 3 });
+    if (stage && stage.bakeMs > 0 && left !== undefined && !st.rolledBack) parts.push({ segs: [left > 0 ? seg(`bake ${formatCoarseRemaining(left)} left`, 'pending') : seg('baked', 'ok')], drop: 20 });
   }
   const windowLeft = state.polling.windowEnd - now;
-  parts.push({ segs: [windowLeft > 0 ? seg(`window ${formatRemaining(windowLeft)} left`, 'text') : seg('window over', 'warn')], drop: 4 });
+  parts.push({ segs: [windowLeft > 0 ? seg(`window ${formatCoarseRemaining(windowLeft)} left`, 'text') : seg('window over', 'warn')], drop: 4 });
   return parts;
 }
 
@@ -168,12 +169,12 @@ export function headerLines(p: HeaderProps, theme: Theme): LineSpec[] {
   const pl = state.polling;
   const poll: Seg[] = [seg('poll ', 'muted'), seg(sanitize(pl.label), pl.hot ? 'pending' : 'text'), seg(g.dot, 'muted')];
   if (pl.inFlight) poll.push(seg(`${g.spinner} polling`, 'accent'));
-  else if (pl.nextPollAt !== undefined) poll.push(seg(`next in ${formatRemaining(pl.nextPollAt - now)}`, 'text'));
+  else if (pl.nextPollAt !== undefined) poll.push(seg(`next in ${formatCoarseRemaining(pl.nextPollAt - now)}`, 'text'));
   else poll.push(seg('no poll scheduled', 'muted'));
   l2.push({ segs: poll, drop: 8 });
   if (pl.lastSuccessAt !== undefined) {
     const age = now - pl.lastSuccessAt;
-    l2.push({ segs: [seg(`last ok ${formatAge(age)} ago`, age > Math.max(3 * pl.intervalMs, 60_000) ? 'warn' : 'text')], drop: age > Math.max(3 * pl.intervalMs, 60_000) ? 30 : 6 });
+    l2.push({ segs: [seg(`last ok ${formatCoarseAge(age)} ago`, age > Math.max(3 * pl.intervalMs, 60_000) ? 'warn' : 'text')], drop: age > Math.max(3 * pl.intervalMs, 60_000) ? 30 : 6 });
   } else l2.push({ segs: [seg('no successful poll yet', 'warn')], drop: 30 });
   const prom = state.prometheus;
   if (!prom.configured) l2.push({ segs: [seg('prom n/a', 'muted')], drop: 2 });

@@ -7,9 +7,9 @@
 import React from 'react';
 import type { EngineState, StageView } from '../src/engine/types.js';
 import { currentStage, rolloutStatus } from '../src/present/rollout-status.js';
-import { blockerText } from '../src/present/values.js';
+import { blockerText, formatCoarseRemaining } from '../src/present/values.js';
 import type { CockpitExtras } from '../src/ui-contract.js';
-import { formatAge, formatClock, formatRemaining, sanitize, textWidth } from './format.js';
+import { formatClock, formatCoarseAge, sanitize, textWidth } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { stateToken, type Theme, type Token } from './theme.js';
 import { useTheme } from './ThemeContext.js';
@@ -61,7 +61,7 @@ export function promotionLine(p: StagePipelineProps, theme: Theme): LineSpec {
       return line(seg('ROLLING BACK', 'rollback'), seg(` ${sanitize(stage.id)}: promotion stopped while the rollback runs`, 'danger'));
     case 'rolled back': {
       const rb = st.rolledBack!;
-      const when = rb.at !== undefined ? ` at ${formatClock(rb.at, p.utc)} (${formatAge(now - rb.at)} ago)` : '';
+      const when = rb.at !== undefined ? ` at ${formatClock(rb.at, p.utc)} (${formatCoarseAge(now - rb.at)} ago)` : '';
       const why = rb.reason ? `: ${rb.auto && !/^auto/i.test(rb.reason) ? 'automatic, ' : ''}${rb.gateId && !rb.reason.includes(rb.gateId) ? `${sanitize(rb.gateId)} ` : ''}${rb.reason}` : '';
       return line(seg('ROLLED BACK', 'rollback'), seg(` ${sanitize(stage.id)}${when}${why}`, 'danger'), seg('; promotion stopped', 'muted'));
     }
@@ -76,7 +76,7 @@ export function promotionLine(p: StagePipelineProps, theme: Theme): LineSpec {
     default: {
       segs.push(seg(st.final ? 'FINAL STAGE' : 'NOT PROMOTABLE', st.final ? 'pending' : 'danger'));
       const left = st.bakeLeftMs;
-      if (left !== undefined && left > 0) segs.push(seg(': ', 'muted'), seg(`bake ${formatRemaining(left)} left`, 'pending'));
+      if (left !== undefined && left > 0) segs.push(seg(': ', 'muted'), seg(`bake ${formatCoarseRemaining(left)} left`, 'pending'));
       if (stage.blockers.length > 0) {
         segs.push(seg(`${left !== undefined && left > 0 ? ';' : ':'} blocked by ${stage.blockers.length}: `, 'muted'));
         // Narrow: the gate ids (the gates panel has the values); wide: in the gates' own words.

@@ -226,7 +226,7 @@ describe('panel data', () => {
     expect(acting).toEqual([
       'ROLLBACK of canary-10 started by alice (automatic): gate failing',
       'rollback tag: warn: slow',
-      'rollback of canary-10 FAILED after 61s: step tag exit 1',
+      'rollback of canary-10 FAILED after 1m1s: step tag exit 1',
       'notify slack retry (attempt 2): HTTP 500',
       'OVERRIDE of canary-10 by bob past health: known flaky probe',
     ]);

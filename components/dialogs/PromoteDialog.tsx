@@ -9,7 +9,7 @@ import type { GateView } from '../../src/engine/types.js';
 import type { RolloutStatus } from '../../src/present/rollout-status.js';
 import { blockerText } from '../../src/present/values.js';
 import type { PromotePreview } from '../../src/ui-contract.js';
-import { formatAge, formatClock, formatRemaining, sanitize, textWidth } from '../format.js';
+import { formatClock, formatCoarseAge, formatRemaining, sanitize, textWidth } from '../format.js';
 import { line, seg, type LineSpec, type Seg } from '../Line.js';
 import { stateToken, type Theme } from '../theme.js';
 import { useTheme } from '../ThemeContext.js';
@@ -131,7 +131,7 @@ function OverrideView({ p, f, box, ctx }: { p: PromotePreview; f: FormState; box
   const summary = line(seg('  not promotable: ', 'failing'), seg(why.join(', ') || 'waiting for the next evaluation', 'failing'));
   const rolled: LineSpec[] = [];
   if (rb && ctx) {
-    const when = rb.at !== undefined ? ` at ${formatClock(rb.at, ctx.utc)} (${formatAge(ctx.now - rb.at)} ago)` : '';
+    const when = rb.at !== undefined ? ` at ${formatClock(rb.at, ctx.utc)} (${formatCoarseAge(ctx.now - rb.at)} ago)` : '';
     rolled.push(line(seg(`  ROLLED BACK${when}`, 'danger'), seg(rb.reason ? `: ${sanitize(rb.reason)}` : '', 'text')));
     rolled.push(line(seg('  promoting now sends traffic to the version that was rolled back', 'warn')));
   }

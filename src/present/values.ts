@@ -137,3 +137,20 @@ export function gateNumberText(g: Pick<GateView, 'value' | 'display'>, v: Value 
   const u = unitOf(g);
   return u ? formatWithUnit(v, u) : formatValue(v);
 }
+
+/**
+ * A remaining time that changes rarely, for clocks nobody acts on to the
+ * second (bake, window, next poll): whole minutes from 2 minutes up, then
+ * steps of 10 s, rounded up so it never says less than is left.
+ */
+export function formatCoarseRemaining(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  if (s === 0) return '0s';
+  if (s >= 3600) {
+    const m = Math.ceil(s / 60);
+    return `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
+  }
+  if (s >= 120) return `${Math.ceil(s / 60)}m`;
+  const t = Math.ceil(s / 10) * 10;
+  return t >= 60 ? `${Math.floor(t / 60)}m${t % 60 ? `${t % 60}s` : ''}` : `${t}s`;
+}
