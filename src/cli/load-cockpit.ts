@@ -24,9 +24,14 @@ async function load(): Promise<CockpitModule> {
   const saved = [...SET_ASIDE, 'NODE_ENV'].map((k) => [k, process.env[k]] as const);
   for (const k of SET_ASIDE) delete process.env[k];
   process.env.NODE_ENV = 'production';
+  // --no-color must not take bold and reverse too (chalk reads the flag as "no styles"): the
+  // cockpit's no-color theme uses no colours, only emphasis, as under NO_COLOR.
+  const keepStyles = process.argv.includes('--no-color') && process.env.FORCE_COLOR === undefined;
+  if (keepStyles) process.env.FORCE_COLOR = '1';
   try {
     return await import('../../components/render-cockpit.js');
   } finally {
+    if (keepStyles) delete process.env.FORCE_COLOR;
     for (const [k, v] of saved) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
