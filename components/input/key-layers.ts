@@ -76,6 +76,11 @@ const NAMED: ReadonlyArray<keyof Key> = ['upArrow', 'downArrow', 'leftArrow', 'r
  */
 export function splitKeys(input: string, key: Key): Array<[string, Key]> {
   const chars = [...input];
+  // Esc then a key, arrived together, reads as Alt-key; the cockpit binds no Alt keys: it is Esc, then the key.
+  if (key.meta && !key.escape && !key.ctrl && chars.length >= 1 && !NAMED.some((n) => key[n]) && !/^[[O]/.test(input)) {
+    const plain = { ...key, meta: false };
+    return [['', { ...key, escape: true, meta: true, shift: false }], ...splitKeys(input, plain)];
+  }
   if (chars.length <= 1 || key.ctrl || key.meta || NAMED.some((n) => key[n])) return [[input, key]];
   return chars.map((ch) => [ch, { ...key, shift: /[A-Z]/.test(ch) }]);
 }
