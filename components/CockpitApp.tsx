@@ -3,7 +3,7 @@
  * gates, nodes, alerts, activity, footer, laid out to the terminal's size.
  * Rendering only; keys become UI actions or the callbacks.
  */
-import React, { useCallback, useEffect, useMemo, useReducer } from 'react';
+import React, { useCallback, useEffect, useMemo } from 'react';
 import { Box, useStdout } from 'ink';
 import type { EngineState, GateView } from '../src/engine/types.js';
 import type { NodeStatus } from '../src/sources/types.js';
@@ -12,6 +12,9 @@ import { activityEntries } from './activity.js';
 import { ActivityLog } from './ActivityLog.js';
 import { AlertsPanel } from './AlertsPanel.js';
 import { initialUi, uiReducer, type UiState } from './cockpit/ui-state.js';
+import { useRefReducer } from './dialogs/use-ref-reducer.js';
+import { buildViewKeys } from './extra-keys.js';
+import { LineDetail } from './LineDetail.js';
 import { useCockpitInput } from './cockpit/use-cockpit-input.js';
 import { useTerminalSize } from './cockpit/use-terminal-size.js';
 import { signoffTarget } from './dialogs/signoff-target.js';
@@ -21,15 +24,12 @@ import { GateDetail } from './GateDetail.js';
 import { gateList, GatesPanel } from './GatesPanel.js';
 import { Header, headerHeight } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
-import { PRIORITY } from './input/key-layers.js';
-import { findExtraKeys } from './extra-keys.js';
-import { KeyLayerProvider, useKeyLayer } from './input/KeyLayers.js';
-import { actionFor } from './keymap.js';
-import { computeLayout, type FrameLayout, type PanelId, type Size } from './layout.js';
+import { KeyLayerProvider } from './input/KeyLayers.js';
+import { computeLayout, panelRows, type FrameLayout, type PanelId, type Size } from './layout.js';
 import { flattenBody, NodeDetail } from './NodeDetail.js';
 import { nodeList, NodesPanel } from './NodesPanel.js';
 import { StagePipeline } from './StagePipeline.js';
-import { colorDisabled, makeTheme } from './theme.js';
+import { asciiByDefault, colorDisabled, makeTheme } from './theme.js';
 import { ThemeProvider, useTheme } from './ThemeContext.js';
 import { TooSmall } from './TooSmall.js';
 
@@ -75,7 +75,10 @@ const EMPTY: CockpitExtras = {};
 
 export function CockpitApp(props: CockpitAppProps) {
   const theme = useMemo(
-    () => makeTheme({ noColor: colorDisabled(props.noColor ?? false, props.env ?? process.env), ascii: props.ascii ?? false }),
+    () => {
+      const env = props.env ?? process.env;
+      return makeTheme({ noColor: colorDisabled(props.noColor ?? false, env), ascii: (props.ascii ?? false) || asciiByDefault(env) });
+    },
     [props.noColor, props.ascii, props.env],
   );
   return (
@@ -89,12 +92,14 @@ export function CockpitApp(props: CockpitAppProps) {
 
 function CockpitScreen(props: CockpitAppProps) {
   const size = useTerminalSize(props.size);
-  const [ui, dispatch] = useReducer(uiReducer, initialUi);
+  const [ui, dispatch, uiRef] = useRefReducer(uiReducer, () => initialUi);
   const { write, stdout } = useStdout();
   const live = { state: props.state, extras: props.extras ?? EMPTY, now: props.now ?? props.state.now };
   const shown = ui.frozen ?? live;
   const { state, extras, now } = shown;
   const readonly = props.readonly ?? false;
+  // A view's keys that clash with the cockpit's are refused here, when the view is built.
+  const viewKeys = useMemo(() => buildViewKeys(props.extraKeys), [props.extraKeys]);
 
   const gates = useMemo(() => gateList(state.gates, ui.filter.gates), [state.gates, ui.filter.gates]);
   const nodes = useMemo(() => nodeList(state.nodes, ui.filter.nodes), [state.nodes, ui.filter.nodes]);
@@ -104,7 +109,7 @@ function CockpitScreen(props: CockpitAppProps) {
   const layout = computeLayout(size, {
     headerLines: headerHeight(extras),
     wants: {
-      gates: 1 + Math.max(1, gates.length),
+      gates: 2 + Math.max(1, gates.length),
       nodes: 1 + Math.max(1, nodes.length),
       alerts: 1 + state.alerts.length,
       log: 1 + entries.length,
@@ -113,37 +118,28 @@ function CockpitScreen(props: CockpitAppProps) {
 
   const openGate = ui.view.kind === 'gate' ? state.gates.find((g) => g.id === (ui.view as { id: string }).id) : undefined;
   const openNode = ui.view.kind === 'node' ? state.nodes.find((n) => n.name === (ui.view as { name: string }).name) : undefined;
-  const detailLength = openGate ? openGate.history.length : openNode ? flattenBody(openNode.lastBody ?? openNode.last?.body).length : 0;
+  const detailLength = openGate ? openGate.history.length : openNode ? flattenBody(openNode.lastBody ?? openNode.last?.body).length : ui.view.kind === 'line' ? 1000 : 0;
 
   const dialogs = useDialogs({
     actions: props.actions,
     now: live.now,
     extras: live.extras,
+    state: live.state,
+    readonly,
     onQuit: props.onQuit,
     message: (text, tok) => dispatch({ type: 'message', text, tok }),
     utc: props.utc,
   });
-  // A view's own keys (replay) win over the cockpit's; dialogs and the filter field are above them.
-  useKeyLayer(PRIORITY.base + 2, (input, key) => {
-    const ks = findExtraKeys(props.extraKeys, input, key);
-    for (const k of ks) k.run();
-    return ks.length > 0;
-  }, (props.extraKeys?.length ?? 0) > 0);
-  // s: sign off a manual gate. Above the global keys, below the filter field (where s is text).
-  useKeyLayer(PRIORITY.base + 1, (input, key) => {
-    if (actionFor(input, key) !== 'signoff') return false;
+  const signoff = () => {
     const say = (text: string) => dispatch({ type: 'message', text, tok: 'warn' });
-    if (!props.actions) say('sign-off is not available here');
-    else if (readonly) say('read-only: sign-off is disabled (started with --readonly)');
-    else {
-      const t = signoffTarget(ui.view, ui.focus, ui.selected.gates, gates, live.state.gates);
-      if ('gate' in t) {
-        dispatch({ type: 'clear-message' });
-        dialogs.openSignoff(t.gate);
-      } else say(t.message);
-    }
-    return true;
-  });
+    if (!props.actions) return say('sign-off is not available here');
+    const u = uiRef.current;
+    const t = signoffTarget(u.view, u.focus, u.selected.gates, gateList(live.state.gates, u.filter.gates), live.state.gates);
+    if ('gate' in t) {
+      dispatch({ type: 'clear-message' });
+      dialogs.openSignoff(t.gate);
+    } else say(t.message);
+  };
 
   const redraw = useCallback(() => write('\u001b[2J\u001b[H'), [write]);
   useEffect(() => {
@@ -160,27 +156,38 @@ function CockpitScreen(props: CockpitAppProps) {
     };
   }, [props.repaintOnResize, stdout, redraw]);
   useCockpitInput({
-    ui,
+    ui: () => uiRef.current,
     dispatch,
     layout,
-    gates,
-    nodes,
+    gates: () => gateList((uiRef.current.frozen ?? live).state.gates, uiRef.current.filter.gates),
+    nodes: () => nodeList((uiRef.current.frozen ?? live).state.nodes, uiRef.current.filter.nodes),
     alertCount: state.alerts.length,
     logCount: entries.length,
     detailLength,
     snapshot: () => live,
-    // With actions, the session says why p/b do nothing (read-only included), in a dialog.
-    readonly: readonly && !props.actions,
+    readonly,
+    viewName: viewKeys.length ? 'replay' : undefined,
+    viewKeys,
     callbacks: {
       onCommand: props.onCommand,
       onAction: props.actions ? dialogs.openAction : props.onAction,
       onQuit: dialogs.requestQuit,
       onRedraw: props.onRedraw,
     },
+    onSignoff: signoff,
+    openLogLine: () => {
+      const rows = Math.max(1, panelRows(layout, 'log'));
+      const back = Math.min(uiRef.current.scroll.log, Math.max(0, entries.length - rows));
+      const e = entries[entries.length - 1 - back];
+      if (e) dispatch({ type: 'open', view: { kind: 'line', at: e.at, text: e.text, tok: e.tok } });
+    },
     redraw,
   });
 
-  if (layout.tooSmall) return <TooSmall columns={size.columns} rows={size.rows} />;
+  const header = (
+    <Header state={live.state} now={live.now} extras={live.extras} readonly={readonly} frozen={ui.frozen} width={layout.width} utc={props.utc} />
+  );
+  if (layout.tooSmall) return <TooSmall columns={size.columns} rows={size.rows} header={header} />;
 
   const box = { width: layout.width, height: layout.body };
   const overlay = dialogs.isOpen ? dialogs.render(box) : (props.renderOverlay?.(box) ?? null);
@@ -190,12 +197,13 @@ function CockpitScreen(props: CockpitAppProps) {
   else if (ui.view.kind === 'gate')
     body = <GateDetail gateId={ui.view.id} gate={openGate} events={state.events} width={layout.width} height={layout.body} scroll={ui.detailScroll} wide={layout.wide} now={now} stateNow={state.now} utc={props.utc} />;
   else if (ui.view.kind === 'node') body = <NodeDetail name={ui.view.name} node={openNode} width={layout.width} height={layout.body} scroll={ui.detailScroll} now={now} utc={props.utc} />;
+  else if (ui.view.kind === 'line') body = <LineDetail at={ui.view.at} text={ui.view.text} tok={ui.view.tok} width={layout.width} height={layout.body} scroll={ui.detailScroll} utc={props.utc} />;
   else body = <Panels layout={layout} ui={ui} state={state} gates={gates} nodes={nodes} now={now} entries={entries} utc={props.utc} />;
 
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
-      <Header state={state} now={now} extras={extras} readonly={readonly} frozenAt={ui.frozen ? ui.frozen.now : null} width={layout.width} utc={props.utc} />
-      <StagePipeline state={state} now={now} readonly={readonly} width={layout.width} />
+      {header}
+      <StagePipeline state={live.state} now={live.now} readonly={readonly} width={layout.width} extras={live.extras} />
       <Box flexDirection="column" width={layout.width} height={layout.body} overflow="hidden">
         {body}
       </Box>

@@ -19,7 +19,8 @@ export interface FooterProps {
   extraKeys?: readonly ExtraKey[];
 }
 
-const ACTION_KEYS: readonly KeyAction[] = ['promote', 'rollback', 'signoff'];
+/** The footer's actions that read-only mode drops (the binding table's dangerous ones). */
+const ACTION_KEYS: readonly KeyAction[] = FOOTER_ORDER.filter((a) => bindingFor(a).dangerous);
 
 export function footerLine(p: FooterProps, theme: Theme): LineSpec {
   if (p.editing) {

@@ -2,8 +2,8 @@
 import React from 'react';
 import { Box } from 'ink';
 import type { EngineEvent, GateSample, GateView } from '../src/engine/types.js';
-import { formatNumber } from '../src/plan/threshold.js';
-import { cell, chunk, formatAge, formatClock, formatThresholds, formatValue, sanitize } from './format.js';
+import { gateNumberText, gateThresholdText, gateValueText } from '../src/present/values.js';
+import { cell, chunk, formatAge, formatClock, formatValue, sanitize } from './format.js';
 import { failsInText } from './GatesPanel.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { panelTitle } from './PanelTitle.js';
@@ -76,9 +76,10 @@ export function gateHeadLines(p: GateDetailProps, theme: Theme, maxLines: number
     g.blocks ? seg('  blocks promotion', 'danger') : undefined,
   );
   out.push(stateLine);
-  out.push(line(label('why'), seg(sanitize(g.why) || '-', tok)));
-  const thr: Seg[] = [label('value'), seg(sanitize(g.display || formatValue(g.value)), tok), dot, seg(`threshold ${formatThresholds(g.fail, g.warn, theme.ascii)}`, 'text')];
-  if (g.baseline !== undefined) thr.push(dot, seg(`baseline ${formatNumber(g.baseline)}`, 'text'));
+  // The reason whole, over as many lines as it takes (up to 4).
+  chunk(sanitize(g.why) || '-', Math.max(10, p.width - LABEL), 4, theme.glyphs.ellipsis).forEach((w, i) => out.push(line(label(i === 0 ? 'why' : ''), seg(w, tok))));
+  const thr: Seg[] = [label('value'), seg(gateValueText(g), tok), dot, seg(`threshold ${gateThresholdText(g, { warnBand: true, none: theme.glyphs.dash })}`, 'text')];
+  if (g.baseline !== undefined) thr.push(dot, seg(`baseline ${gateNumberText(g, g.baseline)}`, 'text'));
   out.push(line(...thr));
   const fails = failsInText(g, p.now - p.stateNow);
   if (g.breachSince !== undefined || fails) {
@@ -108,14 +109,14 @@ export function gateHeadLines(p: GateDetailProps, theme: Theme, maxLines: number
   return out.slice(0, Math.max(0, maxLines));
 }
 
-export function sampleLines(history: readonly GateSample[], rows: number, scroll: number, theme: Theme, utc?: boolean): LineSpec[] {
+export function sampleLines(history: readonly GateSample[], rows: number, scroll: number, theme: Theme, utc?: boolean, gate?: Pick<GateView, 'value' | 'display'>): LineSpec[] {
   const newestFirst = [...history].reverse();
   const start = Math.min(Math.max(0, scroll), Math.max(0, newestFirst.length - rows));
   const shown = newestFirst.slice(start, start + rows);
   const out: LineSpec[] = [panelTitle(theme, 'SAMPLES', false, [seg(`${history.length}, newest first`, 'muted')], start > 0 ? `${start} newer above` : '')];
   for (const s of shown) {
     const tok = stateToken(s.state);
-    out.push(line(seg(`${formatClock(s.at, utc)}  `, 'muted'), seg(cell(formatValue(s.raw ?? s.value), 14, 'left', theme.glyphs.ellipsis) + ' ', tok), seg(`${theme.glyphs.state[s.state]} ${s.state}`, tok)));
+    out.push(line(seg(`${formatClock(s.at, utc)}  `, 'muted'), seg(cell(gate ? gateNumberText(gate, s.raw ?? s.value) : formatValue(s.raw ?? s.value), 14, 'left', theme.glyphs.ellipsis) + ' ', tok), seg(`${theme.glyphs.state[s.state]} ${s.state}`, tok)));
   }
   if (history.length === 0) out.push(line(seg('no evaluation yet', 'muted')));
   return out;
@@ -147,7 +148,7 @@ export function GateDetail(p: GateDetailProps) {
       <Box flexDirection="column" width={p.width} height={p.height}>
         <Lines lines={head} width={p.width} height={head.length} />
         <Box flexDirection="row" height={rest}>
-          <Lines lines={sampleLines(g.history, rest - 1, p.scroll, theme, p.utc)} width={leftW} height={rest} />
+          <Lines lines={sampleLines(g.history, rest - 1, p.scroll, theme, p.utc, g)} width={leftW} height={rest} />
           <Box width={1} />
           <Lines lines={partLines(g.parts, rest - 1, theme)} width={rightW} height={rest} />
         </Box>
@@ -156,7 +157,7 @@ export function GateDetail(p: GateDetailProps) {
   }
   const partsH = hasParts && rest >= 4 ? Math.max(2, Math.floor(rest * 0.4)) : 0;
   const samplesH = rest - partsH;
-  const lines = [...head, ...sampleLines(g.history, samplesH - 1, p.scroll, theme, p.utc).slice(0, samplesH)];
+  const lines = [...head, ...sampleLines(g.history, samplesH - 1, p.scroll, theme, p.utc, g).slice(0, samplesH)];
   if (partsH > 0) lines.push(...partLines(g.parts, partsH - 1, theme));
   return <Lines lines={lines} width={p.width} height={p.height} />;
 }

@@ -1,7 +1,8 @@
 /** Gates panel: one row per gate — state word, value, thresholds, sparkline, time in state, what happens next. */
 import React from 'react';
 import type { GateState, GateView } from '../src/engine/types.js';
-import { cell, formatAge, formatRemaining, formatThresholds, formatValue, sanitize } from './format.js';
+import { gateThresholdText, gateValueCell } from '../src/present/values.js';
+import { cell, formatCoarseAge, formatRemaining, sanitize, textWidth } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { listWindow, panelTitle } from './PanelTitle.js';
 import { STATE_SEVERITY, stateToken, type Theme } from './theme.js';
@@ -86,21 +87,44 @@ export interface GateColumns {
   id: number;
   value: number;
   threshold: number;
+  /** 0: no sparkline (the width went to the reason). */
   spark: number;
+  /** 0: no "since" column. */
+  since: number;
+  /** What is left for the note (consequence and reason). */
+  note: number;
 }
 
-/** Column widths for a panel `width` wide: id and threshold as wide as the longest (within bounds), the note gets the rest. */
-export function gateColumns(width: number, gates: readonly GateView[] = []): GateColumns {
+const FIXED = 2 + 2 + 8; // cursor, glyph, state word
+const SINCE = 7;
+
+const noteText = (g: GateView, elapsed: number) => gateNote(g, elapsed).map((x) => x.text).join('');
+
+/**
+ * Column widths for a panel `width` wide, from every gate of the stage (so a
+ * column does not move when the list scrolls or re-sorts): id, value and
+ * threshold as wide as their longest (within bounds); the reasons come before
+ * the sparkline and the "since" column, which give way first when the width
+ * runs short; a wide panel gives its extra width to the reasons.
+ */
+export function gateColumns(width: number, gates: readonly GateView[] = [], elapsed = 0): GateColumns {
   const warnBand = width >= 120;
-  const longestThr = gates.reduce((m, g) => Math.max(m, formatThresholds(g.fail, warnBand ? g.warn : [], false).length), 6);
-  const threshold = Math.min(28, Math.max(8, longestThr + 2));
-  const value = width >= 100 ? 10 : 8;
-  const fixed = 2 + 2 + 8 + 7; // cursor, glyph, state, age
-  const longestId = gates.reduce((m, g) => Math.max(m, g.id.length), 8);
-  const id = Math.min(32, longestId + 1, Math.max(10, width - fixed - value - threshold - 8 - 12));
-  // The note ("fails in 5m48s or 2 probes", "ROLLBACK …") before a longer sparkline.
-  const spark = Math.min(24, Math.max(8, width - fixed - id - value - threshold - 28));
-  return { warnBand, id, value, threshold, spark };
+  const longestThr = gates.reduce((m, g) => Math.max(m, textWidth(gateThresholdText(g, { warnBand }))), 9);
+  const threshold = Math.min(28, longestThr + 1);
+  const longestVal = gates.reduce((m, g) => Math.max(m, textWidth(gateValueCell(g))), 5);
+  const value = Math.min(width >= 100 ? 14 : 10, longestVal + 1);
+  const longestId = gates.reduce((m, g) => Math.max(m, textWidth(g.id)), 4);
+  const id = Math.min(32, longestId + 1, Math.max(10, width - FIXED - value - threshold - 20));
+  const wantNote = Math.min(200, gates.reduce((m, g) => Math.max(m, textWidth(noteText(g, elapsed))), 0));
+  let rest = width - FIXED - id - value - threshold;
+  let spark = 0;
+  let since = SINCE;
+  // Reasons up to 60 columns come before the sparkline and "since"; longer ones open whole with Enter.
+  const need = Math.min(wantNote, 60);
+  if (rest - SINCE - need >= 9) spark = Math.min(24, rest - SINCE - need);
+  else if (rest - SINCE < need) since = 0;
+  rest -= spark + since;
+  return { warnBand, id, value, threshold, spark, since, note: Math.max(0, rest) };
 }
 
 export function gateRow(g: GateView, opts: { theme: Theme; cols: GateColumns; cursor: boolean; selected: boolean; now: number; stateNow: number }): LineSpec {
@@ -108,34 +132,36 @@ export function gateRow(g: GateView, opts: { theme: Theme; cols: GateColumns; cu
   const gl = theme.glyphs;
   const tok = stateToken(g.state);
   const e = gl.ellipsis;
-  const rollback = g.state === 'failing' && g.onFail === 'rollback';
-  const spark = theme.spark(
-    g.history.map((s) => s.value),
-    cols.spark - 1,
-  );
   const l = line(
     opts.cursor ? seg(`${gl.cursor} `, 'accent') : seg('  '),
     seg(`${gl.state[g.state]} `, tok),
     seg(cell(g.state, 7, 'left', e) + ' ', tok),
-    seg(cell(sanitize(g.id), cols.id - 1, 'left', e) + ' ', 'text'),
-    seg(cell(sanitize(g.display || formatValue(g.value)), cols.value - 1, 'left', e) + ' ', tok),
-    seg(cell(formatThresholds(g.fail, cols.warnBand ? g.warn : [], theme.ascii), cols.threshold - 1, 'left', e) + ' ', 'muted'),
-    seg(spark + ' ', tok),
-    seg(cell(formatAge(opts.now - g.since), 6, 'left', e) + ' ', 'muted'),
+    seg(cell(sanitize(g.id), cols.id - 1, 'left', e) + ' ', opts.selected ? 'title' : 'text'),
+    seg(cell(gateValueCell(g), cols.value - 1, 'left', e) + ' ', tok),
+    seg(cell(gateThresholdText(g, { warnBand: cols.warnBand, none: gl.dash }), cols.threshold - 1, 'left', e) + ' ', 'muted'),
+    cols.spark > 0 ? seg(theme.spark(g.history.map((x) => x.value), cols.spark - 1) + ' ', tok) : undefined,
+    cols.since > 0 ? seg(cell(formatCoarseAge(opts.now - g.since), cols.since - 1, 'left', e) + ' ', 'muted') : undefined,
     ...gateNote(g, opts.now - opts.stateNow),
   );
-  if (rollback) l.row = 'rollback';
-  else if (opts.selected) l.row = 'selected';
   return l;
+}
+
+/** The column headings, at the columns' fixed positions. */
+export function gateHeadings(cols: GateColumns): LineSpec {
+  const h = (t: string, w: number) => (w > 0 ? cell(t, w - 1) + ' ' : '');
+  return line(seg(`    ${cell('STATE', 7)} ${h('GATE', cols.id)}${h('VALUE', cols.value)}${h('THRESHOLD', cols.threshold)}${h('TREND', cols.spark)}${h('SINCE', cols.since)}NEXT / WHY`, 'muted'));
 }
 
 export function gatesLines(p: GatesPanelProps, theme: Theme): LineSpec[] {
   const { list } = p;
-  const rows = Math.max(0, p.height - 1);
+  // Column headings when the panel has room for them and three rows.
+  const headings = p.height >= 5 && list.length > 0;
+  const rows = Math.max(0, p.height - 1 - (headings ? 1 : 0));
   const { selIndex, start, shown, right } = listWindow(list, p.gates.length, rows, { ...p, selected: p.selectedId, key: (g) => g.id });
   const summary: Seg[] = p.gates.length === 0 ? [seg('none in this stage', 'muted')] : [seg(`${p.gates.length}: `, 'muted'), ...gateCounts(p.gates)];
   const out: LineSpec[] = [panelTitle(theme, 'GATES', p.focused, summary, right)];
-  const cols = gateColumns(p.width, p.gates);
+  const cols = gateColumns(p.width, p.gates, p.now - p.stateNow);
+  if (headings) out.push(gateHeadings(cols));
   shown.forEach((g, i) => {
     const isSel = p.focused && start + i === selIndex;
     out.push(gateRow(g, { theme, cols, cursor: isSel, selected: isSel, now: p.now, stateNow: p.stateNow }));

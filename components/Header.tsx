@@ -1,101 +1,193 @@
-/** Header: where the rollout stands and how fresh the picture is. Two lines, three while an action runs. */
+/**
+ * Header, two lines, always live (a frozen screen freezes the panels, never
+ * these): the status line — stage, its word, the action running or the
+ * rollback that happened, and the next thing the guard does on its own with
+ * its countdown — and the polling line. When the width runs short the
+ * status line drops its least needed parts first; the countdown and its
+ * reason go last.
+ */
 import React from 'react';
-import type { EngineState, StageView } from '../src/engine/types.js';
+import type { EngineEvent, EngineState } from '../src/engine/types.js';
+import { nextAutomaticHead, rolloutStatus, type RolloutStatus } from '../src/present/rollout-status.js';
 import type { CockpitExtras } from '../src/ui-contract.js';
-import { formatAge, formatClock, formatRemaining, sanitize } from './format.js';
+import { formatEvent } from './activity.js';
+import { formatCoarseRemaining } from '../src/present/values.js';
+import { formatAge, formatClock, formatCoarseAge, formatRemaining, sanitize, textWidth } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import type { Theme } from './theme.js';
 import { useTheme } from './ThemeContext.js';
 
+export { bakeLeft, currentStage } from '../src/present/rollout-status.js';
+
 export interface HeaderProps {
+  /** The live state (also while frozen). */
   state: EngineState;
   now: number;
   extras: CockpitExtras;
   readonly: boolean;
-  frozenAt: number | null;
+  /** While frozen: the frozen snapshot's state and display time. */
+  frozen?: { state: EngineState; now: number } | null;
   width: number;
   utc?: boolean;
 }
 
-export function headerHeight(extras: CockpitExtras): number {
-  return extras.action ? 3 : 2;
+export function headerHeight(_extras?: CockpitExtras): number {
+  return 2;
 }
 
-export function currentStage(state: EngineState): StageView | undefined {
-  return state.stages[state.stageIndex] ?? state.stages.find((s) => s.status === 'current');
+/** A part of a line that may be left out when the line is too long; lower `drop` goes first. */
+export interface Part {
+  segs: Seg[];
+  /** Infinity: never dropped (cut at the end as a last resort). */
+  drop: number;
 }
 
-/** Bake time left at `now`, from the stage's own figure at the state's time. */
-export function bakeLeft(stage: StageView, now: number, stateNow: number): number | undefined {
-  if (stage.bakeRemainingMs !== undefined) return Math.max(0, stage.bakeRemainingMs - (now - stateNow));
-  if (stage.enteredAt !== undefined) return Math.max(0, stage.enteredAt + stage.bakeMs - now);
-  return undefined;
+/** Leaves out parts, least needed first, until the line fits `width`; the separator goes with its part. */
+export function fitParts(parts: readonly Part[], width: number, sep: Seg): Seg[] {
+  const kept = parts.filter((p) => p.segs.length > 0).map((p) => ({ ...p }));
+  const w = (ps: typeof kept) => ps.reduce((n, p, i) => n + p.segs.reduce((m, s) => m + textWidth(s.text), 0) + (i > 0 ? textWidth(sep.text) : 0), 0);
+  while (w(kept) > width) {
+    let idx = -1;
+    for (let i = 0; i < kept.length; i++) if (Number.isFinite(kept[i]!.drop) && (idx < 0 || kept[i]!.drop <= kept[idx]!.drop)) idx = i;
+    if (idx < 0) break;
+    kept.splice(idx, 1);
+  }
+  const out: Seg[] = [];
+  kept.forEach((p, i) => {
+    if (i > 0) out.push(sep);
+    out.push(...p.segs);
+  });
+  return out;
+}
+
+const STAGE_WORD_TOKEN = {
+  promoting: 'accent',
+  'rolling back': 'rollback',
+  'rolled back': 'rollback',
+  'rollout complete': 'ok',
+  promotable: 'ok',
+  baking: 'pending',
+  blocked: 'danger',
+  waiting: 'muted',
+} as const;
+
+/** The status line's parts, most needed kept longest. */
+export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'now' | 'extras' | 'readonly' | 'frozen' | 'utc' | 'width'>, theme: Theme): Part[] {
+  const { state, now } = p;
+  const g = theme.glyphs;
+  const parts: Part[] = [];
+  const badges: Seg[] = [];
+  if (p.frozen) badges.push(seg(` FROZEN ${formatClock(p.frozen.now, p.utc)} `, 'badge'));
+  if (p.readonly) badges.push(seg(' READ-ONLY ', 'badge'));
+  if (badges.length) parts.push({ segs: badges.flatMap((b, i) => (i ? [seg(' '), b] : [b])), drop: 95 });
+  parts.push({ segs: [seg(sanitize(state.service), 'title'), seg(` ${sanitize(state.environment)}`, 'accent')], drop: 5 });
+  if (st.stage) {
+    parts.push({
+      segs: [seg(`${st.stage.index + 1}/${st.stage.count} `, 'text'), seg(sanitize(st.stage.id), 'title'), seg(` ${st.word.toUpperCase()}`, STAGE_WORD_TOKEN[st.word])],
+      drop: 90,
+    });
+  } else parts.push({ segs: [seg('no stage', 'muted')], drop: 90 });
+  if (st.running) {
+    const r = st.running;
+    const name = `${r.auto ? 'AUTO-' : ''}${r.action.toUpperCase()}`;
+    parts.push({ segs: [seg(`${g.spinner} ${name} running`, r.action === 'rollback' ? 'danger' : 'accent'), seg(` ${formatAge(now - r.startedAt)}`, 'text')], drop: Infinity });
+    parts.push({ segs: [seg(`by ${sanitize(r.operator)}`, 'text')], drop: 60 });
+    if (r.lastLine) parts.push({ segs: [seg(sanitize(r.lastLine), 'muted')], drop: 12 });
+  } else if (st.rolledBack) {
+    const rb = st.rolledBack;
+    const when = rb.at !== undefined ? ` ${formatClock(rb.at, p.utc)} (${formatCoarseAge(now - rb.at)} ago)` : '';
+    if (when) parts.push({ segs: [seg(`at${when}`, 'danger')], drop: 70 });
+    if (rb.reason || rb.gateId) {
+      const reason = rb.reason ?? '';
+      const text = `${rb.auto && !/^auto/i.test(reason) ? 'auto: ' : ''}${rb.gateId && !reason.includes(rb.gateId) ? `${sanitize(rb.gateId)} ` : ''}${reason}`.trim();
+      parts.push({ segs: [seg(text, 'muted')], drop: 10 });
+    }
+  }
+  if (st.next) {
+    const n = st.next;
+    parts.push({
+      segs: [seg(nextAutomaticHead(n, formatRemaining), 'rollback'), seg(`: ${n.reason}`, 'danger')],
+      drop: Infinity,
+    });
+    if (n.disabled) parts.push({ segs: [seg(n.disabled, 'warn')], drop: 40 });
+  }
+  if (st.stage) {
+    const left = st.bakeLeftMs;
+    const stage = state.stages[st.stage.index];
+    if (stage && stage.enteredAt !== undefined) parts.push({ segs: [seg(`${formatCoarseAge(now - stage.enteredAt)} in stage`, 'text')], drop: 3 });
+    if (stage && stage.bakeMs > 0 && left !== undefined && !st.rolledBack) parts.push({ segs: [left > 0 ? seg(`bake ${formatCoarseRemaining(left)} left`, 'pending') : seg('baked', 'ok')], drop: 20 });
+  }
+  const windowLeft = state.polling.windowEnd - now;
+  parts.push({ segs: [windowLeft > 0 ? seg(`window ${formatCoarseRemaining(windowLeft)} left`, 'text') : seg('window over', 'warn')], drop: 4 });
+  return parts;
+}
+
+/** Events since the freeze worth a glance; the newest critical one is named. */
+const CRITICAL = (e: EngineEvent): boolean =>
+  (e.type === 'gate.changed' && e.to === 'failing') ||
+  e.type === 'rollback.requested' ||
+  e.type === 'stage.rolled-back' ||
+  (e.type === 'action.started' && e.action === 'rollback') ||
+  (e.type === 'action.finished' && !e.ok) ||
+  e.type === 'node.down' ||
+  e.type === 'prometheus.down' ||
+  (e.type === 'alert.firing' && e.severity === 'critical');
+
+export function frozenChanges(live: EngineState, frozenState: EngineState): { count: number; critical?: EngineEvent } {
+  let count = 0;
+  let critical: EngineEvent | undefined;
+  for (const e of live.events) {
+    if (e.at <= frozenState.now || e.type === 'poll.started' || e.type === 'poll.done') continue;
+    count++;
+    if (CRITICAL(e)) critical = e;
+  }
+  return { count, critical };
 }
 
 export function headerLines(p: HeaderProps, theme: Theme): LineSpec[] {
   const { state, now } = p;
   const g = theme.glyphs;
   const sep = seg(g.sep, 'muted');
-  const stage = currentStage(state);
+  const st = rolloutStatus(state, now, { readonly: p.readonly, action: p.extras.action });
+  const l1 = fitParts(statusParts(st, p, theme), p.width, sep);
 
-  const l1: Array<Seg | undefined> = [];
-  if (p.extras.banner) l1.push(seg(` ${sanitize(p.extras.banner)} `, 'badge'), seg(' '));
-  if (p.readonly) l1.push(seg(' READ-ONLY ', 'badge'), seg(' '));
-  if (p.frozenAt !== null) l1.push(seg(` FROZEN ${formatClock(p.frozenAt, p.utc)} `, 'badge'), seg(' '));
-  l1.push(seg(sanitize(state.service), 'title'), seg(` ${sanitize(state.environment)}`, 'accent'), sep);
-  if (stage) {
-    const narrow = p.width < 100;
-    l1.push(seg(`${narrow ? '' : 'stage '}${stage.index + 1}/${state.stages.length} `, 'text'), seg(sanitize(stage.id), 'title'));
-    if (state.rolledBack || stage.status === 'rolled back') l1.push(seg(' ROLLED BACK', 'danger'));
-    if (stage.enteredAt !== undefined) {
-      const age = formatAge(now - stage.enteredAt);
-      l1.push(narrow ? seg(` ${age}`, 'text') : sep, narrow ? undefined : seg(`${age} in stage`, 'text'));
-    }
-    const left = bakeLeft(stage, now, state.now);
-    if (stage.bakeMs > 0 && left !== undefined) l1.push(sep, left > 0 ? seg(`bake ${formatRemaining(left)} left`, 'pending') : seg('baked', 'ok'));
-  } else {
-    l1.push(seg('no stage', 'muted'));
+  const l2: Part[] = [];
+  // The replay's position leads the second line (the status line is the stage's).
+  if (p.extras.banner) l2.push({ segs: [seg(` ${sanitize(p.extras.banner)} `, 'badge')], drop: Infinity });
+  if (p.frozen) {
+    const ch = frozenChanges(state, p.frozen.state);
+    const crit = ch.critical ? formatEvent(ch.critical, g) : null;
+    l2.push({
+      segs: [
+        seg(`since frozen: ${ch.count} event${ch.count === 1 ? '' : 's'}`, ch.critical ? 'danger' : 'accent'),
+        crit ? seg(`, newest critical ${formatClock(crit.at, p.utc)} ${crit.text}`, 'danger') : seg(''),
+        seg(' (Z resumes)', 'muted'),
+      ],
+      drop: Infinity,
+    });
   }
-  const windowLeft = state.polling.windowEnd - now;
-  l1.push(sep, windowLeft > 0 ? seg(`window ${formatRemaining(windowLeft)} left`, 'text') : seg('window over', 'warn'));
-
   const pl = state.polling;
-  const l2: Seg[] = [seg('poll ', 'muted'), seg(sanitize(pl.label), pl.hot ? 'pending' : 'text'), seg(g.dot, 'muted')];
-  if (pl.inFlight) l2.push(seg(`${g.spinner} polling`, 'accent'));
-  else if (pl.nextPollAt !== undefined) l2.push(seg(`next in ${formatRemaining(pl.nextPollAt - now)}`, 'text'));
-  else l2.push(seg('no poll scheduled', 'muted'));
-  l2.push(seg(g.dot, 'muted'));
+  const poll: Seg[] = [seg('poll ', 'muted'), seg(sanitize(pl.label), pl.hot ? 'pending' : 'text'), seg(g.dot, 'muted')];
+  if (pl.inFlight) poll.push(seg(`${g.spinner} polling`, 'accent'));
+  else if (pl.nextPollAt !== undefined) poll.push(seg(`next in ${formatCoarseRemaining(pl.nextPollAt - now)}`, 'text'));
+  else poll.push(seg('no poll scheduled', 'muted'));
+  l2.push({ segs: poll, drop: 8 });
   if (pl.lastSuccessAt !== undefined) {
     const age = now - pl.lastSuccessAt;
-    l2.push(seg(`last ok ${formatAge(age)} ago`, age > Math.max(3 * pl.intervalMs, 60_000) ? 'warn' : 'text'));
-  } else l2.push(seg('no successful poll yet', 'warn'));
-  l2.push(sep);
+    l2.push({ segs: [seg(`last ok ${formatCoarseAge(age)} ago`, age > Math.max(3 * pl.intervalMs, 60_000) ? 'warn' : 'text')], drop: age > Math.max(3 * pl.intervalMs, 60_000) ? 30 : 6 });
+  } else l2.push({ segs: [seg('no successful poll yet', 'warn')], drop: 30 });
   const prom = state.prometheus;
-  if (!prom.configured) l2.push(seg('prom n/a', 'muted'));
-  else if (prom.status === 'up') l2.push(seg('prom up', 'ok'));
-  else if (prom.status === 'down') l2.push(seg(`prom DOWN${prom.lastError ? `: ${sanitize(prom.lastError)}` : ''}`, 'failing'));
-  else l2.push(seg('prom ?', 'noData'));
+  if (!prom.configured) l2.push({ segs: [seg('prom n/a', 'muted')], drop: 2 });
+  else if (prom.status === 'up') l2.push({ segs: [seg('prom up', 'ok')], drop: 7 });
+  else if (prom.status === 'down') l2.push({ segs: [seg(`prom DOWN${prom.lastError ? `: ${sanitize(prom.lastError)}` : ''}`, 'failing')], drop: 40 });
+  else l2.push({ segs: [seg('prom ?', 'noData')], drop: 7 });
   const notes = p.extras.notifications;
   if (notes && notes.undelivered > 0) {
-    l2.push(sep, seg(`notify: ${notes.undelivered} undelivered${notes.lastError ? ` (${sanitize(notes.lastError)})` : ''}`, 'warn'));
+    l2.push({ segs: [seg(`notify: ${notes.undelivered} undelivered${notes.lastError ? ` (${sanitize(notes.lastError)})` : ''}`, 'warn')], drop: 35 });
   } else if (notes?.lastError) {
-    l2.push(sep, seg(`notify: ${sanitize(notes.lastError)}`, 'warn'));
+    l2.push({ segs: [seg(`notify: ${sanitize(notes.lastError)}`, 'warn')], drop: 9 });
   }
-
-  const out = [line(...l1), line(...l2)];
-  const a = p.extras.action;
-  if (a) {
-    const kind = sanitize(a.kind);
-    const tok = /rollback/i.test(kind) ? 'danger' : 'accent';
-    out.push(
-      line(
-        seg(`${g.spinner} ${kind.toUpperCase()} running`, tok),
-        seg(` by ${sanitize(a.operator)} for ${formatAge(now - a.startedAt)}`, 'text'),
-        a.lastLine ? seg(`: ${sanitize(a.lastLine)}`, 'muted') : undefined,
-      ),
-    );
-  }
-  return out;
+  return [line(...l1), line(...fitParts(l2, p.width, sep))];
 }
 
 export function Header(p: HeaderProps) {

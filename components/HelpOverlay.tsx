@@ -9,7 +9,6 @@ import type { ExtraKey } from '../src/ui-contract.js';
 import { extraKeyLabel } from './extra-keys.js';
 import { useTheme } from './ThemeContext.js';
 
-const READONLY_OFF = new Set(['promote', 'rollback', 'signoff']);
 
 interface HelpEntry {
   label: string;
@@ -28,8 +27,10 @@ export function helpEntries(readonly: boolean, extraKeys: readonly ExtraKey[] = 
     out.push({ label: 'Cockpit:', description: '', off: false, heading: true });
   }
   for (const b of KEYMAP) {
-    if (b.group === 'Dialogs' && !out.some((e) => e.heading && e.label.startsWith('In a dialog'))) out.push({ label: 'In a dialog (letters are typed):', description: '', off: false, heading: true });
-    const off = readonly && READONLY_OFF.has(b.action);
+    if (b.scope === 'filter' && !out.some((e) => e.heading && e.label.startsWith('While filtering'))) out.push({ label: 'While filtering (letters are typed):', description: '', off: false, heading: true });
+    if (b.scope === 'dialog' && !out.some((e) => e.heading && e.label.startsWith('In a dialog'))) out.push({ label: 'In a dialog (letters are typed):', description: '', off: false, heading: true });
+    // Read-only drops the bindings that act on production.
+    const off = readonly && !!b.dangerous;
     out.push({ label: bindingLabel(b), description: b.description + (off ? ' (read-only: disabled)' : ''), off });
   }
   return out;
@@ -50,7 +51,7 @@ export function helpColumns(width: number, height: number, readonly: boolean, th
   const colWidth = Math.floor((width - (n - 1) * 2) / n);
   const columns: LineSpec[][] = [];
   for (let i = 0; i < n; i++) columns.push(columnLines(entries.slice(i * rows, (i + 1) * rows)));
-  return { title: panelTitle(theme, 'KEYS', true, [seg('one keymap drives the keys and this list', 'muted')], 'Esc or ? closes'), columns, colWidth };
+  return { title: panelTitle(theme, 'KEYS', true, [seg('every key', 'muted')], 'Esc or ? closes'), columns, colWidth };
 }
 
 export function HelpOverlay({ width, height, readonly, extraKeys }: { width: number; height: number; readonly: boolean; extraKeys?: readonly ExtraKey[] }) {

@@ -1,8 +1,15 @@
-/** Stage pipeline: every stage in order, then whether the current one can be promoted and what blocks it. */
+/**
+ * Stage pipeline: every stage in order, then what the current one can do —
+ * in the words of the one status derivation (src/present/rollout-status.ts)
+ * the header and dialogs use: never PROMOTABLE while an action runs or after
+ * a rollback, "ROLLOUT COMPLETE" at the final stage.
+ */
 import React from 'react';
 import type { EngineState, StageView } from '../src/engine/types.js';
-import { formatRemaining, sanitize, textWidth } from './format.js';
-import { bakeLeft, currentStage } from './Header.js';
+import { currentStage, rolloutStatus } from '../src/present/rollout-status.js';
+import { blockerText, formatCoarseRemaining } from '../src/present/values.js';
+import type { CockpitExtras } from '../src/ui-contract.js';
+import { formatClock, formatCoarseAge, sanitize, textWidth } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { stateToken, type Theme, type Token } from './theme.js';
 import { useTheme } from './ThemeContext.js';
@@ -12,6 +19,8 @@ export interface StagePipelineProps {
   now: number;
   readonly: boolean;
   width: number;
+  extras?: CockpitExtras;
+  utc?: boolean;
 }
 
 function stageSegs(s: StageView, rolledBack: boolean, theme: Theme): Seg {
@@ -43,29 +52,42 @@ export function promotionLine(p: StagePipelineProps, theme: Theme): LineSpec {
   const { state, now } = p;
   const stage = currentStage(state);
   if (!stage) return line(seg('no current stage', 'muted'));
-  if (state.rolledBack || stage.status === 'rolled back') return line(seg('ROLLED BACK', 'rollback'), seg(` ${sanitize(stage.id)}: promotion stopped`, 'danger'));
+  const st = rolloutStatus(state, now, { readonly: p.readonly, action: p.extras?.action });
   const dot = seg(theme.glyphs.dot, 'muted');
   const segs: Seg[] = [];
-  if (stage.promotable) {
-    segs.push(seg('PROMOTABLE', 'ok'));
-    if (!stage.hasPromote) segs.push(seg(' (final stage)', 'muted'));
-    else if (!p.readonly) segs.push(seg(' p to promote', 'muted'));
-  } else {
-    segs.push(seg('NOT PROMOTABLE', 'danger'));
-    const left = bakeLeft(stage, now, state.now);
-    if (left !== undefined && left > 0) segs.push(seg(': ', 'muted'), seg(`bake ${formatRemaining(left)} left`, 'pending'));
-    if (stage.blockers.length > 0) {
-      // Narrow: the gate ids by state colour (the gates panel has the values); wide: values and thresholds too.
-      const full = p.width >= 120;
-      segs.push(seg(`${left !== undefined && left > 0 ? ';' : ':'} blocked by${full ? '' : ` ${stage.blockers.length}`}: `, 'muted'));
-      stage.blockers.forEach((b, i) => {
-        if (i > 0) segs.push(seg(', ', 'muted'));
-        const thr = b.threshold ? ` (${sanitize(b.threshold)})` : '';
-        const shown = b.display && b.display !== b.state ? ` ${sanitize(b.display)}` : '';
-        segs.push(seg(full ? `${sanitize(b.gateId)} ${b.state}${shown}${thr}` : sanitize(b.gateId), stateToken(b.state)));
-      });
-    } else if (!(left !== undefined && left > 0)) {
-      segs.push(seg(': waiting for the next evaluation', 'muted'));
+  const nextId = state.stages[stage.index + 1]?.id;
+  switch (st.word) {
+    case 'rolling back':
+      return line(seg('ROLLING BACK', 'rollback'), seg(` ${sanitize(stage.id)}: promotion stopped while the rollback runs`, 'danger'));
+    case 'rolled back': {
+      const rb = st.rolledBack!;
+      const when = rb.at !== undefined ? ` at ${formatClock(rb.at, p.utc)} (${formatCoarseAge(now - rb.at)} ago)` : '';
+      const why = rb.reason ? `: ${rb.auto && !/^auto/i.test(rb.reason) ? 'automatic, ' : ''}${rb.gateId && !rb.reason.includes(rb.gateId) ? `${sanitize(rb.gateId)} ` : ''}${rb.reason}` : '';
+      return line(seg('ROLLED BACK', 'rollback'), seg(` ${sanitize(stage.id)}${when}${why}`, 'danger'), seg('; promotion stopped', 'muted'));
+    }
+    case 'promoting':
+      return line(seg('PROMOTING', 'accent'), seg(` ${sanitize(stage.id)}${nextId ? ` ${theme.glyphs.arrow} ${sanitize(nextId)}` : ''}`, 'text'));
+    case 'rollout complete':
+      return line(seg('ROLLOUT COMPLETE', 'ok'), seg(` ${sanitize(stage.id)} is the final stage: baked, nothing blocks`, 'muted'));
+    case 'promotable':
+      segs.push(seg('PROMOTABLE', 'ok'), seg(` to ${sanitize(nextId ?? '')}`, 'text'));
+      if (!p.readonly) segs.push(seg(' p to promote', 'muted'));
+      break;
+    default: {
+      segs.push(seg(st.final ? 'FINAL STAGE' : 'NOT PROMOTABLE', st.final ? 'pending' : 'danger'));
+      const left = st.bakeLeftMs;
+      if (left !== undefined && left > 0) segs.push(seg(': ', 'muted'), seg(`bake ${formatCoarseRemaining(left)} left`, 'pending'));
+      if (stage.blockers.length > 0) {
+        segs.push(seg(`${left !== undefined && left > 0 ? ';' : ':'} blocked by ${stage.blockers.length}: `, 'muted'));
+        // Narrow: the gate ids (the gates panel has the values); wide: in the gates' own words.
+        const full = p.width >= 120;
+        stage.blockers.forEach((b, i) => {
+          if (i > 0) segs.push(seg(', ', 'muted'));
+          segs.push(seg(full ? blockerText(b, state.gates) : sanitize(b.gateId), stateToken(b.state)));
+        });
+      } else if (!(left !== undefined && left > 0)) {
+        segs.push(seg(': waiting for the next evaluation', 'muted'));
+      }
     }
   }
   if (stage.cautions.length > 0) segs.push(dot, seg(`caution: ${stage.cautions.map(sanitize).join(', ')}`, 'warn'));

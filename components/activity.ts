@@ -17,7 +17,7 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
   const arrow = g.arrow;
   switch (e.type) {
     case 'poll.started':
-      return e.reason === 'schedule' ? null : { at, text: e.reason === 'manual' ? 'poll requested by operator' : 'first poll', tok: 'muted' };
+      return e.reason === 'schedule' ? null : { at, text: e.reason === 'manual' ? 'poll requested' : 'first poll', tok: 'muted' };
     case 'poll.done':
       return e.ok ? null : { at, text: `poll finished with errors after ${e.durationMs}ms (${e.gates} gates, ${e.nodes} nodes)`, tok: 'error' };
     case 'gate.changed': {
@@ -73,7 +73,7 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
     case 'action.output':
       return { at, text: `${e.action} ${sanitize(e.step)}: ${sanitize(e.text)}`, tok: e.stream === 'stderr' ? 'warn' : 'muted' };
     case 'action.finished':
-      return { at, text: `${e.action} of ${e.stageId} ${{ ok: 'finished', partial: 'PARTIAL', failed: 'FAILED', aborted: 'ABORTED' }[e.outcome ?? (e.ok ? 'ok' : 'failed')]} after ${Math.round(e.durationMs / 1000)}s: ${sanitize(e.summary)}`, tok: e.ok ? 'ok' : e.outcome === 'partial' ? 'warn' : 'failing' };
+      return { at, text: `${e.action} of ${e.stageId} ${{ ok: 'finished', partial: 'PARTIAL', failed: 'FAILED', aborted: 'ABORTED' }[e.outcome ?? (e.ok ? 'ok' : 'failed')]} after ${formatAge(e.durationMs)}: ${sanitize(e.summary)}`, tok: e.ok ? 'ok' : e.outcome === 'partial' ? 'warn' : 'failing' };
     case 'action.refused':
       return { at, text: `${e.action} of ${e.stageId} refused: ${sanitize(e.why)}`, tok: 'warn' };
     case 'override':
@@ -95,11 +95,32 @@ export function formatExtra(x: ExtraLine): ActivityEntry {
   return { at: x.at, text: prefix + sanitize(x.text), tok };
 }
 
-/** Events and extra lines merged by time (stable), oldest first. */
+/** A manual poll this soon after an action ended or a stage was entered is the session's own, not the operator's. */
+const FOLLOW_UP_MS = 10_000;
+
+/**
+ * Events and extra lines merged by time (stable), oldest first. The log says
+ * only what is true in context: no "stage promotable" for a stage that was
+ * rolled back (until it is entered again), and a poll the session asked for
+ * after an action is not "requested by operator".
+ */
 export function activityEntries(events: readonly EngineEvent[], extras: readonly ExtraLine[] | undefined, g: Glyphs): ActivityEntry[] {
   const tagged: Array<{ e: ActivityEntry; i: number }> = [];
   let i = 0;
+  const rolledBack = new Set<string>();
+  let lastAction: { at: number; what: string } | undefined;
   for (const ev of events) {
+    if (ev.type === 'stage.rolled-back') rolledBack.add(ev.stageId);
+    if (ev.type === 'stage.entered') {
+      rolledBack.delete(ev.stageId);
+      lastAction = { at: ev.at, what: ev.by === 'start' ? 'start' : `${ev.by} to ${ev.stageId}` };
+    }
+    if (ev.type === 'action.finished') lastAction = { at: ev.at, what: `${ev.action} of ${ev.stageId}` };
+    if (ev.type === 'stage.promotable' && rolledBack.has(ev.stageId)) continue;
+    if (ev.type === 'poll.started' && ev.reason === 'manual' && lastAction && ev.at - lastAction.at <= FOLLOW_UP_MS) {
+      tagged.push({ e: { at: ev.at, text: `poll after the ${lastAction.what}`, tok: 'muted' }, i: i++ });
+      continue;
+    }
     const e = formatEvent(ev, g);
     if (e) tagged.push({ e, i: i++ });
   }

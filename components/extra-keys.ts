@@ -1,24 +1,21 @@
-/** Keys a use of the cockpit adds (replay's play/pause/seek): matching and labels. */
-import type { Key } from 'ink';
+/** Keys a use of the cockpit adds (replay's play/pause/seek): as bindings of the view's scope, and their labels. */
 import type { ExtraKey } from '../src/ui-contract.js';
+import { keyLabel, viewBindings, type KeySpec, type ViewKey } from './keymap.js';
 
-export function extraKeyMatches(k: ExtraKey, input: string, key: Key): boolean {
-  return k.keys.some((name) => (name === 'space' ? input === ' ' : name.length === 1 ? input === name && !key.ctrl && !key.meta : false));
+/** 'space' -> Space; one character -> that character. */
+export function extraKeySpec(name: string): KeySpec {
+  return { char: name === 'space' ? ' ' : name };
 }
 
 export function extraKeyLabel(k: ExtraKey): string {
-  return k.keys.map((n) => (n === 'space' ? 'Space' : n)).join('/');
+  return k.keys.map((n) => keyLabel(extraKeySpec(n))).join('/');
 }
 
 /**
- * The extra keys an input runs, in order: one, or one per character when a
- * fast typist's keys arrive together ("]]]"). Empty: the cockpit's own keys apply.
+ * The view's keys as bindings, checked against the cockpit's global and list
+ * keys: a clash throws here, when the view is built.
  */
-export function findExtraKeys(keys: readonly ExtraKey[] | undefined, input: string, key: Key): ExtraKey[] {
+export function buildViewKeys(keys: readonly ExtraKey[] | undefined): ViewKey[] {
   if (!keys?.length) return [];
-  const one = keys.find((k) => extraKeyMatches(k, input, key));
-  if (one) return [one];
-  if (input.length < 2 || key.ctrl || key.meta) return [];
-  const each = [...input].map((ch) => keys.find((k) => extraKeyMatches(k, ch, key)));
-  return each.every((k): k is ExtraKey => k !== undefined) ? each : [];
+  return viewBindings(keys.map((k) => ({ keys: k.keys.map(extraKeySpec), description: k.label, run: () => k.run() })));
 }

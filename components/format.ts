@@ -1,17 +1,9 @@
-/** Formatting helpers the cockpit's panels share: ages, clock times, values, thresholds, safe text. */
-import { formatDuration } from '../src/duration.js';
-import { formatNumber } from '../src/plan/threshold.js';
-import type { Value } from '../src/engine/types.js';
-
-/** An elapsed time, never negative: 252000 -> "4m12s". */
-export function formatAge(ms: number): string {
-  return formatDuration(Math.max(0, ms));
-}
-
-/** A remaining time; "0s" once it has passed. */
-export function formatRemaining(ms: number): string {
-  return formatDuration(Math.max(0, ms));
-}
+/**
+ * Layout helpers of the cockpit's panels: clock times, cells, cutting. Values,
+ * thresholds, ages and safe text come from the core's one formatter
+ * (src/present/values.ts), re-exported here.
+ */
+export { formatAge, formatCoarseAge, formatRemaining, formatValue, sanitize } from '../src/present/values.js';
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
@@ -22,30 +14,6 @@ export function formatClock(at: number, utc = false): string {
   return utc
     ? `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`
     : `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
-}
-
-// CSI/OSC sequences first, then any other control character.
-// eslint-disable-next-line no-control-regex
-const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]|\u009b[0-?]*[ -/]*[@-~]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f]+/g;
-
-/**
- * Text from outside (node errors, alert summaries, action output) made safe for
- * one terminal line: escape sequences dropped, control characters and line
- * breaks turned into single spaces.
- */
-export function sanitize(text: string): string {
-  return text.replace(ESCAPES, '').replace(CONTROLS, ' ').replace(/ {2,}/g, ' ').trim();
-}
-
-/** A value as a cell shows it; `missing` for null. */
-export function formatValue(v: Value | null | undefined, missing = '-'): string {
-  if (v === null || v === undefined) return missing;
-  if (typeof v === 'number') return formatNumber(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  const s = sanitize(v);
-  return s === '' ? '""' : s;
 }
 
 /** "> 0.05 | warn > 0.03", "none" when the gate has no threshold. */

@@ -196,8 +196,11 @@ describe('help, filter, freeze', () => {
     expect(t.frame()).toContain(`FROZEN ${formatClock(T0, true)}`);
     t.rerender(withGateValue(state, 'extraction-failure-rate', 0.099));
     await waitForFrame();
-    expect(t.frame()).toContain('0.071');
-    expect(t.frame()).not.toContain('0.099');
+    // The panels stay as they were; the status line stays live (a coming rollback is never hidden).
+    const row = t.frame().split('\n').find((l) => /failing\s+extraction-failure-rate/.test(l))!;
+    expect(row).toContain('0.071');
+    expect(row).not.toContain('0.099');
+    expect(t.frame().split('\n')[0]).toContain('AUTO-ROLLBACK now: extraction-failure-rate 0.099 > 0.05');
     await t.press('Z');
     expect(t.frame()).not.toContain('FROZEN');
     expect(t.frame()).toContain('0.099');
@@ -254,7 +257,7 @@ describe('callbacks', () => {
     await waitForFrame();
     await ro.press('p');
     expect(ro.actions).toEqual([]);
-    expect(ro.frame()).toContain('read-only: promote is disabled');
+    expect(ro.frame()).toContain('read-only (started with --readonly): p (promote to the next stage) is off');
     expect(ro.frame()).toContain(' READ-ONLY ');
   });
 

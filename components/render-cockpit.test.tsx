@@ -100,7 +100,7 @@ describe('renderCockpit', () => {
     c.handle.unmount();
     await c.handle.waitUntilExit();
     expect(c.tty.out.endsWith(SHOW_CURSOR + LEAVE_ALT_SCREEN)).toBe(true);
-    expect(stripAnsi(c.tty.out)).toContain('dhash production');
+    expect(stripAnsi(c.tty.out)).toContain('2/4 canary-10 BLOCKED');
     // A second unmount writes nothing more.
     const len = c.tty.out.length;
     c.handle.unmount();
@@ -131,7 +131,8 @@ describe('renderCockpit', () => {
     await sleep(250);
     c.handle.unmount();
     await c.handle.waitUntilExit();
-    expect(stripAnsi(c.tty.out)).toContain('PROMOTE running by carol');
+    expect(stripAnsi(c.tty.out)).toMatch(/PROMOTE running \S+ │ AUTO-ROLLBACK now/);
+    expect(stripAnsi(c.tty.out)).toContain('PROMOTING canary-10 → canary-50');
   });
 
   it('routes keys to the callbacks (q → onQuit)', async () => {

@@ -15,7 +15,8 @@ describe('terminal bytes per update', () => {
       expect(s.colors).toBe(true);
       expect(s.oneValueBytes).toBeGreaterThan(0);
       expect(s.oneValueBytes).toBeLessThanOrEqual(TARGET_ONE_VALUE_BYTES);
-      expect(s.tenValuesBytes).toBeGreaterThan(s.oneValueBytes);
+      // (At 80x24 few gate rows show: values changed off screen cost nothing.)
+      expect(s.tenValuesBytes).toBeGreaterThanOrEqual(s.oneValueBytes);
       expect(s.fullClear).toBe(false);
       // Incremental: a change is far smaller than the frame.
       expect(s.tenValuesBytes).toBeLessThan(s.firstFrameBytes / 2);

@@ -68,7 +68,7 @@ const COLOR: Record<Token, Style> = {
   accent: { color: 'cyan' },
   title: { bold: true },
   focusTitle: { bold: true, inverse: true },
-  selected: { inverse: true },
+  selected: { bold: true },
   badge: { color: 'yellow', bold: true, inverse: true },
   danger: { color: 'red', bold: true },
   rollback: { color: 'red', bold: true, inverse: true },
@@ -88,7 +88,7 @@ const NO_COLOR: Record<Token, Style> = {
   accent: {},
   title: { bold: true },
   focusTitle: { bold: true, inverse: true },
-  selected: { inverse: true },
+  selected: { bold: true },
   badge: { bold: true, inverse: true },
   danger: { bold: true },
   rollback: { bold: true, inverse: true },
@@ -109,8 +109,8 @@ const UNICODE_GLYPHS: Glyphs = {
 };
 
 const ASCII_GLYPHS: Glyphs = {
-  state: { ok: '+', warn: '~', pending: '*', failing: 'X', 'no data': '?', error: '!', off: '-' },
-  stage: { done: '+', current: '*', next: '.', rolledBack: '!' },
+  state: { ok: '+', warn: '^', pending: '%', failing: 'X', 'no data': '?', error: '!', off: '-' },
+  stage: { done: '+', current: '@', next: '.', rolledBack: '<' },
   node: { up: 'o', down: 'X', unknown: '?' },
   cursor: '>',
   arrow: '->',
@@ -119,7 +119,7 @@ const ASCII_GLYPHS: Glyphs = {
   sep: ' | ',
   dot: ' - ',
   dash: '-',
-  spinner: '@',
+  spinner: '*',
 };
 
 /** ASCII sparkline ramp, low to high; holes are spaces. */
@@ -155,6 +155,17 @@ export function unicodeSpark(values: ReadonlyArray<number | null>, width: number
 /** True when colours must not be used: --no-color, or NO_COLOR set to anything but "". */
 export function colorDisabled(noColor: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
   return noColor || (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '');
+}
+
+/**
+ * True when the locale says the terminal is not UTF-8 (LANG=C, POSIX, a
+ * Latin-1 locale): the cockpit then draws ASCII unless told otherwise. The
+ * first of LC_ALL, LC_CTYPE, LANG that is set decides; none set: UTF-8.
+ */
+export function asciiByDefault(env: NodeJS.ProcessEnv = process.env): boolean {
+  const locale = [env['LC_ALL'], env['LC_CTYPE'], env['LANG']].find((v) => v !== undefined && v !== '');
+  if (locale === undefined) return false;
+  return !/utf-?8/i.test(locale);
 }
 
 export function makeTheme(opts: { noColor: boolean; ascii: boolean }): Theme {

@@ -10,7 +10,13 @@ import type { Token } from '../theme.js';
 
 export type ListPanel = 'gates' | 'nodes';
 
-export type View = { kind: 'main' } | { kind: 'gate'; id: string } | { kind: 'node'; name: string } | { kind: 'help' };
+export type View =
+  | { kind: 'main' }
+  | { kind: 'gate'; id: string }
+  | { kind: 'node'; name: string }
+  | { kind: 'help' }
+  /** One activity line shown whole. */
+  | { kind: 'line'; at: number; text: string; tok: Token };
 
 export interface UiState {
   focus: PanelId;

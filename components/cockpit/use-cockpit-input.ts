@@ -1,7 +1,10 @@
 /**
- * The cockpit's keys: resolves key presses through the keymap and turns them
- * into UI actions and the CLI's callbacks. Two layers: the global keys, and
- * the `/` filter field above them while it is being typed.
+ * The cockpit's keys: one layer that resolves every key through the binding
+ * table (components/keymap.ts) by scope — the filter field while it is
+ * typed, the view's own keys (replay), then global and list keys — and turns
+ * them into UI actions and the CLI's callbacks. It reads the UI state from a
+ * ref that each action updates at once, so the keys of one chunk (a paste,
+ * a laggy link: "jjj", "/p95") each see what the keys before them did.
  */
 import type { Dispatch } from 'react';
 import type { Key } from 'ink';
@@ -10,16 +13,18 @@ import type { NodeStatus } from '../../src/sources/types.js';
 import type { CockpitCallbacks } from '../../src/ui-contract.js';
 import { PRIORITY } from '../input/key-layers.js';
 import { useKeyLayer } from '../input/KeyLayers.js';
-import { actionFor, type KeyAction } from '../keymap.js';
+import { actionFor, droppedFor, filterActionFor, keyLabel, matchesSpec, type KeyAction, type ViewKey } from '../keymap.js';
 import { panelRows, type FrameLayout, type PanelId } from '../layout.js';
 import type { Snapshot, UiAction, UiState } from './ui-state.js';
 
 export interface CockpitInputContext {
-  ui: UiState;
+  /** The newest UI state (a ref's value: updated by every dispatch at once). */
+  ui: () => UiState;
   dispatch: Dispatch<UiAction>;
   layout: FrameLayout;
-  gates: readonly GateView[];
-  nodes: readonly NodeStatus[];
+  /** The gates and nodes panels' rows under the newest filter. */
+  gates: () => readonly GateView[];
+  nodes: () => readonly NodeStatus[];
   alertCount: number;
   logCount: number;
   /** Rows the open detail can scroll through (samples, health fields). */
@@ -27,7 +32,14 @@ export interface CockpitInputContext {
   /** What Z freezes. */
   snapshot: () => Snapshot;
   readonly: boolean;
+  /** A replay or other view: dangerous keys say so rather than "read-only". */
+  viewName?: string;
+  viewKeys?: readonly ViewKey[];
   callbacks: Partial<CockpitCallbacks>;
+  /** s: sign off the selected manual gate. */
+  onSignoff?: () => void;
+  /** Enter on an activity line: show it whole. */
+  openLogLine?: () => void;
   /** Clears the terminal and paints the frame again. */
   redraw: () => void;
 }
@@ -42,7 +54,8 @@ const MOVES: Partial<Record<KeyAction, (page: number, len: number) => number>> =
 };
 
 export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): void {
-  const { ui, dispatch, layout } = c;
+  const { dispatch, layout } = c;
+  const ui = c.ui();
   if (ui.message && action !== 'refresh') dispatch({ type: 'clear-message' });
   const visible = layout.columns.flatMap((col) => col.panels.map((p) => p.id));
   switch (action) {
@@ -61,13 +74,15 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
       return;
     case 'open': {
       if (ui.view.kind !== 'main') return;
-      if (ui.focus === 'gates' && c.gates.length) {
-        const g = c.gates.find((x) => x.id === ui.selected.gates) ?? c.gates[0]!;
+      const gates = c.gates();
+      const nodes = c.nodes();
+      if (ui.focus === 'gates' && gates.length) {
+        const g = gates.find((x) => x.id === ui.selected.gates) ?? gates[0]!;
         dispatch({ type: 'open', view: { kind: 'gate', id: g.id } });
-      } else if (ui.focus === 'nodes' && c.nodes.length) {
-        const n = c.nodes.find((x) => x.name === ui.selected.nodes) ?? c.nodes[0]!;
+      } else if (ui.focus === 'nodes' && nodes.length) {
+        const n = nodes.find((x) => x.name === ui.selected.nodes) ?? nodes[0]!;
         dispatch({ type: 'open', view: { kind: 'node', name: n.name } });
-      }
+      } else if (ui.focus === 'log' && c.logCount > 0) c.openLogLine?.();
       return;
     }
     case 'filter':
@@ -84,16 +99,18 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
       c.redraw();
       c.callbacks.onRedraw?.();
       return;
+    case 'signoff':
+      c.onSignoff?.();
+      return;
     case 'promote':
     case 'rollback':
-      if (c.readonly) dispatch({ type: 'message', text: `read-only: ${action} is disabled`, tok: 'warn' });
-      else if (!c.callbacks.onAction) dispatch({ type: 'message', text: `${action} is not available here`, tok: 'warn' });
+      if (!c.callbacks.onAction) dispatch({ type: 'message', text: `${action} is not available here`, tok: 'warn' });
       else c.callbacks.onAction(action);
       return;
     default: {
       const move = MOVES[action];
       if (!move) return;
-      if (ui.view.kind === 'gate' || ui.view.kind === 'node') {
+      if (ui.view.kind === 'gate' || ui.view.kind === 'node' || ui.view.kind === 'line') {
         const len = c.detailLength;
         dispatch({ type: 'detail-scroll', delta: move(Math.max(1, layout.body - 4), len), max: Math.max(0, len - 1) });
         return;
@@ -102,7 +119,7 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
       const panel: PanelId = ui.focus;
       const rows = panelRows(layout, panel);
       if (panel === 'gates' || panel === 'nodes') {
-        const ids = panel === 'gates' ? c.gates.map((g) => g.id) : c.nodes.map((n) => n.name);
+        const ids = panel === 'gates' ? c.gates().map((g) => g.id) : c.nodes().map((n) => n.name);
         dispatch({ type: 'move', panel, delta: move(rows, ids.length), ids, height: rows });
       } else {
         const len = panel === 'alerts' ? c.alertCount : c.logCount;
@@ -115,9 +132,10 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
 /** Text typed into the filter field; true when consumed. */
 export function handleFilterKey(dispatch: Dispatch<UiAction>, input: string, key: Key): boolean {
   if (key.ctrl && input === 'c') return false; // quit still works
-  if (key.escape) dispatch({ type: 'filter-cancel' });
-  else if (key.return) dispatch({ type: 'filter-accept' });
-  else if (key.backspace || key.delete) dispatch({ type: 'filter-backspace' });
+  const action = filterActionFor(input, key);
+  if (action === 'filter-cancel') dispatch({ type: 'filter-cancel' });
+  else if (action === 'filter-accept') dispatch({ type: 'filter-accept' });
+  else if (action === 'filter-erase') dispatch({ type: 'filter-backspace' });
   else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) {
     // eslint-disable-next-line no-control-regex
     const text = input.replace(/[\u0000-\u001f\u007f]/g, '');
@@ -126,12 +144,28 @@ export function handleFilterKey(dispatch: Dispatch<UiAction>, input: string, key
   return true;
 }
 
-export function useCockpitInput(c: CockpitInputContext): void {
-  useKeyLayer(PRIORITY.base, (input, key) => {
-    const action = actionFor(input, key);
-    if (!action) return false;
+/** One key through the scopes in order: filter (while typed), the view's keys, global and list. */
+export function routeCockpitKey(c: CockpitInputContext, input: string, key: Key): boolean {
+  if (c.ui().editing) return handleFilterKey(c.dispatch, input, key);
+  const own = c.viewKeys?.find((v) => v.keys.some((k) => matchesSpec(k, input, key)));
+  if (own) {
+    own.run();
+    return true;
+  }
+  const action = actionFor(input, key, { readonly: c.readonly });
+  if (action) {
     handleCockpitKey(c, action);
     return true;
-  });
-  useKeyLayer(PRIORITY.input, (input, key) => handleFilterKey(c.dispatch, input, key), c.ui.editing !== null);
+  }
+  const dropped = c.readonly ? droppedFor(input, key) : undefined;
+  if (dropped) {
+    const where = c.viewName ? `${c.viewName}: nothing acts from here` : 'read-only (started with --readonly)';
+    c.dispatch({ type: 'message', text: `${where}: ${keyLabel(dropped.keys[0]!)} (${dropped.description}) is off`, tok: 'warn' });
+    return true;
+  }
+  return false;
+}
+
+export function useCockpitInput(c: CockpitInputContext): void {
+  useKeyLayer(PRIORITY.base, (input, key) => routeCockpitKey(c, input, key));
 }

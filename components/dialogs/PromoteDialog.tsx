@@ -5,8 +5,11 @@
  * a typed reason and the stage id typed exactly before its button works.
  */
 import React from 'react';
+import type { GateView } from '../../src/engine/types.js';
+import type { RolloutStatus } from '../../src/present/rollout-status.js';
+import { blockerText } from '../../src/present/values.js';
 import type { PromotePreview } from '../../src/ui-contract.js';
-import { formatRemaining, sanitize, textWidth } from '../format.js';
+import { formatClock, formatCoarseAge, formatRemaining, sanitize, textWidth } from '../format.js';
 import { line, seg, type LineSpec, type Seg } from '../Line.js';
 import { stateToken, type Theme } from '../theme.js';
 import { useTheme } from '../ThemeContext.js';
@@ -71,16 +74,12 @@ function cautionGroups(theme: Theme, p: PromotePreview): LineSpec[][] {
   return p.cautions.map((c) => [line(seg(`  ${theme.glyphs.state.warn} `, 'warn'), seg(sanitize(c), 'warn'), seg(' (warn band: allowed)', 'muted'))]);
 }
 
-function blockerGroups(theme: Theme, p: PromotePreview, width: number): LineSpec[][] {
+function blockerGroups(theme: Theme, p: PromotePreview, width: number, ctx?: PromoteContext): LineSpec[][] {
   return p.blockers.map((b) => {
     const tok = stateToken(b.state);
-    const head = line(
-      seg(`  ${theme.glyphs.state[b.state]} `, tok),
-      seg(sanitize(b.gateId), 'title'),
-      seg(` ${b.state}`, tok),
-      seg(` value ${sanitize(b.display)}`, 'text'),
-      b.threshold ? seg(`  threshold ${sanitize(b.threshold)}`, 'muted') : undefined,
-    );
+    // In the gate's own words and unit, as the panels and header say it.
+    const text = blockerText(b, ctx?.gates ?? []);
+    const head = line(seg(`  ${theme.glyphs.state[b.state]} `, tok), seg(sanitize(b.gateId), 'title'), seg(text.slice(sanitize(b.gateId).length), tok));
     return [head, ...wrapped(b.why, width, 'text', { lead: [seg('      why: ', 'muted')], maxLines: 2, ellipsis: theme.glyphs.ellipsis })];
   });
 }
@@ -107,7 +106,15 @@ function ConfirmView({ p, f, box }: { p: PromotePreview; f: FormState; box: Dial
   return <DialogFrame title={titleLine(theme, 'PROMOTE', 'title', arrowSegs(theme, p), 'Esc cancels')} sections={sections} box={box} />;
 }
 
-function OverrideView({ p, f, box }: { p: PromotePreview; f: FormState; box: DialogBox }) {
+/** What the dialog reads from the cockpit beside the preview: the gates (units) and the stage's status. */
+export interface PromoteContext {
+  gates: readonly GateView[];
+  status?: RolloutStatus;
+  now: number;
+  utc?: boolean;
+}
+
+function OverrideView({ p, f, box, ctx }: { p: PromotePreview; f: FormState; box: DialogBox; ctx?: PromoteContext }) {
   const theme = useTheme();
   const focus = OVERRIDE_ITEMS[f.focus]?.id;
   const missing = overrideMissing(p, f);
@@ -119,10 +126,19 @@ function OverrideView({ p, f, box }: { p: PromotePreview; f: FormState; box: Dia
   const why: string[] = [];
   if (p.blockers.length) why.push(`${p.blockers.length} gate${p.blockers.length === 1 ? ' blocks' : 's block'}`);
   if (p.bakeRemainingMs > 0) why.push(`bake ${formatRemaining(p.bakeRemainingMs)} left`);
-  const summary = line(seg('  not promotable: ', 'failing'), seg(why.join(', ') || 'the engine says not yet', 'failing'));
+  const rb = ctx?.status?.rolledBack;
+  if (rb) why.unshift('the stage was rolled back');
+  const summary = line(seg('  not promotable: ', 'failing'), seg(why.join(', ') || 'waiting for the next evaluation', 'failing'));
+  const rolled: LineSpec[] = [];
+  if (rb && ctx) {
+    const when = rb.at !== undefined ? ` at ${formatClock(rb.at, ctx.utc)} (${formatCoarseAge(ctx.now - rb.at)} ago)` : '';
+    rolled.push(line(seg(`  ROLLED BACK${when}`, 'danger'), seg(rb.reason ? `: ${sanitize(rb.reason)}` : '', 'text')));
+    rolled.push(line(seg('  promoting now sends traffic to the version that was rolled back', 'warn')));
+  }
   const sections: Section[] = [
     fixed(0, summary),
-    section(1, 1, ...blockerGroups(theme, p, box.width)),
+    ...(rolled.length ? [section(0, rolled.length, rolled)] : []),
+    section(1, 1, ...blockerGroups(theme, p, box.width, ctx)),
     section(4, 0, ...cautionGroups(theme, p)),
     spacer(),
     fixed(0, fieldLine(theme, {
@@ -150,6 +166,6 @@ function OverrideView({ p, f, box }: { p: PromotePreview; f: FormState; box: Dia
   return <DialogFrame title={titleLine(theme, 'GUARDED OVERRIDE', 'danger', arrowSegs(theme, p), 'Esc cancels')} sections={sections} box={box} />;
 }
 
-export function PromoteDialog({ p, f, box }: { p: PromotePreview; f: FormState; box: DialogBox }) {
-  return p.promotable ? <ConfirmView p={p} f={f} box={box} /> : <OverrideView p={p} f={f} box={box} />;
+export function PromoteDialog({ p, f, box, ctx }: { p: PromotePreview; f: FormState; box: DialogBox; ctx?: PromoteContext }) {
+  return p.promotable ? <ConfirmView p={p} f={f} box={box} /> : <OverrideView p={p} f={f} box={box} ctx={ctx} />;
 }

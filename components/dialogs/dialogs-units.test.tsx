@@ -162,7 +162,7 @@ describe('sign-off target', () => {
   it('is the selected gate of the focused gates panel, or the open gate; manual only', () => {
     expect(signoffTarget({ kind: 'main' }, 'gates', 'go-live-signoff', gates, gates)).toEqual({ gate: manual });
     expect(signoffTarget({ kind: 'gate', id: 'go-live-signoff' }, 'nodes', undefined, [], gates)).toEqual({ gate: manual });
-    expect(signoffTarget({ kind: 'main' }, 'gates', undefined, gates, gates)).toEqual({ message: `${gates[0]!.id} is a ${gates[0]!.kind} gate; s signs off manual gates` });
+    expect(signoffTarget({ kind: 'main' }, 'gates', undefined, gates, gates)).toEqual({ message: `${gates[0]!.id} is a ${gates[0]!.kind} gate; only manual gates take a sign-off` });
     expect(signoffTarget({ kind: 'main' }, 'nodes', undefined, gates, gates)).toEqual({ message: 'select a manual gate in GATES (or open it) and press s' });
     expect(signoffTarget({ kind: 'main' }, 'gates', undefined, [], gates)).toEqual({ message: 'no gate selected' });
   });

@@ -5,7 +5,8 @@
  * draws render(box) in the body's place while isOpen.
  */
 import React, { useCallback, useMemo, useRef } from 'react';
-import type { GateView } from '../../src/engine/types.js';
+import type { EngineState, GateView } from '../../src/engine/types.js';
+import { rolloutStatus } from '../../src/present/rollout-status.js';
 import type { ActionKind, ActionOutcomeView, CockpitActions, CockpitExtras } from '../../src/ui-contract.js';
 import type { Token } from '../theme.js';
 import type { DialogBox } from './DialogFrame.js';
@@ -24,6 +25,9 @@ export interface DialogsOptions {
   actions?: CockpitActions;
   /** Cockpit time, for how long an action has run. */
   now: number;
+  /** The live state: the promote dialog shows blockers in their gates' units and a rollback's when and why. */
+  state?: EngineState;
+  readonly?: boolean;
   extras: CockpitExtras;
   onQuit?: () => void;
   /** A line in the footer. */
@@ -148,7 +152,11 @@ export function useDialogs(o: DialogsOptions): Dialogs {
       return <QuitDialog opened={quit.payload} current={current} now={o.now} f={quit.form} box={box} />;
     }
     if (notice.payload) return <NoticeDialog notice={notice.payload} box={box} />;
-    if (promote.payload) return <PromoteDialog p={promote.payload} f={promote.form} box={box} />;
+    if (promote.payload) {
+      const o = live.current;
+      const ctx = o.state ? { gates: o.state.gates, status: rolloutStatus(o.state, o.now, { readonly: o.readonly, action: o.extras.action }), now: o.now, utc: o.utc } : undefined;
+      return <PromoteDialog p={promote.payload} f={promote.form} box={box} ctx={ctx} />;
+    }
     if (rollback.payload) return <RollbackDialog p={rollback.payload} f={rollback.form} box={box} />;
     if (signoff.payload) return <SignoffDialog gate={signoff.payload} f={signoff.form} box={box} utc={o.utc} />;
     if (runShown) return <RunDialog run={run} now={o.now} extras={o.extras} box={box} />;

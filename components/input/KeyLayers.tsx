@@ -9,7 +9,7 @@ const KeyLayerContext = createContext<KeyLayerStack | null>(null);
 export function KeyLayerProvider({ children, isActive = true }: { children: React.ReactNode; isActive?: boolean }) {
   const [stack] = useState(() => new KeyLayerStack());
   const { isRawModeSupported } = useStdin();
-  useInput((input, key) => void stack.dispatch(input, key), { isActive: isActive && isRawModeSupported });
+  useInput((input, key) => stack.dispatchChunk(input, key), { isActive: isActive && isRawModeSupported });
   return <KeyLayerContext.Provider value={stack}>{children}</KeyLayerContext.Provider>;
 }
 

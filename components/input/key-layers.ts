@@ -40,6 +40,15 @@ export class KeyLayerStack {
     };
   }
 
+  /**
+   * Offers a chunk of input to the layers, one keystroke at a time and in
+   * order: a chunk of printable characters (a paste, keys that arrived
+   * together over a slow link: "jjj", "/p95") is that many keys.
+   */
+  dispatchChunk(input: string, key: Key): void {
+    for (const [ch, k] of splitKeys(input, key)) this.dispatch(ch, k);
+  }
+
   /** Offers the key to the layers in order; true when one consumed it. */
   dispatch(input: string, key: Key): boolean {
     for (const layer of [...this.layers]) {
@@ -56,4 +65,22 @@ export class KeyLayerStack {
   get top(): number {
     return this.layers[0]?.priority ?? -Infinity;
   }
+}
+
+const NAMED: ReadonlyArray<keyof Key> = ['upArrow', 'downArrow', 'leftArrow', 'rightArrow', 'pageDown', 'pageUp', 'home', 'end', 'return', 'escape', 'tab', 'backspace', 'delete'];
+
+/**
+ * One chunk of terminal input as keystrokes: a named key or a modified key
+ * is one; plain printable characters are one key each (shift set for
+ * capitals, as Ink sets it for a single one).
+ */
+export function splitKeys(input: string, key: Key): Array<[string, Key]> {
+  const chars = [...input];
+  // Esc then a key, arrived together, reads as Alt-key; the cockpit binds no Alt keys: it is Esc, then the key.
+  if (key.meta && !key.escape && !key.ctrl && chars.length >= 1 && !NAMED.some((n) => key[n]) && !/^[[O]/.test(input)) {
+    const plain = { ...key, meta: false };
+    return [['', { ...key, escape: true, meta: true, shift: false }], ...splitKeys(input, plain)];
+  }
+  if (chars.length <= 1 || key.ctrl || key.meta || NAMED.some((n) => key[n])) return [[input, key]];
+  return chars.map((ch) => [ch, { ...key, shift: /[A-Z]/.test(ch) }]);
 }

@@ -17,9 +17,14 @@ export function loadCockpit(): Promise<CockpitModule> {
 async function load(): Promise<CockpitModule> {
   const saved = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
+  // --no-color must not take bold and reverse too (chalk reads the flag as "no styles"): the
+  // cockpit's no-color theme uses no colours, only emphasis, as under NO_COLOR.
+  const keepStyles = process.argv.includes('--no-color') && process.env.FORCE_COLOR === undefined;
+  if (keepStyles) process.env.FORCE_COLOR = '1';
   try {
     return await import('../../components/render-cockpit.js');
   } finally {
+    if (keepStyles) delete process.env.FORCE_COLOR;
     if (saved === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = saved;
   }

@@ -50,8 +50,8 @@ export async function runReplay(file: string, f: ReplayFlags, out: (line: string
       { keys: [']'], label: 'forward 1 min', run: () => player.seekBy(60_000) },
       { keys: ['<'], label: 'slower', run: () => player.setSpeed(player.speed / 2) },
       { keys: ['>'], label: 'faster', run: () => player.setSpeed(player.speed * 2) },
-      { keys: ['g'], label: 'to the start', run: () => player.seekTo(player.driver.startAt) },
-      { keys: ['G'], label: 'to the end', run: () => player.seekTo(player.driver.endAt) },
+      { keys: ['{'], label: 'to the start', run: () => player.seekTo(player.driver.startAt) },
+      { keys: ['}'], label: 'to the end', run: () => player.seekTo(player.driver.endAt) },
     ],
   });
   player.start();

@@ -66,7 +66,7 @@ describe('flightdeck demo --scenario regression --speed 60', () => {
     await pane.waitFor(/REPLAY \S+ \+0s of .*\(paused\)/, { what: 'the replay paused at the start' });
     pane.type(']');
     await pane.waitFor(/REPLAY \S+ \+1m of/, { what: 'one minute on' });
-    pane.type('G');
+    pane.type('}');
     const end = await pane.waitFor(/REPLAY \S+ \+(\S+) of \1 /, { what: 'the end of the recording' });
     expect(end).toMatch(/ROLLED BACK/);
     pane.send('q');

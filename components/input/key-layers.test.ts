@@ -1,0 +1,49 @@
+/** A chunk of input is a stream of keystrokes, each offered to the layers in order. */
+import { describe, expect, it } from 'vitest';
+import { inkKey as key } from '../testing/keys.js';
+import { asciiByDefault } from '../theme.js';
+import { KeyLayerStack, splitKeys } from './key-layers.js';
+
+describe('splitKeys', () => {
+  it('makes one key of each printable character, capitals shifted', () => {
+    expect(splitKeys('jjj', key()).map(([c]) => c)).toEqual(['j', 'j', 'j']);
+    expect(splitKeys('/p95', key()).map(([c]) => c)).toEqual(['/', 'p', '9', '5']);
+    expect(splitKeys('gG', key()).map(([, k]) => k.shift)).toEqual([false, true]);
+  });
+
+  it('keeps named and Ctrl keys whole; Esc and a key that arrived together are Esc, then the key', () => {
+    expect(splitKeys('', key({ downArrow: true }))).toHaveLength(1);
+    expect(splitKeys('l', key({ ctrl: true }))).toEqual([['l', key({ ctrl: true })]]);
+    const [esc, q] = splitKeys('q', key({ meta: true }));
+    expect(esc![1].escape).toBe(true);
+    expect(q).toEqual(['q', key()]);
+  });
+
+  it('a layer pushed by one key sees the next key of the same chunk', () => {
+    const stack = new KeyLayerStack();
+    const seen: string[] = [];
+    let editing = false;
+    stack.push(0, (input) => {
+      if (editing) return false;
+      if (input === '/') editing = true;
+      seen.push(`base:${input}`);
+      return true;
+    });
+    stack.push(50, (input) => {
+      if (!editing) return false;
+      seen.push(`filter:${input}`);
+      return true;
+    });
+    stack.dispatchChunk('j/p9', key());
+    expect(seen).toEqual(['base:j', 'base:/', 'filter:p', 'filter:9']);
+  });
+});
+
+describe('asciiByDefault', () => {
+  it('is true when the locale is set and not UTF-8', () => {
+    expect(asciiByDefault({ LANG: 'C' })).toBe(true);
+    expect(asciiByDefault({ LANG: 'en_US.UTF-8' })).toBe(false);
+    expect(asciiByDefault({ LC_ALL: 'POSIX', LANG: 'en_US.UTF-8' })).toBe(true);
+    expect(asciiByDefault({})).toBe(false);
+  });
+});

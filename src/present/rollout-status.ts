@@ -1,0 +1,205 @@
+/**
+ * Where the rollout stands, in one derivation that every surface uses (the
+ * cockpit's status line, header, pipeline, dialogs and activity log): the
+ * stage and its word, the action running now (from the events, so a finished
+ * action never shows as running), the rollback that happened (when and why),
+ * and the next thing the guard will do on its own, with its countdown.
+ * Pure: state in, words out.
+ */
+import type { EngineEvent, EngineState, GateView, StageView } from '../engine/types.js';
+import { gateConditionText, sanitize } from './values.js';
+
+export type StageWord = 'promoting' | 'rolling back' | 'rolled back' | 'rollout complete' | 'promotable' | 'baking' | 'blocked' | 'waiting';
+
+export interface RunningNow {
+  action: string;
+  auto: boolean;
+  operator: string;
+  stageId?: string;
+  startedAt: number;
+  lastLine?: string;
+}
+
+export interface RolledBackInfo {
+  stageId: string;
+  /** When the rollback finished (or was requested, when that is all the events still hold). */
+  at?: number;
+  auto?: boolean;
+  gateId?: string;
+  reason?: string;
+}
+
+export interface NextAutomatic {
+  kind: 'auto-rollback';
+  gateId: string;
+  /** Time until the guard acts (at the first poll after the gate's `for` has passed); 0: at once. */
+  inMs?: number;
+  /** Breaching probes still to come, for `forProbes` gates. */
+  probes?: number;
+  /** "error-rate 15.2% > 2%". */
+  reason: string;
+  /** Set when the guard will not act itself: it raises an alert instead. */
+  disabled?: string;
+}
+
+export interface RolloutStatus {
+  stage?: { index: number; count: number; id: string };
+  word: StageWord;
+  /** The current stage is the plan's last. */
+  final: boolean;
+  running?: RunningNow;
+  rolledBack?: RolledBackInfo;
+  next?: NextAutomatic;
+  bakeLeftMs?: number;
+}
+
+/** What the CLI says runs (ui-contract's RunningAction), used when the events no longer hold the start. */
+export interface RunningHint {
+  kind: string;
+  operator: string;
+  startedAt: number;
+  lastLine?: string;
+}
+
+export function currentStage(state: EngineState): StageView | undefined {
+  return state.stages[state.stageIndex] ?? state.stages.find((s) => s.status === 'current');
+}
+
+/** Bake time left at `now`, from the stage's own figure at the state's time. */
+export function bakeLeft(stage: StageView, now: number, stateNow: number): number | undefined {
+  if (stage.bakeRemainingMs !== undefined) return Math.max(0, stage.bakeRemainingMs - (now - stateNow));
+  if (stage.enteredAt !== undefined) return Math.max(0, stage.enteredAt + stage.bakeMs - now);
+  return undefined;
+}
+
+type Started = Extract<EngineEvent, { type: 'action.started' }>;
+
+/** The action the events say runs now: the last start with no finish or refusal after it. */
+export function runningFromEvents(events: readonly EngineEvent[]): { running: RunningNow | null; known: boolean } {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'action.finished' || e.type === 'action.refused') return { running: null, known: true };
+    if (e.type === 'action.started') {
+      const s = e as Started;
+      let lastLine: string | undefined;
+      for (let j = events.length - 1; j > i; j--) {
+        const o = events[j]!;
+        if (o.type === 'action.output') {
+          lastLine = `${sanitize(o.step)}: ${sanitize(o.text)}`;
+          break;
+        }
+      }
+      return { running: { action: s.action, auto: s.auto, operator: s.operator, stageId: s.stageId, startedAt: s.at, lastLine }, known: true };
+    }
+  }
+  return { running: null, known: false };
+}
+
+export function rolledBackInfo(state: EngineState, stage: StageView | undefined): RolledBackInfo | undefined {
+  if (!stage || !(state.rolledBack || stage.status === 'rolled back')) return undefined;
+  const info: RolledBackInfo = { stageId: stage.id };
+  for (let i = state.events.length - 1; i >= 0; i--) {
+    const e = state.events[i]!;
+    if (e.type === 'stage.rolled-back' && e.stageId === stage.id && info.at === undefined) info.at = e.at;
+    if (e.type === 'action.finished' && e.action === 'rollback' && e.stageId === stage.id && info.at === undefined) info.at = e.at;
+    if (e.type === 'rollback.requested' && e.stageId === stage.id) {
+      info.at ??= e.at;
+      info.auto = e.auto;
+      info.gateId = e.gateId;
+      info.reason = sanitize(e.reason);
+      break;
+    }
+    if (e.type === 'action.started' && e.action === 'rollback' && e.stageId === stage.id) {
+      info.at ??= e.at;
+      info.auto = e.auto;
+      if (e.reason) info.reason = sanitize(e.reason);
+      break;
+    }
+    if (e.type === 'stage.entered' && e.stageId === stage.id) break;
+  }
+  return info;
+}
+
+/** The first poll at or after `at`, from the polling schedule. */
+function firstPollAtOrAfter(state: EngineState, at: number, now: number): number {
+  const p = state.polling;
+  if (p.nextPollAt === undefined || p.intervalMs <= 0) return Math.max(at, now);
+  if (p.nextPollAt >= at) return p.nextPollAt;
+  return p.nextPollAt + Math.ceil((at - p.nextPollAt) / p.intervalMs) * p.intervalMs;
+}
+
+/** The next automatic rollback, if a rollback gate breaches; the soonest first. */
+export function nextAutomatic(state: EngineState, now: number, opts: { readonly?: boolean } = {}): NextAutomatic | undefined {
+  let best: NextAutomatic | undefined;
+  const consider = (n: NextAutomatic) => {
+    if (!best || (n.inMs ?? Infinity) < (best.inMs ?? Infinity)) best = n;
+  };
+  for (const g of state.gates) {
+    if (g.onFail !== 'rollback') continue;
+    const reason = `${sanitize(g.id)} ${gateConditionText(g)}`;
+    const disabled = opts.readonly ? 'read-only: roll back by hand' : undefined;
+    if (g.state === 'failing') consider({ kind: 'auto-rollback', gateId: g.id, inMs: 0, reason, disabled });
+    else if (g.state === 'pending' && g.failsIn) {
+      if (g.failsIn.ms !== undefined) {
+        const due = state.now + g.failsIn.ms;
+        consider({ kind: 'auto-rollback', gateId: g.id, inMs: Math.max(0, firstPollAtOrAfter(state, due, now) - now), reason, disabled });
+      } else if (g.failsIn.probes !== undefined) {
+        const nextPoll = state.polling.nextPollAt;
+        const inMs = nextPoll === undefined ? undefined : Math.max(0, nextPoll + (g.failsIn.probes - 1) * state.polling.intervalMs - now);
+        consider({ kind: 'auto-rollback', gateId: g.id, inMs, probes: g.failsIn.probes, reason, disabled });
+      }
+    }
+  }
+  return best;
+}
+
+export function rolloutStatus(state: EngineState, now: number, opts: { readonly?: boolean; action?: RunningHint | null } = {}): RolloutStatus {
+  const stage = currentStage(state);
+  const final = !!stage && (stage.index >= state.stages.length - 1 || !stage.hasPromote);
+  const fromEvents = runningFromEvents(state.events);
+  let running = fromEvents.running ?? undefined;
+  const a = opts.action;
+  if (!running && a) {
+    // The CLI's word, unless the events show an action ending after it started (it is over).
+    const ended = state.events.some((e) => (e.type === 'action.finished' || e.type === 'action.refused') && e.at >= a.startedAt);
+    if (!ended) {
+      const kind = a.kind.toLowerCase();
+      running = { action: kind.includes('rollback') ? 'rollback' : kind.includes('promote') ? 'promote' : kind, auto: kind.includes('auto'), operator: a.operator, startedAt: a.startedAt, lastLine: a.lastLine };
+    }
+  }
+  if (running && opts.action?.lastLine && !running.lastLine) running.lastLine = sanitize(opts.action.lastLine);
+  const rolledBack = rolledBackInfo(state, stage);
+  const left = stage ? bakeLeft(stage, now, state.now) : undefined;
+  let word: StageWord;
+  if (running?.action === 'rollback') word = 'rolling back';
+  else if (rolledBack) word = 'rolled back';
+  else if (running?.action === 'promote') word = 'promoting';
+  else if (stage?.promotable && final) word = 'rollout complete';
+  else if (stage?.promotable) word = 'promotable';
+  else if (stage && stage.blockers.length > 0) word = 'blocked';
+  else if (left !== undefined && left > 0) word = 'baking';
+  else word = 'waiting';
+  const next = rolledBack || running?.action === 'rollback' ? undefined : nextAutomatic(state, now, opts);
+  return {
+    stage: stage ? { index: stage.index, count: state.stages.length, id: stage.id } : undefined,
+    word,
+    final,
+    running,
+    rolledBack,
+    next,
+    bakeLeftMs: left,
+  };
+}
+
+/** "AUTO-ROLLBACK in 29s" / "AUTO-ROLLBACK now" / "AUTO-ROLLBACK after 2 probes (~10s)". */
+export function nextAutomaticHead(n: NextAutomatic, fmt: (ms: number) => string): string {
+  const name = n.disabled ? 'ROLLBACK DUE' : 'AUTO-ROLLBACK';
+  if (n.probes !== undefined) return `${name} after ${n.probes} more probe${n.probes === 1 ? '' : 's'}${n.inMs !== undefined ? ` (~${fmt(n.inMs)})` : ''}`;
+  if (!n.inMs) return `${name} now`;
+  return `${name} in ${fmt(n.inMs)}`;
+}
+
+/** The gates that make a rollback gate pending or failing, by id (for tests and dialogs). */
+export function rollbackGates(gates: readonly GateView[]): GateView[] {
+  return gates.filter((g) => g.onFail === 'rollback' && (g.state === 'pending' || g.state === 'failing'));
+}
