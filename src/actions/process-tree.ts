@@ -10,7 +10,6 @@
  * way (as systemd's KillMode=control-group does once a oneshot's main process
  * exits), or left running when the step says `leftovers: leave`.
  */
-import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -83,8 +82,8 @@ export async function runProcess(argv: string[], opts: ProcessOptions): Promise<
   }
   // The main process's own exit, not execa's promise: that one waits until every holder of the pipes has gone.
   const mainExit = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    // execa's subprocess is a ChildProcess (its types no longer say so since execa 10).
-    (sub as unknown as ChildProcess).once('exit', (code, signal) => resolve({ code, signal }));
+    // Node's own ChildProcess (execa 10 keeps it apart from its subprocess object).
+    sub.nodeChildProcess.once('exit', (code, signal) => resolve({ code, signal }));
   });
   let linesDone = false;
   const lines = Promise.all([readLines(sub.stdout, (t) => opts.onLine('stdout', t)), readLines(sub.stderr, (t) => opts.onLine('stderr', t))]).then(() => {
