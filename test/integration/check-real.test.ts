@@ -90,8 +90,10 @@ describe('flightdeck check against a real Prometheus and the simulated fleet', (
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ verdict: 'could not evaluate', exitCode: 2, gates: [], promotable: false });
-    expect(out.errors[0]).toMatchObject({ line: 5, path: 'stages[0].gates[0].fail' });
-    expect(out.errors[0].text).toMatch(/broken\.yaml:5:\d+ stages\[0\]\.gates\[0\]\.fail: /);
+    // Every problem in one pass (the missing prometheus: is reported beside the bad threshold).
+    const fail = out.errors.find((e: { path: string }) => e.path === 'stages[0].gates[0].fail');
+    expect(fail).toMatchObject({ line: 5, path: 'stages[0].gates[0].fail' });
+    expect(fail.text).toMatch(/broken\.yaml:5:\d+ stages\[0\]\.gates\[0\]\.fail: /);
   });
 
   it('after an error-rate fault holds longer than `for`, exits 1 naming the gate with its value', async () => {

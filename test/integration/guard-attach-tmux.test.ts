@@ -19,7 +19,8 @@ import { startTmux, type TmuxPane } from '../helpers/tmux.js';
 
 let dir: string;
 const panes: TmuxPane[] = [];
-const CRASH = /Error: write|Assertion failed|ResetStdio|at \S+ \(|Unhandled|native stack/i;
+// A stack frame is "at fn (file:line:col)"; the status line's "at 14:15:07 (<10s ago)" is not one.
+const CRASH = /Error: write|Assertion failed|ResetStdio|at \S+ \([^)]*:\d+:\d+\)|Unhandled|native stack/i;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-attach-'));

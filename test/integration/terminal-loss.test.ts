@@ -72,7 +72,8 @@ async function until(test: () => boolean | Promise<boolean>, what: string, ms = 
 }
 
 const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-const CRASH = /Error: write|Assertion failed|ResetStdio|at \S+ \(|Unhandled|native stack/i;
+// A stack frame is "at fn (file:line:col)"; the status line's "at 14:15:07 (<10s ago)" is not one.
+const CRASH = /Error: write|Assertion failed|ResetStdio|at \S+ \([^)]*:\d+:\d+\)|Unhandled|native stack/i;
 
 it('tmux kill-session during a rollback: no crash, the script is stopped (no orphan), the audit holds started and the result', async () => {
   pane = startTmux(`${BIN} watch plan.yaml --no-guard 2>err.txt`, { cols: 120, rows: 40, cwd: dir, env: { CI: 'true', NO_COLOR: '1' } });
@@ -101,7 +102,7 @@ it('tmux kill-session during a rollback: no crash, the script is stopped (no orp
   const err = await readFile(join(dir, 'err.txt'), 'utf8');
   expect(err).not.toMatch(CRASH);
   const lines = (await audit()).filter((l) => l.action === 'rollback');
-  expect(lines.map((l) => l.result)).toEqual(['started', 'failed']);
+  expect(lines.map((l) => l.result)).toEqual(['started', 'aborted']);
   expect(lines[1]).toMatchObject({ reason: 'ssh test', steps: [{ name: 'rollback', status: 'aborted' }] });
   expect((await readFile(join(dir, 'order'), 'utf8')).trim()).toBe('start');
   expect(existsSync(join(dir, '.flightdeck', 'plan.yaml.lock'))).toBe(false);
