@@ -10,7 +10,7 @@
  *   exit 2  the saved state is unusable (show), or a bad argument (set)
  *   exit 3  refused: an action holds the lock
  */
-import { currentOperator, formatOperator } from '../audit/log.js';
+import { currentOperator, formatOperator, sshClientAddress } from '../audit/log.js';
 import { describeHolder } from '../actions/lock.js';
 import { formatDuration } from '../duration.js';
 import type { LoadedPlan } from '../plan/load.js';
@@ -101,6 +101,22 @@ export async function runStateSet(loaded: LoadedPlan, f: StateSetFlags, out: (l:
     return STATE_EXIT.unusable;
   }
   const operator = currentOperator(ctx.env ?? process.env);
+  if (plan.operators?.length) {
+    // Who may repair the rollout is who may act on it: the OS account of this process, not a claimed name.
+    const { localClient, mayAct } = await import('../guard/identity.js');
+    const me = await localClient(sshClientAddress(ctx.env ?? process.env));
+    if (!mayAct(me, plan.operators)) {
+      const why = `${me.user} is not one of the plan's operators (${plan.operators.join(', ')})`;
+      out(`flightdeck state set: refused: ${why}`);
+      try {
+        await store.audit.append({ plan: loaded.file, service: plan.service, stage: f.stage, action: 'state-set', result: 'refused', reason, operator: me.operator, details: { refusal: why } });
+      } catch (err) {
+        out(`flightdeck state set: the refusal could not be audited: ${(err as Error).message}`);
+      }
+      return STATE_EXIT.refused;
+    }
+    operator.user = me.user;
+  }
   const lock = await store.lock.acquire({ action: `state set ${f.stage}`, operator: operator.user });
   if (!lock.ok) {
     out(`flightdeck state set: refused: ${describeHolder(lock.holder, Date.now())}: wait for it to finish`);

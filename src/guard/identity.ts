@@ -76,6 +76,18 @@ export async function createProof(dir: string, nonce: string): Promise<string> {
   return file;
 }
 
+/**
+ * This process's own OS account (its uid, looked up; never the USER variable), for commands that act
+ * in process, such as `state set`: the same `operators:` rule then applies without a guard.
+ */
+export async function localClient(sshClient: string | undefined): Promise<VerifiedClient> {
+  const uid = process.getuid?.() ?? -1;
+  const user = uid >= 0 ? await userName(uid) : 'unknown';
+  const op: AuditOperator = { user, host: safeHost() };
+  if (sshClient && /^[0-9a-f:.]+$/i.test(sshClient)) op.sshClient = sshClient;
+  return { uid, user, groups: await groupsOf(user), operator: op };
+}
+
 /** Whether an account may act under the plan's `operators:` (absent: everyone who can reach the socket). */
 export function mayAct(client: VerifiedClient, operators: string[] | undefined): boolean {
   if (!operators || operators.length === 0) return true;

@@ -359,3 +359,21 @@ describe('plan edits mid-window', () => {
     expect((await audit()).filter((l) => l.action === 'plan-changed')).toEqual([]);
   });
 });
+
+describe('state set under operators:', () => {
+  it('is refused (exit 3, audited under the OS account, nothing written) for an account the plan does not list, whatever USER says', async () => {
+    const me = (await import('node:os')).userInfo().username;
+    await writeFile(planFile, `${await readFile(SEED, 'utf8')}\noperators: [release-captain, "group:no-such-group-fd"]\n`);
+    const loaded = await loadPlan(planFile);
+    const out: string[] = [];
+    const code = await runStateSet(loaded, { stage: 'post-deploy', reason: 'deploy finished at 13:10, state file was truncated' }, (l) => out.push(l), { env: { USER: 'release-captain', SUDO_USER: 'release-captain' } });
+    expect(code).toBe(3);
+    expect(out.join('\n')).toContain(`refused: ${me} is not one of the plan's operators (release-captain, group:no-such-group-fd)`);
+    expect(existsSync(statePath())).toBe(false);
+    expect((await audit()).at(-1)).toMatchObject({ action: 'state-set', result: 'refused', operator: { user: me }, details: { refusal: expect.stringContaining('not one of the plan') } });
+
+    await writeFile(planFile, `${await readFile(SEED, 'utf8')}\noperators: [${me}]\n`);
+    expect(await runStateSet(await loadPlan(planFile), { stage: 'post-deploy', reason: 'deploy finished at 13:10, state file was truncated' }, () => {}, { env: {} })).toBe(0);
+    expect((await audit()).at(-1)).toMatchObject({ action: 'state-set', result: 'ok', operator: { user: me } });
+  });
+});
