@@ -14,6 +14,7 @@ import { findLiteralSecrets, type PathSeg } from './secrets.js';
 import { THRESHOLD_EXAMPLE } from './threshold.js';
 import { validatePlan } from './validate-plan.js';
 import { unclosedQuotes, valueOffset } from './yaml-source.js';
+import leven from 'leven';
 
 export interface LoadedPlan {
   plan: Plan;
@@ -363,18 +364,9 @@ function keysAt(path: PathSeg[]): string[] {
   return [...new Set(current.flatMap((s) => (s._zod.def.type === 'object' ? Object.keys(s._zod.def.shape as object) : [])))];
 }
 
+/** Edit distance, case folded (a typo's closest name). */
 function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]!;
+  return leven(a.toLowerCase(), b.toLowerCase());
 }
 
 function unknownKeyMessage(key: string, known: string[]): string {

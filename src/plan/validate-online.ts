@@ -20,6 +20,7 @@ import { PromError, type PromClient, type PromRule } from '../sources/types.js';
 import { promqlSelectors } from './promql.js';
 import type { GateSpec, Plan } from './schema.js';
 import type { PathSeg } from './secrets.js';
+import leven from 'leven';
 
 export const ONLINE_LOOKBACK_MS = 3_600_000;
 
@@ -57,18 +58,9 @@ function gatesOf(plan: Plan): Array<{ gate: GateSpec; path: PathSeg[] }> {
   ];
 }
 
+/** Edit distance, case folded (a typo's closest name). */
 function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]!;
+  return leven(a.toLowerCase(), b.toLowerCase());
 }
 
 function closest(name: string, names: string[]): string | undefined {
