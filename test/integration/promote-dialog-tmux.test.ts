@@ -95,6 +95,9 @@ it('a blocked stage needs a typed reason and the stage id; typing q in the reaso
   pane.send('Enter');
   await pane.waitFor(async () => (await order()).length === 1, { what: 'the override promote to run' });
   expect(await order()).toEqual(['promote-canary']);
+  // The script has written its marker but may still be running: q is pressed once the action has
+  // ended on screen (the next stage is entered in the same tick as the end), and must then quit at once.
+  await pane.waitFor(/●\s*canary-50/, { what: 'canary-50 current: the promote has ended' });
   pane.send('Escape');
   pane.send('q');
   await pane.waitFor(() => !pane!.alive(), { what: 'exit' });
