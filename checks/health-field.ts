@@ -49,10 +49,14 @@ function readNode(gate: GateSpec, n: NodeStatus, path: string, now: number): Rea
   if (!last) return missing('not probed');
   if (gate.staleAfter !== undefined && last.at < now - gate.staleAfter) return missing('stale answer');
   if (last.body === undefined) return missing(`no health answer: ${last.errorCode ?? last.error ?? 'down'}`);
+  // A field can only be absent from a document: JSON null, an array or a number is no health answer at all.
+  if (last.body === null || typeof last.body !== 'object' || Array.isArray(last.body)) return missing(`no health answer: ${last.error ?? 'health body is not an object'}`);
   const raw = getPath(last.body, path);
   const code = last.status !== undefined && (last.status < 200 || last.status >= 300) ? `HTTP ${last.status}${last.errorCode ? ` ${last.errorCode}` : ''}` : undefined;
   if (raw === undefined || raw === null || raw === '') {
-    if (gate.absent === 'ok') return { part: { name: n.name, value: null, note: `${raw === undefined ? 'absent' : raw === null ? 'null' : 'empty'} (ok)${code ? `; ${code}` : ''}` }, kind: 'absent-ok' };
+    const what = raw === undefined ? 'absent' : raw === null ? 'null' : 'empty';
+    // Absent means ok in an answer the node gave as healthy (2xx); a failed answer without the field says nothing good.
+    if (gate.absent === 'ok') return code ? missing(`${what}; ${code}`) : { part: { name: n.name, value: null, note: `${what} (ok)` }, kind: 'absent-ok' };
     if (raw === undefined) return missing(`field missing${code ? `; ${code}` : ''}`);
     if (raw === null) return missing(`null${code ? `; ${code}` : ''}`);
   }

@@ -163,7 +163,7 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
     if (rt.spec.for !== undefined && held < rt.spec.for) {
       rt.failsIn = { ms: rt.spec.for - held };
       rt.condition = 'pending';
-      return record(withState(rt, 'pending', now, `${cond} for ${formatDuration(held)} of ${formatDuration(rt.spec.for)}${note}`), now);
+      return record(withState(rt, 'pending', now, `${cond} for ${heldFor(held)} of ${formatDuration(rt.spec.for)}${note}`), now);
     }
     if (rt.spec.forProbes !== undefined && rt.consecutiveBreaches < rt.spec.forProbes) {
       rt.failsIn = { probes: rt.spec.forProbes - rt.consecutiveBreaches };
@@ -219,7 +219,12 @@ function heldBreach(rt: GateRuntime, now: number): string {
   const held = now - rt.breachSince;
   if (rt.spec.for !== undefined) rt.failsIn = { ms: Math.max(0, rt.spec.for - held) };
   const of = rt.spec.for !== undefined ? ` of ${formatDuration(rt.spec.for)}` : rt.spec.forProbes !== undefined ? ` (${rt.consecutiveBreaches} of ${rt.spec.forProbes} probes)` : '';
-  return ` — ${rt.condition ?? 'breach'} kept: breach held ${formatDuration(held)}${of}`;
+  return ` — ${rt.condition ?? 'breach'} kept: breach held ${heldFor(held)}${of}`;
+}
+
+/** How long a breach has held, in whole seconds rounded down: 5.8 s of a 6 s `for` is "5s of 6s", never "6s of 6s" while pending. */
+function heldFor(ms: number): string {
+  return formatDuration(ms < 1_000 ? ms : ms - (ms % 1_000));
 }
 
 export function errorLimitOf(spec: GateSpec): number {

@@ -42,12 +42,15 @@ const TRANSPARENT = new Set(['ParenExpr', 'OffsetExpr', 'StepInvariantExpr', 'An
 
 /** Every problem of a query; at most one syntax error (the first; the rest are its echoes). */
 export function promqlProblems(query: string): PromQLProblem[] {
+  return problemsIn(query, parsePromQL(query));
+}
+
+function problemsIn(query: string, tree: Tree): PromQLProblem[] {
   if (query.trim() === '') return [{ offset: 0, message: 'the query is empty' }];
   const unterminated = unterminatedString(query);
   if (unterminated !== undefined) {
     return [{ offset: unterminated, message: `unterminated string: the ${query[unterminated]} opened here is never closed` }];
   }
-  const tree = parsePromQL(query);
   let error: SyntaxNode | undefined;
   tree.iterate({
     enter(n) {
@@ -65,9 +68,10 @@ export function promqlProblems(query: string): PromQLProblem[] {
 
 /** The vector selectors of a query that parses (empty for one that does not). */
 export function promqlSelectors(query: string): PromQLSelector[] {
-  if (promqlProblems(query).length > 0) return [];
+  const tree = parsePromQL(query);
+  if (problemsIn(query, tree).length > 0) return [];
   const out: PromQLSelector[] = [];
-  parsePromQL(query).iterate({
+  tree.iterate({
     enter(n) {
       if (n.name !== 'VectorSelector') return undefined;
       const node = n.node;

@@ -215,7 +215,8 @@ export function createPromClient(opts: PromClientOptions): PromClient {
 
     async queryRange(expr, o) {
       const path = '/api/v1/query_range';
-      const params = new URLSearchParams({ query: expr, start: (o.start / 1000).toString(), end: (o.end / 1000).toString(), step: `${Math.max(1, Math.round(o.stepMs / 1000))}s` });
+      // The step in seconds to the millisecond (not rounded to whole seconds): callers map the answer back onto this grid.
+      const params = new URLSearchParams({ query: expr, start: (o.start / 1000).toString(), end: (o.end / 1000).toString(), step: (o.stepMs / 1000).toString() });
       const { data } = await call(path, params, o.signal);
       const d = check(queryData, data, path);
       if (d.resultType !== 'matrix') throw fail('malformed', `Prometheus ${path}: expected a matrix, got ${d.resultType}`);

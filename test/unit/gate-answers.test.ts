@@ -118,6 +118,19 @@ describe('health JSON done right (seed 004)', () => {
     expect(h.engine.getState().gates[0]!.state).toBe('no data');
   });
 
+  it('absent means ok only in a health document a node answered as healthy: JSON null, an array, a number, or a failed answer without the field is no data, naming the node', async () => {
+    for (const body of [null, [], 42, 'down', { error_code: 'CIRCUIT_BREAKER_OPEN' }, { error: 'DB_POOL_EXHAUSTED', degraded_reason: null }, { error: 'DB_POOL_EXHAUSTED', degraded_reason: '' }]) {
+      const h = makeEngine({ ...plan([degraded]), nodes });
+      h.nodes.bodies.set('mes-1', { status: 'ok', degraded_reason: null });
+      h.nodes.failing.add('mes-2');
+      h.nodes.failBodies.set('mes-2', body);
+      await h.engine.poll();
+      const g = h.engine.getState().gates[0]!;
+      expect({ body, state: g.state, blocks: g.blocks }).toEqual({ body, state: 'no data', blocks: true });
+      expect(g.why).toMatch(/^no degraded_reason from mes-2 \(/);
+    }
+  });
+
   it('a 503 body is read as data: DB_POOL_EXHAUSTED with its degraded_reason fails the gate', async () => {
     const h = makeEngine({ ...plan([degraded]), nodes });
     h.nodes.bodies.set('mes-1', { status: 'ok', degraded_reason: null });

@@ -109,6 +109,27 @@ describe('a failed evaluation keeps a breach (as Prometheus keeps a pending aler
   });
 });
 
+describe('how long a breach has held, as a pending gate says it', () => {
+  it('never reads as long as `for` while the gate is still pending (5.8 s of 6 s is "5s of 6s", not "6s of 6s")', async () => {
+    const prom = new FakeProm();
+    const h = makeEngine(plan({ for: '6s' }), { prom });
+    const whys: string[] = [];
+    for (const e of [0.07, 0.07, 'error', 0.07, 0.07] as Ev[]) {
+      prom.set(Q, e === 'error' ? new PromError('timeout', 'Prometheus /api/v1/query: timed out after 1s') : e);
+      await h.engine.poll();
+      whys.push(`${h.engine.getState().gates[0]!.state}: ${h.engine.getState().gates[0]!.why}`);
+      await h.clock.advance(e === 'error' ? 100 : 2_900);
+    }
+    expect(whys).toEqual([
+      'pending: 0.07 > 0.05 for 0s of 6s',
+      'pending: 0.07 > 0.05 for 2s of 6s',
+      'error: Prometheus /api/v1/query: timed out after 1s — pending kept: breach held 5s of 6s',
+      'pending: 0.07 > 0.05 for 5s of 6s',
+      'failing: 0.07 > 0.05 for 9s',
+    ]);
+  });
+});
+
 describe('no data keeps a breach too (where Flightdeck parts from Prometheus)', () => {
   it('an empty result mid-breach: Prometheus deletes the pending alert, Flightdeck keeps the breach and fails on time', async () => {
     const evals: Ev[] = [0.07, 0.07, 'empty', 0.07, 0.07];

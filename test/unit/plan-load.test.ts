@@ -28,6 +28,8 @@ function problemsOf(text: string, file = 'plan.yaml'): PlanProblem[] {
 }
 
 const lines = (text: string) => problemsOf(text).map(formatProblem);
+/** A plan with Prometheus and one stage `a` whose gates are these lines (from line 6 of the file): its problems. */
+const gateLines = (gates: string) => lines(`service: s\nprometheus: { url: "http://127.0.0.1:9090" }\nstages:\n  - id: a\n    gates:\n${gates}`);
 
 describe('bad plan corpus (fixtures/bad-plans): exact file:line:col path: message', () => {
   it('bad threshold', async () => {
@@ -138,12 +140,7 @@ describe('validate everything before the window opens (issue 11)', () => {
 
   it("the issue's example: sum(rate(foo_total[5m]) / is refused at the dangling operator", () => {
     expect(
-      lines(`service: s
-prometheus: { url: "http://127.0.0.1:9090" }
-stages:
-  - id: a
-    gates:
-      - { id: x, query: up, fail: "< 1" }
+      gateLines(`      - { id: x, query: up, fail: "< 1" }
       - { id: y, query: up, fail: "< 1" }
       - { id: z, query: "sum(rate(foo_total[5m]) /", fail: "> 1" }
 `),
@@ -154,12 +151,7 @@ stages:
 
   it('baseline queries are parsed too; an unterminated PromQL string is reported where it opens', () => {
     expect(
-      lines(`service: s
-prometheus: { url: "http://127.0.0.1:9090" }
-stages:
-  - id: a
-    gates:
-      - id: lat
+      gateLines(`      - id: lat
         query: 'max(lat{job="a"})'
         fail: "> +10%"
         baseline: { query: 'max(lat{job="stable})' }
@@ -216,12 +208,7 @@ polling: { phases: [ 1, { every: 5s } ] }
 
   it('cardinality metric and label names are checked', () => {
     expect(
-      lines(`service: s
-prometheus: { url: "http://127.0.0.1:9090" }
-stages:
-  - id: a
-    gates:
-      - { id: c, cardinality: { metric: "http-requests", label: "le.x", allowed: [a] } }
+      gateLines(`      - { id: c, cardinality: { metric: "http-requests", label: "le.x", allowed: [a] } }
 `),
     ).toEqual([
       'plan.yaml:6:41 stages[0].gates[0].cardinality.metric: expected a metric name (letters, digits, "_" and ":"), got "http-requests"',
@@ -247,12 +234,7 @@ stages:
 
   it('a threshold of the wrong type names the accepted forms', () => {
     expect(
-      lines(`service: s
-prometheus: { url: "http://127.0.0.1:9090" }
-stages:
-  - id: a
-    gates:
-      - { id: g, query: up, fail: true }
+      gateLines(`      - { id: g, query: up, fail: true }
       - { id: h, query: up, fail: ["> 1", "bogus"] }
 `),
     ).toEqual([
@@ -394,12 +376,7 @@ stages:
 
   it('relative thresholds and baselines', () => {
     expect(
-      lines(`service: s
-prometheus: { url: "http://127.0.0.1:9090" }
-stages:
-  - id: a
-    gates:
-      - { id: rel-ok, query: up, fail: "> +10%" }
+      gateLines(`      - { id: rel-ok, query: up, fail: "> +10%" }
       - { id: rel-alert, alert: X, fail: "> +10%" }
       - { id: base-no-rel, query: up, fail: "> 1", baseline: { value: 1 } }
       - { id: base-two, query: up, fail: "> +5%", baseline: { value: 1, offset: 1h } }

@@ -57,4 +57,14 @@ describe('validateOnline (the logic; the real Prometheus run is test/integration
       'Prometheus has no alerting rule named "Known" (1 alerting rule loaded): this gate would never see it fire; did you mean "Knwn"?',
     ]);
   });
+
+  it('alert: "*" (any alert firing) names no rule: it is not reported as a missing one', async () => {
+    const prom = new CountingProm();
+    prom.ruleList = [{ name: 'Known', type: 'alerting', group: 'g', query: 'up == 0' }];
+    const plan = PLAN.replace(/alert: Known \}\n$/, 'alert: "*" }\n');
+    expect(plan).toContain('alert: "*"');
+    const r = await validateOnline(parsePlanText(plan, 'p.yaml', '/tmp').plan, prom, { now: 10_000_000 });
+    expect(r.findings.filter((f) => f.path.at(-1) === 'alert')).toEqual([]);
+    expect(r.checked.alerts).toBe(1);
+  });
 });

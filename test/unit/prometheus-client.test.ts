@@ -242,6 +242,20 @@ describe('query: transport', () => {
   });
 });
 
+describe('queryRange', () => {
+  it('asks for the step it was given, to the millisecond (a 1.5 s step is not rounded to 2 s: the steps are mapped back on that grid)', async () => {
+    const matrix = { status: 'success', data: { resultType: 'matrix', result: [] } };
+    const { srv, prom } = await serve(handlers.json(matrix));
+    await prom.queryRange('up', { start: 1_700_000_000_000, end: 1_700_000_006_000, stepMs: 1_500 });
+    await prom.queryRange('up', { start: 1_700_000_000_000, end: 1_700_000_006_000, stepMs: 2_000 });
+    const params = srv.requests.map((r) => new URL(r.url, 'http://x').searchParams);
+    expect(params.map((p) => [p.get('start'), p.get('end'), p.get('step')])).toEqual([
+      ['1700000000', '1700000006', '1.5'],
+      ['1700000000', '1700000006', '2'],
+    ]);
+  });
+});
+
 describe('alerts, series, ready', () => {
   it('parses recorded alerts', async () => {
     const { srv, prom } = await serve(handlers.json(fixture('alerts.json')));
