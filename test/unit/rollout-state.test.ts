@@ -377,3 +377,33 @@ describe('state set under operators:', () => {
     expect((await audit()).at(-1)).toMatchObject({ action: 'state-set', result: 'ok', operator: { user: me } });
   });
 });
+
+describe('state set is audited before it changes anything', () => {
+  it('writes a started line first: with the audit unwritable nothing is set (exit 1); a kill between the two leaves a started line, never an unaudited change', async () => {
+    await validState('pre-deploy', Date.parse('2026-03-01T13:50:00Z'));
+    const before = await readFile(statePath(), 'utf8');
+    const loaded = await loadPlan(planFile);
+    const files = fileStore(loaded);
+    const order: string[] = [];
+    const failing = {
+      ...files,
+      state: { location: files.state.location, read: () => files.state.read(), write: async (s: Parameters<typeof files.state.write>[0]) => (order.push('write'), files.state.write(s)) },
+      audit: { append: async () => (order.push('audit'), Promise.reject(new Error('disk full'))) },
+    };
+    const out: string[] = [];
+    expect(await runStateSet(loaded, { stage: 'post-deploy', reason: 'deploy finished at 13:10' }, (l) => out.push(l), { env: ENV, store: failing })).toBe(1);
+    expect(out.join('\n')).toMatch(/not set: its audit could not be written: disk full/);
+    expect(order).toEqual(['audit']);
+    expect(await readFile(statePath(), 'utf8')).toBe(before);
+
+    order.length = 0;
+    const recording = { ...failing, audit: { append: async (e: Parameters<typeof files.audit.append>[0], o?: Parameters<typeof files.audit.append>[1]) => (order.push(`audit ${e.result}`), files.audit.append(e, o)) } };
+    expect(await runStateSet(loaded, { stage: 'post-deploy', reason: 'deploy finished at 13:10' }, () => {}, { env: ENV, store: recording })).toBe(0);
+    expect(order).toEqual(['audit started', 'write', 'audit ok']);
+    const lines = (await audit()).filter((l) => l.action === 'state-set' && l.reason === 'deploy finished at 13:10');
+    expect(lines.map((l) => l.result)).toEqual(['started', 'ok']);
+    expect(lines[0]!.details).toEqual(lines[1]!.details);
+    expect(lines[0]!.details).toMatchObject({ replaced: { status: 'ok', stageId: 'pre-deploy' } });
+    expect((await verifyAudit(auditFile())).ok).toBe(true);
+  });
+});
