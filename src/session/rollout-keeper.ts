@@ -45,12 +45,15 @@ export class RolloutKeeper {
   private changes: GateChange[];
   /** The plan file's text digest last looked at, and when (a running session notices edits of the file). */
   private fileSeen = '';
-  private fileCheckedAt = 0;
+  /** When the store and the plan file were last looked at (engine time). */
+  private lookedAt = 0;
   private stampSeen: string;
   private hadState: boolean;
   private legacy: boolean;
   private chain: Promise<void> = Promise.resolve();
   private savedBaselines = '';
+  /** The entry the store held when this session opened or last wrote it. */
+  private storeSeen: Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack'> | null;
   private elsewhere: string | null = null;
 
   constructor(private readonly o: KeeperOptions) {
@@ -60,6 +63,7 @@ export class RolloutKeeper {
     this.problemSeen = init.status === 'broken' ? init.problem : null;
     const saved = init.status === 'ok' ? init.state : null;
     this.hadState = saved !== null;
+    this.storeSeen = saved;
     this.legacy = init.status === 'ok' && init.legacy === true;
     const pos = o.engine.rolloutPosition();
     const sameEntry = saved !== null && saved.stageId === pos.stageId && saved.stageEnteredAt === pos.stageEnteredAt;
@@ -132,9 +136,6 @@ export class RolloutKeeper {
    * like a changed plan at start; this session keeps judging by the plan it loaded.
    */
   private async lookAtPlanFile(): Promise<void> {
-    const now = this.o.engine.getState().now;
-    if (this.fileCheckedAt !== 0 && now - this.fileCheckedAt < 5_000) return;
-    this.fileCheckedAt = now;
     let text: string;
     try {
       text = await readFile(this.o.loaded.file, 'utf8');
@@ -157,6 +158,43 @@ export class RolloutKeeper {
     this.persist('bookkeeping');
   }
 
+  /**
+   * After a poll (at most every 5 s of engine time): where the store says the rollout is (broken, moved
+   * on by another process, or repaired), and the plan file (edited?). A running cockpit shows either
+   * at once, not only when its next action is refused.
+   */
+  private async lookAround(): Promise<void> {
+    const now = this.o.engine.getState().now;
+    if (this.lookedAt !== 0 && now - this.lookedAt < 5_000) return;
+    this.lookedAt = now;
+    await this.refresh();
+    if (!this.problemSeen) await this.lookAtPlanFile();
+  }
+
+  /**
+   * Reads the store: a state that became unusable is marked (every action refused); one repaired
+   * (`flightdeck state set`) lifts the refusal; one another process moved on is shown (reopen).
+   */
+  async refresh(): Promise<StateRead> {
+    const read = await this.o.store.read();
+    const at = this.o.engine.getState().now;
+    if (read.status === 'broken') this.markBroken(read.problem);
+    else if (read.status === 'ok') {
+      if (this.problemSeen) {
+        this.problemSeen = null;
+        this.o.addLine({ at, text: `rollout state ${read.location} repaired by ${read.state.by}${read.state.reason ? `: ${read.state.reason}` : ''}`, source: 'info' });
+      }
+      // What the store held when this session opened or last wrote is no news (a `--stage` session knows its stage differs).
+      if (!isSameEntry(read.state, this.storeSeen)) {
+        const moved = this.movedBy(read.state);
+        if (moved && moved !== this.elsewhere) this.o.addLine({ at, text: `the rollout moved on in another process: ${moved}; this session's view is out of date: reopen it`, source: 'info', level: 'warn' });
+        this.elsewhere = moved;
+        this.storeSeen = read.state;
+      }
+    }
+    return read;
+  }
+
   /** Saves what changed: a new stage or window (this session's action), a verdict, a captured baseline. */
   onEvent(type: string): void {
     if (type === 'stage.entered' || type === 'stage.rolled-back') {
@@ -165,7 +203,7 @@ export class RolloutKeeper {
     } else if (type === 'window.completed') this.persist('bookkeeping');
     else if (type === 'poll.done') {
       if (JSON.stringify(this.o.engine.rolloutPosition().baselines) !== this.savedBaselines) this.persist('bookkeeping');
-      if (!this.problemSeen) this.chain = this.chain.then(() => this.lookAtPlanFile()).catch(() => undefined);
+      this.chain = this.chain.then(() => this.lookAround()).catch(() => undefined);
     }
   }
 
@@ -184,12 +222,8 @@ export class RolloutKeeper {
    */
   async checkBeforeAction(): Promise<string | null> {
     await this.flush();
+    const read = await this.refresh();
     if (this.problemSeen) return describeProblem(this.problemSeen);
-    const read = await this.o.store.read();
-    if (read.status === 'broken') {
-      this.markBroken(read.problem);
-      return describeProblem(read.problem);
-    }
     if (read.status === 'ok') {
       const moved = this.movedBy(read.state);
       if (moved && this.o.stageAsked !== undefined && this.o.stageAsked !== read.state.stageId) {
@@ -235,16 +269,8 @@ export class RolloutKeeper {
     try {
       if (kind === 'bookkeeping') {
         // Another process may have moved the rollout (a promote from another cockpit): its state wins.
-        const read = await this.o.store.read();
-        if (read.status === 'broken') return this.markBroken(read.problem);
-        if (read.status === 'ok' && this.hadState && !this.legacy) {
-          const moved = this.movedBy(read.state);
-          if (moved) {
-            if (!this.elsewhere) this.o.addLine({ at, text: `the rollout moved on in another process: ${moved}; this session's view is out of date: reopen it`, source: 'info', level: 'warn' });
-            this.elsewhere = moved;
-            return;
-          }
-        }
+        const read = await this.refresh();
+        if (this.problemSeen || (read.status === 'ok' && this.movedBy(read.state))) return;
       }
       const state: RolloutState = {
         version: STATE_VERSION,
@@ -255,6 +281,7 @@ export class RolloutKeeper {
         by: this.o.operator,
       };
       await this.o.store.write(state);
+      this.storeSeen = state;
       this.savedBaselines = JSON.stringify(pos.baselines);
       this.elsewhere = null;
       this.hadState = true;
@@ -263,4 +290,8 @@ export class RolloutKeeper {
       this.o.addLine({ at, text: `could not save the rollout state to ${this.o.store.location}: ${(err as Error).message}`, source: 'info', level: 'warn' });
     }
   }
+}
+
+function isSameEntry(a: Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack'>, b: typeof a | null): boolean {
+  return b !== null && a.stageId === b.stageId && a.stageEnteredAt === b.stageEnteredAt && a.rolledBack === b.rolledBack;
 }

@@ -407,3 +407,44 @@ describe('state set is audited before it changes anything', () => {
     expect((await verifyAudit(auditFile())).ok).toBe(true);
   });
 });
+
+describe('a running session looks at the store after each poll', () => {
+  it('a state broken or moved on by another process while it runs is shown at the next poll, not only when an action is refused', async () => {
+    await validState();
+    const { session, engine, events, clock } = await open();
+    await engine.poll();
+    await session.flush();
+    expect(session.extras().banner).toBeUndefined();
+
+    await writeFile(statePath(), '{"version": 2, "stageId": "post-');
+    await clock.advance(30_000);
+    await engine.poll();
+    await session.flush();
+    expect(events.filter((e) => e.type === 'state.unusable')).toEqual([expect.objectContaining({ location: statePath(), problem: expect.stringMatching(/not JSON/) })]);
+    expect(session.extras().banner).toMatch(/^ROLLOUT STATE UNUSABLE \(unreadable\)/);
+    expect(await readFile(statePath(), 'utf8')).toBe('{"version": 2, "stageId": "post-'); // never overwritten
+
+    // Repaired by an operator, at another stage: the refusal is lifted, and the session says the rollout moved.
+    await runStateSet(await loadPlan(planFile), { stage: 'pre-deploy', reason: 'the deploy was reverted by hand' }, () => {}, { env: ENV });
+    await clock.advance(30_000);
+    await engine.poll();
+    await session.flush();
+    await session.stop();
+    expect(session.stateProblem).toBeNull();
+    expect(session.extras().banner).toMatch(/^ROLLOUT MOVED in another process: pre-deploy entered .*, saved by alice/);
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'pre-deploy', reason: 'the deploy was reverted by hand' });
+  });
+
+  it('a session opened on an unusable state acts once an operator has repaired it to where the session is (no reopen needed)', async () => {
+    await validState();
+    await BROKEN[0]![1]();
+    const { session } = await open({ stageId: 'post-deploy' });
+    expect(session.stateProblem?.kind).toBe('unreadable');
+    await runStateSet(await loadPlan(planFile), { stage: 'post-deploy', reason: 'deploy finished at 13:10, state file was truncated', enteredAt: '2026-03-01T13:10:00Z' }, () => {}, { env: ENV });
+    const r = await session.rollback({ reason: 'back out 2.4.1' });
+    await session.stop();
+    expect(r.ok).toBe(true);
+    expect(await ran()).toHaveLength(3);
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: true });
+  });
+});
