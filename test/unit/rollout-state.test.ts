@@ -448,3 +448,17 @@ describe('a running session looks at the store after each poll', () => {
     expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: true });
   });
 });
+
+describe('writing a state', () => {
+  it('a writer killed before its rename leaves a .tmp: it never blocks the next write, which removes it (a live writer\'s is kept)', async () => {
+    await validState('pre-deploy');
+    const { spawnSync } = await import('node:child_process');
+    const deadPid = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const dead = `${statePath()}.${deadPid}.0badc0de.tmp`;
+    const live = `${statePath()}.${process.pid}.12345678.tmp`;
+    await writeFile(dead, '{"version": 2, "stageId": "pre-');
+    await writeFile(live, '{"version": 2');
+    expect(await validState('post-deploy')).toMatchObject({ stageId: 'post-deploy' });
+    expect((await readdir(join(dir, 'plans', '.flightdeck'))).sort()).toEqual(['seed-002.yaml.state.json', `seed-002.yaml.state.json.${process.pid}.12345678.tmp`]);
+  });
+});
