@@ -48,8 +48,6 @@ export class RolloutKeeper {
   /** When the store and the plan file were last looked at (engine time). */
   private lookedAt = 0;
   private stampSeen: string;
-  private hadState: boolean;
-  private legacy: boolean;
   private chain: Promise<void> = Promise.resolve();
   private savedBaselines = '';
   /** The entry the store held when this session opened or last wrote it. */
@@ -62,13 +60,11 @@ export class RolloutKeeper {
     const init = o.initial;
     this.problemSeen = init.status === 'broken' ? init.problem : null;
     const saved = init.status === 'ok' ? init.state : null;
-    this.hadState = saved !== null;
     this.storeSeen = saved;
-    this.legacy = init.status === 'ok' && init.legacy === true;
     const pos = o.engine.rolloutPosition();
     const sameEntry = saved !== null && saved.stageId === pos.stageId && saved.stageEnteredAt === pos.stageEnteredAt;
     // A legacy state has no stamp: the window is taken to be opened with this plan.
-    this.windowPlan = sameEntry && !this.legacy ? saved.plan : this.current;
+    this.windowPlan = sameEntry && !(init.status === 'ok' && init.legacy) ? saved.plan : this.current;
     this.planSeen = saved?.planSeen;
     this.changes = this.windowPlan.digest === this.current.digest ? [] : gateChanges(this.windowPlan, this.current);
     this.savedBaselines = sameEntry ? JSON.stringify(saved.baselines) : '';
@@ -94,17 +90,11 @@ export class RolloutKeeper {
 
   /** Says what the operator must know, and writes the state the session opened with. */
   start(): void {
-    const engine = this.o.engine;
-    const now = engine.getState().now;
-    const p = this.problemSeen;
-    if (p) {
-      engine.emit({ type: 'state.unusable', location: p.location, problem: p.problem, fix: p.fix });
-      this.o.addLine({ at: now, text: describeProblem(p), source: 'info', level: 'error' });
-      return;
-    }
+    if (this.problemSeen) return this.announceProblem(this.problemSeen);
+    const init = this.o.initial;
     const newVersion = this.planSeen?.digest !== this.current.digest;
-    this.announceChanges(this.current, this.hadState, '');
-    if (!this.hadState || this.legacy || newVersion) this.persist('bookkeeping');
+    this.announceChanges(this.current, init.status === 'ok', '');
+    if (init.status !== 'ok' || init.legacy || newVersion) this.persist('bookkeeping');
   }
 
   /**
@@ -253,6 +243,10 @@ export class RolloutKeeper {
   private markBroken(p: StateProblem): void {
     if (this.problemSeen) return;
     this.problemSeen = p;
+    this.announceProblem(p);
+  }
+
+  private announceProblem(p: StateProblem): void {
     this.o.engine.emit({ type: 'state.unusable', location: p.location, problem: p.problem, fix: p.fix });
     this.o.addLine({ at: this.o.engine.getState().now, text: describeProblem(p), source: 'info', level: 'error' });
   }
@@ -284,8 +278,6 @@ export class RolloutKeeper {
       this.storeSeen = state;
       this.savedBaselines = JSON.stringify(pos.baselines);
       this.elsewhere = null;
-      this.hadState = true;
-      this.legacy = false;
     } catch (err) {
       this.o.addLine({ at, text: `could not save the rollout state to ${this.o.store.location}: ${(err as Error).message}`, source: 'info', level: 'warn' });
     }
