@@ -293,7 +293,7 @@ function holderGone(h: LockHolder): boolean {
   return false;
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

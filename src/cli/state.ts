@@ -6,7 +6,7 @@
  * are read again from Prometheus history at the entry time) and audits the
  * change with the state it replaced.
  *   exit 0  shown / set
- *   exit 1  set, but the audit could not be written
+ *   exit 1  the audit could not be written (before the change: nothing set; after: set)
  *   exit 2  the saved state is unusable (show), or a bad argument (set)
  *   exit 3  refused: an action holds the lock
  */
@@ -137,21 +137,27 @@ export async function runStateSet(loaded: LoadedPlan, f: StateSetFlags, out: (l:
       by: formatOperator(operator),
       reason,
     };
-    await store.state.write(state);
     const replaced =
       before.status === 'broken'
         ? { status: 'broken', kind: before.problem.kind, problem: before.problem.problem }
         : before.status === 'ok'
           ? { status: 'ok', stageId: before.state.stageId, stageEnteredAt: before.state.stageEnteredAt, rolledBack: before.state.rolledBack, by: before.state.by }
           : { status: 'none' };
+    const entry = { plan: loaded.file, service: plan.service, stage: f.stage, action: 'state-set', reason, operator, details: { state: store.state.location, replaced, enteredAt: new Date(enteredAt).toISOString(), rolledBack: state.rolledBack } };
+    // Write-ahead, as every action: the change is audited before it is made, so a process killed
+    // between the two leaves a `started` line, never a state nobody audited.
+    try {
+      await store.audit.append({ ...entry, result: 'started' }, { env: ctx.env });
+    } catch (err) {
+      out(`flightdeck state set: not set: its audit could not be written: ${(err as Error).message}`);
+      return STATE_EXIT.auditFailed;
+    }
+    await store.state.write(state);
     out(`${store.state.location}: stage ${f.stage}${state.rolledBack ? ' (rolled back)' : ''} entered ${new Date(enteredAt).toISOString()}, set by ${state.by}`);
     try {
-      await store.audit.append(
-        { plan: loaded.file, service: plan.service, stage: f.stage, action: 'state-set', result: 'ok', reason, operator, details: { state: store.state.location, replaced, enteredAt: new Date(enteredAt).toISOString(), rolledBack: state.rolledBack } },
-        { env: ctx.env },
-      );
+      await store.audit.append({ ...entry, result: 'ok' }, { env: ctx.env });
     } catch (err) {
-      out(`flightdeck state set: the state was set but the audit could not be written: ${(err as Error).message}`);
+      out(`flightdeck state set: the state was set but the audit of its end could not be written: ${(err as Error).message}`);
       return STATE_EXIT.auditFailed;
     }
     return STATE_EXIT.ok;

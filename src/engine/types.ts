@@ -179,29 +179,8 @@ export interface EngineState {
 
 // ---------------------------------------------------------------- the rollout
 
-/** The monitoring window a stage entry (or a rollback) opened, and its verdict once it completed. */
-export interface WindowRecord {
-  start: number;
-  end: number;
-  completed?: { verdict: 'pass' | 'fail'; at: number };
-}
-
-/** A first-value baseline of a relative threshold: captured once per stage entry, kept across restarts. */
-export interface BaselineRecord {
-  value: number;
-  at: number;
-  source: 'first value' | 'history';
-}
-
-/** Where the rollout stands, as the engine knows it and the store keeps it. */
-export interface RolloutPosition {
-  stageId: string;
-  stageEnteredAt: number;
-  rolledBack: boolean;
-  window: WindowRecord;
-  /** By gate key: `stage/gate`, `*\/gate` for plan-wide gates. */
-  baselines: Record<string, BaselineRecord>;
-}
+// The store's schema (store/rollout-state.ts) is the one definition of these fields.
+export type { BaselineRecord, RolloutPosition, WindowRecord } from '../store/rollout-state.js';
 
 // ---------------------------------------------------------------- observations
 

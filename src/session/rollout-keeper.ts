@@ -45,12 +45,13 @@ export class RolloutKeeper {
   private changes: GateChange[];
   /** The plan file's text digest last looked at, and when (a running session notices edits of the file). */
   private fileSeen = '';
-  private fileCheckedAt = 0;
+  /** When the store and the plan file were last looked at (engine time). */
+  private lookedAt = 0;
   private stampSeen: string;
-  private hadState: boolean;
-  private legacy: boolean;
   private chain: Promise<void> = Promise.resolve();
   private savedBaselines = '';
+  /** The entry the store held when this session opened or last wrote it. */
+  private storeSeen: Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack'> | null;
   private elsewhere: string | null = null;
 
   constructor(private readonly o: KeeperOptions) {
@@ -59,12 +60,11 @@ export class RolloutKeeper {
     const init = o.initial;
     this.problemSeen = init.status === 'broken' ? init.problem : null;
     const saved = init.status === 'ok' ? init.state : null;
-    this.hadState = saved !== null;
-    this.legacy = init.status === 'ok' && init.legacy === true;
+    this.storeSeen = saved;
     const pos = o.engine.rolloutPosition();
     const sameEntry = saved !== null && saved.stageId === pos.stageId && saved.stageEnteredAt === pos.stageEnteredAt;
     // A legacy state has no stamp: the window is taken to be opened with this plan.
-    this.windowPlan = sameEntry && !this.legacy ? saved.plan : this.current;
+    this.windowPlan = sameEntry && !(init.status === 'ok' && init.legacy) ? saved.plan : this.current;
     this.planSeen = saved?.planSeen;
     this.changes = this.windowPlan.digest === this.current.digest ? [] : gateChanges(this.windowPlan, this.current);
     this.savedBaselines = sameEntry ? JSON.stringify(saved.baselines) : '';
@@ -90,17 +90,11 @@ export class RolloutKeeper {
 
   /** Says what the operator must know, and writes the state the session opened with. */
   start(): void {
-    const engine = this.o.engine;
-    const now = engine.getState().now;
-    const p = this.problemSeen;
-    if (p) {
-      engine.emit({ type: 'state.unusable', location: p.location, problem: p.problem, fix: p.fix });
-      this.o.addLine({ at: now, text: describeProblem(p), source: 'info', level: 'error' });
-      return;
-    }
+    if (this.problemSeen) return this.announceProblem(this.problemSeen);
+    const init = this.o.initial;
     const newVersion = this.planSeen?.digest !== this.current.digest;
-    this.announceChanges(this.current, this.hadState, '');
-    if (!this.hadState || this.legacy || newVersion) this.persist('bookkeeping');
+    this.announceChanges(this.current, init.status === 'ok', '');
+    if (init.status !== 'ok' || init.legacy || newVersion) this.persist('bookkeeping');
   }
 
   /**
@@ -132,9 +126,6 @@ export class RolloutKeeper {
    * like a changed plan at start; this session keeps judging by the plan it loaded.
    */
   private async lookAtPlanFile(): Promise<void> {
-    const now = this.o.engine.getState().now;
-    if (this.fileCheckedAt !== 0 && now - this.fileCheckedAt < 5_000) return;
-    this.fileCheckedAt = now;
     let text: string;
     try {
       text = await readFile(this.o.loaded.file, 'utf8');
@@ -157,6 +148,43 @@ export class RolloutKeeper {
     this.persist('bookkeeping');
   }
 
+  /**
+   * After a poll (at most every 5 s of engine time): where the store says the rollout is (broken, moved
+   * on by another process, or repaired), and the plan file (edited?). A running cockpit shows either
+   * at once, not only when its next action is refused.
+   */
+  private async lookAround(): Promise<void> {
+    const now = this.o.engine.getState().now;
+    if (this.lookedAt !== 0 && now - this.lookedAt < 5_000) return;
+    this.lookedAt = now;
+    await this.refresh();
+    if (!this.problemSeen) await this.lookAtPlanFile();
+  }
+
+  /**
+   * Reads the store: a state that became unusable is marked (every action refused); one repaired
+   * (`flightdeck state set`) lifts the refusal; one another process moved on is shown (reopen).
+   */
+  async refresh(): Promise<StateRead> {
+    const read = await this.o.store.read();
+    const at = this.o.engine.getState().now;
+    if (read.status === 'broken') this.markBroken(read.problem);
+    else if (read.status === 'ok') {
+      if (this.problemSeen) {
+        this.problemSeen = null;
+        this.o.addLine({ at, text: `rollout state ${read.location} repaired by ${read.state.by}${read.state.reason ? `: ${read.state.reason}` : ''}`, source: 'info' });
+      }
+      // What the store held when this session opened or last wrote is no news (a `--stage` session knows its stage differs).
+      if (!isSameEntry(read.state, this.storeSeen)) {
+        const moved = this.movedBy(read.state);
+        if (moved && moved !== this.elsewhere) this.o.addLine({ at, text: `the rollout moved on in another process: ${moved}; this session's view is out of date: reopen it`, source: 'info', level: 'warn' });
+        this.elsewhere = moved;
+        this.storeSeen = read.state;
+      }
+    }
+    return read;
+  }
+
   /** Saves what changed: a new stage or window (this session's action), a verdict, a captured baseline. */
   onEvent(type: string): void {
     if (type === 'stage.entered' || type === 'stage.rolled-back') {
@@ -165,7 +193,7 @@ export class RolloutKeeper {
     } else if (type === 'window.completed') this.persist('bookkeeping');
     else if (type === 'poll.done') {
       if (JSON.stringify(this.o.engine.rolloutPosition().baselines) !== this.savedBaselines) this.persist('bookkeeping');
-      if (!this.problemSeen) this.chain = this.chain.then(() => this.lookAtPlanFile()).catch(() => undefined);
+      this.chain = this.chain.then(() => this.lookAround()).catch(() => undefined);
     }
   }
 
@@ -184,12 +212,8 @@ export class RolloutKeeper {
    */
   async checkBeforeAction(): Promise<string | null> {
     await this.flush();
+    const read = await this.refresh();
     if (this.problemSeen) return describeProblem(this.problemSeen);
-    const read = await this.o.store.read();
-    if (read.status === 'broken') {
-      this.markBroken(read.problem);
-      return describeProblem(read.problem);
-    }
     if (read.status === 'ok') {
       const moved = this.movedBy(read.state);
       if (moved && this.o.stageAsked !== undefined && this.o.stageAsked !== read.state.stageId) {
@@ -219,6 +243,10 @@ export class RolloutKeeper {
   private markBroken(p: StateProblem): void {
     if (this.problemSeen) return;
     this.problemSeen = p;
+    this.announceProblem(p);
+  }
+
+  private announceProblem(p: StateProblem): void {
     this.o.engine.emit({ type: 'state.unusable', location: p.location, problem: p.problem, fix: p.fix });
     this.o.addLine({ at: this.o.engine.getState().now, text: describeProblem(p), source: 'info', level: 'error' });
   }
@@ -235,16 +263,8 @@ export class RolloutKeeper {
     try {
       if (kind === 'bookkeeping') {
         // Another process may have moved the rollout (a promote from another cockpit): its state wins.
-        const read = await this.o.store.read();
-        if (read.status === 'broken') return this.markBroken(read.problem);
-        if (read.status === 'ok' && this.hadState && !this.legacy) {
-          const moved = this.movedBy(read.state);
-          if (moved) {
-            if (!this.elsewhere) this.o.addLine({ at, text: `the rollout moved on in another process: ${moved}; this session's view is out of date: reopen it`, source: 'info', level: 'warn' });
-            this.elsewhere = moved;
-            return;
-          }
-        }
+        const read = await this.refresh();
+        if (this.problemSeen || (read.status === 'ok' && this.movedBy(read.state))) return;
       }
       const state: RolloutState = {
         version: STATE_VERSION,
@@ -255,12 +275,15 @@ export class RolloutKeeper {
         by: this.o.operator,
       };
       await this.o.store.write(state);
+      this.storeSeen = state;
       this.savedBaselines = JSON.stringify(pos.baselines);
       this.elsewhere = null;
-      this.hadState = true;
-      this.legacy = false;
     } catch (err) {
       this.o.addLine({ at, text: `could not save the rollout state to ${this.o.store.location}: ${(err as Error).message}`, source: 'info', level: 'warn' });
     }
   }
+}
+
+function isSameEntry(a: Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack'>, b: typeof a | null): boolean {
+  return b !== null && a.stageId === b.stageId && a.stageEnteredAt === b.stageEnteredAt && a.rolledBack === b.rolledBack;
 }

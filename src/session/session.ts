@@ -215,6 +215,7 @@ export class Session {
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
     const op = req.as ?? this.o.operator;
+    if (this.stateProblem) await this.rollout?.refresh(); // repaired meanwhile (`flightdeck state set`)?
     if (this.stateProblem) return this.refuse('promote', stage.id, this.stateRefusal(), req.reason, false, op);
     if (this.o.readonly) return this.refuse('promote', stage.id, 'read-only session: promotion is disabled', req.reason, false, op);
     if (!spec.promote) return this.refuse('promote', stage.id, `stage ${stage.id} has no promote action`, req.reason, false, op);
@@ -240,6 +241,7 @@ export class Session {
     const spec = this.engine.plan.stages[st.stageIndex]!;
     const auto = req.auto ?? false;
     const op = req.as ?? this.o.operator;
+    if (this.stateProblem) await this.rollout?.refresh(); // repaired meanwhile (`flightdeck state set`)?
     if (this.stateProblem) return this.refuse('rollback', stage.id, this.stateRefusal(), req.reason, auto, op);
     if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled', req.reason, auto, op);
     if (!spec.rollback) return this.refuse('rollback', stage.id, `stage ${stage.id} has no rollback action`, req.reason, auto, op);

@@ -5,9 +5,9 @@
  * says (audit/log.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { acquireActionLock } from '../actions/lock.js';
+import { acquireActionLock, pidAlive } from '../actions/lock.js';
 import { appendAudit } from '../audit/log.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { fixFor, formatState, parseState, type RolloutState, type StateRead } from './rollout-state.js';
@@ -66,6 +66,17 @@ export class FileStateStore implements RolloutStateStore {
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;
+    }
+    await this.sweepTemps();
+  }
+
+  /** Removes the temporary files of writers killed before their rename (the pid in the name is gone). */
+  private async sweepTemps(): Promise<void> {
+    const prefix = `${basename(this.location)}.`;
+    const names = await readdir(dirname(this.location)).catch(() => [] as string[]);
+    for (const name of names) {
+      const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length).split('.')[0]) : NaN;
+      if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) await unlink(join(dirname(this.location), name)).catch(() => undefined);
     }
   }
 }

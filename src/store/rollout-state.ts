@@ -16,6 +16,7 @@ import type { Plan, GateSpec } from '../plan/schema.js';
 
 export const STATE_VERSION = 2;
 
+/** The monitoring window a stage entry (or a rollback) opened, and its verdict once it completed. */
 const windowSchema = z
   .object({
     start: z.number(),
@@ -24,6 +25,7 @@ const windowSchema = z
   })
   .strict();
 
+/** A first-value baseline of a relative threshold: captured once per stage entry, kept across restarts. */
 const baselineSchema = z
   .object({
     value: z.number().refine(Number.isFinite, 'expected a finite number'),
@@ -83,6 +85,8 @@ export type WindowRecord = z.infer<typeof windowSchema>;
 export type BaselineRecord = z.infer<typeof baselineSchema>;
 export type PlanStamp = z.infer<typeof planStampSchema>;
 export type GateStamp = z.infer<typeof gateStampSchema>;
+/** Where the rollout stands, as the engine knows it and the store keeps it. */
+export type RolloutPosition = Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack' | 'window' | 'baselines'>;
 
 export type StateProblemKind = 'unreadable' | 'schema' | 'unknown stage' | 'other plan';
 

@@ -377,3 +377,88 @@ describe('state set under operators:', () => {
     expect((await audit()).at(-1)).toMatchObject({ action: 'state-set', result: 'ok', operator: { user: me } });
   });
 });
+
+describe('state set is audited before it changes anything', () => {
+  it('writes a started line first: with the audit unwritable nothing is set (exit 1); a kill between the two leaves a started line, never an unaudited change', async () => {
+    await validState('pre-deploy', Date.parse('2026-03-01T13:50:00Z'));
+    const before = await readFile(statePath(), 'utf8');
+    const loaded = await loadPlan(planFile);
+    const files = fileStore(loaded);
+    const order: string[] = [];
+    const failing = {
+      ...files,
+      state: { location: files.state.location, read: () => files.state.read(), write: async (s: Parameters<typeof files.state.write>[0]) => (order.push('write'), files.state.write(s)) },
+      audit: { append: async () => (order.push('audit'), Promise.reject(new Error('disk full'))) },
+    };
+    const out: string[] = [];
+    expect(await runStateSet(loaded, { stage: 'post-deploy', reason: 'deploy finished at 13:10' }, (l) => out.push(l), { env: ENV, store: failing })).toBe(1);
+    expect(out.join('\n')).toMatch(/not set: its audit could not be written: disk full/);
+    expect(order).toEqual(['audit']);
+    expect(await readFile(statePath(), 'utf8')).toBe(before);
+
+    order.length = 0;
+    const recording = { ...failing, audit: { append: async (e: Parameters<typeof files.audit.append>[0], o?: Parameters<typeof files.audit.append>[1]) => (order.push(`audit ${e.result}`), files.audit.append(e, o)) } };
+    expect(await runStateSet(loaded, { stage: 'post-deploy', reason: 'deploy finished at 13:10' }, () => {}, { env: ENV, store: recording })).toBe(0);
+    expect(order).toEqual(['audit started', 'write', 'audit ok']);
+    const lines = (await audit()).filter((l) => l.action === 'state-set' && l.reason === 'deploy finished at 13:10');
+    expect(lines.map((l) => l.result)).toEqual(['started', 'ok']);
+    expect(lines[0]!.details).toEqual(lines[1]!.details);
+    expect(lines[0]!.details).toMatchObject({ replaced: { status: 'ok', stageId: 'pre-deploy' } });
+    expect((await verifyAudit(auditFile())).ok).toBe(true);
+  });
+});
+
+describe('a running session looks at the store after each poll', () => {
+  it('a state broken or moved on by another process while it runs is shown at the next poll, not only when an action is refused', async () => {
+    await validState();
+    const { session, engine, events, clock } = await open();
+    await engine.poll();
+    await session.flush();
+    expect(session.extras().banner).toBeUndefined();
+
+    await writeFile(statePath(), '{"version": 2, "stageId": "post-');
+    await clock.advance(30_000);
+    await engine.poll();
+    await session.flush();
+    expect(events.filter((e) => e.type === 'state.unusable')).toEqual([expect.objectContaining({ location: statePath(), problem: expect.stringMatching(/not JSON/) })]);
+    expect(session.extras().banner).toMatch(/^ROLLOUT STATE UNUSABLE \(unreadable\)/);
+    expect(await readFile(statePath(), 'utf8')).toBe('{"version": 2, "stageId": "post-'); // never overwritten
+
+    // Repaired by an operator, at another stage: the refusal is lifted, and the session says the rollout moved.
+    await runStateSet(await loadPlan(planFile), { stage: 'pre-deploy', reason: 'the deploy was reverted by hand' }, () => {}, { env: ENV });
+    await clock.advance(30_000);
+    await engine.poll();
+    await session.flush();
+    await session.stop();
+    expect(session.stateProblem).toBeNull();
+    expect(session.extras().banner).toMatch(/^ROLLOUT MOVED in another process: pre-deploy entered .*, saved by alice/);
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'pre-deploy', reason: 'the deploy was reverted by hand' });
+  });
+
+  it('a session opened on an unusable state acts once an operator has repaired it to where the session is (no reopen needed)', async () => {
+    await validState();
+    await BROKEN[0]![1]();
+    const { session } = await open({ stageId: 'post-deploy' });
+    expect(session.stateProblem?.kind).toBe('unreadable');
+    await runStateSet(await loadPlan(planFile), { stage: 'post-deploy', reason: 'deploy finished at 13:10, state file was truncated', enteredAt: '2026-03-01T13:10:00Z' }, () => {}, { env: ENV });
+    const r = await session.rollback({ reason: 'back out 2.4.1' });
+    await session.stop();
+    expect(r.ok).toBe(true);
+    expect(await ran()).toHaveLength(3);
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: true });
+  });
+});
+
+describe('writing a state', () => {
+  it('a writer killed before its rename leaves a .tmp: it never blocks the next write, which removes it (a live writer\'s is kept)', async () => {
+    await validState('pre-deploy');
+    const { spawnSync } = await import('node:child_process');
+    const deadPid = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const dead = `${statePath()}.${deadPid}.0badc0de.tmp`;
+    const live = `${statePath()}.${process.pid}.12345678.tmp`;
+    await writeFile(dead, '{"version": 2, "stageId": "pre-');
+    await writeFile(live, '{"version": 2');
+    expect(await validState('post-deploy')).toMatchObject({ stageId: 'post-deploy' });
+    expect((await readdir(join(dir, 'plans', '.flightdeck'))).sort()).toEqual(['seed-002.yaml.state.json', `seed-002.yaml.state.json.${process.pid}.12345678.tmp`]);
+  });
+});
