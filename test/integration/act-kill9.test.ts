@@ -6,7 +6,9 @@
  * scripts, the process table.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +47,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The process group of a running process. */
+const pgidOf = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+};
 const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 it('kill -9 of the rollback command: no second rollback until the first script\'s group has ended; no lost audit line', async () => {
@@ -92,3 +99,66 @@ it('kill -9 of the rollback command: no second rollback until the first script\'
   expect(lines.filter((l) => l.result === 'refused')).toHaveLength(refusals);
   expect(processGroupAlive(pgid)).toBe(false);
 }, 90_000);
+
+it('kill -9 after a step that left its daemon running on purpose (leftovers: leave): the daemon does not hold the lock', async () => {
+  // Step 1 starts a "daemon" (forks.sh: a background child, left running); step 2 is an HTTP call the receiver holds.
+  const held: http.ServerResponse[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (held.length === 0) held.push(res); // the first call hangs: the rollback is killed during it
+      else res.end('ok');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/flip`;
+  try {
+    await writeFile(
+      planFile,
+      stringify({
+        service: 'dhash',
+        audit: { file: 'audit.jsonl' },
+        logs: { dir: 'logs' },
+        stages: [
+          {
+            id: 'canary-10',
+            rollback: {
+              steps: [
+                { name: 'start previous version', run: [`${ROOT}fixtures/actions/forks.sh`, '60'], leftovers: 'leave' },
+                { name: 'flip', http: { url, method: 'POST', timeout: '30s' } },
+              ],
+            },
+          },
+          { id: 'full' },
+        ],
+      }),
+    );
+    const env = { ...process.env, NO_COLOR: '1', MARKER_DIR: dir, PID_DIR: dir };
+    const first = spawn(BIN, ['rollback', planFile, '--yes', '--reason', 'first'], { env, cwd: ROOT, stdio: 'ignore' });
+    for (let i = 0; i < 400 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(held).toHaveLength(1);
+    const daemonGroup = pgidOf(Number((await readFile(join(dir, 'bg.pid'), 'utf8')).trim()));
+    groups.push(daemonGroup);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    expect(processGroupAlive(daemonGroup)).toBe(true);
+
+    // Nothing of the killed action runs any more: the daemon was left on purpose and must not block the next rollback.
+    const second = await flightdeck(['rollback', planFile, '--yes', '--reason', 'second'], { env: { MARKER_DIR: dir, PID_DIR: dir } });
+    expect(second.stdout).not.toMatch(/refused/);
+    expect(second.code).toBe(0);
+    groups.push(pgidOf(Number((await readFile(join(dir, 'bg.pid'), 'utf8')).trim())));
+    expect(processGroupAlive(daemonGroup)).toBe(true); // left running, as the step asked
+    const results = (await audit()).map((l) => [l.reason === 'first' || l.reason === 'second' ? l.reason : 'abandoned', l.result]);
+    expect(results).toEqual([
+      ['first', 'started'],
+      ['abandoned', 'outcome unknown'],
+      ['second', 'started'],
+      ['second', 'ok'],
+    ]);
+  } finally {
+    for (const r of held) r.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
+}, 60_000);

@@ -66,7 +66,8 @@ describe('a step that forks a background child and exits 0', () => {
     const lines: string[] = [];
     const spawned: number[] = [];
     const t0 = Date.now();
-    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid) }));
+    const disowned: number[] = [];
+    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => disowned.push(g) }));
     const took = Date.now() - t0;
     const bg = Number(await readFile(join(dir, 'bg.pid'), 'utf8'));
     strays.push(bg);
@@ -82,16 +83,21 @@ describe('a step that forks a background child and exits 0', () => {
     expect(running(bg)).toBe(false);
     expect(spawned).toHaveLength(2);
     expect(spawned[0]).toBeGreaterThan(1);
+    expect(disowned).toEqual([]); // killed, not left: the group stays the step's until it is gone
   });
 
   it('with leftovers: leave, the child keeps running and the step says so', async () => {
     const spec = actionSchema.parse({ steps: [{ name: 'restart daemon', run: [forks, '30'], timeout: '20s', leftovers: 'leave' }] });
     const lines: string[] = [];
-    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text) }));
+    const spawned: number[] = [];
+    const disowned: number[] = [];
+    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => disowned.push(g) }));
     const bg = Number(await readFile(join(dir, 'bg.pid'), 'utf8'));
     strays.push(bg);
     expect(r.outcome).toBe('ok');
     expect(r.steps[0]!.status).toBe('ok');
+    // The group is given up (a lock naming it stops holding on it) once the main process has exited.
+    expect(disowned).toEqual(spawned);
     expect(r.steps[0]!.leftovers?.action).toBe('left running');
     expect(r.steps[0]!.note).toMatch(/1 process left behind \(\d+ sleep 30\) left running/);
     expect(lines.some((l) => /left running in its process group \(leftovers: leave\)/.test(l))).toBe(true);
