@@ -63,7 +63,7 @@ function writePlan(extra: { notify?: unknown[]; gateExit?: string; rollbackSteps
       stages: [
         {
           id: 'staging-warn',
-          gates: [{ id: 'queue', command: { run: ['bash', '-c', `echo 5000; exit \${QUEUE_EXIT:-0}`] }, onFail: 'block' }],
+          gates: [{ id: 'queue', command: { run: ['bash', '-c', `echo $$ > "$MARKER_DIR/gate.pid"; sleep \${QUEUE_SLEEP:-0}; echo 5000; exit \${QUEUE_EXIT:-0}`], timeout: '60s' }, onFail: 'block' }],
           promote: { run: [MARKER, 'promote'], dryRun: ['--dry-run'] },
           rollback: {
             steps: extra.rollbackSteps ?? [
@@ -148,6 +148,25 @@ describe('a signal to the CLI while a step runs', () => {
       expect(existsSync(lock)).toBe(false);
     });
   }
+});
+
+describe('a signal to the CLI while the gates are evaluated', () => {
+  it('SIGINT stops the gate command that runs (its process group), exits 130 at once and runs nothing', async () => {
+    const sub = execa(BIN, ['rollback', planFile, '--yes'], { env: { NO_COLOR: '1', ...env({ QUEUE_SLEEP: '30' }) }, reject: false, cwd: ROOT, stdin: 'ignore' });
+    await until(() => existsSync(join(dir, 'gate.pid')), 'the gate command to start');
+    const gate = Number(readFileSync(join(dir, 'gate.pid'), 'utf8'));
+    strays.push(gate);
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    sub.kill('SIGINT');
+    const r = await sub;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stdout)).toMatch(/interrupted by SIGINT before the rollback started: nothing ran/);
+    expect(Date.now() - t0).toBeLessThan(5_000); // not the 30 s the gate command would take
+    expect(proc(gate)).toBeUndefined();
+    expect(await order()).toEqual([]);
+    expect(existsSync(join(dir, '.flightdeck', 'plan.yaml.lock'))).toBe(false);
+  });
 });
 
 describe('--include', () => {
