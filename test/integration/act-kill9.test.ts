@@ -6,15 +6,15 @@
  * scripts, the process table.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { processGroupAlive } from '../../src/actions/lock.js';
+import { FORKS, proc, readAudit, readOrder, writeActPlan } from '../helpers/act.js';
 import { BIN, flightdeck, ROOT } from '../helpers/cli.js';
 
 let dir: string;
@@ -26,15 +26,7 @@ beforeEach(async () => {
   planFile = join(dir, 'plan.yaml');
   // The slow step writes its own pid (= its process group) before sleeping.
   await writeFile(join(dir, 'slow.sh'), '#!/usr/bin/env bash\necho $$ > "$MARKER_DIR/slow.pid"\necho "$1" >> "$MARKER_DIR/order"\nsleep "${SLOW_S:-3}"\necho done >> "$MARKER_DIR/order"\n', { mode: 0o755 });
-  await writeFile(
-    planFile,
-    stringify({
-      service: 'dhash',
-      audit: { file: 'audit.jsonl' },
-      logs: { dir: 'logs' },
-      stages: [{ id: 'canary-10', rollback: { run: ['./slow.sh', 'rb-slow'] } }, { id: 'full' }],
-    }),
-  );
+  await writeActPlan(planFile, { service: 'dhash', stages: [{ id: 'canary-10', rollback: { run: ['./slow.sh', 'rb-slow'] } }, { id: 'full' }] });
 });
 afterEach(async () => {
   for (const g of groups.splice(0)) {
@@ -47,12 +39,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The process group of a running process. */
-const pgidOf = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-};
-const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const audit = () => readAudit(dir);
+const pgidOf = async (pidFile: string): Promise<number> => proc(Number((await readFile(join(dir, pidFile), 'utf8')).trim()))!.pgid;
 
 it('kill -9 of the rollback command: no second rollback until the first script\'s group has ended; no lost audit line', async () => {
   const env = { ...process.env, NO_COLOR: '1', MARKER_DIR: dir, SLOW_S: '15' };
@@ -81,7 +69,7 @@ it('kill -9 of the rollback command: no second rollback until the first script\'
     expect(second.stdout).toMatch(new RegExp(`refused: rollback by \\S+ running for \\d+ s \\(the flightdeck that started it is gone; its process group ${pgid} still runs\\)`));
     refusals++;
   }
-  const order = (await readFile(join(dir, 'order'), 'utf8')).trim().split('\n');
+  const order = await readOrder(dir);
   expect(order.slice(0, 2)).toEqual(['rb-slow', 'done']); // the first ran to its end, nothing overlapped it
   expect(refusals).toBeGreaterThan(0);
 
@@ -113,31 +101,26 @@ it('kill -9 after a step that left its daemon running on purpose (leftovers: lea
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/flip`;
   try {
-    await writeFile(
-      planFile,
-      stringify({
-        service: 'dhash',
-        audit: { file: 'audit.jsonl' },
-        logs: { dir: 'logs' },
-        stages: [
-          {
-            id: 'canary-10',
-            rollback: {
-              steps: [
-                { name: 'start previous version', run: [`${ROOT}fixtures/actions/forks.sh`, '60'], leftovers: 'leave' },
-                { name: 'flip', http: { url, method: 'POST', timeout: '30s' } },
-              ],
-            },
+    await writeActPlan(planFile, {
+      service: 'dhash',
+      stages: [
+        {
+          id: 'canary-10',
+          rollback: {
+            steps: [
+              { name: 'start previous version', run: [FORKS, '60'], leftovers: 'leave' },
+              { name: 'flip', http: { url, method: 'POST', timeout: '30s' } },
+            ],
           },
-          { id: 'full' },
-        ],
-      }),
-    );
+        },
+        { id: 'full' },
+      ],
+    });
     const env = { ...process.env, NO_COLOR: '1', MARKER_DIR: dir, PID_DIR: dir };
     const first = spawn(BIN, ['rollback', planFile, '--yes', '--reason', 'first'], { env, cwd: ROOT, stdio: 'ignore' });
     for (let i = 0; i < 400 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
     expect(held).toHaveLength(1);
-    const daemonGroup = pgidOf(Number((await readFile(join(dir, 'bg.pid'), 'utf8')).trim()));
+    const daemonGroup = await pgidOf('bg.pid');
     groups.push(daemonGroup);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
@@ -147,7 +130,7 @@ it('kill -9 after a step that left its daemon running on purpose (leftovers: lea
     const second = await flightdeck(['rollback', planFile, '--yes', '--reason', 'second'], { env: { MARKER_DIR: dir, PID_DIR: dir } });
     expect(second.stdout).not.toMatch(/refused/);
     expect(second.code).toBe(0);
-    groups.push(pgidOf(Number((await readFile(join(dir, 'bg.pid'), 'utf8')).trim())));
+    groups.push(await pgidOf('bg.pid'));
     expect(processGroupAlive(daemonGroup)).toBe(true); // left running, as the step asked
     const results = (await audit()).map((l) => [l.reason === 'first' || l.reason === 'second' ? l.reason : 'abandoned', l.result]);
     expect(results).toEqual([
