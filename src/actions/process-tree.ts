@@ -29,6 +29,11 @@ export interface ProcessOptions {
   onNote(text: string): void;
   /** Called with the pid of the process once it runs: it leads its own process group (pgid = pid). */
   onSpawn?(pid: number): void;
+  /**
+   * Called with the group once its main process has exited and what it left there is left running on
+   * purpose (`leftovers: leave`): the group is no longer the step's (a lock naming it must not hold on it).
+   */
+  onDisown?(pgid: number): void;
   /** What to do with processes still running in the group after the main process exited (default kill). */
   leftovers?: LeftoverPolicy;
   /** How long output is read after the main process exited (default 1 s). */
@@ -131,6 +136,11 @@ export async function runProcess(argv: string[], opts: ProcessOptions): Promise<
       } else {
         opts.onNote(`the step's main process exited; ${n} left running in its process group (leftovers: leave): ${list}`);
         out.leftovers = { processes: left, action: 'left running' };
+        try {
+          opts.onDisown?.(pid!);
+        } catch {
+          // a listener's failure does not stop the step
+        }
       }
     }
     if (!linesDone) {

@@ -147,6 +147,7 @@ async function runStep(step: PlannedStep, ctx: ActionContext, sink: OutputSink, 
       onLine: (stream, text) => sink.line(step.name, stream, text),
       onNote: (text) => sink.line(step.name, 'flightdeck', text),
       onSpawn: ctx.onSpawn,
+      onDisown: ctx.onDisown,
       leftovers: step.leftovers ?? 'kill',
     });
 

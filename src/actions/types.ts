@@ -46,6 +46,8 @@ export interface ActionContext {
   killGraceMs?: number;
   /** Called with the pid of every process a step starts (its precondition's too); it leads its own group (pgid = pid). */
   onSpawn?(pid: number): void;
+  /** Called with a step's process group when the step has ended and leaves what runs there on purpose (`leftovers: leave`). */
+  onDisown?(pgid: number): void;
 }
 
 export type StepStatus = 'ok' | 'failed' | 'skipped' | 'timed out' | 'precondition failed' | 'aborted';

@@ -78,6 +78,8 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     deepSpecs.length > 0
       ? createNodePoller({ nodes: deepSpecs, transport: nodeTransport, clock, timeoutMs: plan.probe.timeout, concurrency: plan.probe.concurrency, breaker: plan.probe.breaker, expect: healthExpectations(plan, true) })
       : null;
+  // Closing stops the gate commands still running (their process groups), or a quit would wait for them.
+  const closing = new AbortController();
   const engine = new Engine({
     loaded,
     clock,
@@ -93,7 +95,8 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     oneShot: opts.oneShot,
     readFile: (p) => readFile(p, 'utf8'),
     // Command gates see the session's environment (the demo adds its fleet's control URL there).
-    runCommand: (argv, o) => runGateCommand(argv, { ...o, env: { ...definedEnv(env), ...plan.env, ...o.env } }),
+    runCommand: (argv, o) =>
+      runGateCommand(argv, { ...o, env: { ...definedEnv(env), ...plan.env, ...o.env }, signal: o.signal ? AbortSignal.any([o.signal, closing.signal]) : closing.signal }),
   });
   return {
     engine,
@@ -103,6 +106,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     prometheus,
     nodes,
     async close() {
+      closing.abort();
       await nodes?.close();
       await deepNodes?.close();
       await transport.close();

@@ -29,26 +29,10 @@ export interface BridgeOptions {
   scope: 'all' | 'actions';
 }
 
-interface Incident {
-  id: string;
-  event: string;
-  title: string;
-  at: number;
-}
+/** The failure notification an open incident started with: what its recovery names (`resolves`). */
+type Incident = NonNullable<Notification['resolves']>;
 
 const ACTION_EVENTS: ReadonlySet<EngineEvent['type']> = new Set(['action.started', 'action.finished', 'action.refused', 'override']);
-const STATE_EVENTS: ReadonlySet<EngineEvent['type']> = new Set([
-  'gate.changed',
-  'rollback.requested',
-  'window.completed',
-  'alert.firing',
-  'alert.resolved',
-  'prometheus.down',
-  'prometheus.up',
-  'node.down',
-  'node.up',
-  'stage.entered',
-]);
 
 export class NotificationBridge {
   private readonly incidents = new Map<string, Incident>();
@@ -66,14 +50,9 @@ export class NotificationBridge {
     this.o.scope = scope;
   }
 
-  /** Open incidents, by key (`gate:ID`, `alert:NAME`, `prometheus`, `node:NAME`). */
-  openIncidents(): string[] {
-    return [...this.incidents.keys()];
-  }
-
   handle(e: EngineEvent): void {
     if (ACTION_EVENTS.has(e.type)) return this.out(this.action(e));
-    if (this.o.scope !== 'all' || !STATE_EVENTS.has(e.type)) return;
+    if (this.o.scope !== 'all') return;
     switch (e.type) {
       case 'gate.changed':
         return this.gate(e);
@@ -274,21 +253,20 @@ export class NotificationBridge {
         details: { subject: names.join(','), nodes: names },
       };
       const n = this.decorate(input);
-      for (const name of names) if (!this.incidents.has(`node:${name}`)) this.incidents.set(`node:${name}`, { id: n.id, event: n.event, title: n.title, at: n.at });
+      for (const name of names) if (!this.incidents.has(`node:${name}`)) this.incidents.set(`node:${name}`, incidentOf(n));
       this.send(n);
     }
     const back = b.up.map((node) => ({ node, f: this.incidents.get(`node:${node}`) })).filter((x): x is { node: string; f: Incident } => x.f !== undefined);
     if (back.length > 0) {
       for (const x of back) this.incidents.delete(`node:${x.node}`);
       const names = back.map((x) => x.node);
-      const first = back[0]!.f;
       this.out({
         ...this.base(st),
         event: 'node.recovered',
         severity: 'info',
         title: `${st.service}: ${names.length === 1 ? `node ${names[0]} back up` : `${names.length} nodes back up: ${list(names)}`}`,
         text: back.map((x) => `${x.node}: up again after ${formatDuration(this.clock.now() - x.f.at)}`).join('\n'),
-        resolves: { id: first.id, event: first.event, title: first.title, at: first.at },
+        resolves: back[0]!.f,
         details: { subject: names.join(','), nodes: names, resolvesIds: [...new Set(back.map((x) => x.f.id))] },
       });
     }
@@ -298,7 +276,7 @@ export class NotificationBridge {
   private open(key: string, input: NotificationInput): void {
     if (this.incidents.has(key)) return;
     const n = this.decorate(input);
-    this.incidents.set(key, { id: n.id, event: n.event, title: n.title, at: n.at });
+    this.incidents.set(key, incidentOf(n));
     this.send(n);
   }
 
@@ -307,7 +285,7 @@ export class NotificationBridge {
     const f = this.incidents.get(key);
     if (!f) return;
     this.incidents.delete(key);
-    this.out({ ...make(f), resolves: { id: f.id, event: f.event, title: f.title, at: f.at } });
+    this.out({ ...make(f), resolves: f });
   }
 
   private out(input: NotificationInput | null): void {
@@ -328,6 +306,10 @@ export class NotificationBridge {
   private ssh(): { sshClient?: string } {
     return this.o.operator.sshClient ? { sshClient: this.o.operator.sshClient } : {};
   }
+}
+
+function incidentOf(n: Notification): Incident {
+  return { id: n.id, event: n.event, title: n.title, at: n.at };
 }
 
 function gatesOf(st: EngineState): NonNullable<NotificationInput['gates']> {

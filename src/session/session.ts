@@ -383,6 +383,10 @@ export class Session {
           groups = groups.then(() => lock.recordGroup(pid)).catch(() => undefined);
           a.onSpawn?.(pid);
         },
+        // A group left running on purpose (leftovers: leave) is no longer the action's: the lock stops naming it.
+        onDisown: () => {
+          groups = groups.then(() => lock.recordGroup(undefined)).catch(() => undefined);
+        },
       });
       const abortedBy = result.aborted && abort.signal.aborted ? describeAbort(abort.signal.reason) : undefined;
       if (claim) this.endRun(claim);

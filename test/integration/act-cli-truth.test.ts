@@ -7,19 +7,16 @@
  * audit, and a real HTTP receiver on 127.0.0.1 that fails on command.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { FAIL, HANG, MARKER, proc, readAudit, readOrder, writeActPlan } from '../helpers/act.js';
 import { BIN, flightdeck, ROOT } from '../helpers/cli.js';
 
-const MARKER = `${ROOT}fixtures/actions/marker.sh`;
-const HANG = `${ROOT}fixtures/actions/hang.sh`;
-const FAIL = `${ROOT}fixtures/actions/fail.sh`;
 let dir: string;
 let planFile: string;
 const strays: number[] = [];
@@ -52,33 +49,28 @@ async function receiver(reply: (i: number) => { status: number; headers?: Record
 }
 const cleanups: Array<() => Promise<void>> = [];
 
-function writePlan(extra: { notify?: unknown[]; gateExit?: string; rollbackSteps?: unknown[] } = {}) {
-  return writeFile(
-    planFile,
-    stringify({
-      service: 'stage-validation',
-      audit: { file: 'audit.jsonl' },
-      logs: { dir: 'logs' },
-      ...(extra.notify ? { notify: extra.notify } : {}),
-      stages: [
-        {
-          id: 'staging-warn',
-          gates: [{ id: 'queue', command: { run: ['bash', '-c', `echo 5000; exit \${QUEUE_EXIT:-0}`] }, onFail: 'block' }],
-          promote: { run: [MARKER, 'promote'], dryRun: ['--dry-run'] },
-          rollback: {
-            steps: extra.rollbackSteps ?? [
-              { name: 'Flip global mode to warn', run: [MARKER, 'warn'] },
-              { name: 'Disable the flag (mode=off) on specific endpoints', optional: true, run: [MARKER, 'off'] },
-              { name: 'Roll back to the previous tag', optional: true, run: [MARKER, 'tag'] },
-              { name: 'Restore the snapshot', optional: true, run: [MARKER, 'restore'] },
-              { name: 'Log a post-incident note', run: [MARKER, 'note'] },
-            ],
-          },
+function writePlan(extra: { notify?: unknown[]; rollbackSteps?: unknown[] } = {}) {
+  return writeActPlan(planFile, {
+    service: 'stage-validation',
+    notify: extra.notify,
+    stages: [
+      {
+        id: 'staging-warn',
+        gates: [{ id: 'queue', command: { run: ['bash', '-c', `echo $$ > "$MARKER_DIR/gate.pid"; sleep \${QUEUE_SLEEP:-0}; echo 5000; exit \${QUEUE_EXIT:-0}`], timeout: '60s' }, onFail: 'block' }],
+        promote: { run: [MARKER, 'promote'], dryRun: ['--dry-run'] },
+        rollback: {
+          steps: extra.rollbackSteps ?? [
+            { name: 'Flip global mode to warn', run: [MARKER, 'warn'] },
+            { name: 'Disable the flag (mode=off) on specific endpoints', optional: true, run: [MARKER, 'off'] },
+            { name: 'Roll back to the previous tag', optional: true, run: [MARKER, 'tag'] },
+            { name: 'Restore the snapshot', optional: true, run: [MARKER, 'restore'] },
+            { name: 'Log a post-incident note', run: [MARKER, 'note'] },
+          ],
         },
-        { id: 'prod', promote: { run: [MARKER, 'promote-prod'] }, rollback: { run: [MARKER, 'rb-prod'] } },
-      ],
-    }),
-  );
+      },
+      { id: 'prod', promote: { run: [MARKER, 'promote-prod'] }, rollback: { run: [MARKER, 'rb-prod'] } },
+    ],
+  });
 }
 
 beforeEach(async () => {
@@ -99,20 +91,9 @@ afterEach(async () => {
 });
 
 const env = (extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, PID_DIR: dir, ...extra });
-const order = async () => (existsSync(join(dir, 'order')) ? (await readFile(join(dir, 'order'), 'utf8')).trim().split('\n') : []);
-const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+const order = () => readOrder(dir);
+const audit = () => readAudit(dir);
 const fallback = async () => (existsSync(join(dir, 'logs/notification_fallback.jsonl')) ? (await readFile(join(dir, 'logs/notification_fallback.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)) : []);
-
-/** Running, and who its parent is; undefined when gone or a zombie (this container's init does not reap). */
-function proc(pid: number): { ppid: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return /^[ZX]/.test(rest[0]!) ? undefined : { ppid: Number(rest[1]) };
-  } catch {
-    return undefined;
-  }
-}
 
 async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -148,6 +129,25 @@ describe('a signal to the CLI while a step runs', () => {
       expect(existsSync(lock)).toBe(false);
     });
   }
+});
+
+describe('a signal to the CLI while the gates are evaluated', () => {
+  it('SIGINT stops the gate command that runs (its process group), exits 130 at once and runs nothing', async () => {
+    const sub = execa(BIN, ['rollback', planFile, '--yes'], { env: { NO_COLOR: '1', ...env({ QUEUE_SLEEP: '30' }) }, reject: false, cwd: ROOT, stdin: 'ignore' });
+    await until(() => existsSync(join(dir, 'gate.pid')), 'the gate command to start');
+    const gate = Number(readFileSync(join(dir, 'gate.pid'), 'utf8'));
+    strays.push(gate);
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    sub.kill('SIGINT');
+    const r = await sub;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stdout)).toMatch(/interrupted by SIGINT before the rollback started: nothing ran/);
+    expect(Date.now() - t0).toBeLessThan(5_000); // not the 30 s the gate command would take
+    expect(proc(gate)).toBeUndefined();
+    expect(await order()).toEqual([]);
+    expect(existsSync(join(dir, '.flightdeck', 'plan.yaml.lock'))).toBe(false);
+  });
 });
 
 describe('--include', () => {

@@ -3,14 +3,12 @@
  * built binary, real fixture executables, marker files, the audit log.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { flightdeck, ROOT } from '../helpers/cli.js';
+import { MARKER, readAudit, readOrder, writeActPlan } from '../helpers/act.js';
+import { flightdeck } from '../helpers/cli.js';
 
-const MARKER = `${ROOT}fixtures/actions/marker.sh`;
 let dir: string;
 let planFile: string;
 
@@ -18,31 +16,26 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-act-'));
   planFile = join(dir, 'plan.yaml');
   await writeFile(join(dir, 'slow.sh'), '#!/usr/bin/env bash\necho "$1" >> "$MARKER_DIR/order"\nsleep 2\n', { mode: 0o755 });
-  await writeFile(
-    planFile,
-    stringify({
-      service: 'dhash',
-      audit: { file: 'audit.jsonl' },
-      logs: { dir: 'logs' },
-      stages: [
-        {
-          id: 'canary-10',
-          gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit ${SMOKE_EXIT:-0}'] }, onFail: 'block' }],
-          promote: { run: [MARKER, 'promote-canary'], dryRun: ['--dry-run'] },
-          rollback: { steps: [{ name: 'mode-warn', run: [MARKER, 'rb-warn'] }, { name: 'mode-off', run: [MARKER, 'rb-off'], optional: true }, { name: 'slow', run: ['./slow.sh', 'rb-slow'] }] },
-        },
-        { id: 'full', promote: { run: [MARKER, 'promote-full'] }, rollback: { run: [MARKER, 'rb-full'] } },
-      ],
-    }),
-  );
+  await writeActPlan(planFile, {
+    service: 'dhash',
+    stages: [
+      {
+        id: 'canary-10',
+        gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit ${SMOKE_EXIT:-0}'] }, onFail: 'block' }],
+        promote: { run: [MARKER, 'promote-canary'], dryRun: ['--dry-run'] },
+        rollback: { steps: [{ name: 'mode-warn', run: [MARKER, 'rb-warn'] }, { name: 'mode-off', run: [MARKER, 'rb-off'], optional: true }, { name: 'slow', run: ['./slow.sh', 'rb-slow'] }] },
+      },
+      { id: 'full', promote: { run: [MARKER, 'promote-full'] }, rollback: { run: [MARKER, 'rb-full'] } },
+    ],
+  });
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
 const env = (extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, ...extra });
-const order = async () => (existsSync(join(dir, 'order')) ? (await readFile(join(dir, 'order'), 'utf8')).trim().split('\n') : []);
-const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+const order = () => readOrder(dir);
+const audit = () => readAudit(dir);
 
 describe('flightdeck promote', () => {
   it('refuses without --yes and runs nothing', async () => {

@@ -7,12 +7,14 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { processGroupAlive } from '../../src/actions/lock.js';
+import { FORKS, proc, readAudit, readOrder, writeActPlan } from '../helpers/act.js';
 import { BIN, flightdeck, ROOT } from '../helpers/cli.js';
 
 let dir: string;
@@ -24,15 +26,7 @@ beforeEach(async () => {
   planFile = join(dir, 'plan.yaml');
   // The slow step writes its own pid (= its process group) before sleeping.
   await writeFile(join(dir, 'slow.sh'), '#!/usr/bin/env bash\necho $$ > "$MARKER_DIR/slow.pid"\necho "$1" >> "$MARKER_DIR/order"\nsleep "${SLOW_S:-3}"\necho done >> "$MARKER_DIR/order"\n', { mode: 0o755 });
-  await writeFile(
-    planFile,
-    stringify({
-      service: 'dhash',
-      audit: { file: 'audit.jsonl' },
-      logs: { dir: 'logs' },
-      stages: [{ id: 'canary-10', rollback: { run: ['./slow.sh', 'rb-slow'] } }, { id: 'full' }],
-    }),
-  );
+  await writeActPlan(planFile, { service: 'dhash', stages: [{ id: 'canary-10', rollback: { run: ['./slow.sh', 'rb-slow'] } }, { id: 'full' }] });
 });
 afterEach(async () => {
   for (const g of groups.splice(0)) {
@@ -45,7 +39,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const audit = () => readAudit(dir);
+const pgidOf = async (pidFile: string): Promise<number> => proc(Number((await readFile(join(dir, pidFile), 'utf8')).trim()))!.pgid;
 
 it('kill -9 of the rollback command: no second rollback until the first script\'s group has ended; no lost audit line', async () => {
   const env = { ...process.env, NO_COLOR: '1', MARKER_DIR: dir, SLOW_S: '15' };
@@ -74,7 +69,7 @@ it('kill -9 of the rollback command: no second rollback until the first script\'
     expect(second.stdout).toMatch(new RegExp(`refused: rollback by \\S+ running for \\d+ s \\(the flightdeck that started it is gone; its process group ${pgid} still runs\\)`));
     refusals++;
   }
-  const order = (await readFile(join(dir, 'order'), 'utf8')).trim().split('\n');
+  const order = await readOrder(dir);
   expect(order.slice(0, 2)).toEqual(['rb-slow', 'done']); // the first ran to its end, nothing overlapped it
   expect(refusals).toBeGreaterThan(0);
 
@@ -92,3 +87,61 @@ it('kill -9 of the rollback command: no second rollback until the first script\'
   expect(lines.filter((l) => l.result === 'refused')).toHaveLength(refusals);
   expect(processGroupAlive(pgid)).toBe(false);
 }, 90_000);
+
+it('kill -9 after a step that left its daemon running on purpose (leftovers: leave): the daemon does not hold the lock', async () => {
+  // Step 1 starts a "daemon" (forks.sh: a background child, left running); step 2 is an HTTP call the receiver holds.
+  const held: http.ServerResponse[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (held.length === 0) held.push(res); // the first call hangs: the rollback is killed during it
+      else res.end('ok');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/flip`;
+  try {
+    await writeActPlan(planFile, {
+      service: 'dhash',
+      stages: [
+        {
+          id: 'canary-10',
+          rollback: {
+            steps: [
+              { name: 'start previous version', run: [FORKS, '60'], leftovers: 'leave' },
+              { name: 'flip', http: { url, method: 'POST', timeout: '30s' } },
+            ],
+          },
+        },
+        { id: 'full' },
+      ],
+    });
+    const env = { ...process.env, NO_COLOR: '1', MARKER_DIR: dir, PID_DIR: dir };
+    const first = spawn(BIN, ['rollback', planFile, '--yes', '--reason', 'first'], { env, cwd: ROOT, stdio: 'ignore' });
+    for (let i = 0; i < 400 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(held).toHaveLength(1);
+    const daemonGroup = await pgidOf('bg.pid');
+    groups.push(daemonGroup);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    expect(processGroupAlive(daemonGroup)).toBe(true);
+
+    // Nothing of the killed action runs any more: the daemon was left on purpose and must not block the next rollback.
+    const second = await flightdeck(['rollback', planFile, '--yes', '--reason', 'second'], { env: { MARKER_DIR: dir, PID_DIR: dir } });
+    expect(second.stdout).not.toMatch(/refused/);
+    expect(second.code).toBe(0);
+    groups.push(await pgidOf('bg.pid'));
+    expect(processGroupAlive(daemonGroup)).toBe(true); // left running, as the step asked
+    const results = (await audit()).map((l) => [l.reason === 'first' || l.reason === 'second' ? l.reason : 'abandoned', l.result]);
+    expect(results).toEqual([
+      ['first', 'started'],
+      ['abandoned', 'outcome unknown'],
+      ['second', 'started'],
+      ['second', 'ok'],
+    ]);
+  } finally {
+    for (const r of held) r.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
+}, 60_000);

@@ -150,10 +150,13 @@ describe('recovery notifications', () => {
     expect(by('prometheus.down')).toMatchObject({ severity: 'warning' });
     expect(by('node.down')).toMatchObject({ severity: 'warning', title: 'dhash: 2 nodes down: web-1, web-2' });
     expect(by('alert.firing')).toMatchObject({ severity: 'critical', title: 'dhash: alert HighErrorRate firing' });
-    expect(by('prometheus.recovered')).toMatchObject({ severity: 'info', resolves: { id: by('prometheus.down').id } });
+    // A recovery names the very failure notification it closes: its id, event, title and time.
+    const failure = (ev: string) => ({ id: by(ev).id, event: ev, title: by(ev).title, at: by(ev).at });
+    expect(by('prometheus.recovered')).toMatchObject({ severity: 'info', resolves: failure('prometheus.down') });
     expect(by('prometheus.recovered').text).toMatch(/after 2m5s unreachable/);
-    expect(by('node.recovered')).toMatchObject({ severity: 'info', title: 'dhash: 2 nodes back up: web-1, web-2', resolves: { id: by('node.down').id } });
-    expect(by('alert.resolved')).toMatchObject({ severity: 'info', resolves: { id: by('alert.firing').id } });
+    expect(by('node.recovered')).toMatchObject({ severity: 'info', title: 'dhash: 2 nodes back up: web-1, web-2', resolves: failure('node.down') });
+    expect(by('node.recovered').details.resolvesIds).toEqual([by('node.down').id]);
+    expect(by('alert.resolved')).toMatchObject({ severity: 'info', resolves: failure('alert.firing') });
   });
 });
 

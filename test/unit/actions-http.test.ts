@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { runAction, type ActionContext } from '../../src/actions/runner.js';
 import { actionSchema } from '../../src/plan/schema.js';
 import { HttpError, type HttpTransport } from '../../src/sources/types.js';
+import { actionContext } from '../helpers/act.js';
 
 const SECRET = 'sk-live-SENTINEL-7f3a9c2e41';
 const FILE_SECRET = 'file-secret-SENTINEL-0b8d';
@@ -83,18 +84,15 @@ afterEach(async () => {
 });
 
 function ctx(over: Partial<ActionContext> = {}): ActionContext {
-  return {
-    kind: 'rollback',
-    planDir: dir,
+  return actionContext(dir, {
     stageId: 'dual-write',
     operator: 'bob',
     reason: 'lag over 5s',
-    dryRun: false,
     env: { INSTRUMENT_REGISTRY_API_KEY: SECRET },
     httpTransport: undiciTransport(),
     logFile: join(dir, 'action.log'),
     ...over,
-  };
+  });
 }
 
 describe('HTTP actions', () => {

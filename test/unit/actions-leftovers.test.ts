@@ -4,18 +4,14 @@
  * left in its process group is reported, then killed (default) or left
  * running (`leftovers: leave`). Real scripts, the real process table.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAction, type ActionContext } from '../../src/actions/runner.js';
 import { resolveInclude } from '../../src/actions/steps.js';
 import { actionSchema } from '../../src/plan/schema.js';
-
-const FIX = resolve(__dirname, '../../fixtures/actions');
-const forks = join(FIX, 'forks.sh');
-const marker = join(FIX, 'marker.sh');
+import { actionContext, FORKS as forks, MARKER as marker, proc, readOrder } from '../helpers/act.js';
 
 let dir: string;
 const strays: number[] = [];
@@ -33,27 +29,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function ctx(over: Partial<ActionContext> = {}): ActionContext {
-  return {
-    kind: 'rollback',
-    planDir: dir,
-    stageId: 'canary-10',
-    operator: 'alice',
-    dryRun: false,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MARKER_DIR: dir, PID_DIR: dir },
-    ...over,
-  };
-}
-
-/** Running (not gone, not a zombie: this container's init does not reap orphans). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-}
+const ctx = (over: Partial<ActionContext> = {}): ActionContext => actionContext(dir, over);
 
 describe('a step that forks a background child and exits 0', () => {
   it('is ok as soon as its main process exits; the child left in its group is reported and killed', async () => {
@@ -66,7 +42,8 @@ describe('a step that forks a background child and exits 0', () => {
     const lines: string[] = [];
     const spawned: number[] = [];
     const t0 = Date.now();
-    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid) }));
+    const disowned: number[] = [];
+    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => disowned.push(g) }));
     const took = Date.now() - t0;
     const bg = Number(await readFile(join(dir, 'bg.pid'), 'utf8'));
     strays.push(bg);
@@ -79,23 +56,28 @@ describe('a step that forks a background child and exits 0', () => {
     expect(r.steps[0]!.note).toBe(`exit 0; 1 process left behind (${bg} sleep 30) killed`);
     expect(lines.some((l) => l.includes(`1 process left behind in its process group: ${bg} sleep 30`))).toBe(true);
     expect(lines).toContain('restarted, background child ' + bg);
-    expect(running(bg)).toBe(false);
+    expect(proc(bg)).toBeUndefined();
     expect(spawned).toHaveLength(2);
     expect(spawned[0]).toBeGreaterThan(1);
+    expect(disowned).toEqual([]); // killed, not left: the group stays the step's until it is gone
   });
 
   it('with leftovers: leave, the child keeps running and the step says so', async () => {
     const spec = actionSchema.parse({ steps: [{ name: 'restart daemon', run: [forks, '30'], timeout: '20s', leftovers: 'leave' }] });
     const lines: string[] = [];
-    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text) }));
+    const spawned: number[] = [];
+    const disowned: number[] = [];
+    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => disowned.push(g) }));
     const bg = Number(await readFile(join(dir, 'bg.pid'), 'utf8'));
     strays.push(bg);
     expect(r.outcome).toBe('ok');
     expect(r.steps[0]!.status).toBe('ok');
+    // The group is given up (a lock naming it stops holding on it) once the main process has exited.
+    expect(disowned).toEqual(spawned);
     expect(r.steps[0]!.leftovers?.action).toBe('left running');
     expect(r.steps[0]!.note).toMatch(/1 process left behind \(\d+ sleep 30\) left running/);
     expect(lines.some((l) => /left running in its process group \(leftovers: leave\)/.test(l))).toBe(true);
-    expect(running(bg)).toBe(true);
+    expect(proc(bg)).toBeDefined();
   });
 
   it('a step whose main process really runs past its timeout is still timed out', async () => {
@@ -118,7 +100,7 @@ describe('--include', () => {
   it('"all" runs every optional step (as the command line gives it: a list holding "all")', async () => {
     const r = await runAction(spec, ctx({ includeOptional: ['all'] }));
     expect(r.steps.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
-    expect((await readFile(join(dir, 'order'), 'utf8')).trim().split('\n')).toEqual(['warn', 'off', 'restore']);
+    expect(await readOrder(dir)).toEqual(['warn', 'off', 'restore']);
     expect(resolveInclude(spec, 'rollback', ['all'])).toEqual({ ok: true, include: 'all', notOptional: [] });
   });
 

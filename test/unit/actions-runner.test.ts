@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAction, stepsForAudit, type ActionContext, type OutputLine } from '../../src/actions/runner.js';
 import { actionSchema } from '../../src/plan/schema.js';
+import { actionContext, FAIL as fail, FIX, HANG as hang, MARKER as marker, proc, readOrder } from '../helpers/act.js';
 
-const FIX = resolve(__dirname, '../../fixtures/actions');
-const marker = join(FIX, 'marker.sh');
-const fail = join(FIX, 'fail.sh');
-const hang = join(FIX, 'hang.sh');
 const slow = join(FIX, 'slow.sh');
 const dry = join(FIX, 'dry.sh');
 
@@ -22,35 +19,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function ctx(over: Partial<ActionContext> = {}): ActionContext {
-  return {
-    kind: 'rollback',
-    planDir: dir,
-    stageId: 'canary-10',
-    operator: 'alice',
-    reason: 'p95 over 2s',
-    dryRun: false,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MARKER_DIR: dir, PID_DIR: dir },
-    ...over,
-  };
-}
-
-const order = async (): Promise<string[]> => (await readFile(join(dir, 'order'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
-
-/** Gone, or a zombie nobody reaps (this container's init does not reap orphans). */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
+const ctx = (over: Partial<ActionContext> = {}): ActionContext => actionContext(dir, { reason: 'p95 over 2s', ...over });
+const order = (): Promise<string[]> => readOrder(dir);
 
 describe('runAction: commands', () => {
   it('runs the steps in order with the FLIGHTDECK_* environment and the reason', async () => {
@@ -233,8 +203,8 @@ describe('runAction: timeouts and aborts kill the whole process group', () => {
     const child = Number(await readFile(join(dir, 'child.pid'), 'utf8'));
     expect(parent).toBeGreaterThan(1);
     expect(child).toBeGreaterThan(1);
-    expect(gone(parent)).toBe(true);
-    expect(gone(child)).toBe(true);
+    expect(proc(parent)).toBeUndefined();
+    expect(proc(child)).toBeUndefined();
   });
 
   it('escalates to SIGKILL when the group ignores SIGTERM', async () => {
@@ -246,8 +216,8 @@ describe('runAction: timeouts and aborts kill the whole process group', () => {
     expect(lines.some((l) => l.includes('sending SIGKILL'))).toBe(true);
     const parent = Number(await readFile(join(dir, 'parent.pid'), 'utf8'));
     const child = Number(await readFile(join(dir, 'child.pid'), 'utf8'));
-    expect(gone(parent)).toBe(true);
-    expect(gone(child)).toBe(true);
+    expect(proc(parent)).toBeUndefined();
+    expect(proc(child)).toBeUndefined();
   });
 
   it('aborting through the signal kills the running step and skips the rest', async () => {
@@ -266,8 +236,8 @@ describe('runAction: timeouts and aborts kill the whole process group', () => {
     expect(res.summary).toContain("aborted during step 'hangs'");
     const parent = Number(await readFile(join(dir, 'parent.pid'), 'utf8'));
     const child = Number(await readFile(join(dir, 'child.pid'), 'utf8'));
-    expect(gone(parent)).toBe(true);
-    expect(gone(child)).toBe(true);
+    expect(proc(parent)).toBeUndefined();
+    expect(proc(child)).toBeUndefined();
     expect(existsSync(join(dir, 'after'))).toBe(false);
   });
 });
