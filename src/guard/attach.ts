@@ -10,6 +10,9 @@ import type { PromoteRequest, RollbackRequest } from '../session/session.js';
 import type { CockpitExtras, RunningAction } from '../ui-contract.js';
 import { GuardClient } from './client.js';
 
+/** How long the guard may take to send its first state. */
+const SNAPSHOT_WAIT_MS = 15_000;
+
 export type Outcome = { ok: boolean; refused?: string; result?: { summary: string } };
 
 export class AttachedSession {
@@ -56,7 +59,11 @@ export class AttachedSession {
       else if (sink) sink(m);
       else backlog.push(m);
     }, abort.signal);
-    const got = await Promise.race([first, streaming.then(() => null), new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+    // The wait for the first snapshot is bounded; its timer is cleared, or it would keep a cockpit
+    // that quits (or loses its terminal) within 15 s of attaching alive until it fires.
+    let timer: NodeJS.Timeout | undefined;
+    const got = await Promise.race([first, streaming.then(() => null), new Promise<null>((r) => (timer = setTimeout(() => r(null), SNAPSHOT_WAIT_MS)))]);
+    clearTimeout(timer);
     if (!got) {
       abort.abort();
       await client.close();
