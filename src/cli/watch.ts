@@ -11,7 +11,7 @@ import { cockpitActions } from '../session/cockpit-actions.js';
 import { loadCockpit } from './load-cockpit.js';
 import { openSession, type OpenSession } from './open-session.js';
 import { startupWarnings } from './validate.js';
-import { releaseDeadTerminal, watchTerminalLoss } from './terminal-loss.js';
+import { releaseDeadTerminal, untilCockpitExits, watchTerminalLoss } from './terminal-loss.js';
 
 export interface WatchFlags {
   readonly?: boolean;
@@ -112,21 +112,11 @@ async function runCockpit(opened: OpenSession, f: PresentOptions, finish: () => 
     onCommand: (c) => (c.type === 'refresh' ? session.refresh() : engine.dispatch(c)),
     onQuit: () => handle.unmount(),
   });
+  session.start();
   // A dropped terminal (SIGHUP, EIO) quits like the quit key, without a stack trace: the session
   // stops (an action in flight is stopped and audited), nothing more is drawn.
-  let lost = false;
-  const unwatch = watchTerminalLoss(() => {
-    lost = true;
-    try {
-      handle.unmount();
-    } catch {
-      // the terminal is gone: nothing to restore
-    }
-  });
-  session.start();
-  await handle.waitUntilExit();
+  const { lost } = await untilCockpitExits(handle);
   await finish();
-  unwatch();
   if (lost) releaseDeadTerminal();
   return 0;
 }
