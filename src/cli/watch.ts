@@ -4,12 +4,10 @@
  * events. Both run the same session: polling, auto-rollback, audit,
  * notifications, recording and self-metrics.
  */
-import { readFile } from 'node:fs/promises';
 import type { LoadedPlan } from '../plan/load.js';
-import { Recorder } from '../record/recorder.js';
 import { cockpitActions } from '../session/cockpit-actions.js';
 import { loadCockpit } from './load-cockpit.js';
-import { openSession, type OpenSession } from './open-session.js';
+import { openWatching, type OpenSession } from './open-session.js';
 import { startupWarnings } from './validate.js';
 import { releaseDeadTerminal, untilCockpitExits, watchTerminalLoss } from './terminal-loss.js';
 
@@ -30,20 +28,15 @@ export interface WatchFlags {
 export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<number> {
   const headless = f.json === true || !process.stdout.isTTY;
   if (f.guard !== false) return (await import('./watch-attached.js')).runAttached(loaded, f, headless);
-  const warnings: string[] = [];
-  const opened = await openSession(loaded, {
+  const opened = await openWatching(loaded, {
     readonly: f.readonly ?? false,
     dryRun: f.dryRun ?? false,
     autoRollback: f.autoRollback ?? true,
     stageId: f.stage,
-    metricsPort: f.metricsPort !== undefined ? Number(f.metricsPort) : undefined,
-    warn: (t) => warnings.push(t),
+    metricsPort: f.metricsPort,
+    record: f.record,
   });
   const { session, runtime } = opened;
-  const recorder = f.record ? new Recorder(f.record, opened.secrets) : null;
-  recorder?.attach(runtime.engine, { planFile: loaded.file, planText: await readFile(loaded.file, 'utf8'), operator: session.operatorName });
-  for (const w of warnings) session.addLine({ at: runtime.clock.now(), text: w, source: 'info', level: 'warn' });
-  if (opened.metricsUrl) session.addLine({ at: runtime.clock.now(), text: `self-metrics on ${opened.metricsUrl}`, source: 'info' });
   // Names the plan uses that Prometheus does not know: shown when the answer comes, without delaying the start.
   void startupWarnings(loaded).then((ws) => {
     for (const text of ws) {
@@ -51,11 +44,7 @@ export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<numbe
       else session.addLine({ at: runtime.clock.now(), text, source: 'info', level: 'warn' });
     }
   });
-  const finish = async () => {
-    await opened.close();
-    await recorder?.close();
-  };
-  return present(opened, { headless, color: f.color, ascii: f.ascii, dryRun: f.dryRun }, finish, warnings);
+  return present(opened, { headless, color: f.color, ascii: f.ascii, dryRun: f.dryRun }, () => opened.close(), opened.warnings);
 }
 
 export interface PresentOptions {
