@@ -3,6 +3,7 @@
  * restores where the rollout stands, builds the runtime, the notifier and
  * the self-metrics, and collects the secrets every writer must mask.
  */
+import { readFile } from 'node:fs/promises';
 import { currentOperator } from '../audit/log.js';
 import type { Clock } from '../clock.js';
 import type { SelfMetrics } from '../metrics/self-metrics.js';
@@ -10,6 +11,7 @@ import { createNotifier, NotifierConfigError, type Notifier } from '../notify/in
 import type { LoadedPlan } from '../plan/load.js';
 import type { NotifierSpec } from '../plan/schema.js';
 import { collectSecretValues } from '../plan/secret-values.js';
+import { Recorder } from '../record/recorder.js';
 import { RolloutKeeper } from '../session/rollout-keeper.js';
 import { Session } from '../session/session.js';
 import { fileStore } from '../store/files.js';
@@ -93,6 +95,42 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
     async close() {
       await session.stop();
       if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
+    },
+  };
+}
+
+/** What `watch --no-guard` and the guard watch with (their shared flags). */
+export interface WatchingOptions {
+  readonly: boolean;
+  dryRun: boolean;
+  autoRollback: boolean;
+  stageId?: string;
+  /** As given on the command line. */
+  metricsPort?: string;
+  /** Record every event to this file (--record). */
+  record?: string;
+}
+
+/**
+ * A session that watches: `openSession`, plus the recording (--record) and self-metrics
+ * (--metrics-port) the watchers share. The start-up warnings are shown as lines of the session
+ * and returned; `close` also ends the recording.
+ */
+export async function openWatching(loaded: LoadedPlan, o: WatchingOptions): Promise<OpenSession & { warnings: string[] }> {
+  const warnings: string[] = [];
+  const { metricsPort, record, ...rest } = o;
+  const opened = await openSession(loaded, { ...rest, metricsPort: metricsPort !== undefined ? Number(metricsPort) : undefined, warn: (t) => warnings.push(t) });
+  const { session, runtime } = opened;
+  const recorder = record ? new Recorder(record, opened.secrets) : null;
+  recorder?.attach(runtime.engine, { planFile: loaded.file, planText: await readFile(loaded.file, 'utf8'), operator: session.operatorName });
+  for (const w of warnings) session.addLine({ at: runtime.clock.now(), text: w, source: 'info', level: 'warn' });
+  if (opened.metricsUrl) session.addLine({ at: runtime.clock.now(), text: `self-metrics on ${opened.metricsUrl}`, source: 'info' });
+  return {
+    ...opened,
+    warnings,
+    async close() {
+      await opened.close();
+      await recorder?.close();
     },
   };
 }

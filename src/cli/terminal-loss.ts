@@ -45,6 +45,29 @@ export function watchTerminalLoss(onLoss: (why: TerminalLoss) => void): () => vo
   };
 }
 
+/**
+ * Runs a drawn cockpit until it exits: by its quit key, or because the terminal was lost (then it
+ * is unmounted like the quit key does, nothing more is drawn). Resolves with whether the terminal
+ * was lost; the caller finishes its work, then calls `releaseDeadTerminal` if it was.
+ */
+export async function untilCockpitExits(handle: { unmount(): void; waitUntilExit(): Promise<unknown> }): Promise<{ lost: boolean }> {
+  let lost = false;
+  const unwatch = watchTerminalLoss(() => {
+    lost = true;
+    try {
+      handle.unmount();
+    } catch {
+      // the terminal is gone: nothing to restore
+    }
+  });
+  try {
+    await handle.waitUntilExit();
+  } finally {
+    unwatch();
+  }
+  return { lost };
+}
+
 /** Whether stdout still reaches a terminal that is there (false once it hung up). */
 export function terminalGone(): boolean {
   return [0, 1, 2].some((fd) => wasTty.has(fd) && !isatty(fd));

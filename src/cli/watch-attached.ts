@@ -11,7 +11,7 @@ import type { LoadedPlan } from '../plan/load.js';
 import { cockpitActions } from '../session/cockpit-actions.js';
 import { startGuardDetached } from './guard.js';
 import { loadCockpit } from './load-cockpit.js';
-import { releaseDeadTerminal, watchTerminalLoss } from './terminal-loss.js';
+import { releaseDeadTerminal, untilCockpitExits, watchTerminalLoss } from './terminal-loss.js';
 import type { WatchFlags } from './watch.js';
 
 export async function runAttached(loaded: LoadedPlan, f: WatchFlags, headless: boolean): Promise<number> {
@@ -75,22 +75,12 @@ async function drawCockpit(attached: AttachedSession, f: WatchFlags, pid: number
     },
     onQuit: () => handle.unmount(),
   });
-  let lost = false;
-  const unwatch = watchTerminalLoss(() => {
-    lost = true;
-    try {
-      handle.unmount();
-    } catch {
-      // the terminal is gone
-    }
-  });
   void attached.ended.then((why) => {
     if (why === 'detached') return;
     guardGone = why;
     handle.unmount();
   });
-  await handle.waitUntilExit();
-  unwatch();
+  const { lost } = await untilCockpitExits(handle);
   await attached.detach();
   if (lost) {
     releaseDeadTerminal();

@@ -4,14 +4,12 @@
  * events. Both run the same session: polling, auto-rollback, audit,
  * notifications, recording and self-metrics.
  */
-import { readFile } from 'node:fs/promises';
 import type { LoadedPlan } from '../plan/load.js';
-import { Recorder } from '../record/recorder.js';
 import { cockpitActions } from '../session/cockpit-actions.js';
 import { loadCockpit } from './load-cockpit.js';
-import { openSession, type OpenSession } from './open-session.js';
+import { openWatching, type OpenSession } from './open-session.js';
 import { startupWarnings } from './validate.js';
-import { releaseDeadTerminal, watchTerminalLoss } from './terminal-loss.js';
+import { releaseDeadTerminal, untilCockpitExits, watchTerminalLoss } from './terminal-loss.js';
 
 export interface WatchFlags {
   readonly?: boolean;
@@ -30,20 +28,15 @@ export interface WatchFlags {
 export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<number> {
   const headless = f.json === true || !process.stdout.isTTY;
   if (f.guard !== false) return (await import('./watch-attached.js')).runAttached(loaded, f, headless);
-  const warnings: string[] = [];
-  const opened = await openSession(loaded, {
+  const opened = await openWatching(loaded, {
     readonly: f.readonly ?? false,
     dryRun: f.dryRun ?? false,
     autoRollback: f.autoRollback ?? true,
     stageId: f.stage,
-    metricsPort: f.metricsPort !== undefined ? Number(f.metricsPort) : undefined,
-    warn: (t) => warnings.push(t),
+    metricsPort: f.metricsPort,
+    record: f.record,
   });
   const { session, runtime } = opened;
-  const recorder = f.record ? new Recorder(f.record, opened.secrets) : null;
-  recorder?.attach(runtime.engine, { planFile: loaded.file, planText: await readFile(loaded.file, 'utf8'), operator: session.operatorName });
-  for (const w of warnings) session.addLine({ at: runtime.clock.now(), text: w, source: 'info', level: 'warn' });
-  if (opened.metricsUrl) session.addLine({ at: runtime.clock.now(), text: `self-metrics on ${opened.metricsUrl}`, source: 'info' });
   // Names the plan uses that Prometheus does not know: shown when the answer comes, without delaying the start.
   void startupWarnings(loaded).then((ws) => {
     for (const text of ws) {
@@ -51,11 +44,7 @@ export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<numbe
       else session.addLine({ at: runtime.clock.now(), text, source: 'info', level: 'warn' });
     }
   });
-  const finish = async () => {
-    await opened.close();
-    await recorder?.close();
-  };
-  return present(opened, { headless, color: f.color, ascii: f.ascii, dryRun: f.dryRun }, finish, warnings);
+  return present(opened, { headless, color: f.color, ascii: f.ascii, dryRun: f.dryRun }, () => opened.close(), opened.warnings);
 }
 
 export interface PresentOptions {
@@ -112,21 +101,11 @@ async function runCockpit(opened: OpenSession, f: PresentOptions, finish: () => 
     onCommand: (c) => (c.type === 'refresh' ? session.refresh() : engine.dispatch(c)),
     onQuit: () => handle.unmount(),
   });
+  session.start();
   // A dropped terminal (SIGHUP, EIO) quits like the quit key, without a stack trace: the session
   // stops (an action in flight is stopped and audited), nothing more is drawn.
-  let lost = false;
-  const unwatch = watchTerminalLoss(() => {
-    lost = true;
-    try {
-      handle.unmount();
-    } catch {
-      // the terminal is gone: nothing to restore
-    }
-  });
-  session.start();
-  await handle.waitUntilExit();
+  const { lost } = await untilCockpitExits(handle);
   await finish();
-  unwatch();
   if (lost) releaseDeadTerminal();
   return 0;
 }

@@ -10,6 +10,11 @@ import type { PromoteRequest, RollbackRequest } from '../session/session.js';
 import type { CockpitExtras, RunningAction } from '../ui-contract.js';
 import { GuardClient } from './client.js';
 
+/** How long the guard may take to send its first state. */
+const SNAPSHOT_WAIT_MS = 15_000;
+/** How long a command's answer waits for the stream to bring the state it was given on. */
+const STREAM_LAG_MS = 2_000;
+
 export type Outcome = { ok: boolean; refused?: string; result?: { summary: string } };
 
 export class AttachedSession {
@@ -19,6 +24,9 @@ export class AttachedSession {
   private eventListeners = new Set<(e: EngineEvent) => void>();
   private readonly abort = new AbortController();
   private notes: NonNullable<CockpitExtras['lines']> = [];
+  /** The last stream line taken (its `seq`), and who waits for the stream to get that far. */
+  private seen = 0;
+  private catchUp = new Set<() => void>();
   /** Resolves when the stream ends: the guard stopped, or we detached. */
   readonly ended: Promise<string>;
   readonly engine: { getState(): EngineState; readonly plan: Plan };
@@ -56,7 +64,11 @@ export class AttachedSession {
       else if (sink) sink(m);
       else backlog.push(m);
     }, abort.signal);
-    const got = await Promise.race([first, streaming.then(() => null), new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+    // The wait for the first snapshot is bounded; its timer is cleared, or it would keep a cockpit
+    // that quits (or loses its terminal) within 15 s of attaching alive until it fires.
+    let timer: NodeJS.Timeout | undefined;
+    const got = await Promise.race([first, streaming.then(() => null), new Promise<null>((r) => (timer = setTimeout(() => r(null), SNAPSHOT_WAIT_MS)))]);
+    clearTimeout(timer);
     if (!got) {
       abort.abort();
       await client.close();
@@ -144,11 +156,25 @@ export class AttachedSession {
     if (this.readonly && command !== 'stop') return { ok: false, refused: `read-only: ${command} is disabled` };
     try {
       const a = await this.client.command(command, args);
+      // The answer (an action's outcome) is shown with the state it was given on, never before it.
+      if (a.seq !== undefined) await this.readUpTo(a.seq);
       if (!a.ok && (a.refused || a.error)) return { ok: false, refused: a.refused ?? a.error };
       return a.summary !== undefined ? { ok: a.ok, result: { summary: a.summary } } : { ok: a.ok };
     } catch (err) {
       return { ok: false, refused: `the guard did not answer: ${(err as Error).message}` };
     }
+  }
+
+  /** Waits (at most STREAM_LAG_MS) until the stream has brought line `seq`, or has ended. */
+  private async readUpTo(seq: number): Promise<void> {
+    if (this.seen >= seq) return;
+    let wake: () => void = () => undefined;
+    const caught = new Promise<void>((r) => (wake = r));
+    this.catchUp.add(wake);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([caught, this.ended, new Promise((r) => (timer = setTimeout(r, STREAM_LAG_MS)))]);
+    clearTimeout(timer);
+    this.catchUp.delete(wake);
   }
 
   private take(m: Record<string, unknown>): void {
@@ -158,6 +184,10 @@ export class AttachedSession {
       this.changed();
     } else if (m.type === 'event') {
       for (const cb of this.eventListeners) cb(m.event as EngineEvent);
+    }
+    if (typeof m.seq === 'number' && m.seq > this.seen) {
+      this.seen = m.seq;
+      for (const w of this.catchUp) w();
     }
   }
 

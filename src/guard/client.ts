@@ -25,6 +25,8 @@ export interface CommandAnswer {
   summary?: string;
   steps?: Array<{ name: string; status: string; exitCode: number | null; note?: string }>;
   error?: string;
+  /** The stream line that shows the state this answer was given on. */
+  seq?: number;
 }
 
 export class GuardClient {

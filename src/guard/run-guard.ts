@@ -9,15 +9,13 @@
  * flight is let finish first (its end is audited). SIGHUP is ignored: the
  * guard has no terminal to lose.
  */
-import { readFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { openSession } from '../cli/open-session.js';
+import { openWatching } from '../cli/open-session.js';
 import type { EngineEvent } from '../engine/types.js';
 import type { LoadedPlan } from '../plan/load.js';
-import { Recorder } from '../record/recorder.js';
 import { guardPaths, registryDir } from './paths.js';
 import { findGuard, processStart, removeGuardRecord, writeGuardRecord } from './record.js';
 import { startControlServer } from './server.js';
@@ -55,22 +53,16 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     return GUARD_EXIT.alreadyRunning;
   }
   const startedAt = Date.now();
-  const warnings: string[] = [];
-  const opened = await openSession(loaded, {
+  const opened = await openWatching(loaded, {
     readonly: false,
     dryRun: f.dryRun ?? false,
     autoRollback: f.autoRollback ?? true,
     stageId: f.stage,
-    metricsPort: f.metricsPort !== undefined ? Number(f.metricsPort) : undefined,
-    warn: (t) => warnings.push(t),
+    metricsPort: f.metricsPort,
+    record: f.record,
   });
   const { session, runtime } = opened;
-  const recorder = f.record ? new Recorder(f.record, opened.secrets) : null;
-  recorder?.attach(runtime.engine, { planFile: loaded.file, planText: await readFile(loaded.file, 'utf8'), operator: session.operatorName });
-  for (const w of warnings) {
-    log(`warning: ${w}`);
-    session.addLine({ at: runtime.clock.now(), text: w, source: 'info', level: 'warn' });
-  }
+  for (const w of opened.warnings) log(`warning: ${w}`);
   if (opened.metricsUrl) log(`self-metrics on ${opened.metricsUrl}`);
   runtime.engine.on((e) => {
     const line = describe(e);
@@ -130,7 +122,6 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
   await removeGuardRecord(paths.info, paths.registryEntry, process.pid);
   await server.close();
   await opened.close();
-  await recorder?.close();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   process.off('SIGHUP', onHup);

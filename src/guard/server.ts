@@ -3,11 +3,14 @@
  * when the plan's group may share it).
  *   GET  /status     what `flightdeck status` shows (JSON)
  *   GET  /events     NDJSON: a snapshot (state + extras), then every engine
- *                    event and, at most every 200 ms, the state when it changed
+ *                    event and, at most every 200 ms, the state when it changed;
+ *                    every line carries `seq`, the number of lines broadcast so far
  *   GET  /challenge  a one-time nonce and the directory for the identity proof
  *   POST /command    {command: refresh|promote|rollback|signoff|stop, ...}
  *                    with `x-flightdeck-proof: <nonce>`; promote and rollback
- *                    answer when the action has ended
+ *                    answer when the action has ended; an answer's `seq` is the
+ *                    stream line that shows the state it answers on (a client
+ *                    that has read that far sees what the answer tells)
  * Everything that changes the rollout goes through this one guard (one writer).
  */
 import { chmod, rm } from 'node:fs/promises';
@@ -46,11 +49,13 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
   const snapshot = () => ({ state: engine.getState(), extras: session.extras() });
   let dirty = false;
   let timer: NodeJS.Timeout | undefined;
-  const broadcast = (obj: unknown): void => {
-    const line = `${JSON.stringify(obj)}\n`;
+  let seq = 0;
+  const broadcast = (obj: object): void => {
+    const line = `${JSON.stringify({ ...obj, seq: ++seq })}\n`;
     for (const s of streams) s.write(line);
   };
   const flushState = (): void => {
+    if (timer) clearTimeout(timer);
     timer = undefined;
     if (!dirty) return;
     dirty = false;
@@ -97,7 +102,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
     if (req.method === 'GET' && url.pathname === '/challenge') return json(res, 200, { nonce: proofs.issue(), dir: proofs.dir });
     if (req.method === 'GET' && url.pathname === '/events') {
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-      res.write(`${JSON.stringify({ type: 'snapshot', ...snapshot() })}\n`);
+      res.write(`${JSON.stringify({ type: 'snapshot', ...snapshot(), seq })}\n`);
       streams.add(res);
       session.addLine({ at: engine.getState().now, text: `a cockpit attached (${streams.size} now)`, source: 'info' });
       const gone = () => {
@@ -111,6 +116,16 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
     return json(res, 404, { error: `no ${req.method} ${url.pathname}` });
   }
 
+  /**
+   * A command's answer, sent after the state it answers on: the pending state goes out on the
+   * stream first, and the answer names that line, so an attached cockpit that shows the answer
+   * (an action's outcome) shows the state after it too (nothing running), not the one before.
+   */
+  function answer(res: ServerResponse, body: object, status = 200): void {
+    flushState();
+    json(res, status, { ...body, seq });
+  }
+
   async function command(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: Record<string, unknown>;
     try {
@@ -122,7 +137,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
     if (!['refresh', 'promote', 'rollback', 'signoff', 'stop'].includes(cmd)) return json(res, 400, { error: `unknown command ${cmd}` });
     if (cmd === 'refresh') {
       session.refresh();
-      return json(res, 200, { ok: true });
+      return answer(res, { ok: true });
     }
     const who = await proofs.verify(header(req, 'x-flightdeck-proof'), header(req, 'x-flightdeck-ssh-client'));
     if (typeof who === 'string') {
@@ -133,7 +148,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
       const why = `${who.user} is not one of the plan's operators (${o.operators!.join(', ')})`;
       o.log(`${cmd} refused: ${why}`);
       await session.refuseCommand(cmd, why, who.operator);
-      return json(res, 403, { ok: false, refused: why });
+      return answer(res, { ok: false, refused: why }, 403);
     }
     return act(cmd, body, who, res);
   }
@@ -142,16 +157,16 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
     const reason = typeof body.reason === 'string' ? body.reason : undefined;
     o.log(`${cmd} asked by ${who.user}${reason ? `: ${reason}` : ''}`);
     if (cmd === 'stop') {
-      json(res, 200, { ok: true });
+      answer(res, { ok: true });
       o.onStop(who.user);
       return;
     }
     if (cmd === 'signoff') {
       try {
         session.signoff(String(body.gateId ?? ''), String(body.note ?? ''), who.operator);
-        return json(res, 200, { ok: true });
+        return answer(res, { ok: true });
       } catch (err) {
-        return json(res, 200, { ok: false, refused: (err as Error).message });
+        return answer(res, { ok: false, refused: (err as Error).message });
       }
     }
     const out =
@@ -166,9 +181,9 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
             ...(Array.isArray(body.includeOptional) || body.includeOptional === 'all' ? { includeOptional: body.includeOptional as string[] | 'all' } : {}),
             as: who.operator,
           });
-    if (!out.ok && out.refused) return json(res, 200, { ok: false, refused: out.refused });
+    if (!out.ok && out.refused) return answer(res, { ok: false, refused: out.refused });
     const r = out.result!;
-    return json(res, 200, {
+    return answer(res, {
       ok: out.ok,
       summary: r.summary,
       steps: r.steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode, note: s.note })),

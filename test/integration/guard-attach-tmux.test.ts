@@ -118,8 +118,11 @@ it('SIGHUP to an idle attached cockpit: it exits without a stack trace; the guar
   await pane.waitFor(/attached to the guard/, { what: 'attached', timeoutMs: 60_000 });
   await pane.waitFor(/ok\s+smoke/, { what: 'the state', timeoutMs: 30_000 });
   const watchPid = processesIn(dir).find((p) => / watch plan\.yaml$/.test(p.args.trim()))!.pid;
+  const hungUpAt = Date.now();
   process.kill(watchPid, 'SIGHUP');
   await pane.waitFor(() => !pane.alive(), { what: 'the cockpit to exit', timeoutMs: 30_000 });
+  // At once: nothing of the attach (the wait for the first snapshot) keeps it alive.
+  expect(Date.now() - hungUpAt).toBeLessThan(5_000);
   expect(pane.exitStatus()).toBe(0);
   expect(await readFile(join(dir, 'err.txt'), 'utf8')).not.toMatch(CRASH);
   expect(recordAlive(guard)).toBe(true);

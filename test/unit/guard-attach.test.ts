@@ -1,0 +1,81 @@
+/**
+ * A cockpit attached to a guard (AttachedSession over the real control server
+ * on a Unix socket, a real Session running a real script): what the cockpit
+ * reads matches what the guard knows at the moments the operator acts on.
+ *  - When the cockpit learns an action's outcome (its command answered), the
+ *    action is no longer running in its mirror: `q` then quits at once (#16),
+ *    as in the in-process cockpit.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { Engine } from '../../src/engine/engine.js';
+import { AttachedSession } from '../../src/guard/attach.js';
+import { startControlServer, type ControlServer } from '../../src/guard/server.js';
+import { planSchema, type PlanInput } from '../../src/plan/schema.js';
+import { cockpitActions } from '../../src/session/cockpit-actions.js';
+import { Session } from '../../src/session/session.js';
+import { ROOT } from '../helpers/cli.js';
+import { FakeProm, PROM } from '../helpers/engine-fakes.js';
+
+const MARKER = `${ROOT}fixtures/actions/marker.sh`;
+let dir: string;
+const cleanup: Array<() => Promise<void>> = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fd-attach-unit-'));
+});
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function guarded() {
+  const input: PlanInput = {
+    service: 'dhash',
+    prometheus: PROM,
+    audit: { file: 'audit.jsonl' },
+    logs: { dir: 'logs' },
+    stages: [
+      { id: 'canary-10', promote: { run: [MARKER, 'promote-canary'] }, rollback: { run: [MARKER, 'rb'] } },
+      { id: 'full', rollback: { run: [MARKER, 'rb-full'] } },
+    ],
+  };
+  const clock = new ManualClock();
+  const loaded = { plan: planSchema.parse(input), file: join(dir, 'plan.yaml'), dir };
+  const engine = new Engine({ loaded, clock, prometheus: new FakeProm(), nodes: null, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
+  const session = new Session({
+    loaded,
+    runtime: { engine, clock, close: async () => {} },
+    env: { MARKER_DIR: dir, PATH: process.env.PATH! },
+    operator: { user: 'guard', host: 'bastion' },
+    readonly: false,
+    dryRun: false,
+    autoRollback: true,
+    secrets: [],
+  });
+  await engine.poll();
+  const socket = join(dir, 'guard.sock');
+  const server: ControlServer = await startControlServer({ socket, session, proofDir: join(dir, 'proofs'), startedAt: Date.now(), planFile: loaded.file, onStop: () => undefined, log: () => undefined });
+  cleanup.push(async () => {
+    await server.close();
+    await session.stop({ flushMs: 0 });
+  });
+  const attached = await AttachedSession.connect(socket, loaded.plan, { readonly: false });
+  cleanup.push(() => attached.detach());
+  return { session, attached };
+}
+
+for (const kind of ['promote', 'rollback'] as const) {
+  it(`${kind} from an attached cockpit: once its outcome is in, nothing runs in the cockpit's eyes (q quits at once)`, async () => {
+    const { attached } = await guarded();
+    const actions = cockpitActions(attached, { dryRun: false });
+    const out = kind === 'promote' ? await actions.promote({}) : await actions.rollback({ reason: 'test' });
+    expect(out).toMatchObject({ ok: true });
+    // What the quit key, the header and the dialogs read, in the tick the outcome is shown.
+    expect(actions.running()).toBeNull();
+    expect(attached.extras().action).toBeNull();
+  });
+}
