@@ -144,6 +144,20 @@ stages:
     expect(() => parsePlanText(text.replace('x_bucket{$cohort}', 'x_bucket{}'), 'p.yaml', process.cwd())).toThrow(/\$cohort/);
   });
 
+  it('refuses a score that could pass on no evidence, a score naming no compare gate, and a window Prometheus will not answer', () => {
+    const load = (t: string) => () => parsePlanText(t, 'p.yaml', process.cwd());
+    // marginal 0: a score forced to 0 (critical high, half without data) would be `< 0` false, i.e. ok.
+    expect(load(text.replace('marginal: 60', 'marginal: 0'))).toThrow(/marginal above 0/);
+    expect(load(text.replace('score: { pass: 90, marginal: 60 }', 'score: { pass: 90, marginal: 60, gates: [latency, eror] }'))).toThrow(/"eror" is not a compare gate of this stage.*compare gates: latency, errors/s);
+    expect(load(text.replace(/ {6}- id: latency\n.*\n {6}- id: errors\n.*\n/, ''))).toThrow(/none is in its stage or plan-wide/);
+    // 1 s steps over a day are 86,400 points per series: Prometheus answers 400 on every poll.
+    expect(load(text.replace('critical: true }', "critical: true, window: 1d, step: 1s }"))).toThrow(/at most 11,000 points/);
+    expect(load(text.replace('critical: true }', "critical: true, window: 3h, step: 1s }"))).not.toThrow();
+    // The template is checked as PromQL once each cohort's matchers stand in it.
+    expect(load(text.replace("canary: '{version=\"v2\"}'", "canary: '{version=\"v2\"'"))).toThrow(/compare\.canary[\s\S]*the query for this cohort/);
+    expect(load(text.replace('prometheus: { url: http://127.0.0.1:9090 }\n', ''))).toThrow(/compare gate needs Prometheus/);
+  });
+
   it('a compare gate fails on high and shows the judge\'s detail; the score follows', () => {
     const [latency, errors, score] = plan.stages[0]!.gates.map((g) => createGateRuntime(g, 'canary', 'enforce', 0));
     const high = classify({ values: around(130), series: 1 }, { values: around(100), series: 1 }, opts);
