@@ -23,6 +23,11 @@ export interface MannWhitneyResult {
   lower: number;
   upper: number;
   confidence: number;
+  /**
+   * Whether the interval has the confidence asked: false when the samples are too few
+   * (C = nx·ny/2 − z·σ < 1), and lower/upper are then only the extreme differences.
+   */
+  achieved: boolean;
 }
 
 export function mannWhitney(x: number[], y: number[], confidence = 0.95, correct = true): MannWhitneyResult {
@@ -38,19 +43,19 @@ export function mannWhitney(x: number[], y: number[], confidence = 0.95, correct
   const z = sigma === 0 ? 0 : (dz - (correct ? Math.sign(dz) * 0.5 : 0)) / sigma;
   const pValue = Math.min(1, 2 * Math.min(jStat.normal.cdf(z, 0, 1), 1 - jStat.normal.cdf(z, 0, 1)));
   const zq = jStat.normal.inv(1 - (1 - confidence) / 2, 0, 1);
-  if (nx * ny <= MAX_PAIRS) {
-    // Lehmann's interval: order statistics of the nx·ny differences, C = nx·ny/2 − z·σ from each end.
+  const total = nx * ny;
+  // Lehmann's interval: order statistics of the nx·ny differences, C = nx·ny/2 − z·σ from each end.
+  const c = Math.floor(total / 2 - zq * sigma);
+  const k = Math.max(1, c);
+  if (total <= MAX_PAIRS) {
     const diffs = pairwiseDifferences(x, y);
-    const k = Math.max(1, Math.floor((nx * ny) / 2 - zq * sigma));
-    return { u, z, pValue, estimate: medianSorted(diffs), lower: diffs[k - 1]!, upper: diffs[nx * ny - k]!, confidence };
+    return { u, z, pValue, estimate: medianSorted(diffs), lower: diffs[k - 1]!, upper: diffs[total - k]!, confidence, achieved: c >= 1 };
   }
   // Too many pairs to hold: the same order statistics, found by bisection on the value (no pairs materialized).
   const xs = Float64Array.from(x).sort();
   const ys = Float64Array.from(y).sort();
-  const total = nx * ny;
-  const k = Math.max(1, Math.floor(total / 2 - zq * sigma));
   const mid = total % 2 ? kthDifference(xs, ys, (total + 1) / 2) : (kthDifference(xs, ys, total / 2) + kthDifference(xs, ys, total / 2 + 1)) / 2;
-  return { u, z, pValue, estimate: mid, lower: kthDifference(xs, ys, k), upper: kthDifference(xs, ys, total - k + 1), confidence };
+  return { u, z, pValue, estimate: mid, lower: kthDifference(xs, ys, k), upper: kthDifference(xs, ys, total - k + 1), confidence, achieved: c >= 1 };
 }
 
 /** How many differences xi − yj are <= d (xs, ys sorted): y >= x − d, with one pointer moving right. */

@@ -89,6 +89,33 @@ describe('Kayenta classification', () => {
     expect(classify({ values: around(100), series: 1 }, { values: [...around(100)].reverse(), series: 1 }, opts).classification).toBe('pass');
   });
 
+  it('takes +Inf (histogram_quantile past the largest bucket) as slower than every finite sample, not as missing', () => {
+    // Three quarters of the canary's p95 is +Inf: past the largest bucket (1 s, say, with the canary at 1.5 s).
+    // Dropped as NaN, the quarter left looked like the baseline and judged pass.
+    const canary = around(100).map((v, i) => (i % 4 !== 0 ? Infinity : v));
+    const d = classify({ values: canary, series: 1 }, { values: around(100), series: 1 }, opts);
+    expect(d.classification, d.reason).toBe('high');
+    expect(d.canary).toMatchObject({ infinite: 30, nan: 0, n: 40 });
+    expect(Number.isFinite(d.estimate!) && Number.isFinite(d.upper!)).toBe(true);
+    // -Inf sits below every sample: for a decrease metric it is a drop.
+    const low = classify({ values: around(100).map((v, i) => (i % 4 !== 0 ? -Infinity : v)), series: 1 }, { values: around(100), series: 1 }, { ...opts, direction: 'decrease' });
+    expect(low.classification, low.reason).toBe('low');
+    // +Inf in both cohorts alike is no difference.
+    const both = around(100).map((v, i) => (i % 4 === 0 ? Infinity : v));
+    expect(classify({ values: both, series: 1 }, { values: [...both].reverse(), series: 1 }, opts).classification).toBe('pass');
+  });
+
+  it('says no data when the samples are too few for an interval at the confidence asked, instead of judging on one sample', () => {
+    // One sample each: C = 1/2 − 1.96·0.5 < 1; the "interval" was the one difference and judged high at p = 1.
+    const one = classify({ values: [2], series: 1 }, { values: [1], series: 1 }, opts);
+    expect(one.classification, one.reason).toBe('no data');
+    expect(one.reason).toMatch(/too few samples for a 95% interval \(canary 1, baseline 1\)/);
+    const single = classify({ values: [2], series: 1 }, { values: around(1, 30), series: 1 }, opts);
+    expect(single.classification, single.reason).toBe('no data');
+    expect(mannWhitney([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]).achieved).toBe(true);
+    expect(mannWhitney([2, 2.1], [1, 1.1]).achieved).toBe(false);
+  });
+
   it('gives both cohorts a box plot and a histogram on shared bins', () => {
     const d = classify({ values: around(120), series: 3 }, { values: around(100), series: 3 }, opts);
     expect(d.bins.length).toBe(13);
