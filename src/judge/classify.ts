@@ -8,6 +8,7 @@
  *   (mean canary / mean baseline) exceeds the allowed effect, `low` the
  *   mirror image, each only in the bad direction; otherwise `pass`.
  */
+import jStat from 'jstat';
 import { mannWhitney, mean, quantiles, removeOutliers } from './mann-whitney.js';
 import type { Classification, CohortSummary, CompareDetail, Direction } from './types.js';
 
@@ -152,5 +153,6 @@ function summary(label: string, selector: string, c: Cleaned, series: number, bi
   const out: CohortSummary = { label, selector, n, nan: c.nan, infinite: c.infinite, outliers: c.outliers, series, histogram };
   if (n === 0) return out;
   const [q1, median, q3] = quantiles(c.kept, [0.25, 0.5, 0.75]) as [number, number, number];
-  return { ...out, min: Math.min(...c.kept), q1, median, q3, max: Math.max(...c.kept), mean: mean(c.kept) };
+  // jStat.min/max loop; Math.min(...kept) overflows the stack past ~150,000 samples.
+  return { ...out, min: jStat.min(c.kept), q1, median, q3, max: jStat.max(c.kept), mean: mean(c.kept) };
 }

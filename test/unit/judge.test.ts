@@ -3,6 +3,7 @@
  * examples, Kayenta's classification rules, the stage score, and the score
  * gate driven through the engine.
  */
+import jStat from 'jstat';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/judge/classify.js';
 import { hodgesLehmann, kthDifference, mannWhitney, removeOutliers } from '../../src/judge/mann-whitney.js';
@@ -41,6 +42,34 @@ describe('Mann-Whitney U (jstat ranks and normal CDF)', () => {
     expect(hodgesLehmann(x, y)).toBeCloseTo(0.3, 10);
     expect(r.lower).toBeLessThan(0);
     expect(r.upper).toBeGreaterThan(0.3);
+  });
+
+  it('counts U and the ties as jStat.rank\'s rank sum does, on samples with and without ties', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (const [nx, ny, grid] of [[40, 55, 0], [300, 200, 0.01], [17, 1, 0.5], [1, 1, 0]] as const) {
+      const draw = (n: number, shift: number) => Array.from({ length: n }, () => { const v = rnd() + shift; return grid ? Math.round(v / grid) * grid : v; });
+      const x = draw(nx, 0.1);
+      const y = draw(ny, 0);
+      const ranks = jStat.rank([...x, ...y]);
+      const u = ranks.slice(0, nx).reduce((a, b) => a + b, 0) - (nx * (nx + 1)) / 2;
+      const groups = new Map<number, number>();
+      for (const r of ranks) groups.set(r, (groups.get(r) ?? 0) + 1);
+      const ties = [...groups.values()].reduce((s, t) => s + t ** 3 - t, 0);
+      const sigma = Math.sqrt(((nx * ny) / 12) * (nx + ny + 1 - ties / ((nx + ny) * (nx + ny - 1))));
+      const r = mannWhitney(x, y);
+      expect(r.u).toBeCloseTo(u, 9);
+      const dz = u - (nx * ny) / 2;
+      expect(r.z).toBeCloseTo(sigma === 0 ? 0 : (dz - Math.sign(dz) * 0.5) / sigma, 9);
+    }
+    expect(() => mannWhitney([1, NaN], [2])).toThrow(/NaN/);
+  });
+
+  it('judges 150,000 samples a cohort (Math.min(...samples) overflowed the stack)', () => {
+    const big = (c: number) => Array.from({ length: 150_000 }, (_, i) => c * (1 + 0.05 * Math.sin(i * 1.7)));
+    const d = classify({ values: big(120), series: 50 }, { values: big(100), series: 50 }, opts);
+    expect(d.classification).toBe('high');
+    expect(d.canary.max!).toBeCloseTo(126, 0);
   });
 
   it('finds the k-th pairwise difference by bisection as sorting all pairs does (the large-sample path)', () => {
