@@ -8,6 +8,7 @@
 import { formatDuration, parseDuration } from '../duration.js';
 import type { CheckResult } from '../engine/types.js';
 import type { LoadedPlan } from '../plan/load.js';
+import { MAX_RANGE_POINTS } from '../plan/schema.js';
 import { readRecording } from '../record/read.js';
 import { buildRuntime } from '../cli/runtime.js';
 import { textTable } from '../cli/table.js';
@@ -62,8 +63,19 @@ export function parseWindow(text: string, now: number): Window {
   return { start, end };
 }
 
+/** A whole number of `what` from min to max, or a clear error. */
+function count(text: string | undefined, flag: string, dflt: number, min: number, max: number): number {
+  if (text === undefined) return dflt;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} ${text}: expected a whole number from ${min} to ${max.toLocaleString('en')}`);
+  return n;
+}
+
 export async function runBacktest(loaded: LoadedPlan, recordings: string[], flags: BacktestFlags, progress: (l: string) => void): Promise<BacktestReport> {
   const now = Date.now();
+  // Prometheus answers at most MAX_RANGE_POINTS points per series and range query.
+  const chunkPoints = count(flags.chunk, '--chunk', 1_000, 1, MAX_RANGE_POINTS);
+  const budget = count(flags.budget, '--budget', 0, 0, 1_000_000);
   const plan = loaded.plan;
   const good = (flags.good ?? []).map((w) => parseWindow(w, now));
   const bad = (flags.bad ?? []).map((w) => parseWindow(w, now));
@@ -76,8 +88,10 @@ export async function runBacktest(loaded: LoadedPlan, recordings: string[], flag
   if (recordings.length) {
     source = 'recording';
     const obs: Array<{ at: number; results: Record<string, CheckResult> }> = [];
+    const recordedFrom = new Set<string>();
     for (const file of recordings) {
       const rec = await readRecording(file);
+      recordedFrom.add(rec.header.planFile);
       for (const e of rec.entries) if (e.kind === 'obs') obs.push({ at: e.at, results: e.results });
     }
     obs.sort((a, b) => a.at - b.at);
@@ -85,6 +99,13 @@ export async function runBacktest(loaded: LoadedPlan, recordings: string[], flag
       const trace: GateTrace = obs.filter((o) => o.results[t.spec.id]).map((o) => [o.at, o.results[t.spec.id]!]);
       if (trace.length === 0) skipped.push({ gateId: t.spec.id, why: 'not in the recording(s)' });
       else traces.set(key(t), trace);
+    }
+    if (traces.size === 0) {
+      const recorded = [...new Set(obs.flatMap((o) => Object.keys(o.results)))];
+      throw new Error(
+        `none of ${loaded.file}'s gates (${targets.map((t) => t.spec.id).join(', ')}) is in ${recordings.join(', ')}: recorded from ${[...recordedFrom].join(', ')}` +
+          (recorded.length ? ` with gates ${recorded.join(', ')}` : ' with no observation'),
+      );
     }
     from = obs[0]?.at ?? now;
     to = obs[obs.length - 1]?.at ?? now;
@@ -99,7 +120,6 @@ export async function runBacktest(loaded: LoadedPlan, recordings: string[], flag
       const prom = rt.prometheus;
       if (!prom) throw new Error(`${loaded.file}: no prometheus: in the plan (or --prometheus-url)`);
       const times = evaluationTimes(plan, from, to);
-      const chunkPoints = flags.chunk ? Number(flags.chunk) : 1_000;
       for (const t of targets) {
         const why = notFromPrometheus(t.spec);
         if (why) {
@@ -116,7 +136,6 @@ export async function runBacktest(loaded: LoadedPlan, recordings: string[], flag
   const gates = targets.filter((t) => traces.has(key(t))).map((t) => replayGate(t, traces.get(key(t))!, plan, { good, bad }));
   const report: BacktestReport = { source, from, to, good, bad, gates, skipped };
   if (flags.suggest) {
-    const budget = flags.budget ? Number(flags.budget) : 0;
     const healthy = good.length ? good : complement({ start: from, end: to }, bad);
     report.suggestions = targets
       .filter((t) => traces.has(key(t)))
@@ -144,9 +163,12 @@ function complement(all: Window, holes: Window[]): Window[] {
   return out;
 }
 
-/** 0, or 2 when some evaluation could not be made (the counts are then a lower bound). */
+/** A gate that had no data at any evaluation tested nothing (a query that matches nothing then, a window before the metric existed). */
+const testedNothing = (g: GateOutcome) => g.evaluations > 0 && g.noData === g.evaluations;
+
+/** 0, or 2 when some evaluation could not be made (the counts are then a lower bound) or a gate had no data at all. */
 export function backtestExitCode(r: BacktestReport): number {
-  return r.gates.some((g) => g.errors > 0) ? 2 : 0;
+  return r.gates.some((g) => g.errors > 0 || testedNothing(g)) ? 2 : 0;
 }
 
 export function formatBacktest(r: BacktestReport, planFile: string): string {
@@ -165,10 +187,11 @@ export function formatBacktest(r: BacktestReport, planFile: string): string {
     formatDuration(g.blockedMs),
     g.longestBreach ? `${formatDuration(g.longestBreach.ms)} at ${iso(g.longestBreach.from)}` : '-',
     r.good.length ? String(g.falseFailures) : '-',
-    g.detections.length ? g.detections.map((d) => (d.ms === null ? 'missed' : formatDuration(d.ms))).join(', ') : '-',
+    g.detections.length ? g.detections.map((d) => (d.ms !== null ? formatDuration(d.ms) : d.unknown ? 'unknown (errors)' : 'missed')).join(', ') : '-',
   ]);
   lines.push(textTable(['GATE', 'STAGE', 'ON FAIL', 'EVALS', 'NO DATA', 'ERRORS', 'PENDING', 'FAILING', 'ROLLBACKS', 'BLOCKED', 'LONGEST BREACH', 'FALSE (good)', 'DETECT (bad)'], rows));
   for (const g of r.gates) if (g.errors) lines.push(`  ${g.gateId}: ${g.errors} of ${g.evaluations} evaluations could not be made (${g.firstError}): its counts are incomplete`);
+  for (const g of r.gates) if (testedNothing(g)) lines.push(`  ${g.gateId}: no data at any of its ${g.evaluations} evaluations: its query matched nothing in this window, so nothing was tested`);
   for (const s of r.skipped) lines.push(`  ${s.gateId}: ${s.why}`);
   if (r.suggestions) lines.push('', suggestionDiff(r.suggestions, planFile));
   return lines.join('\n');

@@ -9,7 +9,7 @@ import { createGateRuntime, effectiveOnFail, gateBlocks, stepGate, type GateRunt
 import { rangeResults } from '../engine/range.js';
 import type { CheckResult } from '../engine/types.js';
 import { gateKind, type GateSpec, type Plan } from '../plan/schema.js';
-import type { PromClient } from '../sources/types.js';
+import { PromError, type PromClient } from '../sources/types.js';
 import { describePromError } from '../../checks/promql.js';
 
 export interface Window {
@@ -53,7 +53,11 @@ export interface GateOutcome {
   episodes: Episode[];
   /** failing episodes that began in a window marked good. */
   falseFailures: number;
-  detections: Array<{ window: Window; detectedAt: number | null; ms: number | null }>;
+  /**
+   * Per bad window: when the gate went failing in it. detectedAt null: it never did — `missed` when
+   * every evaluation there was made, `unknown` when some could not be (errors) and may have hidden it.
+   */
+  detections: Array<{ window: Window; detectedAt: number | null; ms: number | null; unknown?: boolean }>;
 }
 
 export function stageTargets(plan: Plan, stageId?: string): GateTarget[] {
@@ -78,16 +82,24 @@ export function evaluationTimes(plan: Plan, from: number, to: number): Array<{ a
   return out;
 }
 
+/** Kinds of Prometheus failure worth asking again (a passing overload or outage), not a wrong query. */
+const TRANSIENT = new Set(['unreachable', 'timeout', 'unavailable', 'http']);
+
 /**
  * The trace of a query gate from Prometheus: one range query per run of equal
- * steps, split into chunks of at most `chunkPoints` steps.
+ * steps, split into chunks of at most `chunkPoints` steps. A chunk that fails
+ * for a passing reason is asked again (`attempts` in all, `retryMs` apart);
+ * one that still fails is that many error evaluations, whose reason names the
+ * chunk's span (and the chunks after it are asked once until one answers).
  */
 export async function promTrace(
   prom: PromClient,
   spec: GateSpec,
   times: Array<{ at: number; every: number }>,
-  o: { chunkPoints?: number; onChunk?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  o: { chunkPoints?: number; onChunk?: (done: number, total: number) => void; signal?: AbortSignal; attempts?: number; retryMs?: number } = {},
 ): Promise<GateTrace> {
+  const attempts = o.attempts ?? 3;
+  const retryMs = o.retryMs ?? 1_000;
   const chunkPoints = o.chunkPoints ?? 1_000;
   const chunks: Array<{ start: number; end: number; step: number }> = [];
   let i = 0;
@@ -99,13 +111,26 @@ export async function promTrace(
     i = j + 1;
   }
   const out: GateTrace = [];
+  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+  // After a chunk failed every attempt, Prometheus is likely down: the next chunks are asked once until one answers.
+  let tries = attempts;
   for (const [n, c] of chunks.entries()) {
-    try {
-      const series = await prom.queryRange(spec.query!, { start: c.start, end: c.end, stepMs: c.step, signal: o.signal });
-      out.push(...rangeResults(series, c.start, c.end, c.step, spec.reduce));
-    } catch (err) {
-      const reason = describePromError(err);
-      for (let t = c.start; t <= c.end; t += c.step) out.push([t, { status: 'error', reason }]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const series = await prom.queryRange(spec.query!, { start: c.start, end: c.end, stepMs: c.step, signal: o.signal });
+        out.push(...rangeResults(series, c.start, c.end, c.step, spec.reduce));
+        tries = attempts;
+        break;
+      } catch (err) {
+        if (attempt < tries && !o.signal?.aborted && err instanceof PromError && TRANSIENT.has(err.kind)) {
+          await new Promise((r) => setTimeout(r, retryMs * attempt));
+          continue;
+        }
+        const reason = `chunk ${n + 1} of ${chunks.length}, ${iso(c.start)} – ${iso(c.end)}, ${attempt > 1 ? `${attempt} attempts` : '1 attempt'}: ${describePromError(err)}`;
+        for (let t = c.start; t <= c.end; t += c.step) out.push([t, { status: 'error', reason }]);
+        tries = 1;
+        break;
+      }
     }
     o.onChunk?.(n + 1, chunks.length);
   }
@@ -132,6 +157,7 @@ export function replayGate(target: GateTarget, trace: GateTrace, plan: Plan, o: 
     falseFailures: 0,
     detections: [],
   };
+  const errorsAt: number[] = [];
   let open: Episode | undefined;
   let lastAt: number | undefined;
   let breach: { from: number; to: number } | undefined;
@@ -146,6 +172,7 @@ export function replayGate(target: GateTarget, trace: GateTrace, plan: Plan, o: 
     out.evaluations++;
     if (rt.state === 'no data') out.noData++;
     if (rt.state === 'error') {
+      errorsAt.push(at);
       out.errors++;
       out.firstError ??= rt.why;
     }
@@ -170,7 +197,8 @@ export function replayGate(target: GateTarget, trace: GateTrace, plan: Plan, o: 
   out.detections = (o.bad ?? []).map((w) => {
     const ongoing = out.episodes.find((e) => e.failAt < w.start && (e.end === undefined || e.end > w.start));
     const first = ongoing ? { failAt: w.start } : out.episodes.find((e) => inside(e.failAt, w));
-    return { window: w, detectedAt: first?.failAt ?? null, ms: first ? first.failAt - w.start : null };
+    if (first) return { window: w, detectedAt: first.failAt, ms: first.failAt - w.start };
+    return { window: w, detectedAt: null, ms: null, ...(errorsAt.some((t) => inside(t, w)) ? { unknown: true } : {}) };
   });
   return out;
 }

@@ -85,7 +85,7 @@ export function suggestionDiff(list: Suggestion[], planFile: string): string {
       out.push(`  # ${s.why}`);
       continue;
     }
-    const det = (d: GateOutcome['detections']) => (d.length ? `; bad windows detected in ${d.map((x) => (x.ms === null ? 'MISSED' : formatDuration(x.ms))).join(', ')}` : '');
+    const det = (d: GateOutcome['detections']) => (d.length ? `; bad windows detected in ${d.map((x) => (x.ms !== null ? formatDuration(x.ms) : x.unknown ? 'UNKNOWN (errors)' : 'MISSED')).join(', ')}` : '');
     if (s.threshold) {
       out.push(`-  fail: "${s.current.fail}"`, `+  fail: "${s.threshold.fail}"    # ${s.threshold.falseFailures} false failure(s) in the good windows${det(s.threshold.detections)}`);
     }

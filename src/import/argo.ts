@@ -17,9 +17,8 @@
  * Everything else is a NOTE on the field it concerns.
  */
 import { parseAllDocuments } from 'yaml';
-import { parseDuration } from '../duration.js';
 import { badWhen, parseCondition, type Comparison } from './argo-condition.js';
-import { ImportError, secondsToDuration, slugId, uniqueId, type ImportNote, type ImportResult } from './render.js';
+import { ImportError, secondsToDuration, slugId, sourceDuration, uniqueId, type ImportNote, type ImportResult } from './render.js';
 
 export interface ArgoImportOptions {
   sourceName: string;
@@ -131,12 +130,12 @@ export function importArgo(text: string, o: ArgoImportOptions): ImportResult {
         gate.forProbes = limit + 1;
         why.push(`failureLimit ${limit} → forProbes ${limit + 1}: Argo counts failed measurements in total, Flightdeck consecutive ones (a good one in between resets it)`);
       } else if (limit < 0) why.push(`failureLimit ${limit} (never fail) → mode: warn`);
-      const interval = typeof m.interval === 'string' ? parseDuration(m.interval) : undefined;
+      const interval = sourceDuration(m.interval);
       if (m.interval !== undefined && interval === undefined) why.push(`interval ${String(m.interval)} not read`);
       if (interval) intervals.push(interval);
       const count = typeof m.count === 'number' ? m.count : undefined;
       if (m.count !== undefined && count === undefined) why.push(`count ${String(m.count)} not read (a template placeholder?)`);
-      const delay = typeof m.initialDelay === 'string' ? (parseDuration(m.initialDelay) ?? 0) : 0;
+      const delay = sourceDuration(m.initialDelay) ?? 0;
       if (count !== undefined) {
         spans.push(delay + count * (interval ?? 0));
         why.push(`count ${count}${interval ? ` × interval ${String(m.interval)}${delay ? ` + initialDelay ${String(m.initialDelay)}` : ''} → the stage's bake` : ' without interval: one measurement; the stage has no bake from it'}`);

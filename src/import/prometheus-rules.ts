@@ -7,8 +7,7 @@
  * rule itself does: each series it returns is an alert.
  */
 import { parseDocument } from 'yaml';
-import { parseDuration } from '../duration.js';
-import { ImportError, slugId, uniqueId, type ImportNote, type ImportResult } from './render.js';
+import { ImportError, secondsToDuration, slugId, sourceDuration, uniqueId, type ImportNote, type ImportResult } from './render.js';
 import { reducerFor, splitComparison } from './promql-split.js';
 
 export interface RulesImportOptions {
@@ -78,8 +77,9 @@ export function importPrometheusRules(text: string, o: RulesImportOptions): Impo
         why.push('the gate counts the series the expression returns (each one would be a firing alert)');
       }
       if (r.for !== undefined) {
-        if (typeof r.for === 'string' && parseDuration(r.for) !== undefined) {
-          if (parseDuration(r.for)! > 0) gate.for = r.for;
+        const forMs = sourceDuration(r.for);
+        if (forMs !== undefined) {
+          if (forMs > 0) gate.for = secondsToDuration(forMs / 1000);
         } else {
           notes.push({ path: gatePath(i), text: `for: ${String(r.for)} is not a duration Flightdeck reads; the gate fails at once` });
         }

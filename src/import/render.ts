@@ -6,6 +6,7 @@
  * dropped silently.
  */
 import { Document, isMap, isNode, isScalar, type Node } from 'yaml';
+import { parsePromDuration } from '../demo/promlite/literals.js';
 
 export type PlanPath = Array<string | number>;
 
@@ -102,4 +103,14 @@ export function secondsToDuration(sec: number): string {
   if (sec % 3600 === 0 && sec >= 3600) return `${sec / 3600}h`;
   if (sec % 60 === 0 && sec >= 60) return `${sec / 60}m`;
   return `${sec}s`;
+}
+
+/** A Prometheus (or Go) duration as the source wrote it ("5m", "1h30m", "500ms") in ms; undefined when it is not one. */
+export function sourceDuration(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parsePromDuration(text.trim());
+  } catch {
+    return undefined;
+  }
 }

@@ -8,6 +8,7 @@
  *   (mean canary / mean baseline) exceeds the allowed effect, `low` the
  *   mirror image, each only in the bad direction; otherwise `pass`.
  */
+import jStat from 'jstat';
 import { mannWhitney, mean, quantiles, removeOutliers } from './mann-whitney.js';
 import type { Classification, CohortSummary, CompareDetail, Direction } from './types.js';
 
@@ -39,8 +40,7 @@ export function classify(canary: CohortSamples, baseline: CohortSamples, o: Clas
   const fmt = o.format ?? ((v: number) => String(Number(v.toPrecision(4))));
   const confidence = o.confidence ?? 0.95;
   const tolerance = o.tolerance ?? 0.25;
-  const c = clean(canary.values);
-  const b = clean(baseline.values);
+  const [c, b] = clean(canary.values, baseline.values);
   const bins = binEdges([...c.kept, ...b.kept]);
   const base = {
     direction: o.direction,
@@ -68,6 +68,9 @@ export function classify(canary: CohortSamples, baseline: CohortSamples, o: Clas
   if (new Set([...sortedC, ...sortedB]).size === 1) return verdict('pass', `every sample is ${fmt(sortedC[0]!)}`, { ratio: 1 });
 
   const mw = mannWhitney(c.kept, b.kept, confidence);
+  if (!mw.achieved) {
+    return verdict('no data', `too few samples for a ${Math.round(confidence * 100)}% interval (canary ${c.kept.length}, baseline ${b.kept.length}): a longer window or a smaller step`);
+  }
   const mb = mean(b.kept);
   const mc = mean(c.kept);
   const ratio = mb === 0 ? (mc === 0 ? 1 : mc > 0 ? Infinity : -Infinity) : mc / mb;
@@ -93,10 +96,38 @@ export function classify(canary: CohortSamples, baseline: CohortSamples, o: Clas
   return verdict('pass', `${why}: pass, ${because}`, stats);
 }
 
-function clean(values: number[]): { kept: number[]; nan: number; outliers: number } {
-  const finite = values.filter((v) => Number.isFinite(v));
-  const { kept, removed } = removeOutliers(finite);
-  return { kept, nan: values.length - finite.length, outliers: removed };
+interface Cleaned {
+  kept: number[];
+  nan: number;
+  infinite: number;
+  outliers: number;
+}
+
+/**
+ * NaN dropped; ±Inf put one span (the range or the largest magnitude, whichever is larger) beyond
+ * the finite samples of both cohorts, so they rank above or below all of them and every difference
+ * stays finite; then each cohort's outliers removed.
+ */
+function clean(...cohorts: [number[], number[]]): [Cleaned, Cleaned] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const vs of cohorts) {
+    for (const v of vs) {
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (lo > hi) lo = hi = 0;
+  // At least the largest magnitude: +Inf is then no less than twice the largest positive sample.
+  const span = Math.max(hi - lo, Math.abs(hi), Math.abs(lo)) || 1;
+  const one = (values: number[]): Cleaned => {
+    const numbers = values.filter((v) => !Number.isNaN(v));
+    const infinite = numbers.filter((v) => !Number.isFinite(v)).length;
+    const { kept, removed } = removeOutliers(infinite ? numbers.map((v) => (v === Infinity ? hi + span : v === -Infinity ? lo - span : v)) : numbers);
+    return { kept, nan: values.length - numbers.length, infinite, outliers: removed };
+  };
+  return [one(cohorts[0]), one(cohorts[1])];
 }
 
 function binEdges(all: number[]): number[] {
@@ -111,7 +142,7 @@ function binEdges(all: number[]): number[] {
   return Array.from({ length: BINS + 1 }, (_, i) => lo + ((hi - lo) * i) / BINS);
 }
 
-function summary(label: string, selector: string, c: { kept: number[]; nan: number; outliers: number }, series: number, bins: number[]): CohortSummary {
+function summary(label: string, selector: string, c: Cleaned, series: number, bins: number[]): CohortSummary {
   const n = c.kept.length;
   const histogram = bins.length > 1 ? new Array<number>(bins.length - 1).fill(0) : [];
   if (histogram.length) {
@@ -119,8 +150,9 @@ function summary(label: string, selector: string, c: { kept: number[]; nan: numb
     const width = (bins[bins.length - 1]! - lo) / histogram.length;
     for (const v of c.kept) histogram[Math.min(histogram.length - 1, width > 0 ? Math.floor((v - lo) / width) : 0)]!++;
   }
-  const out: CohortSummary = { label, selector, n, nan: c.nan, outliers: c.outliers, series, histogram };
+  const out: CohortSummary = { label, selector, n, nan: c.nan, infinite: c.infinite, outliers: c.outliers, series, histogram };
   if (n === 0) return out;
   const [q1, median, q3] = quantiles(c.kept, [0.25, 0.5, 0.75]) as [number, number, number];
-  return { ...out, min: Math.min(...c.kept), q1, median, q3, max: Math.max(...c.kept), mean: mean(c.kept) };
+  // jStat.min/max loop; Math.min(...kept) overflows the stack past ~150,000 samples.
+  return { ...out, min: jStat.min(c.kept), q1, median, q3, max: jStat.max(c.kept), mean: mean(c.kept) };
 }

@@ -11,6 +11,8 @@ export interface CohortSummary {
   /** Samples kept (after NaN and outliers). */
   n: number;
   nan: number;
+  /** ±Inf samples, taken as one span beyond the finite samples of both cohorts (src/judge/classify.ts). */
+  infinite: number;
   outliers: number;
   series: number;
   min?: number;

@@ -32,5 +32,6 @@ function cohortLine(label: string, c: CohortSummary, ascii: boolean | undefined,
   const hist = c.histogram.map((n) => (n === 0 ? ' ' : glyphs[Math.min(glyphs.length - 1, Math.ceil((n / top) * glyphs.length) - 1)]!)).join('');
   const box = c.n ? `${f(c.min!)} |${f(c.q1!)} ${f(c.median!)} ${f(c.q3!)}| ${f(c.max!)}` : 'no samples';
   const dropped = [c.outliers ? `${c.outliers} outliers` : '', c.nan ? `${c.nan} NaN` : ''].filter(Boolean).join(', ');
-  return { label, text: `${hist ? `${hist} ` : ''}${box} · n ${c.n} from ${c.series} series${dropped ? ` (${dropped} dropped)` : ''} · ${c.selector}` };
+  const inf = c.infinite ? ` (${c.infinite} ±Inf beyond the finite samples)` : '';
+  return { label, text: `${hist ? `${hist} ` : ''}${box} · n ${c.n} from ${c.series} series${inf}${dropped ? ` (${dropped} dropped)` : ''} · ${c.selector}` };
 }

@@ -120,6 +120,8 @@ const baselineSpec = z
   .strict();
 
 // --- compare: canary versus baseline (src/judge/, checks/compare.ts) ---
+/** Prometheus answers a range query with at most this many points per series. */
+export const MAX_RANGE_POINTS = 11_000;
 /** A query template evaluated for two cohorts; `$cohort` stands for each cohort's label matchers. */
 const compareSpec = z
   .object({
@@ -135,12 +137,17 @@ const compareSpec = z
     step: duration.optional(),
     confidence: z.number().gt(0.5).lt(1).default(0.95),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.step === undefined || c.window / c.step <= MAX_RANGE_POINTS, {
+    path: ['step'],
+    message: `expected at most ${MAX_RANGE_POINTS.toLocaleString('en')} points per series in the window (Prometheus refuses more): a larger step, or a shorter window`,
+  });
 /** A stage's score from its compare gates: below pass is marginal (warn), below marginal fails. */
 const scoreSpec = z
   .object({
     pass: z.number().min(0).max(100).default(95),
-    marginal: z.number().min(0).max(100).default(75),
+    /** Above 0: a score forced to 0 (a critical metric not pass, half the metrics without data) must fail. */
+    marginal: z.number().gt(0, 'expected marginal above 0: a score of 0 (a critical metric not pass, or half the metrics without data) must fail').max(100).default(75),
     /** The compare gates scored (default: every compare gate of the stage and plan). */
     gates: z.array(z.string()).optional(),
   })

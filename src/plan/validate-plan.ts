@@ -16,6 +16,7 @@
  * gates that read a number (query, healthField, evidence), and a `baseline`
  * without any relative threshold is a mistake, so both are refused here.
  */
+import { cohortQuery } from '../../checks/compare.js';
 import { promqlProblems } from './promql.js';
 import { GATE_KINDS, type GateKind } from './schema.js';
 import type { PathSeg } from './secrets.js';
@@ -39,7 +40,7 @@ interface GateRef {
   stageIndex: number | null;
 }
 
-const PROMETHEUS_KINDS = new Set(['query', 'alert', 'cardinality']);
+const PROMETHEUS_KINDS = new Set(['query', 'alert', 'cardinality', 'compare']);
 const NODE_KINDS = new Set(['health', 'healthField']);
 const NUMERIC_KINDS = new Set(['query', 'healthField', 'evidence']);
 const WEBHOOK_KINDS = new Set(['slack', 'teams', 'discord', 'webhook']);
@@ -178,11 +179,37 @@ function checkQueries(gates: GateRef[]): CheckProblem[] {
   for (const { gate, path } of gates) {
     query(gate.query, [...path, 'query']);
     query(obj(gate.baseline)?.query, [...path, 'baseline', 'query']);
+    const cmp = obj(gate.compare);
+    const template = str(cmp?.query);
+    for (const cohort of ['canary', 'baseline'] as const) {
+      const selector = str(cmp?.[cohort]);
+      if (!template || !selector) continue;
+      // The template is PromQL once a cohort's matchers stand for $cohort: check it as each cohort's query.
+      for (const p of promqlProblems(cohortQuery(template, selector))) out.push({ path: [...path, 'compare', cohort], message: `the query for this cohort: ${p.message}` });
+    }
     const c = obj(gate.cardinality);
     const metric = str(c?.metric);
     const label = str(c?.label);
     if (metric && !METRIC_NAME.test(metric)) out.push({ path: [...path, 'cardinality', 'metric'], message: `expected a metric name (letters, digits, "_" and ":"), got ${JSON.stringify(metric)}` });
     if (label && !LABEL_NAME.test(label)) out.push({ path: [...path, 'cardinality', 'label'], message: `expected a label name (letters, digits and "_"), got ${JSON.stringify(label)}` });
+  }
+  return out;
+}
+
+/** A score gate weighs compare gates it can see (its stage's and the plan-wide ones); a name that is not one is a mistake. */
+function checkScores(gates: GateRef[]): CheckProblem[] {
+  const out: CheckProblem[] = [];
+  for (const { gate, path, stageIndex } of gates) {
+    const score = obj(gate.score);
+    if (!score) continue;
+    const visible = gates.filter((g) => g.kind === 'compare' && (stageIndex === null || g.stageIndex === null || g.stageIndex === stageIndex));
+    const compareIds = new Set(visible.map((g) => str(g.gate.id)).filter((id) => id !== undefined));
+    if (visible.length === 0) out.push({ path: [...path, 'score'], at: 'key', message: 'a score gate weighs compare gates, and none is in its stage or plan-wide: its score would always be 0' });
+    list(score.gates).forEach((id, i) => {
+      if (typeof id === 'string' && !compareIds.has(id)) {
+        out.push({ path: [...path, 'score', 'gates', i], message: `"${id}" is not a compare gate of this stage or plan-wide${compareIds.size ? ` (compare gates: ${[...compareIds].join(', ')})` : ''}` });
+      }
+    });
   }
   return out;
 }
@@ -284,6 +311,7 @@ export function validatePlan(input: unknown): CheckProblem[] {
     ...checkSources(plan, gates),
     ...checkQueries(gates),
     ...checkThresholds(gates),
+    ...checkScores(gates),
     ...checkActions(plan, gates),
     ...checkPolling(plan),
     ...checkNotify(plan),

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTime, parseWindow, runBacktest } from '../../src/backtest/cli.js';
-import { evaluationTimes } from '../../src/backtest/replay.js';
+import { evaluationTimes, promTrace, replayGate } from '../../src/backtest/replay.js';
+import { PromError, type PromClient } from '../../src/sources/types.js';
 import { parsePlanText } from '../../src/plan/load.js';
 import { RECORDING_VERSION } from '../../src/record/format.js';
 
@@ -70,6 +71,33 @@ describe('backtest schedule and input', () => {
   });
 });
 
+const gate = parsePlanText(`
+service: checkout
+prometheus: { url: "http://127.0.0.1:9" }
+polling: { window: 60m, phases: [ { every: 1m } ] }
+stages:
+- id: canary
+  gates:
+    - { id: errors, query: "max(x)", fail: "> 0.03", onFail: rollback }
+  rollback: { run: ["true"] }
+`, 'p.yaml', process.cwd()).plan;
+/** A Prometheus answering range queries by `answer(n)` (n from 1), counting them. */
+const prom = (answer: (n: number) => number | PromError) => {
+  const calls: Array<{ start: number; end: number }> = [];
+  const client = {
+    async queryRange(_q: string, o: { start: number; end: number; stepMs: number }) {
+      calls.push({ start: o.start, end: o.end });
+      const a = answer(calls.length);
+      if (a instanceof PromError) throw a;
+      const values = [];
+      for (let t = o.start; t <= o.end; t += o.stepMs) values.push({ labels: {}, value: a, timestamp: t });
+      return [{ labels: {}, values }];
+    },
+  };
+  return { client: client as unknown as PromClient, calls };
+};
+const times = evaluationTimes(gate, 0, 29 * 60_000); // 30 evaluations, 3 chunks of 10
+
 describe('backtest when Prometheus cannot answer', () => {
   it('counts every evaluation as an error, says so, and exits 2 — never a clean pass', async () => {
     const { freePort } = await import('../helpers/prometheus.js');
@@ -90,5 +118,69 @@ stages:
     expect(r.gates[0]!.firstError).toMatch(/127\.0\.0\.1/);
     expect(backtestExitCode(r)).toBe(2);
     expect(formatBacktest(r, 'p.yaml')).toMatch(/errors: 7 of 7 evaluations could not be made .* its counts are incomplete/);
+  }, 20_000);
+
+
+  it('asks a chunk again when Prometheus fails it once: a passing 503 costs no evaluation', async () => {
+    const p = prom((n) => (n === 2 ? new PromError('unavailable', 'Prometheus /api/v1/query_range: 503 overloaded', 503) : 0.01));
+    const trace = await promTrace(p.client, gate.stages[0]!.gates[0]!, times, { chunkPoints: 10, retryMs: 1 });
+    expect(p.calls.map((c) => c.start / 60_000)).toEqual([0, 10, 10, 20]);
+    expect(trace.filter(([, r]) => r.status === 'error')).toEqual([]);
+    expect(trace).toHaveLength(30);
+  });
+
+  it('names the chunk that failed, asks the next ones once while Prometheus stays down, and never calls a hidden window missed', async () => {
+    const p = prom((n) => (n >= 2 ? new PromError('unavailable', '503 overloaded', 503) : 0.01));
+    const spec = gate.stages[0]!.gates[0]!;
+    const trace = await promTrace(p.client, spec, times, { chunkPoints: 10, retryMs: 1 });
+    expect(p.calls.map((c) => c.start / 60_000)).toEqual([0, 10, 10, 10, 20]);
+    const errors = trace.filter(([, r]) => r.status === 'error');
+    expect(errors).toHaveLength(20);
+    expect(errors[0]![1]).toMatchObject({ reason: 'chunk 2 of 3, 1970-01-01T00:10:00Z – 1970-01-01T00:19:00Z, 3 attempts: 503 overloaded' });
+    const g = replayGate({ spec, stageId: 'canary' }, trace, gate, { bad: [{ start: 15 * 60_000, end: 20 * 60_000 }, { start: 0, end: 5 * 60_000 }] });
+    // Errors hid the first bad window: not known to be missed. The second was seen whole, and missed.
+    expect(g.detections.map((d) => [d.ms, d.unknown ?? false])).toEqual([[null, true], [null, false]]);
+    const { formatBacktest } = await import('../../src/backtest/cli.js');
+    expect(formatBacktest({ source: 'prometheus', from: 0, to: 29 * 60_000, good: [], bad: [], gates: [g], skipped: [] }, 'p.yaml')).toMatch(/unknown \(errors\), missed/);
+  });
+
+  it('a query that errs for good (bad_data) is not asked again', async () => {
+    const p = prom(() => new PromError('bad_data', 'parse error', 400));
+    await promTrace(p.client, gate.stages[0]!.gates[0]!, times, { chunkPoints: 10, retryMs: 1 });
+    expect(p.calls).toHaveLength(3);
+  });
+});
+
+describe('backtest refuses what would mislead', () => {
+  const loaded = () => parsePlanText(PLAN.replace('service: checkout', 'service: checkout\nprometheus: { url: "http://127.0.0.1:9" }'), 'p.yaml', process.cwd());
+  it('--chunk and --budget that are not whole numbers in range (NaN made one range query per evaluation)', async () => {
+    const run = (f: Record<string, string>) => runBacktest(loaded(), [], { from: 'now-1h', to: 'now', ...f }, () => undefined);
+    await expect(run({ chunk: 'abc' })).rejects.toThrow('--chunk abc: expected a whole number from 1 to 11,000');
+    await expect(run({ chunk: '0' })).rejects.toThrow(/--chunk 0/);
+    await expect(run({ chunk: '20000' })).rejects.toThrow(/--chunk 20000/); // Prometheus refuses over 11,000 points
+    await expect(run({ budget: 'x', suggest: 'true' as never })).rejects.toThrow('--budget x: expected a whole number from 0 to 1,000,000');
+    await expect(run({ from: 'now', to: 'now-1h' })).rejects.toThrow('--to must be after --from');
+  });
+
+  it('a recording of another plan: an error naming what it holds, not an empty report that exits 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-bt-'));
+    dirs.push(dir);
+    const lines = [
+      JSON.stringify({ kind: 'header', version: RECORDING_VERSION, planFile: 'other.yaml', planText: 'x', startedAt: 0, windowStart: 0, stageIndex: 0 }),
+      JSON.stringify({ kind: 'obs', reason: 'schedule', startedAt: 0, at: 0, durationMs: 3, nodes: null, prom: null, results: { latency: { status: 'value', value: 1 } } }),
+    ];
+    await writeFile(join(dir, 'other.ndjson'), `${lines.join('\n')}\n`);
+    await expect(runBacktest(loaded(), [join(dir, 'other.ndjson')], {}, () => undefined)).rejects.toThrow(
+      `p.yaml's gates (errors) is in ${join(dir, 'other.ndjson')}: recorded from other.yaml with gates latency`,
+    );
+  });
+
+  it('a window in which the query matched nothing tested nothing: said, and exit 2', async () => {
+    const { backtestExitCode, formatBacktest } = await import('../../src/backtest/cli.js');
+    const spec = gate.stages[0]!.gates[0]!;
+    const g = replayGate({ spec, stageId: 'canary' }, times.map((t) => [t.at, { status: 'no data', reason: 'empty' }]), gate);
+    const r = { source: 'prometheus' as const, from: 0, to: 29 * 60_000, good: [], bad: [], gates: [g], skipped: [] };
+    expect(backtestExitCode(r)).toBe(2);
+    expect(formatBacktest(r, 'p.yaml')).toContain('errors: no data at any of its 30 evaluations: its query matched nothing in this window, so nothing was tested');
   });
 });

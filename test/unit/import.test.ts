@@ -148,6 +148,26 @@ describe('import prometheus-rules', () => {
     expect(text).toMatch(/group recorded: interval 30s not mapped/);
   });
 
+  it('reads a rule\'s for: in Prometheus\'s compound form (1h30m, 1m30s), as Prometheus does', () => {
+    const rules = `groups:
+  - name: g
+    rules:
+      - alert: SlowBurn
+        expr: rate(errors_total[5m]) > 0.01
+        for: 1h30m
+        labels: { severity: page }
+      - alert: Quick
+        expr: rate(errors_total[1m]) > 0.1
+        for: 1m30s
+        labels: { severity: page }
+`;
+    const r = importPrometheusRules(rules, { sourceName: 'rules.yml', service: 'svc', prometheusUrl: 'http://127.0.0.1:9090' });
+    const { plan, text } = load(r);
+    expect(gate(plan, 'slow-burn').for).toBe(90 * 60_000);
+    expect(gate(plan, 'quick').for).toBe(90_000);
+    expect(text).not.toMatch(/is not a duration Flightdeck reads/);
+  });
+
   it('splits at the outermost comparison only', () => {
     expect(splitComparison('rate(x{a=">"}[5m]) > 0.01')).toEqual({ query: 'rate(x{a=">"}[5m])', op: '>', value: 0.01 });
     expect(splitComparison('0.5 < y')).toEqual({ query: 'y', op: '>', value: 0.5 });

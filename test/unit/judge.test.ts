@@ -3,6 +3,7 @@
  * examples, Kayenta's classification rules, the stage score, and the score
  * gate driven through the engine.
  */
+import jStat from 'jstat';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/judge/classify.js';
 import { hodgesLehmann, kthDifference, mannWhitney, removeOutliers } from '../../src/judge/mann-whitney.js';
@@ -41,6 +42,34 @@ describe('Mann-Whitney U (jstat ranks and normal CDF)', () => {
     expect(hodgesLehmann(x, y)).toBeCloseTo(0.3, 10);
     expect(r.lower).toBeLessThan(0);
     expect(r.upper).toBeGreaterThan(0.3);
+  });
+
+  it('counts U and the ties as jStat.rank\'s rank sum does, on samples with and without ties', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (const [nx, ny, grid] of [[40, 55, 0], [300, 200, 0.01], [17, 1, 0.5], [1, 1, 0]] as const) {
+      const draw = (n: number, shift: number) => Array.from({ length: n }, () => { const v = rnd() + shift; return grid ? Math.round(v / grid) * grid : v; });
+      const x = draw(nx, 0.1);
+      const y = draw(ny, 0);
+      const ranks = jStat.rank([...x, ...y]);
+      const u = ranks.slice(0, nx).reduce((a, b) => a + b, 0) - (nx * (nx + 1)) / 2;
+      const groups = new Map<number, number>();
+      for (const r of ranks) groups.set(r, (groups.get(r) ?? 0) + 1);
+      const ties = [...groups.values()].reduce((s, t) => s + t ** 3 - t, 0);
+      const sigma = Math.sqrt(((nx * ny) / 12) * (nx + ny + 1 - ties / ((nx + ny) * (nx + ny - 1))));
+      const r = mannWhitney(x, y);
+      expect(r.u).toBeCloseTo(u, 9);
+      const dz = u - (nx * ny) / 2;
+      expect(r.z).toBeCloseTo(sigma === 0 ? 0 : (dz - Math.sign(dz) * 0.5) / sigma, 9);
+    }
+    expect(() => mannWhitney([1, NaN], [2])).toThrow(/NaN/);
+  });
+
+  it('judges 150,000 samples a cohort (Math.min(...samples) overflowed the stack)', () => {
+    const big = (c: number) => Array.from({ length: 150_000 }, (_, i) => c * (1 + 0.05 * Math.sin(i * 1.7)));
+    const d = classify({ values: big(120), series: 50 }, { values: big(100), series: 50 }, opts);
+    expect(d.classification).toBe('high');
+    expect(d.canary.max!).toBeCloseTo(126, 0);
   });
 
   it('finds the k-th pairwise difference by bisection as sorting all pairs does (the large-sample path)', () => {
@@ -87,6 +116,33 @@ describe('Kayenta classification', () => {
     expect(nan.canary.nan).toBe(2);
     expect(nan.reason).toMatch(/no samples from the canary/);
     expect(classify({ values: around(100), series: 1 }, { values: [...around(100)].reverse(), series: 1 }, opts).classification).toBe('pass');
+  });
+
+  it('takes +Inf (histogram_quantile past the largest bucket) as slower than every finite sample, not as missing', () => {
+    // Three quarters of the canary's p95 is +Inf: past the largest bucket (1 s, say, with the canary at 1.5 s).
+    // Dropped as NaN, the quarter left looked like the baseline and judged pass.
+    const canary = around(100).map((v, i) => (i % 4 !== 0 ? Infinity : v));
+    const d = classify({ values: canary, series: 1 }, { values: around(100), series: 1 }, opts);
+    expect(d.classification, d.reason).toBe('high');
+    expect(d.canary).toMatchObject({ infinite: 30, nan: 0, n: 40 });
+    expect(Number.isFinite(d.estimate!) && Number.isFinite(d.upper!)).toBe(true);
+    // -Inf sits below every sample: for a decrease metric it is a drop.
+    const low = classify({ values: around(100).map((v, i) => (i % 4 !== 0 ? -Infinity : v)), series: 1 }, { values: around(100), series: 1 }, { ...opts, direction: 'decrease' });
+    expect(low.classification, low.reason).toBe('low');
+    // +Inf in both cohorts alike is no difference.
+    const both = around(100).map((v, i) => (i % 4 === 0 ? Infinity : v));
+    expect(classify({ values: both, series: 1 }, { values: [...both].reverse(), series: 1 }, opts).classification).toBe('pass');
+  });
+
+  it('says no data when the samples are too few for an interval at the confidence asked, instead of judging on one sample', () => {
+    // One sample each: C = 1/2 − 1.96·0.5 < 1; the "interval" was the one difference and judged high at p = 1.
+    const one = classify({ values: [2], series: 1 }, { values: [1], series: 1 }, opts);
+    expect(one.classification, one.reason).toBe('no data');
+    expect(one.reason).toMatch(/too few samples for a 95% interval \(canary 1, baseline 1\)/);
+    const single = classify({ values: [2], series: 1 }, { values: around(1, 30), series: 1 }, opts);
+    expect(single.classification, single.reason).toBe('no data');
+    expect(mannWhitney([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]).achieved).toBe(true);
+    expect(mannWhitney([2, 2.1], [1, 1.1]).achieved).toBe(false);
   });
 
   it('gives both cohorts a box plot and a histogram on shared bins', () => {
@@ -142,6 +198,20 @@ stages:
     expect(rt.fail.map((t) => t.text)).toEqual(['< 60']);
     expect(rt.warn.map((t) => t.text)).toEqual(['< 90']);
     expect(() => parsePlanText(text.replace('x_bucket{$cohort}', 'x_bucket{}'), 'p.yaml', process.cwd())).toThrow(/\$cohort/);
+  });
+
+  it('refuses a score that could pass on no evidence, a score naming no compare gate, and a window Prometheus will not answer', () => {
+    const load = (t: string) => () => parsePlanText(t, 'p.yaml', process.cwd());
+    // marginal 0: a score forced to 0 (critical high, half without data) would be `< 0` false, i.e. ok.
+    expect(load(text.replace('marginal: 60', 'marginal: 0'))).toThrow(/marginal above 0/);
+    expect(load(text.replace('score: { pass: 90, marginal: 60 }', 'score: { pass: 90, marginal: 60, gates: [latency, eror] }'))).toThrow(/"eror" is not a compare gate of this stage.*compare gates: latency, errors/s);
+    expect(load(text.replace(/ {6}- id: latency\n.*\n {6}- id: errors\n.*\n/, ''))).toThrow(/none is in its stage or plan-wide/);
+    // 1 s steps over a day are 86,400 points per series: Prometheus answers 400 on every poll.
+    expect(load(text.replace('critical: true }', "critical: true, window: 1d, step: 1s }"))).toThrow(/at most 11,000 points/);
+    expect(load(text.replace('critical: true }', "critical: true, window: 3h, step: 1s }"))).not.toThrow();
+    // The template is checked as PromQL once each cohort's matchers stand in it.
+    expect(load(text.replace("canary: '{version=\"v2\"}'", "canary: '{version=\"v2\"'"))).toThrow(/compare\.canary[\s\S]*the query for this cohort/);
+    expect(load(text.replace('prometheus: { url: http://127.0.0.1:9090 }\n', ''))).toThrow(/compare gate needs Prometheus/);
   });
 
   it('a compare gate fails on high and shows the judge\'s detail; the score follows', () => {
