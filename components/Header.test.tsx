@@ -50,3 +50,29 @@ describe('the status line reads the session for "an action is running"', () => {
     expect(statusLine(over, undefined)).not.toContain('running');
   });
 });
+
+describe('the next automatic action, told as the guard will do it', () => {
+  // A rollback gate failing: the guard asks for a rollback once per stage.
+  const failing = makeState({ gates: [gate('error-rate', 'failing', { onFail: 'rollback', value: 0.152, display: '15.2%', fail: ['> 2%'], warn: [] })] });
+
+  it('while a promote runs, a due auto-rollback is refused by the guard, and the status line says so', () => {
+    const state = { ...failing, events: [...failing.events, started(T0 - 30 * SEC)] };
+    const line = statusLine(state, { kind: 'promote', operator: 'root', startedAt: T0 - 30 * SEC });
+    expect(line).toContain('PROMOTE running 30s');
+    expect(line).not.toContain('AUTO-ROLLBACK');
+    expect(line).toContain('ROLLBACK DUE now: error-rate 15.2% > 2%');
+    expect(line).toContain('the guard refuses it while the promote runs');
+  });
+
+  it('after the guard refused it, the stage is not rolled back on its own: it says so until a rollback starts', () => {
+    const req: EngineEvent = { at: T0 - 12 * SEC, type: 'rollback.requested', stageId: 'canary-10', gateId: 'error-rate', reason: 'error-rate failing', auto: true };
+    const state = { ...failing, events: [...failing.events, started(T0 - 30 * SEC), req, refused(T0 - 10 * SEC), finished(T0 - 5 * SEC)] };
+    const line = statusLine(state, null);
+    expect(line).not.toContain('AUTO-ROLLBACK');
+    expect(line).toContain('ROLLBACK DUE now: error-rate 15.2% > 2%');
+    expect(line).toContain('auto-rollback refused (promote by root running for 12 s: wait for it to finish): roll back by hand');
+    // A new stage asks again.
+    const entered: EngineEvent = { at: T0 - 1 * SEC, type: 'stage.entered', stageId: 'canary-10', index: 1, by: 'promote' };
+    expect(statusLine({ ...state, events: [...state.events, entered] }, null)).toContain('AUTO-ROLLBACK now');
+  });
+});

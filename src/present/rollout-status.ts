@@ -157,16 +157,40 @@ function firstPollAtOrAfter(state: EngineState, at: number, now: number): number
   return p.nextPollAt + Math.ceil((at - p.nextPollAt) / p.intervalMs) * p.intervalMs;
 }
 
-/** The next automatic rollback, if a rollback gate breaches; the soonest first. */
-export function nextAutomatic(state: EngineState, now: number, opts: { readonly?: boolean } = {}): NextAutomatic | undefined {
+/**
+ * Why the guard's own rollback of the current stage was refused (it asks once
+ * per stage and does not ask again), or undefined when it was not.
+ */
+export function autoRollbackRefused(events: readonly EngineEvent[]): string | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'stage.entered' || e.type === 'stage.rolled-back' || (e.type === 'action.started' && e.action === 'rollback')) return undefined;
+    if (e.type === 'action.refused' && e.action === 'rollback' && e.auto) return sanitize(e.why);
+  }
+  return undefined;
+}
+
+/**
+ * The next automatic rollback, if a rollback gate breaches; the soonest first.
+ * It is told as the guard will do it: not at all in read-only, refused while
+ * another action runs, and not asked again once refused in this stage.
+ */
+export function nextAutomatic(state: EngineState, now: number, opts: { readonly?: boolean; running?: RunningNow } = {}): NextAutomatic | undefined {
   let best: NextAutomatic | undefined;
   const consider = (n: NextAutomatic) => {
     if (!best || (n.inMs ?? Infinity) < (best.inMs ?? Infinity)) best = n;
   };
+  const refused = opts.readonly ? undefined : autoRollbackRefused(state.events);
+  const disabled = opts.readonly
+    ? 'read-only: roll back by hand'
+    : refused !== undefined
+      ? `auto-rollback refused (${refused}): roll back by hand`
+      : opts.running
+        ? `the guard refuses it while the ${opts.running.action} runs`
+        : undefined;
   for (const g of state.gates) {
     if (g.onFail !== 'rollback') continue;
     const reason = `${sanitize(g.id)} ${gateConditionText(g)}`;
-    const disabled = opts.readonly ? 'read-only: roll back by hand' : undefined;
     if (g.state === 'failing') consider({ kind: 'auto-rollback', gateId: g.id, inMs: 0, reason, disabled });
     else if (g.state === 'pending' && g.failsIn) {
       if (g.failsIn.ms !== undefined) {
@@ -197,7 +221,7 @@ export function rolloutStatus(state: EngineState, now: number, opts: { readonly?
   else if (stage && stage.blockers.length > 0) word = 'blocked';
   else if (left !== undefined && left > 0) word = 'baking';
   else word = 'waiting';
-  const next = rolledBack || running?.action === 'rollback' ? undefined : nextAutomatic(state, now, opts);
+  const next = rolledBack || running?.action === 'rollback' ? undefined : nextAutomatic(state, now, { readonly: opts.readonly, running });
   return {
     stage: stage ? { index: stage.index, count: state.stages.length, id: stage.id } : undefined,
     word,
