@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineState } from '../src/engine/types.js';
 import type { RunningAction } from '../src/ui-contract.js';
+import { rolloutStatus } from '../src/present/rollout-status.js';
 import { headerLines } from './Header.js';
 import { makeTheme } from './theme.js';
 import { gate, makeState, T0 } from '../test/helpers/state-fixture.js';
@@ -15,7 +16,8 @@ const theme = makeTheme({ noColor: true, ascii: false });
 const SEC = 1000;
 
 function statusLine(state: EngineState, action: RunningAction | null | undefined): string {
-  const [l1] = headerLines({ state, now: state.now, extras: action === undefined ? {} : { action }, readonly: false, width: 200 }, theme);
+  const status = rolloutStatus(state, state.now, { readonly: false, action });
+  const [l1] = headerLines({ state, now: state.now, status, extras: action === undefined ? {} : { action }, readonly: false, width: 200 }, theme);
   return l1!.segs.map((s) => s.text).join('');
 }
 
