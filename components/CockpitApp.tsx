@@ -8,6 +8,7 @@ import { Box, useStdout } from 'ink';
 import type { EngineState, GateView } from '../src/engine/types.js';
 import type { NodeStatus } from '../src/sources/types.js';
 import type { CockpitActions, CockpitCallbacks, CockpitExtras, ExtraKey } from '../src/ui-contract.js';
+import { rolloutStatus } from '../src/present/rollout-status.js';
 import { activityEntries } from './activity.js';
 import { ActivityLog } from './ActivityLog.js';
 import { AlertsPanel } from './AlertsPanel.js';
@@ -98,6 +99,8 @@ function CockpitScreen(props: CockpitAppProps) {
   const shown = ui.frozen ?? live;
   const { state, extras, now } = shown;
   const readonly = props.readonly ?? false;
+  // Where the rollout stands, once per frame, for the status line, the pipeline and the dialogs (always live).
+  const status = rolloutStatus(live.state, live.now, { readonly, action: live.extras.action });
   // A view's keys that clash with the cockpit's are refused here, when the view is built.
   const viewKeys = useMemo(() => buildViewKeys(props.extraKeys), [props.extraKeys]);
 
@@ -125,6 +128,7 @@ function CockpitScreen(props: CockpitAppProps) {
     now: live.now,
     extras: live.extras,
     state: live.state,
+    status,
     readonly,
     onQuit: props.onQuit,
     message: (text, tok) => dispatch({ type: 'message', text, tok }),
@@ -185,7 +189,7 @@ function CockpitScreen(props: CockpitAppProps) {
   });
 
   const header = (
-    <Header state={live.state} now={live.now} extras={live.extras} readonly={readonly} frozen={ui.frozen} width={layout.width} utc={props.utc} />
+    <Header state={live.state} now={live.now} status={status} extras={live.extras} readonly={readonly} frozen={ui.frozen} width={layout.width} utc={props.utc} />
   );
   if (layout.tooSmall) return <TooSmall columns={size.columns} rows={size.rows} header={header} />;
 
@@ -203,7 +207,7 @@ function CockpitScreen(props: CockpitAppProps) {
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
       {header}
-      <StagePipeline state={live.state} now={live.now} readonly={readonly} width={layout.width} extras={live.extras} />
+      <StagePipeline state={live.state} now={live.now} status={status} readonly={readonly} width={layout.width} />
       <Box flexDirection="column" width={layout.width} height={layout.body} overflow="hidden">
         {body}
       </Box>

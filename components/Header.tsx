@@ -8,7 +8,7 @@
  */
 import React from 'react';
 import type { EngineEvent, EngineState } from '../src/engine/types.js';
-import { nextAutomaticHead, rolloutStatus, type RolloutStatus } from '../src/present/rollout-status.js';
+import { nextAutomaticHead, type RolloutStatus } from '../src/present/rollout-status.js';
 import type { CockpitExtras } from '../src/ui-contract.js';
 import { formatEvent } from './activity.js';
 import { formatCoarseRemaining } from '../src/present/values.js';
@@ -23,6 +23,8 @@ export interface HeaderProps {
   /** The live state (also while frozen). */
   state: EngineState;
   now: number;
+  /** Where the rollout stands: derived once per frame by the cockpit, shared with the pipeline and dialogs. */
+  status: RolloutStatus;
   extras: CockpitExtras;
   readonly: boolean;
   /** While frozen: the frozen snapshot's state and display time. */
@@ -148,8 +150,7 @@ export function headerLines(p: HeaderProps, theme: Theme): LineSpec[] {
   const { state, now } = p;
   const g = theme.glyphs;
   const sep = seg(g.sep, 'muted');
-  const st = rolloutStatus(state, now, { readonly: p.readonly, action: p.extras.action });
-  const l1 = fitParts(statusParts(st, p, theme), p.width, sep);
+  const l1 = fitParts(statusParts(p.status, p, theme), p.width, sep);
 
   const l2: Part[] = [];
   // The replay's position leads the second line (the status line is the stage's).

@@ -6,9 +6,8 @@
  */
 import React from 'react';
 import type { EngineState, StageView } from '../src/engine/types.js';
-import { currentStage, rolloutStatus } from '../src/present/rollout-status.js';
+import { currentStage, type RolloutStatus } from '../src/present/rollout-status.js';
 import { blockerText, formatCoarseRemaining } from '../src/present/values.js';
-import type { CockpitExtras } from '../src/ui-contract.js';
 import { formatClock, formatCoarseAge, sanitize, textWidth } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { stateToken, type Theme, type Token } from './theme.js';
@@ -19,7 +18,8 @@ export interface StagePipelineProps {
   now: number;
   readonly: boolean;
   width: number;
-  extras?: CockpitExtras;
+  /** Where the rollout stands (the header's, derived once per frame). */
+  status: RolloutStatus;
   utc?: boolean;
 }
 
@@ -52,7 +52,7 @@ export function promotionLine(p: StagePipelineProps, theme: Theme): LineSpec {
   const { state, now } = p;
   const stage = currentStage(state);
   if (!stage) return line(seg('no current stage', 'muted'));
-  const st = rolloutStatus(state, now, { readonly: p.readonly, action: p.extras?.action });
+  const st = p.status;
   const dot = seg(theme.glyphs.dot, 'muted');
   const segs: Seg[] = [];
   const nextId = state.stages[stage.index + 1]?.id;

@@ -131,7 +131,10 @@ describe('renderCockpit', () => {
     await sleep(250);
     c.handle.unmount();
     await c.handle.waitUntilExit();
-    expect(stripAnsi(c.tty.out)).toMatch(/PROMOTE running \S+ │ AUTO-ROLLBACK now/);
+    // A failing rollback gate while the promote runs: the guard would refuse its rollback, and the line says so.
+    expect(stripAnsi(c.tty.out)).toMatch(/PROMOTE running \S+ │ ROLLBACK DUE now/);
+    const after = stripAnsi(c.tty.out);
+    expect(after.slice(after.indexOf('PROMOTE running'))).not.toContain('AUTO-ROLLBACK now');
     expect(stripAnsi(c.tty.out)).toContain('PROMOTING canary-10 → canary-50');
   });
 

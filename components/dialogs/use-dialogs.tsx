@@ -6,7 +6,7 @@
  */
 import React, { useCallback, useMemo, useRef } from 'react';
 import type { EngineState, GateView } from '../../src/engine/types.js';
-import { rolloutStatus } from '../../src/present/rollout-status.js';
+import type { RolloutStatus } from '../../src/present/rollout-status.js';
 import type { ActionKind, ActionOutcomeView, CockpitActions, CockpitExtras } from '../../src/ui-contract.js';
 import type { Token } from '../theme.js';
 import type { DialogBox } from './DialogFrame.js';
@@ -28,6 +28,8 @@ export interface DialogsOptions {
   /** The live state: the promote dialog shows blockers in their gates' units and a rollback's when and why. */
   state?: EngineState;
   readonly?: boolean;
+  /** Where the rollout stands, as the status line says it (the promote dialog's words). */
+  status?: RolloutStatus;
   extras: CockpitExtras;
   onQuit?: () => void;
   /** A line in the footer. */
@@ -154,7 +156,7 @@ export function useDialogs(o: DialogsOptions): Dialogs {
     if (notice.payload) return <NoticeDialog notice={notice.payload} box={box} />;
     if (promote.payload) {
       const o = live.current;
-      const ctx = o.state ? { gates: o.state.gates, status: rolloutStatus(o.state, o.now, { readonly: o.readonly, action: o.extras.action }), now: o.now, utc: o.utc } : undefined;
+      const ctx = o.state && o.status ? { gates: o.state.gates, status: o.status, now: o.now, utc: o.utc } : undefined;
       return <PromoteDialog p={promote.payload} f={promote.form} box={box} ctx={ctx} />;
     }
     if (rollback.payload) return <RollbackDialog p={rollback.payload} f={rollback.form} box={box} />;

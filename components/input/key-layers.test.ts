@@ -19,6 +19,19 @@ describe('splitKeys', () => {
     expect(q).toEqual(['q', key()]);
   });
 
+  it('names Return, Tab and Ctrl-letters inside a chunk, as Ink names them alone', () => {
+    const keys = splitKeys('\t\r', key());
+    expect(keys).toEqual([
+      ['', key({ tab: true })],
+      ['', key({ return: true })],
+    ]);
+    const typed = splitKeys('ab\r\x0c', key());
+    expect(typed.map(([c]) => c)).toEqual(['a', 'b', '', 'l']);
+    expect(typed[2]![1].return).toBe(true);
+    expect(typed[3]![1].ctrl).toBe(true);
+    expect(typed.slice(0, 2).every(([, k]) => !k.return && !k.tab && !k.ctrl)).toBe(true);
+  });
+
   it('a layer pushed by one key sees the next key of the same chunk', () => {
     const stack = new KeyLayerStack();
     const seen: string[] = [];

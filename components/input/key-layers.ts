@@ -82,5 +82,23 @@ export function splitKeys(input: string, key: Key): Array<[string, Key]> {
     return [['', { ...key, escape: true, meta: true, shift: false }], ...splitKeys(input, plain)];
   }
   if (chars.length <= 1 || key.ctrl || key.meta || NAMED.some((n) => key[n])) return [[input, key]];
-  return chars.map((ch) => [ch, { ...key, shift: /[A-Z]/.test(ch) }]);
+  return chars.map((ch) => charKey(ch, key));
+}
+
+/**
+ * One character of a chunk as Ink reads it when it arrives alone: Ink splits
+ * escape sequences and backspaces out of a chunk but leaves Return, Tab and
+ * Ctrl-letters inside it ("\t\r" from a quick Tab, Enter; "checkout\r" typed
+ * ahead over a slow link), so they are named here, or they would reach the
+ * layers as text and be lost.
+ */
+function charKey(ch: string, base: Key): [string, Key] {
+  const plain: Key = { ...base, shift: /[A-Z]/.test(ch) };
+  if (ch === '\r') return ['', { ...plain, return: true }];
+  if (ch === '\t') return ['', { ...plain, tab: true }];
+  if (ch === '\n') return ['', plain];
+  const code = ch.codePointAt(0)!;
+  if (code === 0) return [' ', { ...plain, ctrl: true }];
+  if (code < 0x20) return [String.fromCharCode(code + (code <= 26 ? 96 : 64)), { ...plain, ctrl: true }];
+  return [ch, plain];
 }

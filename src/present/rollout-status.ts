@@ -1,9 +1,10 @@
 /**
  * Where the rollout stands, in one derivation that every surface uses (the
  * cockpit's status line, header, pipeline, dialogs and activity log): the
- * stage and its word, the action running now (from the events, so a finished
- * action never shows as running), the rollback that happened (when and why),
- * and the next thing the guard will do on its own, with its countdown.
+ * stage and its word, the action running now (the session's own, the one the
+ * quit key reads; the events' only in a replay), the rollback that happened
+ * (when and why), and the next thing the guard will do on its own, with its
+ * countdown.
  * Pure: state in, words out.
  */
 import type { EngineEvent, EngineState, GateView, StageView } from '../engine/types.js';
@@ -53,7 +54,7 @@ export interface RolloutStatus {
   bakeLeftMs?: number;
 }
 
-/** What the CLI says runs (ui-contract's RunningAction), used when the events no longer hold the start. */
+/** What the session says runs (ui-contract's RunningAction): null, nothing; undefined, no session (a replay). */
 export interface RunningHint {
   kind: string;
   operator: string;
@@ -74,11 +75,15 @@ export function bakeLeft(stage: StageView, now: number, stateNow: number): numbe
 
 type Started = Extract<EngineEvent, { type: 'action.started' }>;
 
-/** The action the events say runs now: the last start with no finish or refusal after it. */
-export function runningFromEvents(events: readonly EngineEvent[]): { running: RunningNow | null; known: boolean } {
+/**
+ * The action the events say runs now: the last start with no finish after it.
+ * A refusal is of a request that never started: it ends nothing (the guard
+ * refusing an auto-rollback while a promote runs leaves the promote running).
+ */
+export function runningFromEvents(events: readonly EngineEvent[]): RunningNow | null {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
-    if (e.type === 'action.finished' || e.type === 'action.refused') return { running: null, known: true };
+    if (e.type === 'action.finished') return null;
     if (e.type === 'action.started') {
       const s = e as Started;
       let lastLine: string | undefined;
@@ -89,10 +94,34 @@ export function runningFromEvents(events: readonly EngineEvent[]): { running: Ru
           break;
         }
       }
-      return { running: { action: s.action, auto: s.auto, operator: s.operator, stageId: s.stageId, startedAt: s.at, lastLine }, known: true };
+      return { action: s.action, auto: s.auto, operator: s.operator, stageId: s.stageId, startedAt: s.at, lastLine };
     }
   }
-  return { running: null, known: false };
+  return null;
+}
+
+/**
+ * What runs now. A live cockpit has a session, and the session's own running
+ * action (extras.action) is the one source of truth, the one the quit key and
+ * the dialogs read: it is claimed before the action's start is in the events
+ * and cleared at its end. The events only add detail (its stage, its step's
+ * last line) once they hold its start. Without a session (a replay:
+ * `action` undefined), the events are all there is.
+ */
+export function runningNow(events: readonly EngineEvent[], action: RunningHint | null | undefined): RunningNow | undefined {
+  const fromEvents = runningFromEvents(events);
+  if (action === undefined) return fromEvents ?? undefined;
+  if (action === null) return undefined;
+  const kind = action.kind.toLowerCase();
+  const same = fromEvents && fromEvents.startedAt >= action.startedAt ? fromEvents : undefined;
+  return {
+    action: kind.includes('rollback') ? 'rollback' : kind.includes('promote') ? 'promote' : kind,
+    auto: same?.auto ?? kind.includes('auto'),
+    operator: action.operator,
+    stageId: same?.stageId,
+    startedAt: action.startedAt,
+    lastLine: same?.lastLine ?? (action.lastLine !== undefined ? sanitize(action.lastLine) : undefined),
+  };
 }
 
 export function rolledBackInfo(state: EngineState, stage: StageView | undefined): RolledBackInfo | undefined {
@@ -128,16 +157,40 @@ function firstPollAtOrAfter(state: EngineState, at: number, now: number): number
   return p.nextPollAt + Math.ceil((at - p.nextPollAt) / p.intervalMs) * p.intervalMs;
 }
 
-/** The next automatic rollback, if a rollback gate breaches; the soonest first. */
-export function nextAutomatic(state: EngineState, now: number, opts: { readonly?: boolean } = {}): NextAutomatic | undefined {
+/**
+ * Why the guard's own rollback of the current stage was refused (it asks once
+ * per stage and does not ask again), or undefined when it was not.
+ */
+export function autoRollbackRefused(events: readonly EngineEvent[]): string | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'stage.entered' || e.type === 'stage.rolled-back' || (e.type === 'action.started' && e.action === 'rollback')) return undefined;
+    if (e.type === 'action.refused' && e.action === 'rollback' && e.auto) return sanitize(e.why);
+  }
+  return undefined;
+}
+
+/**
+ * The next automatic rollback, if a rollback gate breaches; the soonest first.
+ * It is told as the guard will do it: not at all in read-only, refused while
+ * another action runs, and not asked again once refused in this stage.
+ */
+export function nextAutomatic(state: EngineState, now: number, opts: { readonly?: boolean; running?: RunningNow } = {}): NextAutomatic | undefined {
   let best: NextAutomatic | undefined;
   const consider = (n: NextAutomatic) => {
     if (!best || (n.inMs ?? Infinity) < (best.inMs ?? Infinity)) best = n;
   };
+  const refused = opts.readonly ? undefined : autoRollbackRefused(state.events);
+  const disabled = opts.readonly
+    ? 'read-only: roll back by hand'
+    : refused !== undefined
+      ? `auto-rollback refused (${refused}): roll back by hand`
+      : opts.running
+        ? `the guard refuses it while the ${opts.running.action} runs`
+        : undefined;
   for (const g of state.gates) {
     if (g.onFail !== 'rollback') continue;
     const reason = `${sanitize(g.id)} ${gateConditionText(g)}`;
-    const disabled = opts.readonly ? 'read-only: roll back by hand' : undefined;
     if (g.state === 'failing') consider({ kind: 'auto-rollback', gateId: g.id, inMs: 0, reason, disabled });
     else if (g.state === 'pending' && g.failsIn) {
       if (g.failsIn.ms !== undefined) {
@@ -156,18 +209,7 @@ export function nextAutomatic(state: EngineState, now: number, opts: { readonly?
 export function rolloutStatus(state: EngineState, now: number, opts: { readonly?: boolean; action?: RunningHint | null } = {}): RolloutStatus {
   const stage = currentStage(state);
   const final = !!stage && (stage.index >= state.stages.length - 1 || !stage.hasPromote);
-  const fromEvents = runningFromEvents(state.events);
-  let running = fromEvents.running ?? undefined;
-  const a = opts.action;
-  if (!running && a) {
-    // The CLI's word, unless the events show an action ending after it started (it is over).
-    const ended = state.events.some((e) => (e.type === 'action.finished' || e.type === 'action.refused') && e.at >= a.startedAt);
-    if (!ended) {
-      const kind = a.kind.toLowerCase();
-      running = { action: kind.includes('rollback') ? 'rollback' : kind.includes('promote') ? 'promote' : kind, auto: kind.includes('auto'), operator: a.operator, startedAt: a.startedAt, lastLine: a.lastLine };
-    }
-  }
-  if (running && opts.action?.lastLine && !running.lastLine) running.lastLine = sanitize(opts.action.lastLine);
+  const running = runningNow(state.events, opts.action);
   const rolledBack = rolledBackInfo(state, stage);
   const left = stage ? bakeLeft(stage, now, state.now) : undefined;
   let word: StageWord;
@@ -179,7 +221,7 @@ export function rolloutStatus(state: EngineState, now: number, opts: { readonly?
   else if (stage && stage.blockers.length > 0) word = 'blocked';
   else if (left !== undefined && left > 0) word = 'baking';
   else word = 'waiting';
-  const next = rolledBack || running?.action === 'rollback' ? undefined : nextAutomatic(state, now, opts);
+  const next = rolledBack || running?.action === 'rollback' ? undefined : nextAutomatic(state, now, { readonly: opts.readonly, running });
   return {
     stage: stage ? { index: stage.index, count: state.stages.length, id: stage.id } : undefined,
     word,

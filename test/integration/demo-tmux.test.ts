@@ -13,6 +13,7 @@ import { readRecording } from '../../src/record/read.js';
 import { BIN, flightdeck } from '../helpers/cli.js';
 import { dumpDom, screenshotHtml } from '../helpers/chromium.js';
 import { startTmux, type TmuxPane } from '../helpers/tmux.js';
+import { expectVerdictThenDecidingGate } from '../helpers/report-order.js';
 
 let dir: string;
 let pane: TmuxPane | undefined;
@@ -90,13 +91,7 @@ describe('flightdeck demo --scenario regression --speed 60', () => {
     for (const c of changes) expect(rendered).toContain(`${c.at} ${c.gateId} ${c.from}->${c.to}`);
     expect(dom).toMatch(/rolled back/i);
     // A release review reads the verdict, then the chart of the gate that rolled the canary back, before anything else.
-    const verdict = dom.indexOf('data-verdict="rolled back"');
-    const decided = dom.indexOf('id="decided"');
-    const deciding = dom.indexOf('id="gate-canary-50_3aerror-rate"');
-    expect(verdict).toBeGreaterThan(0);
-    expect(decided).toBeGreaterThan(verdict);
-    expect(deciding).toBeGreaterThan(decided);
-    expect(deciding).toBeLessThan(dom.indexOf('id="stages"'));
-    expect(dom.slice(deciding, dom.indexOf('</svg>', deciding))).toMatch(/class="action-mark mark-rollback"/);
+    const chart = expectVerdictThenDecidingGate(dom, 'gate-canary-50_3aerror-rate', 'rolled back');
+    expect(chart).toMatch(/class="action-mark mark-rollback"/);
   }, 60_000);
 });

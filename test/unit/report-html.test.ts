@@ -10,6 +10,7 @@ import { spreadLabels } from '../../src/report/html-chart.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { summarise } from '../../src/report/summary.js';
 import { recordLongWindow, recordWindow, SECRET, XSS_REASON } from './report-fixture.js';
+import { expectVerdictThenDecidingGate } from '../helpers/report-order.js';
 
 let dir: string;
 let rec: Recording;
@@ -125,16 +126,9 @@ describe('HTML report', () => {
 
   it('puts the verdict first, then the gates that decided it, each chart with promote/rollback marks and a clock-time axis', () => {
     expect(model.decisive[0]).toBe('half-50:error-rate-50');
-    const verdict = html.indexOf('data-verdict=');
-    const decided = html.indexOf('id="decided"');
-    const deciding = html.indexOf('id="gate-half-50_3aerror-rate-50"');
-    expect(verdict).toBeGreaterThan(0);
-    expect(decided).toBeGreaterThan(verdict);
-    expect(deciding).toBeGreaterThan(decided);
-    expect(deciding).toBeLessThan(html.indexOf('id="stages"'));
+    const chart = expectVerdictThenDecidingGate(html, 'gate-half-50_3aerror-rate-50');
     // Only once in the page: its timeline is not repeated under the other gates.
     expect(html.split('id="gate-half-50_3aerror-rate-50"')).toHaveLength(2);
-    const chart = html.slice(deciding, html.indexOf('</svg>', deciding));
     const marks = [...chart.matchAll(/<g class="action-mark (mark-\w+)" data-at="(\d+)">/g)].map((x) => [x[1], Number(x[2])]);
     const acts = model.actions.map((a) => [a.action === 'rollback' ? 'mark-rollback' : 'mark-promote', a.startedAt]);
     const overrides = model.overrides.map((o) => ['mark-override', o.at]);

@@ -1,0 +1,80 @@
+/**
+ * "An action is running" has one source of truth: the session's own running
+ * action (extras.action), the one the quit key and the dialogs read. The
+ * header shows exactly that while a session is there; the events are read
+ * only where there is none (a replay).
+ */
+import { describe, expect, it } from 'vitest';
+import type { EngineEvent, EngineState } from '../src/engine/types.js';
+import type { RunningAction } from '../src/ui-contract.js';
+import { rolloutStatus } from '../src/present/rollout-status.js';
+import { headerLines } from './Header.js';
+import { makeTheme } from './theme.js';
+import { gate, makeState, T0 } from '../test/helpers/state-fixture.js';
+
+const theme = makeTheme({ noColor: true, ascii: false });
+const SEC = 1000;
+
+function statusLine(state: EngineState, action: RunningAction | null | undefined): string {
+  const status = rolloutStatus(state, state.now, { readonly: false, action });
+  const [l1] = headerLines({ state, now: state.now, status, extras: action === undefined ? {} : { action }, readonly: false, width: 200 }, theme);
+  return l1!.segs.map((s) => s.text).join('');
+}
+
+const started = (at: number, action: 'promote' | 'rollback' = 'promote', auto = false): EngineEvent => ({ at, type: 'action.started', action, stageId: 'canary-10', operator: 'root', auto, dryRun: false });
+const refused = (at: number): EngineEvent => ({ at, type: 'action.refused', action: 'rollback', stageId: 'canary-10', why: 'promote by root running for 12 s: wait for it to finish', reason: 'auto: error-rate failing', auto: true });
+const finished = (at: number, action: 'promote' | 'rollback' = 'promote'): EngineEvent => ({ at, type: 'action.finished', action, stageId: 'canary-10', ok: true, durationMs: 1000, steps: [], summary: `${action} ok` });
+
+describe('the status line reads the session for "an action is running"', () => {
+  const base = makeState({ gates: [gate('error-rate', 'ok', { onFail: 'rollback' })] });
+
+  it('a refused second request does not end the promote that runs (the guard refuses an auto-rollback while it runs)', () => {
+    const state = { ...base, events: [...base.events, started(T0 - 30 * SEC), refused(T0 - 10 * SEC)] };
+    const line = statusLine(state, { kind: 'promote', operator: 'root', startedAt: T0 - 30 * SEC });
+    expect(line).toContain('PROMOTE running 30s');
+    expect(line).toContain('PROMOTING');
+  });
+
+  it('an action the session has started, not yet in the events, runs, even in the tick the previous one finished', () => {
+    const state = { ...base, events: [...base.events, started(T0 - 30 * SEC), finished(T0 - 5 * SEC)] };
+    expect(statusLine(state, { kind: 'auto-rollback', operator: 'root', startedAt: T0 - 5 * SEC })).toContain('AUTO-ROLLBACK running 5s');
+  });
+
+  it('when the session says nothing runs, nothing runs, whatever the events', () => {
+    const state = { ...base, events: [...base.events, started(T0 - 30 * SEC)] };
+    expect(statusLine(state, null)).not.toContain('running');
+  });
+
+  it('without a session (a replay), the events say it: a refusal does not end the running action, its finish does', () => {
+    const running = { ...base, events: [...base.events, started(T0 - 30 * SEC), refused(T0 - 10 * SEC)] };
+    expect(statusLine(running, undefined)).toContain('PROMOTE running 30s');
+    const over = { ...base, events: [...running.events, finished(T0 - 2 * SEC)] };
+    expect(statusLine(over, undefined)).not.toContain('running');
+  });
+});
+
+describe('the next automatic action, told as the guard will do it', () => {
+  // A rollback gate failing: the guard asks for a rollback once per stage.
+  const failing = makeState({ gates: [gate('error-rate', 'failing', { onFail: 'rollback', value: 0.152, display: '15.2%', fail: ['> 2%'], warn: [] })] });
+
+  it('while a promote runs, a due auto-rollback is refused by the guard, and the status line says so', () => {
+    const state = { ...failing, events: [...failing.events, started(T0 - 30 * SEC)] };
+    const line = statusLine(state, { kind: 'promote', operator: 'root', startedAt: T0 - 30 * SEC });
+    expect(line).toContain('PROMOTE running 30s');
+    expect(line).not.toContain('AUTO-ROLLBACK');
+    expect(line).toContain('ROLLBACK DUE now: error-rate 15.2% > 2%');
+    expect(line).toContain('the guard refuses it while the promote runs');
+  });
+
+  it('after the guard refused it, the stage is not rolled back on its own: it says so until a rollback starts', () => {
+    const req: EngineEvent = { at: T0 - 12 * SEC, type: 'rollback.requested', stageId: 'canary-10', gateId: 'error-rate', reason: 'error-rate failing', auto: true };
+    const state = { ...failing, events: [...failing.events, started(T0 - 30 * SEC), req, refused(T0 - 10 * SEC), finished(T0 - 5 * SEC)] };
+    const line = statusLine(state, null);
+    expect(line).not.toContain('AUTO-ROLLBACK');
+    expect(line).toContain('ROLLBACK DUE now: error-rate 15.2% > 2%');
+    expect(line).toContain('auto-rollback refused (promote by root running for 12 s: wait for it to finish): roll back by hand');
+    // A new stage asks again.
+    const entered: EngineEvent = { at: T0 - 1 * SEC, type: 'stage.entered', stageId: 'canary-10', index: 1, by: 'promote' };
+    expect(statusLine({ ...state, events: [...state.events, entered] }, null)).toContain('AUTO-ROLLBACK now');
+  });
+});
