@@ -27,6 +27,11 @@ export interface BridgeOptions {
    * cockpit has announced the gate states already, and a refused attempt must not repeat them).
    */
   scope: 'all' | 'actions';
+  /**
+   * Why a rollback a gate asks for is not started by this process ('read-only', '--no-auto-rollback'),
+   * or null when it is: the notification says which, so nobody reads "auto-rollback" when none comes.
+   */
+  autoRollbackOff: string | null;
 }
 
 /** The failure notification an open incident started with: what its recovery names (`resolves`). */
@@ -58,11 +63,13 @@ export class NotificationBridge {
         return this.gate(e);
       case 'rollback.requested': {
         const st = this.state();
+        const off = this.o.autoRollbackOff;
         return this.out({
           ...this.base(st),
           event: 'rollback.auto',
           severity: 'critical',
-          title: `${st.service}: auto-rollback of ${e.stageId}`,
+          // What happens next comes in its own notification: the action started, or refused (and why).
+          title: off === null ? `${st.service}: auto-rollback of ${e.stageId} requested` : `${st.service}: rollback of ${e.stageId} due: roll back by hand (${off})`,
           text: e.reason,
           gates: gatesOf(st),
           operator: formatOperator(this.o.operator),

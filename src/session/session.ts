@@ -97,7 +97,7 @@ export class Session {
     this.scheduler = new Scheduler(this.engine, o.runtime.clock);
     const notifier = o.notifier;
     this.bridge = notifier
-      ? new NotificationBridge({ operator: o.operator, dryRun: o.dryRun, scope: o.notifyScope ?? 'all' }, () => this.engine.getState(), o.runtime.clock, (n) => notifier.send(n))
+      ? new NotificationBridge({ operator: o.operator, dryRun: o.dryRun, scope: o.notifyScope ?? 'all', autoRollbackOff: this.autoRollbackOff() }, () => this.engine.getState(), o.runtime.clock, (n) => notifier.send(n))
       : null;
     this.rollout = o.rollout ? o.rollout(this) : null;
     this.unsubscribe.push(this.engine.on((e) => this.onEvent(e)));
@@ -533,14 +533,19 @@ export class Session {
   }
 
   private autoRollback(e: EngineEvent & { type: 'rollback.requested' }): void {
-    if (this.o.readonly || !this.o.autoRollback) {
-      const why = this.o.readonly ? 'read-only' : '--no-auto-rollback';
+    const why = this.autoRollbackOff();
+    if (why !== null) {
       this.engine.emit({ type: 'alert.firing', name: 'auto-rollback disabled', source: 'flightdeck', severity: 'critical', summary: `${e.gateId} failing: roll back by hand (${why}) — ${e.reason}` });
       return;
     }
     void this.rollback({ reason: `auto: ${e.reason}`, auto: true }).then((o) => {
       if (!o.ok && o.refused) this.engine.emit({ type: 'alert.firing', name: 'auto-rollback refused', source: 'flightdeck', severity: 'critical', summary: o.refused });
     });
+  }
+
+  /** Why this session does not roll back on its own, or null when it does. */
+  private autoRollbackOff(): string | null {
+    return this.o.readonly ? 'read-only' : this.o.autoRollback ? null : '--no-auto-rollback';
   }
 
   private stateRefusal(): string {

@@ -50,7 +50,7 @@ function plan(onFail: 'block' | 'rollback'): PlanInput {
   };
 }
 
-async function setup(o: { onFail?: 'block' | 'rollback'; dryRun?: boolean; groupWindowMs?: number } = {}) {
+async function setup(o: { onFail?: 'block' | 'rollback'; dryRun?: boolean; groupWindowMs?: number; autoRollback?: boolean } = {}) {
   const rx: Receiver = await startReceiver(clock, () => ({ status: 200 }));
   cleanups.push(() => rx.close());
   const prom = new FakeProm().set('err', 0.01);
@@ -71,7 +71,7 @@ async function setup(o: { onFail?: 'block' | 'rollback'; dryRun?: boolean; group
     operator: { user: 'alice', host: 'bastion', sshClient: '203.0.113.7' },
     readonly: false,
     dryRun: o.dryRun ?? false,
-    autoRollback: true,
+    autoRollback: o.autoRollback ?? true,
     notifier,
   });
   cleanups.push(() => session.stop({ flushMs: 0 }));
@@ -176,9 +176,24 @@ describe('dry runs', () => {
       expect(b.title).toMatch(/\(dry run\)$/);
       expect(b.severity).not.toBe('critical');
     }
-    expect(all[1].title).toBe('dhash: auto-rollback of canary-10 (dry run)');
+    expect(all[1].title).toBe('dhash: auto-rollback of canary-10 requested (dry run)');
     expect(existsSync(join(dir, 'rb-warn'))).toBe(true);
     expect(await readFile(join(dir, 'rb-warn'), 'utf8')).toMatch(/args: rb-warn --dry-run/);
+  });
+
+  it('watch --no-auto-rollback: the rollback a gate asks for is notified as due by hand, never as an auto-rollback, and nothing runs', async () => {
+    const { prom, engine, session, bodies } = await setup({ onFail: 'rollback', autoRollback: false, groupWindowMs: 0 });
+    await engine.poll();
+    prom.set('err', 0.5);
+    await engine.poll();
+    await waitUntil(() => bodies().some((b) => b.event === 'rollback.auto'), 'the rollback-due notification');
+    await settle();
+    await session.stop({ flushMs: 0 });
+    const all = bodies();
+    expect(all.map((b) => b.event)).toEqual(['gate.failing', 'rollback.auto']);
+    expect(all[1]).toMatchObject({ severity: 'critical', title: 'dhash: rollback of canary-10 due: roll back by hand (--no-auto-rollback)' });
+    expect(all.some((b) => /auto-rollback of/.test(b.title))).toBe(false);
+    expect(existsSync(join(dir, 'rb-warn'))).toBe(false);
   });
 
   it('action notifications carry operator, SSH client and reason', async () => {
