@@ -11,7 +11,7 @@
 import { classify } from '../src/judge/classify.js';
 import { scoreMetrics } from '../src/judge/score.js';
 import type { Classification } from '../src/judge/types.js';
-import type { CheckResult } from '../src/engine/types.js';
+import type { CheckResult } from './types.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import { formatWithUnit } from '../src/plan/units.js';
 import { describePromError } from './promql.js';

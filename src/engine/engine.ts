@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { checkFor, PROMETHEUS_KINDS } from '../../checks/index.js';
-import type { CheckContext } from '../../checks/types.js';
+import type { CheckContext } from '../gate-contract.js';
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import type { LoadedPlan } from '../plan/load.js';

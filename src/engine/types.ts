@@ -5,37 +5,14 @@
  */
 import type { GateKind, Mode, OnFail } from '../plan/schema.js';
 import type { NodeStatus, PromAlert } from '../sources/types.js';
-import type { CompareDetail, ScoreDetail } from '../judge/types.js';
 
 /** The words every front end shows, in this exact spelling. */
 export const GATE_STATES = ['ok', 'warn', 'pending', 'failing', 'no data', 'error', 'off'] as const;
 export type GateState = (typeof GATE_STATES)[number];
 
-export type Value = number | string | boolean;
-
-/** What one check says about its gate at one evaluation. */
-export type CheckResult =
-  | {
-      status: 'value';
-      value: Value;
-      /** Per-node (health checks) or per-series (PromQL) breakdown. */
-      parts?: Array<{ name: string; value: Value | null; note?: string }>;
-      /** Baseline the check measured itself (evidence `baseline.field`, baseline query). */
-      baseline?: number;
-      note?: string;
-      warnings?: string[];
-      /** compare and score gates: how the judge decided (both cohorts, U, p, estimate, interval). */
-      judge?: JudgeView;
-      /**
-       * The value does not breach, but a breach is building that the value cannot show yet (a node
-       * failed fewer probes in a row than the gate needs): the gate is `pending`, never `ok`.
-       */
-      building?: string;
-    }
-  /** Nothing to compare and nothing wrong (a health field absent or null on every node, where the plan says absent means ok). */
-  | { status: 'clear'; note: string; parts?: Array<{ name: string; value: Value | null; note?: string }> }
-  | { status: 'no data'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }>; judge?: JudgeView }
-  | { status: 'error'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }> };
+// What a check returns is the gate kinds' contract (src/gate-contract.ts); the engine's vocabulary re-exports it.
+export type { CheckResult, JudgeView, Value } from '../gate-contract.js';
+import type { CheckResult, JudgeView, Value } from '../gate-contract.js';
 
 export interface GateSample {
   at: number;
@@ -92,9 +69,6 @@ export interface GateView {
   /** compare and score gates: the judge's last decision, for the detail view. */
   judge?: JudgeView;
 }
-
-/** The canary judge's view data: one metric's comparison, or a stage's score. */
-export type JudgeView = { kind: 'compare'; detail: CompareDetail } | { kind: 'score'; detail: ScoreDetail };
 
 export type StageStatus = 'done' | 'current' | 'next' | 'rolled back';
 

@@ -1,0 +1,83 @@
+/**
+ * The contract between the gate kinds (checks/) and the core: what a check is
+ * given (CheckContext) and what it says (CheckResult). checks/ depends on this
+ * file, never on the engine; the engine depends on checks/ only through the
+ * registry (checks/index.ts).
+ */
+import type { Clock } from './clock.js';
+import type { CompareDetail, ScoreDetail } from './judge/types.js';
+import type { GateSpec } from './plan/schema.js';
+import type { NodeStatus, PromAlert, PromClient } from './sources/types.js';
+
+export type Value = number | string | boolean;
+
+/** One node's or one series' share of a gate's value. */
+export type Part = { name: string; value: Value | null; note?: string };
+
+/** The canary judge's view data: one metric's comparison, or a stage's score. */
+export type JudgeView = { kind: 'compare'; detail: CompareDetail } | { kind: 'score'; detail: ScoreDetail };
+
+/** What one check says about its gate at one evaluation. */
+export type CheckResult =
+  | {
+      status: 'value';
+      value: Value;
+      /** Per-node (health checks) or per-series (PromQL) breakdown. */
+      parts?: Part[];
+      /** Baseline the check measured itself (evidence `baseline.field`, baseline query). */
+      baseline?: number;
+      note?: string;
+      warnings?: string[];
+      /** compare and score gates: how the judge decided (both cohorts, U, p, estimate, interval). */
+      judge?: JudgeView;
+      /**
+       * The value does not breach, but a breach is building that the value cannot show yet (a node
+       * failed fewer probes in a row than the gate needs): the gate is `pending`, never `ok`.
+       */
+      building?: string;
+    }
+  /** Nothing to compare and nothing wrong (a health field absent or null on every node, where the plan says absent means ok). */
+  | { status: 'clear'; note: string; parts?: Part[] }
+  | { status: 'no data'; reason: string; parts?: Part[]; judge?: JudgeView }
+  | { status: 'error'; reason: string; parts?: Part[] };
+
+export interface CommandOutcome {
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Last lines of combined output. */
+  tail: string;
+  error?: string;
+}
+
+export interface CheckContext {
+  clock: Clock;
+  /** Directory plan-relative paths resolve against. */
+  planDir: string;
+  prometheus: PromClient | null;
+  /** Node statuses after this poll's probes. */
+  nodes: NodeStatus[];
+  /** Statuses of the deep health probes (`/health/deep`), when any gate asks for them. */
+  deepNodes: NodeStatus[] | null;
+  /** Alerts fetched once per poll (null when Prometheus could not be asked; the error says why). */
+  alerts: PromAlert[] | null;
+  alertsError?: string;
+  windowStart: number;
+  runCommand(argv: string[], opts: { cwd: string; timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal }): Promise<CommandOutcome>;
+  readFile(path: string): Promise<string>;
+  signoffs: ReadonlyMap<string, { operator: string; at: number; note: string }>;
+  signal?: AbortSignal;
+}
+
+/** What the engine knows about this gate that a check may use. */
+export interface GateMemo {
+  /** The baseline already captured for this gate (offset baselines are fetched once). */
+  baseline?: number;
+}
+
+/**
+ * A check reads one gate's evidence (a PromQL value, node health, an alert, a command, a report
+ * file, label values, a sign-off) and says what it saw. Checks never decide states: the gate state
+ * machine does (src/engine/gate.ts).
+ */
+export type Check = (gate: GateSpec, ctx: CheckContext, memo: GateMemo) => Promise<CheckResult>;
