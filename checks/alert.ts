@@ -5,7 +5,7 @@
  */
 import { PromError } from '../src/sources/types.js';
 import { describePromError } from './promql.js';
-import type { Check } from './types.js';
+import type { Check, GateKindModule } from './types.js';
 
 export const alertCheck: Check = async (gate, ctx) => {
   if (!ctx.prometheus) return { status: 'error', reason: 'no Prometheus configured in the plan' };
@@ -35,4 +35,14 @@ export const alertCheck: Check = async (gate, ctx) => {
     parts: matches.map((a) => ({ name: a.name, value: a.state, note: Object.entries(a.labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}=${v}`).join(' ') })),
     note: matches.length ? `${matches.length} ${wanted.join('/')} alert(s)` : `no ${name === '*' ? '' : `${name} `}alert ${wanted.join(' or ')}`,
   };
+};
+
+export const alertKind: GateKindModule = {
+  kind: 'alert',
+  source: 'prometheus',
+  check: alertCheck,
+  describe: (g) => (g.alert === '*' ? 'any Prometheus alert' : `Prometheus alert ${g.alert}`),
+  defaultFail: () => '> 0',
+  // The alerts endpoint is what failed: say so as it is.
+  notAsked: (promDown) => promDown,
 };

@@ -3,7 +3,7 @@
  * must stay inside a set. The value is how many values fall outside it.
  */
 import { describePromError } from './promql.js';
-import type { Check } from './types.js';
+import type { Check, GateKindModule } from './types.js';
 
 const LOOKBACK_MS = 5 * 60_000;
 
@@ -27,4 +27,13 @@ export const cardinalityCheck: Check = async (gate, ctx) => {
     parts: [...seen].sort().map((v) => ({ name: `${label}="${v}"`, value: allowed.includes(v) ? 'allowed' : 'unexpected' })),
     note: outside.length ? `unexpected ${label}: ${outside.join(', ')}` : `${seen.size} ${label} values, all allowed`,
   };
+};
+
+export const cardinalityKind: GateKindModule = {
+  kind: 'cardinality',
+  source: 'prometheus',
+  check: cardinalityCheck,
+  describe: (g) => `${g.cardinality!.metric} ${g.cardinality!.label} ∈ {${g.cardinality!.allowed.join(', ')}}`,
+  defaultFail: () => '> 0',
+  notAsked: (promDown) => `series lookup not sent: Prometheus is down (${promDown})`,
 };

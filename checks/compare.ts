@@ -15,7 +15,7 @@ import type { CheckResult } from './types.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import { formatWithUnit } from '../src/plan/units.js';
 import { describePromError } from './promql.js';
-import type { Check } from './types.js';
+import type { Check, GateKindModule } from './types.js';
 
 /** Puts a cohort's matchers where the template says `$cohort` ("{version="v2"}" or "version="v2""). */
 export function cohortQuery(template: string, selector: string): string {
@@ -82,3 +82,22 @@ export function scoreResult(spec: GateSpec, gates: ReadonlyArray<{ spec: GateSpe
   if (missing.length) detail.reason += `; not in this stage: ${missing.join(', ')}`;
   return { status: 'value', value: detail.score, note: `${detail.verdict}: ${detail.reason}`, judge: { kind: 'score', detail } };
 }
+
+export const compareKind: GateKindModule = {
+  kind: 'compare',
+  source: 'prometheus',
+  check: compareCheck,
+  describe: (g) => `${g.compare!.query} · canary {${g.compare!.canary}} vs baseline {${g.compare!.baseline}}`,
+  defaultFail: () => "!= 'pass'",
+  notAsked: (promDown) => `series lookup not sent: Prometheus is down (${promDown})`,
+};
+
+export const scoreKind: GateKindModule = {
+  kind: 'score',
+  check: scoreCheck,
+  describe: (g) => `canary score of ${g.score!.gates?.join(', ') ?? 'the compare gates'} (pass ${g.score!.pass}, marginal ${g.score!.marginal})`,
+  // Below marginal fails; below pass is the warn band.
+  defaultFail: (g) => `< ${g.score!.marginal}`,
+  defaultWarn: (g) => `< ${g.score!.pass}`,
+  derive: scoreResult,
+};

@@ -1,6 +1,6 @@
 /** A field of a JSON evidence report (seed 003's test report, seed 000's benchmark). */
 import { resolve } from 'node:path';
-import type { Check } from './types.js';
+import type { Check, GateKindModule } from './types.js';
 import { asValue, getPath } from './value.js';
 
 export const evidenceCheck: Check = async (gate, ctx) => {
@@ -31,4 +31,10 @@ export const evidenceCheck: Check = async (gate, ctx) => {
     baseline = b;
   }
   return { status: 'value', value, baseline, note: `${file} ${field}` };
+};
+
+export const evidenceKind: GateKindModule = {
+  kind: 'evidence',
+  check: evidenceCheck,
+  describe: (g) => `${g.evidence!.file} ${g.evidence!.field}`,
 };

@@ -14,7 +14,7 @@
 import type { Value } from './types.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import type { NodeStatus } from '../src/sources/types.js';
-import type { Check } from './types.js';
+import type { Check, GateKindModule } from './types.js';
 import { asValue, getPath, nodesFor, reduceValues } from './value.js';
 
 type Part = { name: string; value: Value | null; note?: string };
@@ -41,6 +41,16 @@ export const healthFieldCheck: Check = async (gate, ctx) => {
   const value = gate.expect !== undefined ? (values.find((v) => v !== gate.expect) ?? gate.expect) : reduceValues(values, reducer)!;
   const how = gate.expect !== undefined ? `${values.filter((v) => v === gate.expect).length} of ${values.length} nodes answer ${JSON.stringify(gate.expect)}` : `${reducer} over ${values.length} node${values.length === 1 ? '' : 's'}`;
   return { status: 'value', value, parts, note: `${how}${absentOk ? `, ${absentOk} without ${path} (absent means ok)` : ''}` };
+};
+
+export const healthFieldKind: GateKindModule = {
+  kind: 'healthField',
+  source: 'nodes',
+  check: healthFieldCheck,
+  describe: (g) => `health field ${g.healthField}`,
+  // `expect: ok` is the threshold: any node answering something else fails.
+  defaultFail: (g) => (g.expect !== undefined ? `!= ${JSON.stringify(g.expect)}` : undefined),
+  probesToDecide: () => 1,
 };
 
 function readNode(gate: GateSpec, n: NodeStatus, path: string, now: number): Read {

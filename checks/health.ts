@@ -5,7 +5,7 @@
  */
 import type { Plan } from '../src/plan/schema.js';
 import type { HealthExpect } from '../src/sources/nodes.js';
-import type { Check } from './types.js';
+import type { Check, GateKindModule } from './types.js';
 import { nodesFor } from './value.js';
 
 /**
@@ -49,4 +49,14 @@ export const healthCheck: Check = async (gate, ctx) => {
     note: `${unhealthy.length} of ${nodes.length} nodes with >= ${need} consecutive failures (${failingNow.length} failing now)`,
     building: unhealthy.length === 0 && buildingWhy ? buildingWhy : undefined,
   };
+};
+
+export const healthKind: GateKindModule = {
+  kind: 'health',
+  source: 'nodes',
+  check: healthCheck,
+  describe: (g) => `node health: ${g.health!.consecutiveFailures} consecutive failures${g.health!.deep ? ' (deep)' : ''}`,
+  defaultFail: () => '> 0',
+  readsDeepHealth: (g) => g.health!.deep,
+  probesToDecide: (g) => g.health!.consecutiveFailures,
 };

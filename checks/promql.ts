@@ -1,7 +1,7 @@
 /** PromQL value: an instant query reduced to one number (max by default). */
 import type { GateSpec } from '../src/plan/schema.js';
-import { PromError, type PromClient, type PromSample } from '../src/sources/types.js';
-import type { Check, CheckContext, GateMemo } from './types.js';
+import { describePromError, type PromClient, type PromSample } from '../src/sources/types.js';
+import type { Check, CheckContext, GateKindModule, GateMemo } from './types.js';
 import { reduceValues } from './value.js';
 
 export const promqlCheck: Check = async (gate, ctx, memo) => {
@@ -48,6 +48,16 @@ export const promqlCheck: Check = async (gate, ctx, memo) => {
   };
 };
 
+/** `query:` a PromQL expression; its history is a range of the same query (backfill, first-value baselines). */
+export const queryKind: GateKindModule = {
+  kind: 'query',
+  source: 'prometheus',
+  check: promqlCheck,
+  describe: (g) => g.query!,
+  notAsked: (promDown) => `query not sent: Prometheus is down (${promDown})`,
+  history: (g) => g.query,
+};
+
 /** A number, or a string saying why the baseline could not be had (the gate then has none). */
 async function promBaseline(gate: GateSpec, ctx: CheckContext, memo: GateMemo, prom: PromClient): Promise<number | string | undefined> {
   const spec = gate.baseline;
@@ -70,11 +80,7 @@ function promNumber(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
 }
 
-/** The client's messages already say where and what ("Prometheus /api/v1/query: bad_data: …"). */
-export function describePromError(err: unknown): string {
-  if (err instanceof PromError) return err.message;
-  return err instanceof Error ? err.message : String(err);
-}
+export { describePromError };
 
 export function seriesName(labels: Record<string, string>): string {
   const entries = Object.entries(labels).filter(([k]) => k !== '__name__');

@@ -6,7 +6,7 @@
  */
 import type { Clock } from './clock.js';
 import type { CompareDetail, ScoreDetail } from './judge/types.js';
-import type { GateSpec } from './plan/schema.js';
+import type { GateKind, GateSpec } from './plan/schema.js';
 import type { NodeStatus, PromAlert, PromClient } from './sources/types.js';
 
 export type Value = number | string | boolean;
@@ -81,3 +81,44 @@ export interface GateMemo {
  * machine does (src/engine/gate.ts).
  */
 export type Check = (gate: GateSpec, ctx: CheckContext, memo: GateMemo) => Promise<CheckResult>;
+
+/**
+ * One gate kind: everything the core needs to know about it, behind one interface (as Argo Rollouts'
+ * metric providers are, metric/provider.go). The registry (checks/index.ts) holds one per kind; the
+ * engine and the plan's validation look a gate's kind up there and hold no per-kind switch.
+ */
+export interface GateKindModule {
+  /** The plan field that makes a gate this kind (`query:`, `health:`, …). */
+  readonly kind: GateKind;
+  /** The source the check asks: the plan needs it (validation), and a Prometheus kind is not asked while Prometheus is down. */
+  readonly source?: 'prometheus' | 'nodes';
+  /** The check: what it collects at each poll. */
+  readonly check: Check;
+  /** The query, command, path or alert name the gate checks, in one line. */
+  describe(gate: GateSpec): string;
+  /** The fail threshold when the plan gives none ("> 0" for counts, "!= 0" for exit codes); undefined: none. */
+  defaultFail?(gate: GateSpec): string | undefined;
+  /** The warn threshold when the plan gives none. */
+  defaultWarn?(gate: GateSpec): string | undefined;
+  /** Why the check was not asked while Prometheus is down (`promDown` says what failed). */
+  notAsked?(promDown: string): string;
+  /** A result stays good until a refresh or a stage change (a command is not run at every poll). */
+  readonly cachedUntilRefresh?: boolean;
+  /**
+   * The PromQL whose history is this gate's past: a range of it rebuilds `for:` (backfill), its value at
+   * the stage's entry is the first-value baseline of a restarted rollout. Undefined: no history to read.
+   */
+  history?(gate: GateSpec): string | undefined;
+  /** The gate reads the nodes' deep health probes. */
+  readsDeepHealth?(gate: GateSpec): boolean;
+  /** A derived gate (score): never asked, its result computed from the other gates after each poll. */
+  derive?(gate: GateSpec, gates: ReadonlyArray<{ spec: GateSpec; judge?: { kind: string; detail: unknown }; state: string }>): CheckResult;
+  /** The gate's condition comes from its value alone, no thresholds (a sign-off: true is ok, anything else pending). */
+  settle?(value: Value, note: string | undefined): { condition: 'ok' | 'pending'; why: string };
+  /** A person's sign-off: the result it gives the gate, or why it is refused. Undefined: the kind takes none. */
+  signoff?(gate: GateSpec, by: { operator: string; note: string }): { refused: string } | { result: CheckResult };
+  /** Waits for a person, not for a value: pending does not make polling hot. */
+  readonly awaitsPerson?: boolean;
+  /** Probes one poll of a one-shot `check` needs to decide the gate (node health: N failures in a row). */
+  probesToDecide?(gate: GateSpec): number;
+}

@@ -10,7 +10,7 @@ import { rangeResults } from '../engine/range.js';
 import type { CheckResult } from '../engine/types.js';
 import { gateKind, type GateSpec, type Plan } from '../plan/schema.js';
 import { PromError, type PromClient } from '../sources/types.js';
-import { describePromError } from '../../checks/promql.js';
+import { describePromError } from '../sources/types.js';
 
 export interface Window {
   start: number;

@@ -2,6 +2,7 @@
  * `flightdeck check PLAN`: evaluate every gate of a stage once, print a table
  * (or JSON), exit 0 pass / 1 a gate fails or blocks / 2 could not evaluate.
  */
+import { kindModule } from '../../checks/index.js';
 import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import type { EngineState, GateView } from '../engine/types.js';
@@ -63,8 +64,8 @@ export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string; sto
  */
 export async function settleProbes(engine: Engine, clock: Clock, plan: Plan): Promise<void> {
   const gap = Math.max(250, Math.min(plan.polling.hot, plan.polling.phases[0]!.every, CHECK_PROBE_GAP_MAX_MS));
-  const waiting = () => engine.activeGates().filter((g) => (g.kind === 'health' || g.kind === 'healthField') && g.state === 'pending');
-  const need = Math.max(0, ...waiting().map((g) => (g.spec.health?.consecutiveFailures ?? 1) + (g.spec.forProbes ?? 1)));
+  const waiting = () => engine.activeGates().filter((g) => kindModule(g.kind).probesToDecide && g.state === 'pending');
+  const need = Math.max(0, ...waiting().map((g) => kindModule(g.kind).probesToDecide!(g.spec) + (g.spec.forProbes ?? 1)));
   for (let round = 1; round < Math.min(need, CHECK_PROBE_ROUNDS_MAX) && waiting().length > 0; round++) {
     await clock.sleep(gap);
     await engine.poll('manual');
