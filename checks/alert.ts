@@ -3,9 +3,13 @@
  * alert (seed 001's "no active alerts"). The value is the number of matching
  * alerts; the default threshold fails on any.
  */
+import { z } from 'zod';
 import { PromError } from '../src/sources/types.js';
 import { describePromError } from './promql.js';
 import type { Check, GateKindModule } from './types.js';
+
+/** The alert kind's part of a gate's schema: the alert rule's name, `*` for any. */
+export const alertFields = { alert: z.string().min(1).optional() };
 
 export const alertCheck: Check = async (gate, ctx) => {
   if (!ctx.prometheus) return { status: 'error', reason: 'no Prometheus configured in the plan' };

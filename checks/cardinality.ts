@@ -2,8 +2,17 @@
  * Label cardinality (seed 001): the distinct values of a label on a metric
  * must stay inside a set. The value is how many values fall outside it.
  */
+import { z } from 'zod';
 import { describePromError } from './promql.js';
 import type { Check, GateKindModule } from './types.js';
+
+/** The cardinality kind's part of a gate's schema. */
+export const cardinalityFields = {
+  cardinality: z
+    .object({ metric: z.string().min(1), label: z.string().min(1), allowed: z.array(z.string()).min(1) })
+    .strict()
+    .optional(),
+};
 
 const LOOKBACK_MS = 5 * 60_000;
 

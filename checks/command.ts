@@ -1,6 +1,10 @@
 /** A command's exit status (seed 000's test commands). The value is the exit code; the default threshold fails on non-zero. */
 import { resolve } from 'node:path';
+import { commandSpec } from '../src/plan/schema-parts.js';
 import type { Check, GateKindModule } from './types.js';
+
+/** The command kind's part of a gate's schema: an action's command, without its dry-run and leftovers settings. */
+export const commandFields = { command: commandSpec.omit({ dryRun: true, leftovers: true }).optional() };
 
 export const commandCheck: Check = async (gate, ctx) => {
   const spec = gate.command!;

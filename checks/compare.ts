@@ -8,14 +8,56 @@
  * gates' judgements, so the engine derives it after them in each poll
  * (scoreResult); its check is never asked.
  */
+import { z } from 'zod';
 import { classify } from '../src/judge/classify.js';
 import { scoreMetrics } from '../src/judge/score.js';
 import type { Classification } from '../src/judge/types.js';
 import type { CheckResult } from './types.js';
 import type { GateSpec } from '../src/plan/schema.js';
+import { duration } from '../src/plan/schema-parts.js';
 import { formatWithUnit } from '../src/plan/units.js';
 import { describePromError } from './promql.js';
 import type { Check, GateKindModule } from './types.js';
+
+/** Prometheus answers a range query with at most this many points per series. */
+export const MAX_RANGE_POINTS = 11_000;
+/** A query template evaluated for two cohorts; `$cohort` stands for each cohort's label matchers. */
+export const compareSpec = z
+  .object({
+    query: z.string().min(1).refine((q) => q.includes('$cohort'), 'expected a query with $cohort where the cohort\'s label matchers go, such as rate(x{$cohort}[1m])'),
+    canary: z.string().min(1),
+    baseline: z.string().min(1),
+    direction: z.enum(['increase', 'decrease', 'either']).default('increase'),
+    /** 1.10: a 10 % change in the bad direction is tolerated. */
+    allowedEffect: z.number().min(1).default(1),
+    critical: z.boolean().default(false),
+    weight: z.number().positive().default(1),
+    window: duration.default(600_000),
+    step: duration.optional(),
+    confidence: z.number().gt(0.5).lt(1).default(0.95),
+  })
+  .strict()
+  .refine((c) => c.step === undefined || c.window / c.step <= MAX_RANGE_POINTS, {
+    path: ['step'],
+    message: `expected at most ${MAX_RANGE_POINTS.toLocaleString('en')} points per series in the window (Prometheus refuses more): a larger step, or a shorter window`,
+  });
+/** A stage's score from its compare gates: below pass is marginal (warn), below marginal fails. */
+export const scoreSpec = z
+  .object({
+    pass: z.number().min(0).max(100).default(95),
+    /** Above 0: a score forced to 0 (a critical metric not pass, half the metrics without data) must fail. */
+    marginal: z.number().gt(0, 'expected marginal above 0: a score of 0 (a critical metric not pass, or half the metrics without data) must fail').max(100).default(75),
+    /** The compare gates scored (default: every compare gate of the stage and plan). */
+    gates: z.array(z.string()).optional(),
+  })
+  .strict()
+  .refine((s) => s.marginal <= s.pass, 'expected marginal <= pass');
+
+
+/** The compare kind's part of a gate's schema. */
+export const compareFields = { compare: compareSpec.optional() };
+/** The score kind's part of a gate's schema. */
+export const scoreFields = { score: scoreSpec.optional() };
 
 /** Puts a cohort's matchers where the template says `$cohort` ("{version="v2"}" or "version="v2""). */
 export function cohortQuery(template: string, selector: string): string {

@@ -11,11 +11,21 @@
  * "" mean healthy (degraded_reason: null); `expect: ok` fails on any node
  * answering something else.
  */
+import { z } from 'zod';
 import type { Value } from './types.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import type { NodeStatus } from '../src/sources/types.js';
 import type { Check, GateKindModule } from './types.js';
 import { asValue, getPath, nodesFor, reduceValues } from './value.js';
+
+/** The healthField kind's part of a gate's schema: the field's path, and what a healthy node answers. */
+export const healthFieldFields = {
+  healthField: z.string().min(1).optional(),
+  /** The value a healthy node answers (`expect: ok`); the gate fails when a node answers another. */
+  expect: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  /** `ok` when a field absent, null or "" means healthy (seed 004's degraded_reason); default no data. */
+  absent: z.enum(['ok', 'no data']).optional(),
+};
 
 type Part = { name: string; value: Value | null; note?: string };
 type Read = { part: Part; kind: 'value' | 'absent-ok' | 'missing' };
@@ -45,6 +55,7 @@ export const healthFieldCheck: Check = async (gate, ctx) => {
 
 export const healthFieldKind: GateKindModule = {
   kind: 'healthField',
+  ownFields: ['expect', 'absent'],
   source: 'nodes',
   check: healthFieldCheck,
   describe: (g) => `health field ${g.healthField}`,

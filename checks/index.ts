@@ -3,18 +3,35 @@
  * behind the one interface of src/gate-contract.ts. The engine, the gate state
  * machine and the reports look a gate's kind up here.
  */
-import { gateKind, type GateKind } from '../src/plan/schema.js';
 import type { GateSpec } from '../src/plan/schema.js';
-import { alertKind } from './alert.js';
-import { cardinalityKind } from './cardinality.js';
-import { commandKind } from './command.js';
-import { compareKind, scoreKind } from './compare.js';
-import { evidenceKind } from './evidence.js';
-import { healthFieldKind } from './health-field.js';
-import { healthKind } from './health.js';
-import { manualKind } from './manual.js';
-import { queryKind } from './promql.js';
+import { alertFields, alertKind } from './alert.js';
+import { cardinalityFields, cardinalityKind } from './cardinality.js';
+import { commandFields, commandKind } from './command.js';
+import { compareFields, compareKind, scoreFields, scoreKind } from './compare.js';
+import { evidenceFields, evidenceKind } from './evidence.js';
+import { healthFieldFields, healthFieldKind } from './health-field.js';
+import { healthFields, healthKind } from './health.js';
+import { manualFields, manualKind } from './manual.js';
+import { queryFields, queryKind } from './promql.js';
 import type { GateKindModule } from './types.js';
+
+/** The kinds, in the order the plan's messages list them ("expected one check: query, health, …"). */
+export const GATE_KINDS = ['query', 'health', 'healthField', 'alert', 'command', 'evidence', 'cardinality', 'manual', 'compare', 'score'] as const;
+export type GateKind = (typeof GATE_KINDS)[number];
+
+/** Every kind's part of a gate's schema (src/plan/schema.ts spreads it into the gate's). */
+export const GATE_KIND_FIELDS = {
+  ...queryFields,
+  ...healthFields,
+  ...healthFieldFields,
+  ...alertFields,
+  ...commandFields,
+  ...evidenceFields,
+  ...cardinalityFields,
+  ...manualFields,
+  ...compareFields,
+  ...scoreFields,
+};
 
 export const GATE_KIND_MODULES: Readonly<Record<GateKind, GateKindModule>> = {
   query: queryKind,
@@ -32,6 +49,11 @@ export const GATE_KIND_MODULES: Readonly<Record<GateKind, GateKindModule>> = {
 /** The module of a kind. */
 export function kindModule(kind: GateKind): GateKindModule {
   return GATE_KIND_MODULES[kind];
+}
+
+/** A gate's kind: the one kind field it has. */
+export function gateKind(g: Pick<GateSpec, GateKind>): GateKind {
+  return GATE_KINDS.find((k) => g[k] !== undefined)!;
 }
 
 /** The module of a gate's kind. */

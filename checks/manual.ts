@@ -1,5 +1,14 @@
 /** Manual sign-off (seed 003's go-live checklist, seed 004's page checks): true once a named operator ticked it. */
+import { z } from 'zod';
 import type { Check, GateKindModule } from './types.js';
+
+/** The manual kind's part of a gate's schema: the checklist item, who may sign it, whether a note is needed. */
+export const manualFields = {
+  manual: z
+    .object({ item: z.string().min(1), operators: z.array(z.string()).optional(), noteRequired: z.boolean().default(true) })
+    .strict()
+    .optional(),
+};
 
 export const manualCheck: Check = async (gate, ctx) => {
   const signed = ctx.signoffs.get(gate.id);

@@ -1,8 +1,12 @@
 /** PromQL value: an instant query reduced to one number (max by default). */
+import { z } from 'zod';
 import type { GateSpec } from '../src/plan/schema.js';
 import { describePromError, type PromClient, type PromSample } from '../src/sources/types.js';
 import type { Check, CheckContext, GateKindModule, GateMemo } from './types.js';
 import { reduceValues } from './value.js';
+
+/** The query kind's part of a gate's schema. */
+export const queryFields = { query: z.string().min(1).optional() };
 
 export const promqlCheck: Check = async (gate, ctx, memo) => {
   const prom = ctx.prometheus;

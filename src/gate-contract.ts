@@ -90,6 +90,8 @@ export type Check = (gate: GateSpec, ctx: CheckContext, memo: GateMemo) => Promi
 export interface GateKindModule {
   /** The plan field that makes a gate this kind (`query:`, `health:`, …). */
   readonly kind: GateKind;
+  /** Fields of a gate this kind owns besides its own key (healthField's `expect`, `absent`): refused on other kinds. */
+  readonly ownFields?: readonly string[];
   /** The source the check asks: the plan needs it (validation), and a Prometheus kind is not asked while Prometheus is down. */
   readonly source?: 'prometheus' | 'nodes';
   /** The check: what it collects at each poll. */
