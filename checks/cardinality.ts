@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { describePromError } from './promql.js';
-import type { Check, GateKindModule } from './types.js';
+import type { Check, GateKindModule, PlanProblem } from './types.js';
 
 /** The cardinality kind's part of a gate's schema. */
 export const cardinalityFields = {
@@ -13,6 +13,13 @@ export const cardinalityFields = {
     .strict()
     .optional(),
 };
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
 
 const LOOKBACK_MS = 5 * 60_000;
 
@@ -45,4 +52,13 @@ export const cardinalityKind: GateKindModule = {
   describe: (g) => `${g.cardinality!.metric} ${g.cardinality!.label} ∈ {${g.cardinality!.allowed.join(', ')}}`,
   defaultFail: () => '> 0',
   notAsked: (promDown) => `series lookup not sent: Prometheus is down (${promDown})`,
+  validate: ({ gate, path }) => {
+    const c = obj(gate.cardinality);
+    const out: PlanProblem[] = [];
+    const metric = typeof c?.metric === 'string' ? c.metric : undefined;
+    const label = typeof c?.label === 'string' ? c.label : undefined;
+    if (metric && !METRIC_NAME.test(metric)) out.push({ path: [...path, 'cardinality', 'metric'], message: `expected a metric name (letters, digits, "_" and ":"), got ${JSON.stringify(metric)}` });
+    if (label && !LABEL_NAME.test(label)) out.push({ path: [...path, 'cardinality', 'label'], message: `expected a label name (letters, digits and "_"), got ${JSON.stringify(label)}` });
+    return out;
+  },
 };

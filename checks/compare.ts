@@ -17,7 +17,8 @@ import type { GateSpec } from '../src/plan/schema.js';
 import { duration } from '../src/plan/schema-parts.js';
 import { formatWithUnit } from '../src/plan/units.js';
 import { describePromError } from './promql.js';
-import type { Check, GateKindModule } from './types.js';
+import { promqlProblems } from '../src/plan/promql.js';
+import type { Check, GateKindModule, PlanProblem } from './types.js';
 
 /** Prometheus answers a range query with at most this many points per series. */
 export const MAX_RANGE_POINTS = 11_000;
@@ -132,6 +133,18 @@ export const compareKind: GateKindModule = {
   describe: (g) => `${g.compare!.query} · canary {${g.compare!.canary}} vs baseline {${g.compare!.baseline}}`,
   defaultFail: () => "!= 'pass'",
   notAsked: (promDown) => `series lookup not sent: Prometheus is down (${promDown})`,
+  validate: ({ gate, path }) => {
+    const cmp = obj(gate.compare);
+    const template = str(cmp?.query);
+    const out: PlanProblem[] = [];
+    for (const cohort of ['canary', 'baseline'] as const) {
+      const selector = str(cmp?.[cohort]);
+      if (!template || !selector) continue;
+      // The template is PromQL once a cohort's matchers stand for $cohort: check it as each cohort's query.
+      for (const p of promqlProblems(cohortQuery(template, selector))) out.push({ path: [...path, 'compare', cohort], message: `the query for this cohort: ${p.message}` });
+    }
+    return out;
+  },
 };
 
 export const scoreKind: GateKindModule = {
@@ -142,4 +155,27 @@ export const scoreKind: GateKindModule = {
   defaultFail: (g) => `< ${g.score!.marginal}`,
   defaultWarn: (g) => `< ${g.score!.pass}`,
   derive: scoreResult,
+  // A score gate weighs compare gates it can see (its stage's and the plan-wide ones); a name that is not one is a mistake.
+  validate: ({ gate, path, stageIndex }, gates) => {
+    const score = obj(gate.score);
+    if (!score) return [];
+    const out: PlanProblem[] = [];
+    const visible = gates.filter((g) => g.kind === 'compare' && (stageIndex === null || g.stageIndex === null || g.stageIndex === stageIndex));
+    const compareIds = new Set(visible.map((g) => str(g.gate.id)).filter((id) => id !== undefined));
+    if (visible.length === 0) out.push({ path: [...path, 'score'], at: 'key', message: 'a score gate weighs compare gates, and none is in its stage or plan-wide: its score would always be 0' });
+    (Array.isArray(score.gates) ? score.gates : []).forEach((id, i) => {
+      if (typeof id === 'string' && !compareIds.has(id)) {
+        out.push({ path: [...path, 'score', 'gates', i], message: `"${id}" is not a compare gate of this stage or plan-wide${compareIds.size ? ` (compare gates: ${[...compareIds].join(', ')})` : ''}` });
+      }
+    });
+    return out;
+  },
 };
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}

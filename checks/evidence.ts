@@ -41,4 +41,6 @@ export const evidenceKind: GateKindModule = {
   kind: 'evidence',
   check: evidenceCheck,
   describe: (g) => `${g.evidence!.file} ${g.evidence!.field}`,
+  readsNumber: true,
+  baselines: { field: 'baseline.field reads a field of an evidence report; this is not an evidence gate' },
 };

@@ -62,6 +62,7 @@ export const healthFieldKind: GateKindModule = {
   // `expect: ok` is the threshold: any node answering something else fails.
   defaultFail: (g) => (g.expect !== undefined ? `!= ${JSON.stringify(g.expect)}` : undefined),
   probesToDecide: () => 1,
+  readsNumber: true,
 };
 
 function readNode(gate: GateSpec, n: NodeStatus, path: string, now: number): Read {

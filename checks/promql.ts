@@ -1,5 +1,6 @@
 /** PromQL value: an instant query reduced to one number (max by default). */
 import { z } from 'zod';
+import { promqlProblems } from '../src/plan/promql.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import { describePromError, type PromClient, type PromSample } from '../src/sources/types.js';
 import type { Check, CheckContext, GateKindModule, GateMemo } from './types.js';
@@ -60,6 +61,10 @@ export const queryKind: GateKindModule = {
   describe: (g) => g.query!,
   notAsked: (promDown) => `query not sent: Prometheus is down (${promDown})`,
   history: (g) => g.query,
+  readsNumber: true,
+  baselines: { query: 'baseline.query needs a query gate', offset: 'baseline.offset needs a query gate' },
+  // Parsed with Prometheus's own grammar; the index points into the query.
+  validate: ({ gate, path }) => (typeof gate.query === 'string' && gate.query !== '' ? promqlProblems(gate.query).map((p) => ({ path: [...path, 'query'], index: p.offset, message: p.message })) : []),
 };
 
 /** A number, or a string saying why the baseline could not be had (the gate then has none). */

@@ -82,6 +82,26 @@ export interface GateMemo {
  */
 export type Check = (gate: GateSpec, ctx: CheckContext, memo: GateMemo) => Promise<CheckResult>;
 
+/** A problem of a plan: the path of the field to blame and, for a query, the offending character's index in it. */
+export interface PlanProblem {
+  path: Array<string | number>;
+  /** Point at the key itself, or at its value (the default). */
+  at?: 'key' | 'value';
+  /** For a string value: the index of the offending character inside it (a PromQL token). */
+  index?: number;
+  message: string;
+}
+
+/** A gate as read from the plan's YAML, before the schema: any field may be missing or of the wrong shape. */
+export interface RawGateRef {
+  gate: Record<string, unknown>;
+  /** Its kind, when it has exactly one. */
+  kind: GateKind | undefined;
+  path: Array<string | number>;
+  /** null for a plan-wide gate. */
+  stageIndex: number | null;
+}
+
 /**
  * One gate kind: everything the core needs to know about it, behind one interface (as Argo Rollouts'
  * metric providers are, metric/provider.go). The registry (checks/index.ts) holds one per kind; the
@@ -92,6 +112,15 @@ export interface GateKindModule {
   readonly kind: GateKind;
   /** Fields of a gate this kind owns besides its own key (healthField's `expect`, `absent`): refused on other kinds. */
   readonly ownFields?: readonly string[];
+  /** Reads a number: relative thresholds ("> +10%") apply. */
+  readonly readsNumber?: boolean;
+  /** The `baseline:` forms only this kind takes, each with what to say when another kind uses it. */
+  readonly baselines?: Readonly<Record<string, string>>;
+  /**
+   * Problems of this kind's part of one gate, read from the raw plan (any shape: skip what is not the
+   * expected one, the schema reports it), with the plan's other gates for cross-gate rules.
+   */
+  validate?(ref: RawGateRef, gates: readonly RawGateRef[]): PlanProblem[];
   /** The source the check asks: the plan needs it (validation), and a Prometheus kind is not asked while Prometheus is down. */
   readonly source?: 'prometheus' | 'nodes';
   /** The check: what it collects at each poll. */
