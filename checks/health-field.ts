@@ -62,6 +62,8 @@ export const healthFieldKind: GateKindModule = {
   // `expect: ok` is the threshold: any node answering something else fails.
   defaultFail: (g) => (g.expect !== undefined ? `!= ${JSON.stringify(g.expect)}` : undefined),
   probesToDecide: () => 1,
+  // Nodes without a value to read (fail closed), and nodes whose value breaches.
+  blockingNodes: (parts, breaches) => parts.filter((p) => (p.value === null ? !p.note?.endsWith('(ok)') : breaches(p.value))).map((p) => p.name),
   readsNumber: true,
 };
 

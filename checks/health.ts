@@ -73,4 +73,6 @@ export const healthKind: GateKindModule = {
   defaultFail: () => '> 0',
   readsDeepHealth: (g) => g.health!.deep,
   probesToDecide: (g) => g.health!.consecutiveFailures,
+  // Every node not answering ok: down (however many times in a row) or not probed yet.
+  blockingNodes: (parts) => parts.filter((p) => p.note !== 'ok').map((p) => p.name),
 };

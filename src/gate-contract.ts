@@ -150,6 +150,8 @@ export interface GateKindModule {
   signoff?(gate: GateSpec, by: { operator: string; note: string }): { refused: string } | { result: CheckResult };
   /** Waits for a person, not for a value: pending does not make polling hot. */
   readonly awaitsPerson?: boolean;
+  /** The nodes a blocking gate of this kind blocks on, from its last parts (`breaches` applies the gate's fail thresholds). */
+  blockingNodes?(parts: readonly Part[], breaches: (value: Value) => boolean): string[];
   /** Probes one poll of a one-shot `check` needs to decide the gate (node health: N failures in a row). */
   probesToDecide?(gate: GateSpec): number;
 }

@@ -5,7 +5,8 @@
 import { kindModule } from '../../checks/index.js';
 import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
-import type { EngineState, GateView } from '../engine/types.js';
+import { promotionBlockers } from '../engine/stage.js';
+import type { EngineState, GateView, PromotionBlocker } from '../engine/types.js';
 import { formatDuration } from '../duration.js';
 import { formatProblem, PlanError, type LoadedPlan } from '../plan/load.js';
 import type { Plan } from '../plan/schema.js';
@@ -158,13 +159,9 @@ export function checkJson(o: CheckOutcome): unknown {
   };
 }
 
-/** Everything that stops promotion: the bake time left first, then each blocking gate. */
-export function blockersJson(stage: EngineState['stages'][number]): unknown[] {
-  const left = stage.bakeRemainingMs ?? 0;
-  return [
-    ...(left > 0 ? [{ kind: 'bake', left: formatDuration(left), leftMs: left }] : []),
-    ...stage.blockers.map((b) => ({ kind: 'gate', ...b })),
-  ];
+/** Everything that stops promotion, as the stage.promotable event says it: the bake time left first, then each blocking gate. */
+export function blockersJson(stage: EngineState['stages'][number]): PromotionBlocker[] {
+  return promotionBlockers(stage);
 }
 
 /** The JSON `check --json` prints when the plan does not load (or the run cannot start): no gates, every problem with file, line and field. */

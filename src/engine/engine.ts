@@ -17,7 +17,7 @@ import { createGateRuntime, effectiveOnFail, errorLimitOf, stepGate, toGateView,
 import { historyBaseline, keyOf, needsFirstValue } from './baselines.js';
 import { rangeResults } from './range.js';
 import { phaseAt } from './scheduler.js';
-import { stageView } from './stage.js';
+import { promotionBlockers, stageView } from './stage.js';
 import type { BaselineRecord, CheckResult, EngineCommand, EngineEvent, EngineState, Observation, PollingView, PrometheusView, RolloutPosition, WindowRecord } from './types.js';
 
 export interface EngineDeps {
@@ -582,8 +582,7 @@ export class Engine {
     const stage = state.stages[this.stageIndex]!;
     if (stage.promotable !== this.lastPromotable) {
       this.lastPromotable = stage.promotable;
-      const bakeLeft = stage.bakeRemainingMs ?? 0;
-      this.raise({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: stage.blockers.map((b) => b.gateId), ...(bakeLeft > 0 ? { bake: { kind: 'bake' as const, left: formatDuration(bakeLeft), leftMs: bakeLeft } } : {}) });
+      this.raise({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: promotionBlockers(stage) });
     }
     const firing = new Map(state.alerts.map((a) => [`${a.source}:${a.name}`, a]));
     for (const [key, a] of firing) {

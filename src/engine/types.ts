@@ -78,7 +78,17 @@ export interface Blocker {
   display: string;
   threshold: string;
   why: string;
+  /** The nodes the gate blocks on (a health gate with two nodes down names them), when it reads nodes. */
+  nodes?: string[];
 }
+
+/**
+ * What stops promotion, in the one shape the `stage.promotable` event and `check --json` carry: each
+ * blocking gate (with the nodes it blocks on), and the bake time while it is not over.
+ */
+export type PromotionBlocker =
+  | { kind: 'gate'; id: string; state: GateState; display: string; threshold: string; why: string; nodes?: string[] }
+  | { kind: 'bake'; left: string; leftMs: number };
 
 export interface StageView {
   id: string;
@@ -200,8 +210,8 @@ export type EngineEvent = EventBase &
     | { type: 'alert.resolved'; name: string; source: 'prometheus' | 'flightdeck' }
     | { type: 'prometheus.down'; error: string }
     | { type: 'prometheus.up' }
-    /** `blockers` are gate ids; `bake` says the bake time still stops promotion (and how long it has left). */
-    | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: string[]; bake?: { kind: 'bake'; left: string; leftMs: number } }
+    /** `blockers`: what stops promotion, bake time included (empty when promotable). */
+    | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: PromotionBlocker[] }
     | { type: 'stage.entered'; stageId: string; index: number; by: 'start' | 'promote' | 'rollback' }
     | { type: 'stage.rolled-back'; stageId: string }
     | { type: 'rollback.requested'; stageId: string; gateId: string; reason: string; auto: boolean }
