@@ -49,4 +49,6 @@ export const alertKind: GateKindModule = {
   defaultFail: () => '> 0',
   // The alerts endpoint is what failed: say so as it is.
   notAsked: (promDown) => promDown,
+  // `alert: "*"` (any alert firing) names no rule.
+  onlineAsks: (g) => (g.alert === '*' ? [] : [{ alertRule: g.alert!, field: ['alert'] }]),
 };

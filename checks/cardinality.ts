@@ -52,6 +52,7 @@ export const cardinalityKind: GateKindModule = {
   describe: (g) => `${g.cardinality!.metric} ${g.cardinality!.label} ∈ {${g.cardinality!.allowed.join(', ')}}`,
   defaultFail: () => '> 0',
   notAsked: (promDown) => `series lookup not sent: Prometheus is down (${promDown})`,
+  onlineAsks: (g) => [{ selector: g.cardinality!.metric, field: ['cardinality', 'metric'] }],
   validate: ({ gate, path }) => {
     const c = obj(gate.cardinality);
     const out: PlanProblem[] = [];

@@ -62,6 +62,7 @@ export const queryKind: GateKindModule = {
   notAsked: (promDown) => `query not sent: Prometheus is down (${promDown})`,
   history: (g) => g.query,
   readsNumber: true,
+  onlineAsks: (g) => [{ query: g.query!, field: ['query'] }],
   baselines: { query: 'baseline.query needs a query gate', offset: 'baseline.offset needs a query gate' },
   // Parsed with Prometheus's own grammar; the index points into the query.
   validate: ({ gate, path }) => (typeof gate.query === 'string' && gate.query !== '' ? promqlProblems(gate.query).map((p) => ({ path: [...path, 'query'], index: p.offset, message: p.message })) : []),

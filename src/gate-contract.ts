@@ -102,6 +102,9 @@ export interface RawGateRef {
   stageIndex: number | null;
 }
 
+/** One question `validate --online` asks Prometheus: does this alerting rule exist, does it accept this query, has this selector series. */
+export type OnlineAsk = ({ alertRule: string } | { query: string } | { selector: string }) & { field: Array<string | number> };
+
 /**
  * One gate kind: everything the core needs to know about it, behind one interface (as Argo Rollouts'
  * metric providers are, metric/provider.go). The registry (checks/index.ts) holds one per kind; the
@@ -121,6 +124,8 @@ export interface GateKindModule {
    * expected one, the schema reports it), with the plan's other gates for cross-gate rules.
    */
   validate?(ref: RawGateRef, gates: readonly RawGateRef[]): PlanProblem[];
+  /** What `validate --online` asks Prometheus about this gate, each with the path (below the gate) of the field it comes from. */
+  onlineAsks?(gate: GateSpec): OnlineAsk[];
   /** The source the check asks: the plan needs it (validation), and a Prometheus kind is not asked while Prometheus is down. */
   readonly source?: 'prometheus' | 'nodes';
   /** The check: what it collects at each poll. */
