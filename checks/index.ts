@@ -7,12 +7,13 @@ import type { GateSpec } from '../src/plan/schema.js';
 import { alertFields, alertKind } from './alert.js';
 import { cardinalityFields, cardinalityKind } from './cardinality.js';
 import { commandFields, commandKind } from './command.js';
-import { compareFields, compareKind, scoreFields, scoreKind } from './compare.js';
+import { compareFields, compareKind } from './compare.js';
 import { evidenceFields, evidenceKind } from './evidence.js';
 import { healthFieldFields, healthFieldKind } from './health-field.js';
 import { healthFields, healthKind } from './health.js';
 import { manualFields, manualKind } from './manual.js';
 import { queryFields, queryKind } from './promql.js';
+import { scoreFields, scoreKind } from './score.js';
 import type { GateKindModule } from './types.js';
 
 /** The kinds, in the order the plan's messages list them ("expected one check: query, health, …"). */
