@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PromError } from '../src/sources/types.js';
-import { describePromError } from './promql.js';
+import { describePromError } from './query.js';
 import type { Check, GateKindModule } from './types.js';
 
 /** The alert kind's part of a gate's schema: the alert rule's name, `*` for any. */

@@ -3,7 +3,7 @@
  * must stay inside a set. The value is how many values fall outside it.
  */
 import { z } from 'zod';
-import { describePromError } from './promql.js';
+import { describePromError } from './query.js';
 import type { Check, GateKindModule, PlanProblem } from './types.js';
 
 /** The cardinality kind's part of a gate's schema. */

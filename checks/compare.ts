@@ -9,7 +9,7 @@ import { classify } from '../src/judge/classify.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import { duration } from '../src/plan/schema-parts.js';
 import { formatWithUnit } from '../src/plan/units.js';
-import { describePromError } from './promql.js';
+import { describePromError } from './query.js';
 import { promqlProblems } from '../src/plan/promql.js';
 import type { Check, GateKindModule, PlanProblem } from './types.js';
 

@@ -12,7 +12,7 @@ import { evidenceFields, evidenceKind } from './evidence.js';
 import { healthFieldFields, healthFieldKind } from './health-field.js';
 import { healthFields, healthKind } from './health.js';
 import { manualFields, manualKind } from './manual.js';
-import { queryFields, queryKind } from './promql.js';
+import { queryFields, queryKind } from './query.js';
 import { scoreFields, scoreKind } from './score.js';
 import type { GateKindModule } from './types.js';
 

@@ -1,4 +1,4 @@
-/** PromQL value: an instant query reduced to one number (max by default). */
+/** The query kind: a PromQL instant query reduced to one number (max by default). */
 import { z } from 'zod';
 import { promqlProblems } from '../src/plan/promql.js';
 import type { GateSpec } from '../src/plan/schema.js';
