@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { checkJson, judge } from '../../src/cli/check.js';
 import { judge as judgeHealth } from '../../src/sources/nodes.js';
 import { blockerText } from '../../src/present/values.js';
+import { describeBlockers } from '../../src/session/session.js';
 import type { PlanInput } from '../../src/plan/schema.js';
 import { PromError, type PromQueryResult } from '../../src/sources/types.js';
 import { FakeProm, makeEngine, PROM } from '../helpers/engine-fakes.js';
@@ -229,6 +230,8 @@ describe('honest reasons', () => {
     const json = checkJson(judge(st)) as { blockers: unknown[] };
     expect(json.blockers).toEqual((ev as { blockers: unknown[] }).blockers);
     expect(blockerText(st.stages[0]!.blockers.find((b) => b.gateId === 'health')!, st.gates)).toMatch(/^health failing.* on web-3$/);
+    // The refusal of a CLI promote says it too.
+    expect(describeBlockers(st.stages[0]!, st.gates, st.now)).toMatch(/health failing 1 \(threshold > 0, failing for 0s, on web-3\)/);
   });
 
   it('an alert gate naming a rule Prometheus does not have is no data, not "ok — no alert firing"', async () => {
