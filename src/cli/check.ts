@@ -7,7 +7,6 @@ import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import { promotionBlockers } from '../engine/stage.js';
 import type { EngineState, GateView, PromotionBlocker } from '../engine/types.js';
-import { formatDuration } from '../duration.js';
 import { formatProblem, PlanError, type LoadedPlan } from '../plan/load.js';
 import type { Plan } from '../plan/schema.js';
 import { fileStore } from '../store/files.js';

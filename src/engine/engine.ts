@@ -8,7 +8,6 @@ import pLimit from 'p-limit';
 import { kindModule } from '../../checks/index.js';
 import type { CheckContext } from '../gate-contract.js';
 import type { Clock } from '../clock.js';
-import { formatDuration } from '../duration.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { GateSpec } from '../plan/schema.js';
 import { describePromError, PromError, type NodePoller, type NodeStatus, type PromAlert, type PromClient } from '../sources/types.js';

@@ -4,7 +4,7 @@
  * parsed. Secrets are never values in a plan: only `*Env` / `*File` references.
  */
 import { z } from 'zod';
-import { GATE_KIND_FIELDS, GATE_KIND_MODULES, GATE_KINDS, type GateKind } from '../../checks/index.js';
+import { GATE_KIND_FIELDS, GATE_KIND_MODULES, GATE_KINDS } from '../../checks/index.js';
 import { commandSpec, duration } from './schema-parts.js';
 import { httpUrl } from './http-url.js';
 import { parseThreshold, THRESHOLD_EXAMPLE, type Threshold } from './threshold.js';
