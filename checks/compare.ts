@@ -86,6 +86,7 @@ export const compareCheck: Check = async (gate, ctx) => {
 
 export const compareKind: GateKindModule = {
   kind: 'compare',
+  judged: true,
   source: 'prometheus',
   check: compareCheck,
   describe: (g) => `${g.compare!.query} · canary {${g.compare!.canary}} vs baseline {${g.compare!.baseline}}`,

@@ -45,6 +45,7 @@ export function scoreResult(spec: GateSpec, gates: ReadonlyArray<{ spec: GateSpe
 
 export const scoreKind: GateKindModule = {
   kind: 'score',
+  judged: true,
   check: scoreCheck,
   describe: (g) => `canary score of ${g.score!.gates?.join(', ') ?? 'the compare gates'} (pass ${g.score!.pass}, marginal ${g.score!.marginal})`,
   // Below marginal fails; below pass is the warn band.

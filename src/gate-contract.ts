@@ -145,6 +145,8 @@ export interface GateKindModule {
    * the stage's entry is the first-value baseline of a restarted rollout. Undefined: no history to read.
    */
   history?(gate: GateSpec): string | undefined;
+  /** Its result is a judge's decision (canary versus baseline): a backtest does not replay it, a recording has it. */
+  readonly judged?: boolean;
   /** The gate reads the nodes' deep health probes. */
   readsDeepHealth?(gate: GateSpec): boolean;
   /** A derived gate (score): never asked, its result computed from the other gates after each poll. */
