@@ -58,6 +58,8 @@ const CHECK_CONCURRENCY = 8;
 /** A backfill looks back at least this far (and at most this many steps: Prometheus caps a range query at 11,000 points). */
 const BACKFILL_MIN_LOOKBACK_MS = 10 * 60_000;
 const BACKFILL_MAX_STEPS = 10_000;
+/** A failed range query of the backfill is asked again this many times in all. */
+const BACKFILL_ATTEMPTS = 2;
 
 export class Engine {
   private readonly deps: EngineDeps;
@@ -449,11 +451,16 @@ export class Engine {
           // Look back well past `for`, so "for 40s" says how long the breach has really held (not `for` + a step).
           const lookback = Math.min(Math.max(4 * g.spec.for!, g.spec.for! + 20 * stepMs, BACKFILL_MIN_LOOKBACK_MS), BACKFILL_MAX_STEPS * stepMs);
           const start = now - lookback;
-          try {
-            const series = await prom.queryRange(kindModule(g.kind).history!(g.spec)!, { start, end: now - stepMs, stepMs });
-            out[g.spec.id] = rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce);
-          } catch {
-            // The live evaluation will report the error.
+          // Asked twice: one blip (a timeout, a 503) at start would otherwise cost a watch opened mid-breach a whole `for`.
+          for (let attempt = 1; attempt <= BACKFILL_ATTEMPTS; attempt++) {
+            try {
+              const series = await prom.queryRange(kindModule(g.kind).history!(g.spec)!, { start, end: now - stepMs, stepMs });
+              out[g.spec.id] = rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce);
+              return;
+            } catch (err) {
+              // The plan's own mistake (bad_data) will not mend; the live evaluation reports it, and any other last error.
+              if (err instanceof PromError && err.kind === 'bad_data') return;
+            }
           }
         }),
     );
