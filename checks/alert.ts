@@ -3,9 +3,13 @@
  * alert (seed 001's "no active alerts"). The value is the number of matching
  * alerts; the default threshold fails on any.
  */
+import { z } from 'zod';
 import { PromError } from '../src/sources/types.js';
-import { describePromError } from './promql.js';
-import type { Check } from './types.js';
+import { describePromError } from './query.js';
+import type { Check, GateKindModule } from './types.js';
+
+/** The alert kind's part of a gate's schema: the alert rule's name, `*` for any. */
+export const alertFields = { alert: z.string().min(1).optional() };
 
 export const alertCheck: Check = async (gate, ctx) => {
   if (!ctx.prometheus) return { status: 'error', reason: 'no Prometheus configured in the plan' };
@@ -35,4 +39,16 @@ export const alertCheck: Check = async (gate, ctx) => {
     parts: matches.map((a) => ({ name: a.name, value: a.state, note: Object.entries(a.labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}=${v}`).join(' ') })),
     note: matches.length ? `${matches.length} ${wanted.join('/')} alert(s)` : `no ${name === '*' ? '' : `${name} `}alert ${wanted.join(' or ')}`,
   };
+};
+
+export const alertKind: GateKindModule = {
+  kind: 'alert',
+  source: 'prometheus',
+  check: alertCheck,
+  describe: (g) => (g.alert === '*' ? 'any Prometheus alert' : `Prometheus alert ${g.alert}`),
+  defaultFail: () => '> 0',
+  // The alerts endpoint is what failed: say so as it is.
+  notAsked: (promDown) => promDown,
+  // `alert: "*"` (any alert firing) names no rule.
+  onlineAsks: (g) => (g.alert === '*' ? [] : [{ alertRule: g.alert!, field: ['alert'] }]),
 };

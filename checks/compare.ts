@@ -3,20 +3,40 @@
  * over the gate's window (one range query each), judged by src/judge/ as
  * Kayenta does: `high`, `low`, `pass` or `no data`. The value is the
  * classification; the default fail is "!= 'pass'".
- *
- * score: a stage's compare gates weighed into 0–100. It reads the other
- * gates' judgements, so the engine derives it after them in each poll
- * (scoreResult); its check is never asked.
  */
+import { z } from 'zod';
 import { classify } from '../src/judge/classify.js';
-import { scoreMetrics } from '../src/judge/score.js';
-import type { Classification } from '../src/judge/types.js';
-import type { CheckResult } from '../src/engine/types.js';
 import type { GateSpec } from '../src/plan/schema.js';
+import { duration } from '../src/plan/schema-parts.js';
 import { formatWithUnit } from '../src/plan/units.js';
-import { describePromError } from './promql.js';
-import type { Check } from './types.js';
+import { describePromError } from './query.js';
+import { promqlProblems } from '../src/plan/promql.js';
+import type { Check, GateKindModule, PlanProblem } from './types.js';
 
+/** Prometheus answers a range query with at most this many points per series. */
+export const MAX_RANGE_POINTS = 11_000;
+/** A query template evaluated for two cohorts; `$cohort` stands for each cohort's label matchers. */
+export const compareSpec = z
+  .object({
+    query: z.string().min(1).refine((q) => q.includes('$cohort'), 'expected a query with $cohort where the cohort\'s label matchers go, such as rate(x{$cohort}[1m])'),
+    canary: z.string().min(1),
+    baseline: z.string().min(1),
+    direction: z.enum(['increase', 'decrease', 'either']).default('increase'),
+    /** 1.10: a 10 % change in the bad direction is tolerated. */
+    allowedEffect: z.number().min(1).default(1),
+    critical: z.boolean().default(false),
+    weight: z.number().positive().default(1),
+    window: duration.default(600_000),
+    step: duration.optional(),
+    confidence: z.number().gt(0.5).lt(1).default(0.95),
+  })
+  .strict()
+  .refine((c) => c.step === undefined || c.window / c.step <= MAX_RANGE_POINTS, {
+    path: ['step'],
+    message: `expected at most ${MAX_RANGE_POINTS.toLocaleString('en')} points per series in the window (Prometheus refuses more): a larger step, or a shorter window`,
+  });
+/** The compare kind's part of a gate's schema. */
+export const compareFields = { compare: compareSpec.optional() };
 /** Puts a cohort's matchers where the template says `$cohort` ("{version="v2"}" or "version="v2""). */
 export function cohortQuery(template: string, selector: string): string {
   const matchers = selector.trim().replace(/^\{([\s\S]*)\}$/, '$1').trim();
@@ -64,21 +84,32 @@ export const compareCheck: Check = async (gate, ctx) => {
   return { status: 'value', value: detail.classification, note: detail.reason, judge };
 };
 
-export const scoreCheck: Check = async () => ({ status: 'error', reason: 'a score gate is derived from the compare gates after each poll' });
+export const compareKind: GateKindModule = {
+  kind: 'compare',
+  judged: true,
+  source: 'prometheus',
+  check: compareCheck,
+  describe: (g) => `${g.compare!.query} · canary {${g.compare!.canary}} vs baseline {${g.compare!.baseline}}`,
+  defaultFail: () => "!= 'pass'",
+  notAsked: (promDown) => `series lookup not sent: Prometheus is down (${promDown})`,
+  validate: ({ gate, path }) => {
+    const cmp = obj(gate.compare);
+    const template = str(cmp?.query);
+    const out: PlanProblem[] = [];
+    for (const cohort of ['canary', 'baseline'] as const) {
+      const selector = str(cmp?.[cohort]);
+      if (!template || !selector) continue;
+      // The template is PromQL once a cohort's matchers stand for $cohort: check it as each cohort's query.
+      for (const p of promqlProblems(cohortQuery(template, selector))) out.push({ path: [...path, 'compare', cohort], message: `the query for this cohort: ${p.message}` });
+    }
+    return out;
+  },
+};
 
-/** The score gate's result from the compare gates' latest judgements. */
-export function scoreResult(spec: GateSpec, gates: ReadonlyArray<{ spec: GateSpec; judge?: { kind: string; detail: unknown }; state: string }>): CheckResult {
-  const s = spec.score!;
-  const wanted = s.gates ? new Set(s.gates) : undefined;
-  const compares = gates.filter((g) => g.spec.compare && (!wanted || wanted.has(g.spec.id)) && g.state !== 'off');
-  const metrics = compares.map((g) => {
-    const c = g.judge?.kind === 'compare' ? (g.judge.detail as { classification: Classification }).classification : null;
-    return { gateId: g.spec.id, classification: c, weight: g.spec.compare!.weight, critical: g.spec.compare!.critical };
-  });
-  const missing = s.gates?.filter((id) => !compares.some((g) => g.spec.id === id)) ?? [];
-  // A gate named but absent is missing evidence: it counts as no data, never as a pass.
-  for (const id of missing) metrics.push({ gateId: id, classification: null, weight: 1, critical: false });
-  const detail = scoreMetrics(metrics, s.pass, s.marginal);
-  if (missing.length) detail.reason += `; not in this stage: ${missing.join(', ')}`;
-  return { status: 'value', value: detail.score, note: `${detail.verdict}: ${detail.reason}`, judge: { kind: 'score', detail } };
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }

@@ -1,7 +1,11 @@
 /** A field of a JSON evidence report (seed 003's test report, seed 000's benchmark). */
 import { resolve } from 'node:path';
-import type { Check } from './types.js';
+import { z } from 'zod';
+import type { Check, GateKindModule } from './types.js';
 import { asValue, getPath } from './value.js';
+
+/** The evidence kind's part of a gate's schema: a JSON report and the field to read. */
+export const evidenceFields = { evidence: z.object({ file: z.string().min(1), field: z.string().min(1) }).strict().optional() };
 
 export const evidenceCheck: Check = async (gate, ctx) => {
   const { file, field } = gate.evidence!;
@@ -31,4 +35,12 @@ export const evidenceCheck: Check = async (gate, ctx) => {
     baseline = b;
   }
   return { status: 'value', value, baseline, note: `${file} ${field}` };
+};
+
+export const evidenceKind: GateKindModule = {
+  kind: 'evidence',
+  check: evidenceCheck,
+  describe: (g) => `${g.evidence!.file} ${g.evidence!.field}`,
+  readsNumber: true,
+  baselines: { field: 'baseline.field reads a field of an evidence report; this is not an evidence gate' },
 };

@@ -11,11 +11,21 @@
  * "" mean healthy (degraded_reason: null); `expect: ok` fails on any node
  * answering something else.
  */
-import type { Value } from '../src/engine/types.js';
+import { z } from 'zod';
+import type { Value } from './types.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import type { NodeStatus } from '../src/sources/types.js';
-import type { Check } from './types.js';
+import type { Check, GateKindModule } from './types.js';
 import { asValue, getPath, nodesFor, reduceValues } from './value.js';
+
+/** The healthField kind's part of a gate's schema: the field's path, and what a healthy node answers. */
+export const healthFieldFields = {
+  healthField: z.string().min(1).optional(),
+  /** The value a healthy node answers (`expect: ok`); the gate fails when a node answers another. */
+  expect: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  /** `ok` when a field absent, null or "" means healthy (seed 004's degraded_reason); default no data. */
+  absent: z.enum(['ok', 'no data']).optional(),
+};
 
 type Part = { name: string; value: Value | null; note?: string };
 type Read = { part: Part; kind: 'value' | 'absent-ok' | 'missing' };
@@ -41,6 +51,20 @@ export const healthFieldCheck: Check = async (gate, ctx) => {
   const value = gate.expect !== undefined ? (values.find((v) => v !== gate.expect) ?? gate.expect) : reduceValues(values, reducer)!;
   const how = gate.expect !== undefined ? `${values.filter((v) => v === gate.expect).length} of ${values.length} nodes answer ${JSON.stringify(gate.expect)}` : `${reducer} over ${values.length} node${values.length === 1 ? '' : 's'}`;
   return { status: 'value', value, parts, note: `${how}${absentOk ? `, ${absentOk} without ${path} (absent means ok)` : ''}` };
+};
+
+export const healthFieldKind: GateKindModule = {
+  kind: 'healthField',
+  ownFields: ['expect', 'absent'],
+  source: 'nodes',
+  check: healthFieldCheck,
+  describe: (g) => `health field ${g.healthField}`,
+  // `expect: ok` is the threshold: any node answering something else fails.
+  defaultFail: (g) => (g.expect !== undefined ? `!= ${JSON.stringify(g.expect)}` : undefined),
+  probesToDecide: () => 1,
+  // Nodes without a value to read (fail closed), and nodes whose value breaches.
+  blockingNodes: (parts, breaches) => parts.filter((p) => (p.value === null ? !p.note?.endsWith('(ok)') : breaches(p.value))).map((p) => p.name),
+  readsNumber: true,
 };
 
 function readNode(gate: GateSpec, n: NodeStatus, path: string, now: number): Read {

@@ -3,10 +3,24 @@
  * row (seed 002: consecutive non-OK checks). The value is that count; the
  * default threshold fails on any.
  */
+import { z } from 'zod';
 import type { Plan } from '../src/plan/schema.js';
 import type { HealthExpect } from '../src/sources/nodes.js';
-import type { Check } from './types.js';
+import type { Check, GateKindModule } from './types.js';
 import { nodesFor } from './value.js';
+
+/** The health kind's part of a gate's schema. */
+export const healthFields = {
+  health: z
+    .object({
+      consecutiveFailures: z.number().int().min(1).default(1),
+      deep: z.boolean().default(false),
+      /** Body fields a healthy answer must have besides a 2xx code (`{ status: ok }`): `a.b` paths to expected values. */
+      expect: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    })
+    .strict()
+    .optional(),
+};
 
 /**
  * The body fields every health gate of the plan requires (`health: { expect: { status: ok } }`), for the
@@ -49,4 +63,16 @@ export const healthCheck: Check = async (gate, ctx) => {
     note: `${unhealthy.length} of ${nodes.length} nodes with >= ${need} consecutive failures (${failingNow.length} failing now)`,
     building: unhealthy.length === 0 && buildingWhy ? buildingWhy : undefined,
   };
+};
+
+export const healthKind: GateKindModule = {
+  kind: 'health',
+  source: 'nodes',
+  check: healthCheck,
+  describe: (g) => `node health: ${g.health!.consecutiveFailures} consecutive failures${g.health!.deep ? ' (deep)' : ''}`,
+  defaultFail: () => '> 0',
+  readsDeepHealth: (g) => g.health!.deep,
+  probesToDecide: (g) => g.health!.consecutiveFailures,
+  // Every node not answering ok: down (however many times in a row) or not probed yet.
+  blockingNodes: (parts) => parts.filter((p) => p.note !== 'ok').map((p) => p.name),
 };

@@ -1,6 +1,6 @@
 /** Helpers shared by checks: reading a field by path, reducing several values to one. */
 import type { Reducer } from '../src/plan/schema.js';
-import type { Value } from '../src/engine/types.js';
+import type { Value } from './types.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import type { NodeStatus } from '../src/sources/types.js';
 import type { CheckContext } from './types.js';

@@ -1,6 +1,7 @@
 /** The activity log's lines: engine events and the CLI's extra lines, one line each, oldest first. */
 import type { EngineEvent } from '../src/engine/types.js';
 import type { ExtraLine } from '../src/ui-contract.js';
+import { promotionBlockersText } from '../src/present/values.js';
 import { formatAge, formatClock, formatValue, sanitize } from './format.js';
 import type { Glyphs, Token } from './theme.js';
 import { stateToken } from './theme.js';
@@ -40,7 +41,7 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
     case 'stage.promotable':
       return e.promotable
         ? { at, text: `stage ${e.stageId} promotable`, tok: 'ok' }
-        : { at, text: `stage ${e.stageId} blocked by ${e.blockers.join(', ') || 'bake time'}`, tok: 'warn' };
+        : { at, text: `stage ${e.stageId} blocked by ${promotionBlockersText(e.blockers) || 'nothing known yet'}`, tok: 'warn' };
     case 'stage.entered':
       return { at, text: `entered stage ${e.index + 1} ${e.stageId} (${e.by})`, tok: 'accent' };
     case 'stage.rolled-back':

@@ -8,9 +8,10 @@
 import { createGateRuntime, effectiveOnFail, gateBlocks, stepGate, type GateRuntime } from '../engine/gate.js';
 import { rangeResults } from '../engine/range.js';
 import type { CheckResult } from '../engine/types.js';
-import { gateKind, type GateSpec, type Plan } from '../plan/schema.js';
+import { moduleOf } from '../../checks/index.js';
+import type { GateSpec, Plan } from '../plan/schema.js';
 import { PromError, type PromClient } from '../sources/types.js';
-import { describePromError } from '../../checks/promql.js';
+import { describePromError } from '../sources/types.js';
 
 export interface Window {
   start: number;
@@ -117,7 +118,7 @@ export async function promTrace(
   for (const [n, c] of chunks.entries()) {
     for (let attempt = 1; ; attempt++) {
       try {
-        const series = await prom.queryRange(spec.query!, { start: c.start, end: c.end, stepMs: c.step, signal: o.signal });
+        const series = await prom.queryRange(moduleOf(spec).history!(spec)!, { start: c.start, end: c.end, stepMs: c.step, signal: o.signal });
         out.push(...rangeResults(series, c.start, c.end, c.step, spec.reduce));
         tries = attempts;
         break;
@@ -205,8 +206,8 @@ export function replayGate(target: GateTarget, trace: GateTrace, plan: Plan, o: 
 
 /** Why a gate cannot be replayed from Prometheus (undefined: it can). */
 export function notFromPrometheus(spec: GateSpec): string | undefined {
-  const kind = gateKind(spec);
-  if (kind === 'query') return undefined;
-  if (kind === 'compare' || kind === 'score') return `${kind} gates are not replayed from Prometheus (a recording has their judgements)`;
-  return `${kind} gates have no Prometheus history (a recording has their results)`;
+  const m = moduleOf(spec);
+  if (m.history?.(spec) !== undefined) return undefined;
+  if (m.judged) return `${m.kind} gates are not replayed from Prometheus (a recording has their judgements)`;
+  return `${m.kind} gates have no Prometheus history (a recording has their results)`;
 }

@@ -2,10 +2,11 @@
  * `flightdeck check PLAN`: evaluate every gate of a stage once, print a table
  * (or JSON), exit 0 pass / 1 a gate fails or blocks / 2 could not evaluate.
  */
+import { kindModule } from '../../checks/index.js';
 import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
-import type { EngineState, GateView } from '../engine/types.js';
-import { formatDuration } from '../duration.js';
+import { promotionBlockers } from '../engine/stage.js';
+import type { EngineState, GateView, PromotionBlocker } from '../engine/types.js';
 import { formatProblem, PlanError, type LoadedPlan } from '../plan/load.js';
 import type { Plan } from '../plan/schema.js';
 import { fileStore } from '../store/files.js';
@@ -63,8 +64,8 @@ export async function runCheck(loaded: LoadedPlan, opts: { stageId?: string; sto
  */
 export async function settleProbes(engine: Engine, clock: Clock, plan: Plan): Promise<void> {
   const gap = Math.max(250, Math.min(plan.polling.hot, plan.polling.phases[0]!.every, CHECK_PROBE_GAP_MAX_MS));
-  const waiting = () => engine.activeGates().filter((g) => (g.kind === 'health' || g.kind === 'healthField') && g.state === 'pending');
-  const need = Math.max(0, ...waiting().map((g) => (g.spec.health?.consecutiveFailures ?? 1) + (g.spec.forProbes ?? 1)));
+  const waiting = () => engine.activeGates().filter((g) => kindModule(g.kind).probesToDecide && g.state === 'pending');
+  const need = Math.max(0, ...waiting().map((g) => kindModule(g.kind).probesToDecide!(g.spec) + (g.spec.forProbes ?? 1)));
   for (let round = 1; round < Math.min(need, CHECK_PROBE_ROUNDS_MAX) && waiting().length > 0; round++) {
     await clock.sleep(gap);
     await engine.poll('manual');
@@ -157,13 +158,9 @@ export function checkJson(o: CheckOutcome): unknown {
   };
 }
 
-/** Everything that stops promotion: the bake time left first, then each blocking gate. */
-export function blockersJson(stage: EngineState['stages'][number]): unknown[] {
-  const left = stage.bakeRemainingMs ?? 0;
-  return [
-    ...(left > 0 ? [{ kind: 'bake', left: formatDuration(left), leftMs: left }] : []),
-    ...stage.blockers.map((b) => ({ kind: 'gate', ...b })),
-  ];
+/** Everything that stops promotion, as the stage.promotable event says it: the bake time left first, then each blocking gate. */
+export function blockersJson(stage: EngineState['stages'][number]): PromotionBlocker[] {
+  return promotionBlockers(stage);
 }
 
 /** The JSON `check --json` prints when the plan does not load (or the run cannot start): no gates, every problem with file, line and field. */

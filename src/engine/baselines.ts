@@ -7,6 +7,7 @@
  * entry time from Prometheus history, and never takes the value it is judging.
  */
 import { reduceValues } from '../../checks/value.js';
+import type { Reducer } from '../plan/schema.js';
 import type { PromClient } from '../sources/types.js';
 import type { GateRuntime } from './gate.js';
 
@@ -21,15 +22,15 @@ export function needsFirstValue(g: Pick<GateRuntime, 'spec' | 'fail' | 'warn'>):
 }
 
 /**
- * The gate's query at the stage's entry time: its value, or why there is none; undefined when
- * Prometheus could not be asked (asked again at the next poll).
+ * The gate's history query (its kind says which) at the stage's entry time: its value, or why there
+ * is none; undefined when Prometheus could not be asked (asked again at the next poll).
  */
-export async function historyBaseline(prom: PromClient, g: Pick<GateRuntime, 'spec'>, at: number): Promise<{ value: number; at: number } | { none: string } | undefined> {
+export async function historyBaseline(prom: PromClient, query: string, reduce: Reducer | undefined, at: number): Promise<{ value: number; at: number } | { none: string } | undefined> {
   try {
-    const res = await prom.query(g.spec.query!, { time: at });
+    const res = await prom.query(query, { time: at });
     const nums = res.resultType === 'string' ? [] : res.samples.map((s) => s.value).filter((v) => Number.isFinite(v));
     if (nums.length === 0) return { none: `Prometheus has no value of the query at the stage's entry (${new Date(at).toISOString()})` };
-    return { value: reduceValues(nums, g.spec.reduce ?? 'max') as number, at };
+    return { value: reduceValues(nums, reduce ?? 'max') as number, at };
   } catch {
     return undefined;
   }

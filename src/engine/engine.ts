@@ -5,21 +5,18 @@
  * and the demo all drive this one class.
  */
 import pLimit from 'p-limit';
-import { checkFor, PROMETHEUS_KINDS } from '../../checks/index.js';
-import type { CheckContext } from '../../checks/types.js';
+import { kindModule } from '../../checks/index.js';
+import type { CheckContext } from '../gate-contract.js';
 import type { Clock } from '../clock.js';
-import { formatDuration } from '../duration.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { GateSpec } from '../plan/schema.js';
-import { PromError, type NodePoller, type NodeStatus, type PromAlert, type PromClient } from '../sources/types.js';
-import { describePromError } from '../../checks/promql.js';
-import { scoreResult } from '../../checks/compare.js';
+import { describePromError, PromError, type NodePoller, type NodeStatus, type PromAlert, type PromClient } from '../sources/types.js';
 import { buildAlerts } from './alerts.js';
 import { createGateRuntime, effectiveOnFail, errorLimitOf, stepGate, toGateView, type GateRuntime } from './gate.js';
 import { historyBaseline, keyOf, needsFirstValue } from './baselines.js';
 import { rangeResults } from './range.js';
 import { phaseAt } from './scheduler.js';
-import { stageView } from './stage.js';
+import { promotionBlockers, stageView } from './stage.js';
 import type { BaselineRecord, CheckResult, EngineCommand, EngineEvent, EngineState, Observation, PollingView, PrometheusView, RolloutPosition, WindowRecord } from './types.js';
 
 export interface EngineDeps {
@@ -61,6 +58,8 @@ const CHECK_CONCURRENCY = 8;
 /** A backfill looks back at least this far (and at most this many steps: Prometheus caps a range query at 11,000 points). */
 const BACKFILL_MIN_LOOKBACK_MS = 10 * 60_000;
 const BACKFILL_MAX_STEPS = 10_000;
+/** A failed range query of the backfill is asked again this many times in all. */
+const BACKFILL_ATTEMPTS = 2;
 
 export class Engine {
   private readonly deps: EngineDeps;
@@ -258,13 +257,13 @@ export class Engine {
         return;
       case 'signoff': {
         const gate = this.activeGates().find((g) => g.spec.id === cmd.gateId);
-        if (!gate || gate.kind !== 'manual') throw new Error(`no sign-off gate "${cmd.gateId}" in this stage`);
-        const allowed = gate.spec.manual!.operators;
-        if (allowed && !allowed.includes(cmd.operator)) throw new Error(`${cmd.operator} may not sign off ${cmd.gateId} (allowed: ${allowed.join(', ')})`);
-        if (gate.spec.manual!.noteRequired && cmd.note.trim() === '') throw new Error(`sign-off of ${cmd.gateId} needs a note`);
+        const signoff = gate && kindModule(gate.kind).signoff;
+        if (!gate || !signoff) throw new Error(`no sign-off gate "${cmd.gateId}" in this stage`);
+        const signed = signoff(gate.spec, { operator: cmd.operator, note: cmd.note });
+        if ('refused' in signed) throw new Error(signed.refused);
         this.signoffs.set(cmd.gateId, { operator: cmd.operator, at: this.clock.now(), note: cmd.note });
         this.raise({ type: 'signoff', gateId: cmd.gateId, operator: cmd.operator, note: cmd.note });
-        this.applyResult(gate, { status: 'value', value: true, note: `signed off by ${cmd.operator}: ${cmd.note}` });
+        this.applyResult(gate, signed.result);
         this.afterEvaluation();
         return;
       }
@@ -322,10 +321,10 @@ export class Engine {
     const startedAt = this.clock.now();
     const t0 = performance.now();
     const backfill = this.deps.backfillOnStart ? await this.fetchBackfill() : undefined;
-    // score gates are derived from the compare gates in apply(), never asked
-    const active = this.activeGates().filter((g) => g.mode !== 'off' && g.kind !== 'score');
+    // derived gates (score) are computed from the others in apply(), never asked
+    const active = this.activeGates().filter((g) => g.mode !== 'off' && !kindModule(g.kind).derive);
     // The sources are independent: nodes, deep health (only when a gate reads it) and Prometheus are asked at once.
-    const wantsDeep = active.some((g) => g.spec.health?.deep || g.spec.deep);
+    const wantsDeep = active.some((g) => kindModule(g.kind).readsDeepHealth?.(g.spec) || g.spec.deep);
     const [{ nodes, nodeError }, deepNodes, prom] = await Promise.all([
       this.askNodes(),
       this.deps.deepNodes && wantsDeep ? this.deps.deepNodes.poll().then(() => this.deps.deepNodes!.status(), () => this.deps.deepNodes!.status()) : null,
@@ -356,7 +355,7 @@ export class Engine {
       ),
       ...active.filter((g) => this.wantsHistoryBaseline(g)).map((g) =>
         limit(async () => {
-          const b = promDown ? undefined : await historyBaseline(this.deps.prometheus!, g, this.stageEnteredAt);
+          const b = promDown ? undefined : await historyBaseline(this.deps.prometheus!, kindModule(g.kind).history!(g.spec)!, g.spec.reduce, this.stageEnteredAt);
           if (b) baselines[keyOf(g)] = b;
         }),
       ),
@@ -379,25 +378,24 @@ export class Engine {
   /** A gate whose first-value baseline was not captured at the stage's entry, and may be had from Prometheus history. */
   private wantsHistoryBaseline(g: GateRuntime): boolean {
     // Only a known entry time has a history to read: a stage entered "now" by a one-shot check has none.
-    return this.resumed && g.awaitBaseline === true && g.firstValue === undefined && g.baselineMissing === undefined && g.kind === 'query' && this.deps.prometheus !== null;
+    return this.resumed && g.awaitBaseline === true && g.firstValue === undefined && g.baselineMissing === undefined && kindModule(g.kind).history?.(g.spec) !== undefined && this.deps.prometheus !== null;
   }
 
   private missingBaselineWhy(g: GateRuntime): string {
     if (!this.resumed) return 'the stage\'s entry time is not known (no saved rollout state), so neither a saved baseline nor history';
-    if (g.kind !== 'query') return 'none saved for this stage entry, and this kind of gate has no history to read';
+    if (kindModule(g.kind).history?.(g.spec) === undefined) return 'none saved for this stage entry, and this kind of gate has no history to read';
     return 'none saved for this stage entry, and Prometheus history at the entry not read yet';
   }
 
   private async runCheck(g: GateRuntime, ctx: CheckContext, promDown: string | undefined): Promise<CheckResult> {
-    if (promDown && PROMETHEUS_KINDS.has(g.kind)) {
-      // Name what failed: for an alert gate its own endpoint; a query was not sent at all.
-      return { status: 'error', reason: g.kind === 'alert' ? promDown : `${g.kind === 'query' ? 'query' : 'series lookup'} not sent: Prometheus is down (${promDown})` };
-    }
-    const cached = g.kind === 'command' ? this.commandCache.get(g.spec.id) : undefined;
+    const kind = kindModule(g.kind);
+    // Name what failed: for an alert gate its own endpoint; a query was not sent at all.
+    if (promDown && kind.source === 'prometheus') return { status: 'error', reason: kind.notAsked?.(promDown) ?? `not asked: Prometheus is down (${promDown})` };
+    const cached = kind.cachedUntilRefresh ? this.commandCache.get(g.spec.id) : undefined;
     if (cached) return cached;
     try {
-      const r = await checkFor(g.spec)(g.spec, ctx, { baseline: g.spec.baseline?.offset !== undefined ? g.baseline : undefined });
-      if (g.kind === 'command') this.commandCache.set(g.spec.id, r);
+      const r = await kind.check(g.spec, ctx, { baseline: g.spec.baseline?.offset !== undefined ? g.baseline : undefined });
+      if (kind.cachedUntilRefresh) this.commandCache.set(g.spec.id, r);
       return r;
     } catch (err) {
       return { status: 'error', reason: `check failed: ${(err as Error).message}` };
@@ -448,16 +446,21 @@ export class Engine {
     const out: NonNullable<Observation['backfill']> = {};
     await Promise.all(
       this.activeGates()
-        .filter((g) => g.kind === 'query' && g.mode !== 'off' && g.spec.for !== undefined)
+        .filter((g) => kindModule(g.kind).history?.(g.spec) !== undefined && g.mode !== 'off' && g.spec.for !== undefined)
         .map(async (g) => {
           // Look back well past `for`, so "for 40s" says how long the breach has really held (not `for` + a step).
           const lookback = Math.min(Math.max(4 * g.spec.for!, g.spec.for! + 20 * stepMs, BACKFILL_MIN_LOOKBACK_MS), BACKFILL_MAX_STEPS * stepMs);
           const start = now - lookback;
-          try {
-            const series = await prom.queryRange(g.spec.query!, { start, end: now - stepMs, stepMs });
-            out[g.spec.id] = rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce);
-          } catch {
-            // The live evaluation will report the error.
+          // Asked twice: one blip (a timeout, a 503) at start would otherwise cost a watch opened mid-breach a whole `for`.
+          for (let attempt = 1; attempt <= BACKFILL_ATTEMPTS; attempt++) {
+            try {
+              const series = await prom.queryRange(kindModule(g.kind).history!(g.spec)!, { start, end: now - stepMs, stepMs });
+              out[g.spec.id] = rangeResults(series, start, now - stepMs, stepMs, g.spec.reduce);
+              return;
+            } catch (err) {
+              // The plan's own mistake (bad_data) will not mend; the live evaluation reports it, and any other last error.
+              if (err instanceof PromError && err.kind === 'bad_data') return;
+            }
           }
         }),
     );
@@ -505,8 +508,11 @@ export class Engine {
       const r = obs.results[g.spec.id];
       if (r) this.applyResult(g, r, now);
     }
-    // score gates: from the compare gates' judgements just applied
-    for (const g of active) if (g.kind === 'score') this.applyResult(g, scoreResult(g.spec, this.activeGates()), now);
+    // derived gates (score): from the other gates' judgements just applied
+    for (const g of active) {
+      const derive = kindModule(g.kind).derive;
+      if (derive) this.applyResult(g, derive(g.spec, this.activeGates()), now);
+    }
     this.afterEvaluation();
     const promDown = obs.prom && !obs.prom.ok && obs.prom.down;
     const ok = !promDown && Object.values(obs.results).every((r) => r.status !== 'error');
@@ -582,8 +588,7 @@ export class Engine {
     const stage = state.stages[this.stageIndex]!;
     if (stage.promotable !== this.lastPromotable) {
       this.lastPromotable = stage.promotable;
-      const bakeLeft = stage.bakeRemainingMs ?? 0;
-      this.raise({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: stage.blockers.map((b) => b.gateId), ...(bakeLeft > 0 ? { bake: { kind: 'bake' as const, left: formatDuration(bakeLeft), leftMs: bakeLeft } } : {}) });
+      this.raise({ type: 'stage.promotable', stageId: stage.id, promotable: stage.promotable, blockers: promotionBlockers(stage) });
     }
     const firing = new Map(state.alerts.map((a) => [`${a.source}:${a.name}`, a]));
     for (const [key, a] of firing) {

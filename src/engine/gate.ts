@@ -22,7 +22,7 @@
  * promotion whatever `noData` says and raises an alert; `rollback` also asks
  * for a rollback (the engine does that). No data is never a pass.
  */
-import { defaultFail } from '../../checks/index.js';
+import { kindModule } from '../../checks/index.js';
 import { formatDuration } from '../duration.js';
 import { gateKind, type GateKind, type GateSpec, type Mode, type OnFail } from '../plan/schema.js';
 import { breaches, describeThreshold, parseThreshold, type Threshold } from '../plan/threshold.js';
@@ -71,15 +71,17 @@ export interface GateRuntime {
 
 export function createGateRuntime(spec: GateSpec, stageId: string | null, planMode: Mode, now: number): GateRuntime {
   const kind = gateKind(spec);
-  const def = spec.expect !== undefined ? `!= ${JSON.stringify(spec.expect)}` : defaultFail(kind);
-  const fail = spec.fail ?? (spec.score ? [parseThreshold(`< ${spec.score.marginal}`)!] : def ? [parseThreshold(def)!] : []);
+  const mod = kindModule(kind);
+  const defFail = mod.defaultFail?.(spec);
+  const defWarn = mod.defaultWarn?.(spec);
+  const fail = spec.fail ?? (defFail ? [parseThreshold(defFail)!] : []);
   const mode = effectiveMode(planMode, spec.mode);
   return {
     spec,
     stageId,
     kind,
     fail,
-    warn: spec.warn ?? (spec.score ? [parseThreshold(`< ${spec.score.pass}`)!] : []),
+    warn: spec.warn ?? (defWarn ? [parseThreshold(defWarn)!] : []),
     mode,
     state: mode === 'off' ? 'off' : 'no data',
     since: now,
@@ -137,11 +139,13 @@ export function stepGate(prev: GateRuntime, result: CheckResult, now: number): G
   // without a baseline spec, relative thresholds compare with the first good value of the window.
   rt.baseline = result.baseline ?? (rt.spec.baseline ? (prev.baseline ?? rt.spec.baseline.value) : rt.firstValue);
 
-  if (rt.kind === 'manual') {
+  const settle = kindModule(rt.kind).settle;
+  if (settle) {
+    // A kind whose value alone says where it stands (a sign-off): no threshold, no breach.
     resetBreach(rt);
-    rt.condition = result.value === true ? 'ok' : 'pending';
-    if (result.value === true) return record(withState(rt, 'ok', now, result.note ?? 'signed off'), now);
-    return record(withState(rt, 'pending', now, result.note ?? 'awaiting sign-off'), now);
+    const s = settle(result.value, result.note);
+    rt.condition = s.condition;
+    return record(withState(rt, s.condition, now, s.why), now);
   }
 
   const fmt = fmtOf(rt);
@@ -313,18 +317,9 @@ export function toGateView(rt: GateRuntime): GateView {
   };
 }
 
+/** The query, command, path or alert name the gate checks, as its kind describes it. */
 export function gateSubject(g: GateSpec): string {
-  if (g.query) return g.query;
-  if (g.health) return `node health: ${g.health.consecutiveFailures} consecutive failures${g.health.deep ? ' (deep)' : ''}`;
-  if (g.healthField) return `health field ${g.healthField}`;
-  if (g.alert) return g.alert === '*' ? 'any Prometheus alert' : `Prometheus alert ${g.alert}`;
-  if (g.command) return g.command.run.join(' ');
-  if (g.evidence) return `${g.evidence.file} ${g.evidence.field}`;
-  if (g.cardinality) return `${g.cardinality.metric} ${g.cardinality.label} ∈ {${g.cardinality.allowed.join(', ')}}`;
-  if (g.manual) return `sign-off: ${g.manual.item}`;
-  if (g.compare) return `${g.compare.query} · canary {${g.compare.canary}} vs baseline {${g.compare.baseline}}`;
-  if (g.score) return `canary score of ${g.score.gates?.join(', ') ?? 'the compare gates'} (pass ${g.score.pass}, marginal ${g.score.marginal})`;
-  return g.id;
+  return kindModule(gateKind(g)).describe(g);
 }
 
 function fmtOf(rt: GateRuntime): ((v: number) => string) | undefined {

@@ -7,6 +7,7 @@
  * refresh. Polls never overlap: the next one is scheduled only when the last
  * has finished.
  */
+import { kindModule } from '../../checks/index.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import type { Engine } from './engine.js';
@@ -58,7 +59,8 @@ export class Scheduler {
     const p = this.engine.polling;
     const phaseIndex = phaseAt(spec.phases, now - p.phaseStartedAt);
     const phase = spec.phases[phaseIndex]!;
-    const hot = this.engine.activeGates().some((g) => g.kind !== 'manual' && (g.state === 'pending' || g.state === 'warn'));
+    // A gate waiting for a person (a sign-off) does not make polling hot: polling faster does not sign it.
+    const hot = this.engine.activeGates().some((g) => !kindModule(g.kind).awaitsPerson && (g.state === 'pending' || g.state === 'warn'));
     const intervalMs = hot ? Math.min(spec.hot, phase.every) : phase.every;
     const windowOver = now >= p.windowEnd;
     const label = hot

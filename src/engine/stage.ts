@@ -3,9 +3,12 @@
  * and no block/rollback gate stops it; otherwise promotion needs a guarded
  * override, and the blockers say why (value and threshold).
  */
+import { kindModule } from '../../checks/index.js';
+import { formatDuration } from '../duration.js';
 import type { StageSpec } from '../plan/schema.js';
+import { breaches } from '../plan/threshold.js';
 import { gateBlocks, type GateRuntime } from './gate.js';
-import type { Blocker, StageStatus, StageView } from './types.js';
+import type { Blocker, PromotionBlocker, StageStatus, StageView } from './types.js';
 
 export interface StageContext {
   index: number;
@@ -47,11 +50,25 @@ export function stageView(stage: StageSpec, ctx: StageContext): StageView {
 }
 
 export function blockersOf(gates: GateRuntime[]): Blocker[] {
-  return gates.filter(gateBlocks).map((g) => ({
-    gateId: g.spec.id,
-    state: g.state,
-    display: g.display,
-    threshold: g.fail.map((t) => t.text).join(' or '),
-    why: g.why,
-  }));
+  return gates.filter(gateBlocks).map((g) => {
+    // A gate that reads nodes names those it blocks on (its kind knows which of its parts they are).
+    const nodes = kindModule(g.kind).blockingNodes?.(g.parts ?? [], (v) => g.fail.some((t) => breaches(t, v, g.baseline) === true));
+    return {
+      gateId: g.spec.id,
+      state: g.state,
+      display: g.display,
+      threshold: g.fail.map((t) => t.text).join(' or '),
+      why: g.why,
+      ...(nodes?.length ? { nodes } : {}),
+    };
+  });
+}
+
+/** Everything that stops the stage's promotion, in the one shape of events and `check --json`: the bake time left first, then each blocking gate. */
+export function promotionBlockers(stage: Pick<StageView, 'blockers' | 'bakeRemainingMs'>): PromotionBlocker[] {
+  const left = stage.bakeRemainingMs ?? 0;
+  return [
+    ...(left > 0 ? [{ kind: 'bake' as const, left: formatDuration(left), leftMs: left }] : []),
+    ...stage.blockers.map(({ gateId, ...b }) => ({ kind: 'gate' as const, id: gateId, ...b })),
+  ];
 }

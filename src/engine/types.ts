@@ -5,37 +5,14 @@
  */
 import type { GateKind, Mode, OnFail } from '../plan/schema.js';
 import type { NodeStatus, PromAlert } from '../sources/types.js';
-import type { CompareDetail, ScoreDetail } from '../judge/types.js';
 
 /** The words every front end shows, in this exact spelling. */
 export const GATE_STATES = ['ok', 'warn', 'pending', 'failing', 'no data', 'error', 'off'] as const;
 export type GateState = (typeof GATE_STATES)[number];
 
-export type Value = number | string | boolean;
-
-/** What one check says about its gate at one evaluation. */
-export type CheckResult =
-  | {
-      status: 'value';
-      value: Value;
-      /** Per-node (health checks) or per-series (PromQL) breakdown. */
-      parts?: Array<{ name: string; value: Value | null; note?: string }>;
-      /** Baseline the check measured itself (evidence `baseline.field`, baseline query). */
-      baseline?: number;
-      note?: string;
-      warnings?: string[];
-      /** compare and score gates: how the judge decided (both cohorts, U, p, estimate, interval). */
-      judge?: JudgeView;
-      /**
-       * The value does not breach, but a breach is building that the value cannot show yet (a node
-       * failed fewer probes in a row than the gate needs): the gate is `pending`, never `ok`.
-       */
-      building?: string;
-    }
-  /** Nothing to compare and nothing wrong (a health field absent or null on every node, where the plan says absent means ok). */
-  | { status: 'clear'; note: string; parts?: Array<{ name: string; value: Value | null; note?: string }> }
-  | { status: 'no data'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }>; judge?: JudgeView }
-  | { status: 'error'; reason: string; parts?: Array<{ name: string; value: Value | null; note?: string }> };
+// What a check returns is the gate kinds' contract (src/gate-contract.ts); the engine's vocabulary re-exports it.
+export type { CheckResult, JudgeView, Value } from '../gate-contract.js';
+import type { CheckResult, JudgeView, Value } from '../gate-contract.js';
 
 export interface GateSample {
   at: number;
@@ -93,9 +70,6 @@ export interface GateView {
   judge?: JudgeView;
 }
 
-/** The canary judge's view data: one metric's comparison, or a stage's score. */
-export type JudgeView = { kind: 'compare'; detail: CompareDetail } | { kind: 'score'; detail: ScoreDetail };
-
 export type StageStatus = 'done' | 'current' | 'next' | 'rolled back';
 
 export interface Blocker {
@@ -104,7 +78,17 @@ export interface Blocker {
   display: string;
   threshold: string;
   why: string;
+  /** The nodes the gate blocks on (a health gate with two nodes down names them), when it reads nodes. */
+  nodes?: string[];
 }
+
+/**
+ * What stops promotion, in the one shape the `stage.promotable` event and `check --json` carry: each
+ * blocking gate (with the nodes it blocks on), and the bake time while it is not over.
+ */
+export type PromotionBlocker =
+  | { kind: 'gate'; id: string; state: GateState; display: string; threshold: string; why: string; nodes?: string[] }
+  | { kind: 'bake'; left: string; leftMs: number };
 
 export interface StageView {
   id: string;
@@ -226,8 +210,8 @@ export type EngineEvent = EventBase &
     | { type: 'alert.resolved'; name: string; source: 'prometheus' | 'flightdeck' }
     | { type: 'prometheus.down'; error: string }
     | { type: 'prometheus.up' }
-    /** `blockers` are gate ids; `bake` says the bake time still stops promotion (and how long it has left). */
-    | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: string[]; bake?: { kind: 'bake'; left: string; leftMs: number } }
+    /** `blockers`: what stops promotion, bake time included (empty when promotable). */
+    | { type: 'stage.promotable'; stageId: string; promotable: boolean; blockers: PromotionBlocker[] }
     | { type: 'stage.entered'; stageId: string; index: number; by: 'start' | 'promote' | 'rollback' }
     | { type: 'stage.rolled-back'; stageId: string }
     | { type: 'rollback.requested'; stageId: string; gateId: string; reason: string; auto: boolean }

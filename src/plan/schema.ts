@@ -4,19 +4,15 @@
  * parsed. Secrets are never values in a plan: only `*Env` / `*File` references.
  */
 import { z } from 'zod';
-import { parseDuration } from '../duration.js';
+import { GATE_KIND_FIELDS, GATE_KIND_MODULES, GATE_KINDS } from '../../checks/index.js';
+import { commandSpec, duration } from './schema-parts.js';
 import { httpUrl } from './http-url.js';
 import { parseThreshold, THRESHOLD_EXAMPLE, type Threshold } from './threshold.js';
 import { UNITS } from './units.js';
 
-export const duration = z.string({ error: 'expected a duration such as "30s", "5m" or "1h"' }).transform((s, ctx) => {
-  const v = parseDuration(s);
-  if (v === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or "1h", got "${s}"` });
-    return z.NEVER;
-  }
-  return v;
-});
+export { duration };
+export { MAX_RANGE_POINTS } from '../../checks/compare.js';
+export { GATE_KINDS, gateKind, type GateKind } from '../../checks/index.js';
 
 const threshold = z
   .union([z.string(), z.number()], { error: `expected ${THRESHOLD_EXAMPLE}` })
@@ -37,26 +33,13 @@ export const modeSchema = z.enum(['off', 'warn', 'enforce']);
 export const onFailSchema = z.enum(['alert', 'block', 'rollback']);
 export const reducerSchema = z.enum(['max', 'min', 'sum', 'avg', 'count', 'any']);
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as PROM_TOKEN');
+export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as PROM_TOKEN');
 
 /** A value that is a secret: taken from the environment or a file, never written inline. */
 export const secretRef = z
   .object({ env: envName.optional(), file: z.string().optional() })
   .strict()
   .refine((v) => (v.env ? 1 : 0) + (v.file ? 1 : 0) === 1, 'expected exactly one of env or file');
-
-const commandSpec = z
-  .object({
-    run: z.array(z.string()).min(1, 'expected an argv list such as [./scripts/deploy.sh, --env, production]'),
-    timeout: duration.default(600_000),
-    cwd: z.string().optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    /** Extra argv appended under --dry-run; `false` skips the step under --dry-run. */
-    dryRun: z.union([z.array(z.string()), z.literal(false)]).optional(),
-    /** Processes left in the step's group once its main process exited: killed (default) or left running. */
-    leftovers: z.enum(['kill', 'leave']).optional(),
-  })
-  .strict();
 
 const httpSpec = z
   .object({
@@ -119,72 +102,13 @@ const baselineSpec = z
   })
   .strict();
 
-// --- compare: canary versus baseline (src/judge/, checks/compare.ts) ---
-/** Prometheus answers a range query with at most this many points per series. */
-export const MAX_RANGE_POINTS = 11_000;
-/** A query template evaluated for two cohorts; `$cohort` stands for each cohort's label matchers. */
-const compareSpec = z
-  .object({
-    query: z.string().min(1).refine((q) => q.includes('$cohort'), 'expected a query with $cohort where the cohort\'s label matchers go, such as rate(x{$cohort}[1m])'),
-    canary: z.string().min(1),
-    baseline: z.string().min(1),
-    direction: z.enum(['increase', 'decrease', 'either']).default('increase'),
-    /** 1.10: a 10 % change in the bad direction is tolerated. */
-    allowedEffect: z.number().min(1).default(1),
-    critical: z.boolean().default(false),
-    weight: z.number().positive().default(1),
-    window: duration.default(600_000),
-    step: duration.optional(),
-    confidence: z.number().gt(0.5).lt(1).default(0.95),
-  })
-  .strict()
-  .refine((c) => c.step === undefined || c.window / c.step <= MAX_RANGE_POINTS, {
-    path: ['step'],
-    message: `expected at most ${MAX_RANGE_POINTS.toLocaleString('en')} points per series in the window (Prometheus refuses more): a larger step, or a shorter window`,
-  });
-/** A stage's score from its compare gates: below pass is marginal (warn), below marginal fails. */
-const scoreSpec = z
-  .object({
-    pass: z.number().min(0).max(100).default(95),
-    /** Above 0: a score forced to 0 (a critical metric not pass, half the metrics without data) must fail. */
-    marginal: z.number().gt(0, 'expected marginal above 0: a score of 0 (a critical metric not pass, or half the metrics without data) must fail').max(100).default(75),
-    /** The compare gates scored (default: every compare gate of the stage and plan). */
-    gates: z.array(z.string()).optional(),
-  })
-  .strict()
-  .refine((s) => s.marginal <= s.pass, 'expected marginal <= pass');
-
 export const gateSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'expected an id of letters, digits, ".", "_" or "-"'),
     title: z.string().optional(),
     description: z.string().optional(),
-    // --- kinds: exactly one ---
-    query: z.string().min(1).optional(),
-    health: z
-      .object({
-        consecutiveFailures: z.number().int().min(1).default(1),
-        deep: z.boolean().default(false),
-        /** Body fields a healthy answer must have besides a 2xx code (`{ status: ok }`): `a.b` paths to expected values. */
-        expect: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
-      })
-      .strict()
-      .optional(),
-    healthField: z.string().min(1).optional(),
-    alert: z.string().min(1).optional(),
-    command: commandSpec.omit({ dryRun: true, leftovers: true }).optional(),
-    evidence: z.object({ file: z.string().min(1), field: z.string().min(1) }).strict().optional(),
-    cardinality: z
-      .object({ metric: z.string().min(1), label: z.string().min(1), allowed: z.array(z.string()).min(1) })
-      .strict()
-      .optional(),
-    manual: z
-      .object({ item: z.string().min(1), operators: z.array(z.string()).optional(), noteRequired: z.boolean().default(true) })
-      .strict()
-      .optional(),
-    // --- compare (canary vs baseline judge, src/judge/) ---
-    compare: compareSpec.optional(),
-    score: scoreSpec.optional(),
+    // --- kinds: exactly one (each kind's module, checks/<kind>.ts, holds its part) ---
+    ...GATE_KIND_FIELDS,
     // --- evaluation ---
     deep: z.boolean().optional(),
     reduce: reducerSchema.optional(),
@@ -203,10 +127,6 @@ export const gateSchema = z
     errorLimit: z.number().int().min(1).default(3),
     /** What `errorLimit` errors in a row do: hold (block promotion, alert) or rollback. */
     onError: z.enum(['hold', 'rollback']).default('hold'),
-    /** healthField: the value a healthy node answers (`expect: ok`); the gate fails when a node answers another. */
-    expect: z.union([z.string(), z.number(), z.boolean()]).optional(),
-    /** healthField: `ok` when a field absent, null or "" means healthy (seed 004's degraded_reason); default no data. */
-    absent: z.enum(['ok', 'no data']).optional(),
     mode: modeSchema.optional(),
     /** Samples older than this are stale and count as no data. */
     staleAfter: duration.optional(),
@@ -223,19 +143,20 @@ export const gateSchema = z
             : `expected exactly one check, got ${kinds.join(' and ')}`,
       });
     }
-    if ((g.query !== undefined || g.healthField !== undefined || g.evidence !== undefined) && g.fail === undefined && g.expect === undefined) {
+    // A kind without a default threshold (a query's value means nothing by itself) needs `fail:`.
+    if (g.fail === undefined && kinds.some((k) => GATE_KIND_MODULES[k].defaultFail?.(g as GateSpec) === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['fail'], message: `expected ${THRESHOLD_EXAMPLE}` });
     }
-    if ((g.expect !== undefined || g.absent !== undefined) && g.healthField === undefined) {
-      ctx.addIssue({ code: 'custom', path: [g.expect !== undefined ? 'expect' : 'absent'], message: 'expected only on a healthField gate' });
+    // Fields a kind owns besides its own key (healthField's expect and absent) are refused on the others.
+    for (const m of Object.values(GATE_KIND_MODULES)) {
+      const stray = m.ownFields?.find((f) => g[f as keyof typeof g] !== undefined);
+      if (stray && g[m.kind] === undefined) ctx.addIssue({ code: 'custom', path: [stray], message: `expected only on ${/^[aeiou]/i.test(m.kind) ? 'an' : 'a'} ${m.kind} gate` });
     }
     if (g.for !== undefined && g.forProbes !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['forProbes'], message: 'expected either for or forProbes, not both' });
     }
   });
 
-export const GATE_KINDS = ['query', 'health', 'healthField', 'alert', 'command', 'evidence', 'cardinality', 'manual', 'compare', 'score'] as const;
-export type GateKind = (typeof GATE_KINDS)[number];
 
 const nodeSchema = z
   .object({
@@ -355,6 +276,3 @@ export type Mode = z.output<typeof modeSchema>;
 export type OnFail = z.output<typeof onFailSchema>;
 export type Reducer = z.output<typeof reducerSchema>;
 
-export function gateKind(g: GateSpec): GateKind {
-  return GATE_KINDS.find((k) => g[k] !== undefined)!;
-}

@@ -16,6 +16,8 @@
  */
 import pLimit from 'p-limit';
 import { formatDuration } from '../duration.js';
+import { moduleOf } from '../../checks/index.js';
+import type { OnlineAsk } from '../gate-contract.js';
 import { PromError, type PromClient, type PromRule } from '../sources/types.js';
 import { promqlSelectors } from './promql.js';
 import type { GateSpec, Plan } from './schema.js';
@@ -76,6 +78,8 @@ export async function validateOnline(plan: Plan, prom: PromClient, o: OnlineOpti
   const findings: OnlineFinding[] = [];
   const report: OnlineReport = { findings, checked: { alerts: 0, queries: 0, selectors: 0 } };
   const gates = gatesOf(plan);
+  // What each gate's kind asks (alert rules, queries, selectors), with the full path of its field.
+  const asks = gates.flatMap(({ gate, path }) => (moduleOf(gate).onlineAsks?.(gate) ?? []).map((a): OnlineAsk => ({ ...a, field: [...path, ...a.field] })));
 
   // Transport failures end the run with one message instead of a finding per gate.
   const ask = async <T>(f: () => Promise<T>): Promise<T | PromError | undefined> => {
@@ -89,23 +93,21 @@ export async function validateOnline(plan: Plan, prom: PromClient, o: OnlineOpti
     }
   };
 
-  // `alert: "*"` (any alert firing) names no rule.
-  const alertGates = gates.filter((g) => g.gate.alert !== undefined && g.gate.alert !== '*');
-  if (alertGates.length > 0) {
+  const alertAsks = asks.flatMap((a) => ('alertRule' in a ? [a] : []));
+  if (alertAsks.length > 0) {
     const rules = await ask(() => prom.rules({ signal: o.signal }));
     if (rules instanceof PromError) report.failure = rules.message;
     else if (rules) {
       const alerting = [...new Set(rules.filter((r: PromRule) => r.type === 'alerting').map((r) => r.name))];
       const recording = new Set(rules.filter((r) => r.type === 'recording').map((r) => r.name));
-      for (const { gate, path } of alertGates) {
-        const name = gate.alert!;
+      for (const { alertRule: name, field } of alertAsks) {
         report.checked.alerts++;
         if (alerting.includes(name)) continue;
         const hint = closest(name, alerting);
         const message = recording.has(name)
           ? `"${name}" is a recording rule in Prometheus, not an alerting rule: this gate would never see it fire`
           : `Prometheus has no alerting rule named "${name}" (${alerting.length} alerting rule${alerting.length === 1 ? '' : 's'} loaded): this gate would never see it fire${hint ? `; did you mean "${hint}"?` : ''}`;
-        findings.push({ path: [...path, 'alert'], message });
+        findings.push({ path: field, message });
       }
     }
   }
@@ -158,11 +160,11 @@ export async function validateOnline(plan: Plan, prom: PromClient, o: OnlineOpti
   };
 
   const work: Array<Promise<void>> = [];
-  for (const { gate, path } of gates) {
-    if (gate.query) work.push(checkQuery(gate.query, [...path, 'query']));
-    if (gate.baseline?.query) work.push(checkQuery(gate.baseline.query, [...path, 'baseline', 'query']));
-    if (gate.cardinality) work.push(checkSelector(gate.cardinality.metric, gate.cardinality.metric, [...path, 'cardinality', 'metric'], undefined));
+  for (const a of asks) {
+    if ('query' in a) work.push(checkQuery(a.query, a.field));
+    else if ('selector' in a) work.push(checkSelector(a.selector, a.selector, a.field, undefined));
   }
+  for (const { gate, path } of gates) if (gate.baseline?.query) work.push(checkQuery(gate.baseline.query, [...path, 'baseline', 'query']));
   await Promise.all(work);
   findings.sort((a, b) => JSON.stringify(a.path).localeCompare(JSON.stringify(b.path)) || (a.index ?? 0) - (b.index ?? 0));
   return report;

@@ -16,33 +16,20 @@
  * gates that read a number (query, healthField, evidence), and a `baseline`
  * without any relative threshold is a mistake, so both are refused here.
  */
-import { cohortQuery } from '../../checks/compare.js';
+import { GATE_KIND_MODULES, GATE_KINDS } from '../../checks/index.js';
+import type { PlanProblem, RawGateRef } from '../gate-contract.js';
 import { promqlProblems } from './promql.js';
-import { GATE_KINDS, type GateKind } from './schema.js';
 import type { PathSeg } from './secrets.js';
 import { parseThreshold } from './threshold.js';
 
-export interface CheckProblem {
-  path: PathSeg[];
-  /** Point at the key itself, or at its value (the default). */
-  at?: 'key' | 'value';
-  /** For a string value: the index of the offending character inside it (a PromQL token). */
-  index?: number;
-  message: string;
-}
+export type CheckProblem = PlanProblem;
 
 type Raw = Record<string, unknown>;
+type GateRef = RawGateRef;
 
-interface GateRef {
-  gate: Raw;
-  kind: GateKind | undefined;
-  path: PathSeg[];
-  stageIndex: number | null;
-}
-
-const PROMETHEUS_KINDS = new Set(['query', 'alert', 'cardinality', 'compare']);
-const NODE_KINDS = new Set(['health', 'healthField']);
-const NUMERIC_KINDS = new Set(['query', 'healthField', 'evidence']);
+const MODULES = Object.values(GATE_KIND_MODULES);
+/** "query, healthField or evidence": the kinds that read a number. */
+const NUMERIC_NAMES = MODULES.filter((m) => m.readsNumber).map((m) => m.kind).join(', ').replace(/, ([^,]*)$/, ' or $1');
 const WEBHOOK_KINDS = new Set(['slack', 'teams', 'discord', 'webhook']);
 const KNOWN_NOTIFIERS = new Set([...WEBHOOK_KINDS, 'email', 'file']);
 
@@ -128,10 +115,11 @@ function checkSources(plan: Raw, gates: GateRef[]): CheckProblem[] {
   const nodes = list(plan.nodes).length;
   for (const { kind, path } of gates) {
     if (!kind) continue;
-    if (PROMETHEUS_KINDS.has(kind) && missing(plan.prometheus)) {
+    const source = GATE_KIND_MODULES[kind].source;
+    if (source === 'prometheus' && missing(plan.prometheus)) {
       out.push({ path: [...path, kind], at: 'key', message: `${article(kind)} ${kind} gate needs Prometheus: add prometheus: { url: ... } to the plan` });
     }
-    if (NODE_KINDS.has(kind) && nodes === 0) {
+    if (source === 'nodes' && nodes === 0) {
       out.push({ path: [...path, kind], at: 'key', message: `${article(kind)} ${kind} gate needs at least one node: add nodes: [{ name, url }] to the plan` });
     }
   }
@@ -147,69 +135,33 @@ function checkThresholds(gates: GateRef[]): CheckProblem[] {
   const out: CheckProblem[] = [];
   for (const { gate, kind, path } of gates) {
     const relative = hasRelative(gate.fail) || hasRelative(gate.warn);
-    if (relative && kind && !NUMERIC_KINDS.has(kind)) {
+    if (relative && kind && !GATE_KIND_MODULES[kind].readsNumber) {
       const field = hasRelative(gate.fail) ? 'fail' : 'warn';
-      out.push({ path: [...path, field], message: `a relative threshold needs a gate that reads a number (query, healthField or evidence), not ${article(kind)} ${kind} gate` });
+      out.push({ path: [...path, field], message: `a relative threshold needs a gate that reads a number (${NUMERIC_NAMES}), not ${article(kind)} ${kind} gate` });
     }
     const b = obj(gate.baseline);
     if (!b) continue;
     const given = (['query', 'offset', 'value', 'field'] as const).filter((k) => b[k] !== undefined);
     if (given.length !== 1) {
       out.push({ path: [...path, 'baseline'], message: given.length === 0 ? 'expected one of query, offset, value or field' : `expected one of query, offset, value or field, got ${given.join(' and ')}` });
-    } else if (given[0] === 'field' && kind && kind !== 'evidence') {
-      out.push({ path: [...path, 'baseline', 'field'], at: 'key', message: 'baseline.field reads a field of an evidence report; this is not an evidence gate' });
-    } else if ((given[0] === 'query' || given[0] === 'offset') && kind && kind !== 'query') {
-      out.push({ path: [...path, 'baseline', given[0]], at: 'key', message: `baseline.${given[0]} needs a query gate` });
+    } else if (kind) {
+      // A baseline form one kind owns (evidence's field, query's query and offset) is refused on the others.
+      const owner = MODULES.find((m) => m.baselines?.[given[0]!] !== undefined);
+      if (owner && owner.kind !== kind) out.push({ path: [...path, 'baseline', given[0]!], at: 'key', message: owner.baselines![given[0]!]! });
     }
     if (!relative) out.push({ path: [...path, 'baseline'], at: 'key', message: 'a baseline is given but no threshold is relative; write one such as "> +10%"' });
   }
   return out;
 }
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** Every query of the plan, parsed with Prometheus's grammar; names that go into queries, checked. */
-function checkQueries(gates: GateRef[]): CheckProblem[] {
+/** Each kind's own rules (a query's PromQL, compare's cohorts, cardinality's names, score's gates); every baseline query parsed. */
+function checkKinds(gates: GateRef[]): CheckProblem[] {
   const out: CheckProblem[] = [];
-  const query = (q: unknown, path: PathSeg[]) => {
-    if (typeof q !== 'string' || q === '') return;
-    for (const p of promqlProblems(q)) out.push({ path, index: p.offset, message: p.message });
-  };
-  for (const { gate, path } of gates) {
-    query(gate.query, [...path, 'query']);
-    query(obj(gate.baseline)?.query, [...path, 'baseline', 'query']);
-    const cmp = obj(gate.compare);
-    const template = str(cmp?.query);
-    for (const cohort of ['canary', 'baseline'] as const) {
-      const selector = str(cmp?.[cohort]);
-      if (!template || !selector) continue;
-      // The template is PromQL once a cohort's matchers stand for $cohort: check it as each cohort's query.
-      for (const p of promqlProblems(cohortQuery(template, selector))) out.push({ path: [...path, 'compare', cohort], message: `the query for this cohort: ${p.message}` });
-    }
-    const c = obj(gate.cardinality);
-    const metric = str(c?.metric);
-    const label = str(c?.label);
-    if (metric && !METRIC_NAME.test(metric)) out.push({ path: [...path, 'cardinality', 'metric'], message: `expected a metric name (letters, digits, "_" and ":"), got ${JSON.stringify(metric)}` });
-    if (label && !LABEL_NAME.test(label)) out.push({ path: [...path, 'cardinality', 'label'], message: `expected a label name (letters, digits and "_"), got ${JSON.stringify(label)}` });
-  }
-  return out;
-}
-
-/** A score gate weighs compare gates it can see (its stage's and the plan-wide ones); a name that is not one is a mistake. */
-function checkScores(gates: GateRef[]): CheckProblem[] {
-  const out: CheckProblem[] = [];
-  for (const { gate, path, stageIndex } of gates) {
-    const score = obj(gate.score);
-    if (!score) continue;
-    const visible = gates.filter((g) => g.kind === 'compare' && (stageIndex === null || g.stageIndex === null || g.stageIndex === stageIndex));
-    const compareIds = new Set(visible.map((g) => str(g.gate.id)).filter((id) => id !== undefined));
-    if (visible.length === 0) out.push({ path: [...path, 'score'], at: 'key', message: 'a score gate weighs compare gates, and none is in its stage or plan-wide: its score would always be 0' });
-    list(score.gates).forEach((id, i) => {
-      if (typeof id === 'string' && !compareIds.has(id)) {
-        out.push({ path: [...path, 'score', 'gates', i], message: `"${id}" is not a compare gate of this stage or plan-wide${compareIds.size ? ` (compare gates: ${[...compareIds].join(', ')})` : ''}` });
-      }
-    });
+  for (const ref of gates) {
+    // Every kind field the gate has (two kinds is the schema's problem; each part is still checked).
+    for (const k of GATE_KINDS) if (ref.gate[k] !== undefined) out.push(...(GATE_KIND_MODULES[k].validate?.(ref, gates) ?? []));
+    const q = obj(ref.gate.baseline)?.query;
+    if (typeof q === 'string' && q !== '') for (const p of promqlProblems(q)) out.push({ path: [...ref.path, 'baseline', 'query'], index: p.offset, message: p.message });
   }
   return out;
 }
@@ -309,9 +261,8 @@ export function validatePlan(input: unknown): CheckProblem[] {
     ...checkIds(plan, gates),
     ...checkPrometheus(plan),
     ...checkSources(plan, gates),
-    ...checkQueries(gates),
+    ...checkKinds(gates),
     ...checkThresholds(gates),
-    ...checkScores(gates),
     ...checkActions(plan, gates),
     ...checkPolling(plan),
     ...checkNotify(plan),

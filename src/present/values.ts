@@ -6,7 +6,7 @@
  * and its threshold always share a unit ("15.2% > 2%", never "15.2% (> 0.02)").
  */
 import { formatDuration } from '../duration.js';
-import type { Blocker, GateView, Value } from '../engine/types.js';
+import type { Blocker, GateView, PromotionBlocker, Value } from '../engine/types.js';
 import { formatNumber } from '../plan/threshold.js';
 import { formatWithUnit, type Unit } from '../plan/units.js';
 
@@ -106,6 +106,10 @@ export function gateConditionText(g: GateFacts): string {
  * threshold; the blocker's own text is the fallback.
  */
 export function blockerText(b: Blocker, gates: readonly GateFacts[] = []): string {
+  return `${blockerWords(b, gates)}${nodesText(b.nodes)}`;
+}
+
+function blockerWords(b: Blocker, gates: readonly GateFacts[]): string {
   const g = gates.find((x) => x.id === b.gateId);
   if (g) {
     const cond = gateConditionText(g);
@@ -113,6 +117,18 @@ export function blockerText(b: Blocker, gates: readonly GateFacts[] = []): strin
   }
   const thr = b.threshold ? ` ${sanitize(b.threshold)}` : '';
   return `${sanitize(b.gateId)} ${b.state}: ${sanitize(b.display)}${thr}`;
+}
+
+/** " on checkout-2, checkout-5": the nodes a gate blocks on (at most three named). */
+function nodesText(nodes: readonly string[] | undefined): string {
+  if (!nodes?.length) return '';
+  const named = nodes.slice(0, 3).map(sanitize).join(', ');
+  return ` on ${named}${nodes.length > 3 ? ` and ${nodes.length - 3} more` : ''}`;
+}
+
+/** What a stage.promotable event says blocks: "bake 4m left, health (on web-2)". */
+export function promotionBlockersText(blockers: readonly PromotionBlocker[]): string {
+  return blockers.map((b) => (b.kind === 'bake' ? `bake ${b.left} left` : `${sanitize(b.id)}${b.nodes?.length ? ` (${nodesText(b.nodes).slice(1)})` : ''}`)).join(', ');
 }
 
 /** Why `s` cannot sign off this gate: "error-rate is a query gate; s signs off manual gates". */

@@ -76,7 +76,7 @@ function buildReport(
 ): GateReport {
   const kind = gateKind(spec);
   const mode = effectiveMode(plan.mode, spec.mode);
-  const failT = spec.fail ?? defaultThresholds(kind);
+  const failT = spec.fail ?? defaultThresholds(spec);
   const warnT = spec.warn ?? [];
   const baseline = view?.baseline;
   const segments = segmentsOf(timeline, activeUntil);
@@ -111,8 +111,8 @@ function buildReport(
   };
 }
 
-function defaultThresholds(kind: ReturnType<typeof gateKind>): Threshold[] {
-  const d = defaultFail(kind);
+function defaultThresholds(spec: GateSpec): Threshold[] {
+  const d = defaultFail(spec);
   const t = d ? parseThreshold(d) : undefined;
   return t ? [t] : [];
 }

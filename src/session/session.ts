@@ -583,14 +583,15 @@ type ActRequest = {
 
 /** "queue failing 5000 (threshold > 1000, failing for 3m12s)", "bake 4m left". */
 export function describeBlockers(
-  stage: { blockers: Array<{ gateId: string; state: string; display: string; threshold?: string }>; bakeRemainingMs?: number },
+  stage: { blockers: Array<{ gateId: string; state: string; display: string; threshold?: string; nodes?: string[] }>; bakeRemainingMs?: number },
   gates: Array<{ id: string; state: string; since: number; breachSince?: number }>,
   now: number,
 ): string {
   const parts = stage.blockers.map((b) => {
     const g = gates.find((x) => x.id === b.gateId);
     const since = g ? (b.state === 'failing' || b.state === 'pending' ? (g.breachSince ?? g.since) : g.since) : undefined;
-    const extra = [b.threshold ? `threshold ${b.threshold}` : '', since !== undefined ? `${b.state} for ${formatDuration(Math.max(0, now - since))}` : ''].filter(Boolean).join(', ');
+    const on = b.nodes?.length ? `on ${b.nodes.slice(0, 3).join(', ')}${b.nodes.length > 3 ? ` and ${b.nodes.length - 3} more` : ''}` : '';
+    const extra = [b.threshold ? `threshold ${b.threshold}` : '', since !== undefined ? `${b.state} for ${formatDuration(Math.max(0, now - since))}` : '', on].filter(Boolean).join(', ');
     return `${b.gateId} ${b.state} ${b.display}${extra ? ` (${extra})` : ''}`;
   });
   if (stage.bakeRemainingMs) parts.push(`bake ${formatDuration(stage.bakeRemainingMs)} left`);

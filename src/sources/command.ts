@@ -3,7 +3,7 @@
  * handling: its own process group, killed whole on timeout (a hung test run
  * takes its children with it). Never throws.
  */
-import type { CommandOutcome } from '../../checks/types.js';
+import type { CommandOutcome } from '../gate-contract.js';
 import { runProcess } from '../actions/process-tree.js';
 import { systemClock } from '../clock.js';
 

@@ -229,7 +229,8 @@ function judgeStatus(res: Pick<HttpResponse, 'status' | 'body'>): Verdict {
 function parseJson(text: string): unknown {
   if (!text.trim()) return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    // A UTF-8 byte order mark is no part of the JSON (RFC 8259 §8.1 lets a parser ignore it); JSON.parse refuses it.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
   } catch {
     return undefined;
   }

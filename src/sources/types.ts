@@ -87,6 +87,12 @@ export class PromError extends Error {
   }
 }
 
+/** The client's messages already say where and what ("Prometheus /api/v1/query: bad_data: …"). */
+export function describePromError(err: unknown): string {
+  if (err instanceof PromError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
 export interface PromClient {
   readonly url: string;
   /** Instant query. `time` in ms; long queries are sent as a POST form. Throws PromError. */

@@ -169,7 +169,7 @@ export function events(count: number, now = T0): EngineEvent[] {
       case 5: return { at, type: 'alert.resolved', name: 'HighErrorRate', source: 'prometheus' };
       case 6: return { at, type: 'prometheus.down', error: 'connect ECONNREFUSED 127.0.0.1:9090' };
       case 7: return { at, type: 'prometheus.up' };
-      case 8: return { at, type: 'stage.promotable', stageId: 'canary-10', promotable: false, blockers: ['extraction-failure-rate', 'health'] };
+      case 8: return { at, type: 'stage.promotable', stageId: 'canary-10', promotable: false, blockers: [{ kind: 'gate', id: 'extraction-failure-rate', state: 'failing', display: '7.1%', threshold: '> 5%', why: '7.1% > 5%' }, { kind: 'gate', id: 'health', state: 'pending', display: '1', threshold: '> 0', why: '1 of 5 nodes down', nodes: ['web-5'] }] };
       case 9: return { at, type: 'stage.entered', stageId: 'canary-10', index: 1, by: 'promote' };
       case 10: return { at, type: 'rollback.requested', stageId: 'canary-10', gateId: 'extraction-failure-rate', reason: 'gate failing', auto: true };
       case 11: return { at, type: 'poll.done', durationMs: 312, ok: false, gates: 7, nodes: 5 };

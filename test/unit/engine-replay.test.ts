@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { Observation } from '../../src/engine/types.js';
 import { FakeProm, loaded, makeEngine, PROM } from '../helpers/engine-fakes.js';
+import { PromError } from '../../src/sources/types.js';
 
 describe('observations', () => {
   it('applying recorded observations to a fresh engine reproduces the same gate states and events', async () => {
@@ -97,6 +98,25 @@ describe('backfill for one-shot checks', () => {
     const ranges = prom.queries.length;
     await h.engine.poll();
     expect(prom.queries.length).toBe(ranges + 1);
+  });
+
+  it('one failed range query at start does not cost the history: the backfill asks again, and the gate opened mid-breach still fails at the first poll', async () => {
+    let rangeCalls = 0;
+    class BlipProm extends FakeProm {
+      override async queryRange(expr: string, o: { start: number; end: number; stepMs: number }) {
+        rangeCalls++;
+        if (rangeCalls === 1) throw new PromError('timeout', 'Prometheus /api/v1/query_range: timed out after 5s');
+        return super.queryRange(expr, o);
+      }
+    }
+    const prom = new BlipProm();
+    const p = plan('5m');
+    const h = makeEngine(p, { prom, backfillOnStart: true });
+    const now = h.clock.now();
+    prom.set('q', (t) => ((t ?? now) >= now - 8 * 60_000 ? 0.09 : 0.01));
+    await h.engine.poll('start');
+    expect(rangeCalls).toBe(2);
+    expect(h.engine.getState().gates[0]).toMatchObject({ state: 'failing', breachSince: now - 8 * 60_000 });
   });
 
   it('the history a watch rebuilt on start is in its first observation: a recording replays to the same failing gate and rollback', async () => {

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkJson, judge } from '../../src/cli/check.js';
 import { judge as judgeHealth } from '../../src/sources/nodes.js';
+import { blockerText } from '../../src/present/values.js';
+import { describeBlockers } from '../../src/session/session.js';
 import type { PlanInput } from '../../src/plan/schema.js';
 import { PromError, type PromQueryResult } from '../../src/sources/types.js';
 import { FakeProm, makeEngine, PROM } from '../helpers/engine-fakes.js';
@@ -195,8 +197,41 @@ describe('honest reasons', () => {
     const st = h.engine.getState();
     expect(st.stages[0]!.promotable).toBe(false);
     const ev = st.events.find((e) => e.type === 'stage.promotable');
-    expect(ev).toMatchObject({ promotable: false, blockers: [], bake: { kind: 'bake', left: '10m', leftMs: 600_000 } });
+    // One shape in the event and in check --json: bake is a blocker among the others, not a field beside them.
+    expect(ev).toMatchObject({ promotable: false, blockers: [{ kind: 'bake', left: '10m', leftMs: 600_000 }] });
+    expect(ev).not.toHaveProperty('bake');
     expect((checkJson(judge(st)) as { blockers: unknown[] }).blockers).toEqual([{ kind: 'bake', left: '10m', leftMs: 600_000 }]);
+  });
+
+  it('blockers are objects in stage.promotable and check --json alike; a gate blocking on some nodes names them', async () => {
+    const nodes = [{ name: 'web-1', url: 'http://a' }, { name: 'web-2', url: 'http://b' }, { name: 'web-3', url: 'http://c' }];
+    const h = makeEngine({
+      ...plan([
+        { id: 'health', health: { consecutiveFailures: 1 } },
+        { id: 'pool', healthField: 'pool.saturation', fail: '>= 0.9' },
+        { id: 'g', query: Q, fail: '> 0.05' },
+      ]),
+      nodes,
+    }, { prom: new FakeProm().set(Q, 0.5) });
+    h.nodes.bodies.set('web-1', { pool: { saturation: 0.95 } });
+    h.nodes.bodies.set('web-2', { pool: { saturation: 0.2 } });
+    h.nodes.bodies.set('web-3', { pool: { saturation: 0.3 } });
+    h.nodes.failing.add('web-3');
+    await h.engine.poll();
+    const st = h.engine.getState();
+    const ev = st.events.find((e) => e.type === 'stage.promotable');
+    const byId = (list: unknown) => Object.fromEntries((list as Array<{ kind: string; id: string }>).map((b) => [b.id, b]));
+    const fromEvent = byId((ev as { blockers: unknown }).blockers);
+    expect(fromEvent.health).toMatchObject({ kind: 'gate', id: 'health', state: 'failing', nodes: ['web-3'] });
+    // web-1 breaches; web-3 answered nothing to read (fails closed); web-2 is fine.
+    expect(fromEvent.pool).toMatchObject({ kind: 'gate', id: 'pool', nodes: ['web-1', 'web-3'] });
+    expect(fromEvent.g).toMatchObject({ kind: 'gate', id: 'g', state: 'failing' });
+    expect(fromEvent.g).not.toHaveProperty('nodes');
+    const json = checkJson(judge(st)) as { blockers: unknown[] };
+    expect(json.blockers).toEqual((ev as { blockers: unknown[] }).blockers);
+    expect(blockerText(st.stages[0]!.blockers.find((b) => b.gateId === 'health')!, st.gates)).toMatch(/^health failing.* on web-3$/);
+    // The refusal of a CLI promote says it too.
+    expect(describeBlockers(st.stages[0]!, st.gates, st.now)).toMatch(/health failing 1 \(threshold > 0, failing for 0s, on web-3\)/);
   });
 
   it('an alert gate naming a rule Prometheus does not have is no data, not "ok — no alert firing"', async () => {

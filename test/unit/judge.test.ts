@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/judge/classify.js';
 import { hodgesLehmann, kthDifference, mannWhitney, removeOutliers } from '../../src/judge/mann-whitney.js';
 import { scoreMetrics } from '../../src/judge/score.js';
-import { cohortQuery, scoreResult } from '../../checks/compare.js';
+import { cohortQuery } from '../../checks/compare.js';
+import { scoreResult } from '../../checks/score.js';
 import { parsePlanText } from '../../src/plan/load.js';
 import { createGateRuntime, stepGate } from '../../src/engine/gate.js';
 

@@ -87,6 +87,12 @@ describe('node poller: reading health', () => {
     expect((await pollOne(poller)).ok).toBe(true);
   });
 
+  it('a JSON body behind a UTF-8 byte order mark (some .NET and Windows servers send one) is read as JSON, not counted down', async () => {
+    const { poller } = setup(() => ({ status: 200, body: '\ufeff{"status":"ok","degraded_reason":null}' }));
+    const p = await pollOne(poller);
+    expect(p).toMatchObject({ ok: true, body: { status: 'ok', degraded_reason: null } });
+  });
+
   it('a JSON body without a status field is ok', async () => {
     const { poller } = setup(() => ({ body: { database_pool: {} } }));
     expect((await pollOne(poller)).ok).toBe(true);

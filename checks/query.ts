@@ -1,8 +1,13 @@
-/** PromQL value: an instant query reduced to one number (max by default). */
+/** The query kind: a PromQL instant query reduced to one number (max by default). */
+import { z } from 'zod';
+import { promqlProblems } from '../src/plan/promql.js';
 import type { GateSpec } from '../src/plan/schema.js';
-import { PromError, type PromClient, type PromSample } from '../src/sources/types.js';
-import type { Check, CheckContext, GateMemo } from './types.js';
+import { describePromError, type PromClient, type PromSample } from '../src/sources/types.js';
+import type { Check, CheckContext, GateKindModule, GateMemo } from './types.js';
 import { reduceValues } from './value.js';
+
+/** The query kind's part of a gate's schema. */
+export const queryFields = { query: z.string().min(1).optional() };
 
 export const promqlCheck: Check = async (gate, ctx, memo) => {
   const prom = ctx.prometheus;
@@ -48,6 +53,21 @@ export const promqlCheck: Check = async (gate, ctx, memo) => {
   };
 };
 
+/** `query:` a PromQL expression; its history is a range of the same query (backfill, first-value baselines). */
+export const queryKind: GateKindModule = {
+  kind: 'query',
+  source: 'prometheus',
+  check: promqlCheck,
+  describe: (g) => g.query!,
+  notAsked: (promDown) => `query not sent: Prometheus is down (${promDown})`,
+  history: (g) => g.query,
+  readsNumber: true,
+  onlineAsks: (g) => [{ query: g.query!, field: ['query'] }],
+  baselines: { query: 'baseline.query needs a query gate', offset: 'baseline.offset needs a query gate' },
+  // Parsed with Prometheus's own grammar; the index points into the query.
+  validate: ({ gate, path }) => (typeof gate.query === 'string' && gate.query !== '' ? promqlProblems(gate.query).map((p) => ({ path: [...path, 'query'], index: p.offset, message: p.message })) : []),
+};
+
 /** A number, or a string saying why the baseline could not be had (the gate then has none). */
 async function promBaseline(gate: GateSpec, ctx: CheckContext, memo: GateMemo, prom: PromClient): Promise<number | string | undefined> {
   const spec = gate.baseline;
@@ -70,11 +90,7 @@ function promNumber(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
 }
 
-/** The client's messages already say where and what ("Prometheus /api/v1/query: bad_data: …"). */
-export function describePromError(err: unknown): string {
-  if (err instanceof PromError) return err.message;
-  return err instanceof Error ? err.message : String(err);
-}
+export { describePromError };
 
 export function seriesName(labels: Record<string, string>): string {
   const entries = Object.entries(labels).filter(([k]) => k !== '__name__');
