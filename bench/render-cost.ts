@@ -71,8 +71,15 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
   const stdin = new FakeStdin();
   const base: EngineState = fixture.makeFullState({ gates, nodes, alerts: 12, events: 200 });
   const okGates = base.gates.filter((g) => g.state === 'ok').map((g) => g.id);
-  const el = (state: EngineState, now: number) => React.createElement(CockpitApp, { state, now, readonly: false });
-  const instance = render(el(base, base.now), {
+  // Frames come the way the live cockpit (Cockpit.tsx) makes them: a state update inside the tree, not
+  // Ink's rerender(), which hands every <Text> and <Box> a new context value and so re-renders them all.
+  let setFrame: ((f: { state: EngineState; now: number }) => void) | undefined;
+  function Driver() {
+    const [f, set] = React.useState({ state: base, now: base.now });
+    setFrame = set;
+    return React.createElement(CockpitApp, { state: f.state, now: f.now, readonly: false });
+  }
+  const instance = render(React.createElement(Driver), {
     stdout: tty as unknown as NodeJS.WriteStream,
     stderr: tty as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
@@ -103,7 +110,7 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
     const before = tty.chunks.length;
     const bytes0 = tty.bytes;
     const t0 = performance.now();
-    instance.rerender(el(next, now));
+    setFrame!({ state: next, now });
     // Ink renders a rerender synchronously when past its throttle; wait for the write if it did not.
     let spins = 0;
     while (tty.chunks.length === before && spins++ < 200) await new Promise<void>((r) => setImmediate(r));

@@ -3,9 +3,10 @@ import React from 'react';
 import chalk from 'chalk';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fitSegments, Lines, line, seg, styleProps, type LineSpec } from './Line.js';
+import { outputStageStats } from './ink-output.js';
 import { makeTheme, type Theme } from './theme.js';
 import { ThemeProvider } from './ThemeContext.js';
-import { renderSized, waitForFrame, type SizedRender } from './testing/render.js';
+import { renderSized, stripAnsi, waitForFrame, type SizedRender } from './testing/render.js';
 
 // Every <Text> Ink draws, counted by its children (a row's string), to see which rows React re-rendered.
 const drawn = vi.hoisted(() => new Map<string, number>());
@@ -106,5 +107,39 @@ describe('Lines', () => {
     expect(again).toHaveLength(1);
     expect(again[0]).toContain('7');
     expect(r.lastFrame()).toContain('gate a');
+  });
+
+  it("draws through the row cache on Ink's own Output, redrawing only the changed row", async () => {
+    const theme = makeTheme({ noColor: false, ascii: false });
+    const rows = (v: string) => Array.from({ length: 8 }, (_, i) => line(seg(`row ${i} `), seg(i === 3 ? v : 'same', 'ok')));
+    let set: (v: string) => void = () => {};
+    // A state update inside the tree, as the live cockpit makes its frames.
+    function Driver() {
+      const [v, setV] = React.useState('a');
+      set = setV;
+      return (
+        <ThemeProvider theme={theme}>
+          <Lines lines={rows(v)} width={30} height={8} />
+        </ThemeProvider>
+      );
+    }
+    const r = renderSized(<Driver />, { columns: 40, rows: 12 });
+    open.push(r);
+    await waitForFrame();
+    const s0 = { ...outputStageStats };
+    set('b');
+    await waitForFrame();
+    expect(outputStageStats.frames).toBeGreaterThan(s0.frames);
+    expect(outputStageStats.rowsDrawn - s0.rowsDrawn).toBe(1);
+    expect(stripAnsi(r.lastFrame())).toContain('row 3 b');
+    const fresh = renderSized(
+      <ThemeProvider theme={theme}>
+        <Lines lines={rows('b')} width={30} height={8} />
+      </ThemeProvider>,
+      { columns: 40, rows: 12 },
+    );
+    open.push(fresh);
+    await waitForFrame();
+    expect(r.lastFrame()).toBe(fresh.lastFrame());
   });
 });

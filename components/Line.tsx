@@ -9,6 +9,8 @@ import chalk, { foregroundColorNames, type ForegroundColorName } from 'chalk';
 import { textWidth } from './format.js';
 import type { Style, Theme, Token } from './theme.js';
 import { useTheme } from './ThemeContext.js';
+// Ink's output stage, cached row by row (installs itself once).
+import './ink-output.js';
 
 export interface Seg {
   text: string;
