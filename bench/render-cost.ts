@@ -32,6 +32,13 @@ export interface RenderCostSize {
   rows: number;
   poll: FrameStats;
   tick: FrameStats;
+  /**
+   * The same poll frames drawn whole by Ink's non-incremental renderer
+   * (renderToString: a fresh tree, layout and output per frame, no diff, nothing
+   * kept from the frame before): what the frame would cost without rendering
+   * only what changed. meanBytes: the whole frame's length.
+   */
+  full: FrameStats;
 }
 
 export interface RenderCostReport {
@@ -48,7 +55,7 @@ async function loadForTerminal() {
     import('../test/helpers/state-fixture.js'),
     import('../components/testing/tty.js'),
   ]);
-  return { React: react.default, render: ink.render, CockpitApp: app.CockpitApp, fixture, FakeTty: tty.FakeTty, FakeStdin: tty.FakeStdin };
+  return { React: react.default, render: ink.render, renderToString: ink.renderToString, CockpitApp: app.CockpitApp, fixture, FakeTty: tty.FakeTty, FakeStdin: tty.FakeStdin };
 }
 
 function stats(times: number[], bytes: number[]): FrameStats {
@@ -66,7 +73,7 @@ function stats(times: number[], bytes: number[]): FrameStats {
 const nextMacrotask = () => new Promise<void>((r) => setTimeout(r, 2));
 
 async function measureAt(columns: number, rows: number, frames: number, gates: number, nodes: number): Promise<RenderCostSize> {
-  const { React, render, CockpitApp, fixture, FakeTty, FakeStdin } = await loadForTerminal();
+  const { React, render, renderToString, CockpitApp, fixture, FakeTty, FakeStdin } = await loadForTerminal();
   const tty = new FakeTty(columns, rows);
   const stdin = new FakeStdin();
   const base: EngineState = fixture.makeFullState({ gates, nodes, alerts: 12, events: 200 });
@@ -134,7 +141,23 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
       }
     }
     if (pollBytes.every((b) => b === 0)) throw new Error('Ink wrote nothing');
-    return { columns, rows, poll: stats(poll, pollBytes), tick: stats(tick, tickBytes) };
+    // The reference: the same poll frames, each drawn whole from a fresh tree.
+    const full: number[] = [];
+    const fullBytes: number[] = [];
+    state = base;
+    for (let i = 1; i <= warmup + frames; i++) {
+      state = pollState(i);
+      const el = React.createElement(CockpitApp, { state, now: state.now, readonly: false, size: { columns, rows } });
+      await nextMacrotask();
+      const t0 = performance.now();
+      const out = renderToString(el, { columns });
+      const ms = performance.now() - t0;
+      if (i > warmup) {
+        full.push(ms);
+        fullBytes.push(Buffer.byteLength(out));
+      }
+    }
+    return { columns, rows, poll: stats(poll, pollBytes), tick: stats(tick, tickBytes), full: stats(full, fullBytes) };
   } finally {
     instance.unmount();
   }
@@ -154,7 +177,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   measureRenderCost({ frames }).then(
     (r) => {
       if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else for (const s of r.sizes) process.stdout.write(`${s.columns}x${s.rows}: poll p50 ${s.poll.p50Ms} ms p95 ${s.poll.p95Ms} ms max ${s.poll.maxMs} ms; tick p50 ${s.tick.p50Ms} ms p95 ${s.tick.p95Ms} ms\n`);
+      else
+        for (const s of r.sizes)
+          process.stdout.write(
+            `${s.columns}x${s.rows}: poll p50 ${s.poll.p50Ms} ms p95 ${s.poll.p95Ms} ms max ${s.poll.maxMs} ms; tick p50 ${s.tick.p50Ms} ms p95 ${s.tick.p95Ms} ms; whole frame (renderToString) p50 ${s.full.p50Ms} ms p95 ${s.full.p95Ms} ms\n`,
+          );
     },
     (err: unknown) => {
       process.stderr.write(`render-cost: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
