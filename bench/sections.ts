@@ -225,10 +225,10 @@ export const idle: Section = async (env, s) => {
   const over = `over ${r.seconds} s, ${s.idleNodes} nodes every 30 s`;
   return {
     figures: [
-      { key: 'idle.cockpit.cpu_pct', label: `idle CPU, cockpit in tmux 160x50 (${over})`, value: r.cockpit.cpuPercent, unit: '%', target: { op: '<=', value: 1 }, note: `${r.cockpit.cpuSeconds} s CPU; RSS ${r.cockpit.rssMB} MB` },
-      { key: 'idle.cockpit.bytes_per_s', label: 'idle terminal output, cockpit', value: r.cockpit.bytesPerSecond, unit: 'B', note: 'bytes a second written to the terminal while nothing changes' },
+      { key: 'idle.cockpit.cpu_pct', label: `idle CPU, cockpit in tmux 160x50 (${over})`, value: r.cockpit.cpuPercent, unit: '%', target: { op: '<=', value: 0.5 }, note: `${r.cockpit.cpuSeconds} s CPU; RSS ${r.cockpit.rssMB} MB` },
+      { key: 'idle.cockpit.bytes_per_s', label: 'idle terminal output, cockpit', value: r.cockpit.bytesPerSecond, unit: 'B', target: { op: '<=', value: 50 }, note: 'bytes a second written to the terminal while nothing changes' },
       { key: 'idle.cockpit.full_clears', label: 'full-screen clears while idle, cockpit in tmux', value: r.cockpit.fullClears, unit: 'count', target: { op: '<=', value: 0 } },
-      { key: 'idle.headless.cpu_pct', label: `idle CPU, watch --json (${over})`, value: r.headless.cpuPercent, unit: '%', target: { op: '<=', value: 1 }, note: `${r.headless.cpuSeconds} s CPU, ${r.headless.polls} poll(s); RSS ${r.headless.rssMB} MB` },
+      { key: 'idle.headless.cpu_pct', label: `idle CPU, watch --json (${over})`, value: r.headless.cpuPercent, unit: '%', target: { op: '<=', value: 0.3 }, note: `${r.headless.cpuSeconds} s CPU, ${r.headless.polls} poll(s); RSS ${r.headless.rssMB} MB` },
     ],
     details: r,
   };
