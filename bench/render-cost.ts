@@ -25,6 +25,9 @@ export interface FrameStats {
   meanMs: number;
   /** Bytes written per frame on average (incremental output). */
   meanBytes: number;
+  /** CPU time of this process per frame (user + system): steadier than wall time on a loaded machine. */
+  cpuP50Ms: number;
+  cpuP95Ms: number;
 }
 
 export interface RenderCostSize {
@@ -58,7 +61,7 @@ async function loadForTerminal() {
   return { React: react.default, render: ink.render, renderToString: ink.renderToString, CockpitApp: app.CockpitApp, fixture, FakeTty: tty.FakeTty, FakeStdin: tty.FakeStdin };
 }
 
-function stats(times: number[], bytes: number[]): FrameStats {
+function stats(times: number[], bytes: number[], cpu: number[]): FrameStats {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {
     frames: times.length,
@@ -67,6 +70,8 @@ function stats(times: number[], bytes: number[]): FrameStats {
     maxMs: round(Math.max(...times), 2),
     meanMs: round(mean(times), 2),
     meanBytes: Math.round(mean(bytes)),
+    cpuP50Ms: round(percentile(cpu, 50), 2),
+    cpuP95Ms: round(percentile(cpu, 95), 2),
   };
 }
 
@@ -112,16 +117,18 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
       polling: { ...s.polling, lastPollAt: now - 300, lastDurationMs: 180 + (i % 40), nextPollAt: now + 5000 },
     };
   };
-  const time = async (next: EngineState, now: number): Promise<{ ms: number; bytes: number }> => {
+  const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+  const time = async (next: EngineState, now: number): Promise<{ ms: number; bytes: number; cpu: number }> => {
     await nextMacrotask();
     const before = tty.chunks.length;
     const bytes0 = tty.bytes;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     setFrame!({ state: next, now });
     // Ink renders a rerender synchronously when past its throttle; wait for the write if it did not.
     let spins = 0;
     while (tty.chunks.length === before && spins++ < 200) await new Promise<void>((r) => setImmediate(r));
-    return { ms: performance.now() - t0, bytes: tty.bytes - bytes0 };
+    return { ms: performance.now() - t0, bytes: tty.bytes - bytes0, cpu: cpuMs(process.cpuUsage(c0)) };
   };
   try {
     const warmup = Math.min(30, Math.ceil(frames / 5));
@@ -129,6 +136,8 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
     const pollBytes: number[] = [];
     const tick: number[] = [];
     const tickBytes: number[] = [];
+    const pollCpu: number[] = [];
+    const tickCpu: number[] = [];
     for (let i = 1; i <= warmup + frames; i++) {
       state = pollState(i);
       const p = await time(state, state.now);
@@ -138,26 +147,32 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
         pollBytes.push(p.bytes);
         tick.push(t.ms);
         tickBytes.push(t.bytes);
+        pollCpu.push(p.cpu);
+        tickCpu.push(t.cpu);
       }
     }
     if (pollBytes.every((b) => b === 0)) throw new Error('Ink wrote nothing');
     // The reference: the same poll frames, each drawn whole from a fresh tree.
     const full: number[] = [];
     const fullBytes: number[] = [];
+    const fullCpu: number[] = [];
     state = base;
     for (let i = 1; i <= warmup + frames; i++) {
       state = pollState(i);
       const el = React.createElement(CockpitApp, { state, now: state.now, readonly: false, size: { columns, rows } });
       await nextMacrotask();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const out = renderToString(el, { columns });
       const ms = performance.now() - t0;
+      const cpu = cpuMs(process.cpuUsage(c0));
       if (i > warmup) {
+        fullCpu.push(cpu);
         full.push(ms);
         fullBytes.push(Buffer.byteLength(out));
       }
     }
-    return { columns, rows, poll: stats(poll, pollBytes), tick: stats(tick, tickBytes), full: stats(full, fullBytes) };
+    return { columns, rows, poll: stats(poll, pollBytes, pollCpu), tick: stats(tick, tickBytes, tickCpu), full: stats(full, fullBytes, fullCpu) };
   } finally {
     instance.unmount();
   }
