@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 
-export type Unit = 'ms' | 's' | 'B' | 'MB' | '%' | 'count' | '';
+export type Unit = 'ms' | 's' | 'B' | 'MB' | '%' | 'count' | 'x' | '';
 export type Op = '<=' | '<' | '>=' | '==';
 
 export interface Target {
@@ -55,6 +55,8 @@ export function formatValue(v: number | boolean | null, unit: Unit): string {
       return `${num(v, 2)} %`;
     case 'count':
       return num(v, 0);
+    case 'x':
+      return `${num(v, 2)}x`;
     default:
       return num(v, 3);
   }

@@ -17,6 +17,7 @@ import { createNodePoller } from '../src/sources/nodes.js';
 import { startFleet } from '../src/simulator/index.js';
 import { writePlan } from './env.js';
 import { cpuSeconds } from './procs.js';
+import { Agent, request } from 'undici';
 
 export interface PollFigures {
   nodes: number;
@@ -155,6 +156,38 @@ export async function measureEnginePoll(o: {
   } finally {
     await runtime.close();
   }
+}
+
+/**
+ * The floor for the nodes' part of a cold poll: a minimal undici loop doing the
+ * same GETs (a fresh Agent, one connection per origin, `concurrency` at a
+ * time, each body read and JSON-parsed), with nothing of Flightdeck's:
+ * no timeouts, breakers, byte caps or verdicts. Its CPU is what opening the
+ * connections and reading the answers costs this process.
+ */
+export async function measureUndiciFloor(nodes: NodeSpec[], concurrency = 64): Promise<{ wallMs: number; cpuMs: number; ok: number }> {
+  const urls = nodes.map((n) => n.url.replace(/\/+$/, '') + n.health);
+  const agent = new Agent({ connections: 1 });
+  let next = 0;
+  let ok = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, urls.length) }, async () => {
+        while (next < urls.length) {
+          const res = await request(urls[next++]!, { dispatcher: agent });
+          JSON.parse(await res.body.text());
+          if (res.statusCode === 200) ok++;
+        }
+      }),
+    );
+  } finally {
+    await agent.close();
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, ok };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -25,6 +25,9 @@ export interface FrameStats {
   meanMs: number;
   /** Bytes written per frame on average (incremental output). */
   meanBytes: number;
+  /** CPU time of this process per frame (user + system): steadier than wall time on a loaded machine. */
+  cpuP50Ms: number;
+  cpuP95Ms: number;
 }
 
 export interface RenderCostSize {
@@ -32,6 +35,13 @@ export interface RenderCostSize {
   rows: number;
   poll: FrameStats;
   tick: FrameStats;
+  /**
+   * The same poll frames drawn whole by Ink's non-incremental renderer
+   * (renderToString: a fresh tree, layout and output per frame, no diff, nothing
+   * kept from the frame before): what the frame would cost without rendering
+   * only what changed. meanBytes: the whole frame's length.
+   */
+  full: FrameStats;
 }
 
 export interface RenderCostReport {
@@ -48,10 +58,10 @@ async function loadForTerminal() {
     import('../test/helpers/state-fixture.js'),
     import('../components/testing/tty.js'),
   ]);
-  return { React: react.default, render: ink.render, CockpitApp: app.CockpitApp, fixture, FakeTty: tty.FakeTty, FakeStdin: tty.FakeStdin };
+  return { React: react.default, render: ink.render, renderToString: ink.renderToString, CockpitApp: app.CockpitApp, fixture, FakeTty: tty.FakeTty, FakeStdin: tty.FakeStdin };
 }
 
-function stats(times: number[], bytes: number[]): FrameStats {
+function stats(times: number[], bytes: number[], cpu: number[]): FrameStats {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {
     frames: times.length,
@@ -60,19 +70,28 @@ function stats(times: number[], bytes: number[]): FrameStats {
     maxMs: round(Math.max(...times), 2),
     meanMs: round(mean(times), 2),
     meanBytes: Math.round(mean(bytes)),
+    cpuP50Ms: round(percentile(cpu, 50), 2),
+    cpuP95Ms: round(percentile(cpu, 95), 2),
   };
 }
 
 const nextMacrotask = () => new Promise<void>((r) => setTimeout(r, 2));
 
 async function measureAt(columns: number, rows: number, frames: number, gates: number, nodes: number): Promise<RenderCostSize> {
-  const { React, render, CockpitApp, fixture, FakeTty, FakeStdin } = await loadForTerminal();
+  const { React, render, renderToString, CockpitApp, fixture, FakeTty, FakeStdin } = await loadForTerminal();
   const tty = new FakeTty(columns, rows);
   const stdin = new FakeStdin();
   const base: EngineState = fixture.makeFullState({ gates, nodes, alerts: 12, events: 200 });
   const okGates = base.gates.filter((g) => g.state === 'ok').map((g) => g.id);
-  const el = (state: EngineState, now: number) => React.createElement(CockpitApp, { state, now, readonly: false });
-  const instance = render(el(base, base.now), {
+  // Frames come the way the live cockpit (Cockpit.tsx) makes them: a state update inside the tree, not
+  // Ink's rerender(), which hands every <Text> and <Box> a new context value and so re-renders them all.
+  let setFrame: ((f: { state: EngineState; now: number }) => void) | undefined;
+  function Driver() {
+    const [f, set] = React.useState({ state: base, now: base.now });
+    setFrame = set;
+    return React.createElement(CockpitApp, { state: f.state, now: f.now, readonly: false });
+  }
+  const instance = render(React.createElement(Driver), {
     stdout: tty as unknown as NodeJS.WriteStream,
     stderr: tty as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
@@ -98,16 +117,18 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
       polling: { ...s.polling, lastPollAt: now - 300, lastDurationMs: 180 + (i % 40), nextPollAt: now + 5000 },
     };
   };
-  const time = async (next: EngineState, now: number): Promise<{ ms: number; bytes: number }> => {
+  const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+  const time = async (next: EngineState, now: number): Promise<{ ms: number; bytes: number; cpu: number }> => {
     await nextMacrotask();
     const before = tty.chunks.length;
     const bytes0 = tty.bytes;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
-    instance.rerender(el(next, now));
+    setFrame!({ state: next, now });
     // Ink renders a rerender synchronously when past its throttle; wait for the write if it did not.
     let spins = 0;
     while (tty.chunks.length === before && spins++ < 200) await new Promise<void>((r) => setImmediate(r));
-    return { ms: performance.now() - t0, bytes: tty.bytes - bytes0 };
+    return { ms: performance.now() - t0, bytes: tty.bytes - bytes0, cpu: cpuMs(process.cpuUsage(c0)) };
   };
   try {
     const warmup = Math.min(30, Math.ceil(frames / 5));
@@ -115,6 +136,8 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
     const pollBytes: number[] = [];
     const tick: number[] = [];
     const tickBytes: number[] = [];
+    const pollCpu: number[] = [];
+    const tickCpu: number[] = [];
     for (let i = 1; i <= warmup + frames; i++) {
       state = pollState(i);
       const p = await time(state, state.now);
@@ -124,10 +147,32 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
         pollBytes.push(p.bytes);
         tick.push(t.ms);
         tickBytes.push(t.bytes);
+        pollCpu.push(p.cpu);
+        tickCpu.push(t.cpu);
       }
     }
     if (pollBytes.every((b) => b === 0)) throw new Error('Ink wrote nothing');
-    return { columns, rows, poll: stats(poll, pollBytes), tick: stats(tick, tickBytes) };
+    // The reference: the same poll frames, each drawn whole from a fresh tree.
+    const full: number[] = [];
+    const fullBytes: number[] = [];
+    const fullCpu: number[] = [];
+    state = base;
+    for (let i = 1; i <= warmup + frames; i++) {
+      state = pollState(i);
+      const el = React.createElement(CockpitApp, { state, now: state.now, readonly: false, size: { columns, rows } });
+      await nextMacrotask();
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const out = renderToString(el, { columns });
+      const ms = performance.now() - t0;
+      const cpu = cpuMs(process.cpuUsage(c0));
+      if (i > warmup) {
+        fullCpu.push(cpu);
+        full.push(ms);
+        fullBytes.push(Buffer.byteLength(out));
+      }
+    }
+    return { columns, rows, poll: stats(poll, pollBytes, pollCpu), tick: stats(tick, tickBytes, tickCpu), full: stats(full, fullBytes, fullCpu) };
   } finally {
     instance.unmount();
   }
@@ -147,7 +192,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   measureRenderCost({ frames }).then(
     (r) => {
       if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else for (const s of r.sizes) process.stdout.write(`${s.columns}x${s.rows}: poll p50 ${s.poll.p50Ms} ms p95 ${s.poll.p95Ms} ms max ${s.poll.maxMs} ms; tick p50 ${s.tick.p50Ms} ms p95 ${s.tick.p95Ms} ms\n`);
+      else
+        for (const s of r.sizes)
+          process.stdout.write(
+            `${s.columns}x${s.rows}: poll p50 ${s.poll.p50Ms} ms p95 ${s.poll.p95Ms} ms max ${s.poll.maxMs} ms; tick p50 ${s.tick.p50Ms} ms p95 ${s.tick.p95Ms} ms; whole frame (renderToString) p50 ${s.full.p50Ms} ms p95 ${s.full.p95Ms} ms\n`,
+          );
     },
     (err: unknown) => {
       process.stderr.write(`render-cost: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

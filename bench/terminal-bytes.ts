@@ -9,7 +9,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { EngineState } from '../src/engine/types.js';
+import React from 'react';
 import { settle, startCockpitOnTty } from '../components/testing/tty.js';
+import { changedCellsBytes } from './cells-floor.js';
 
 export const TARGET_ONE_VALUE_BYTES = 512;
 
@@ -19,7 +21,12 @@ export interface SizeFigures {
   /** Alternate screen, cursor and the first full frame. */
   firstFrameBytes: number;
   oneValueBytes: number;
+  /** The changed cells' own bytes for that one value (cells-floor.ts): the floor of any renderer. */
+  oneValueFloorBytes: number;
   tenValuesBytes: number;
+  /** A clock tick (the same state one second later): bytes written, and the changed cells' own bytes. */
+  tickBytes: number;
+  tickFloorBytes: number;
   /** A failing gate's value: its row and the stage's "blocked by" line change. */
   blockerValueBytes: number;
   /** Whether any update (not the first frame) cleared the whole screen (ESC[2J, ESC[3J or ESC c). */
@@ -50,13 +57,25 @@ async function loadForTerminal() {
   const saved = { FORCE_COLOR: process.env['FORCE_COLOR'] };
   if (saved.FORCE_COLOR === undefined) process.env['FORCE_COLOR'] = '1';
   try {
-    const [render, fixture, gates, expected] = await Promise.all([
+    const [render, fixture, gates, expected, sized, app] = await Promise.all([
       import('../components/render-cockpit.js'),
       import('../test/helpers/state-fixture.js'),
       import('../components/GatesPanel.js'),
       import('../components/testing/expected-frame.js'),
+      import('../components/testing/render.js'),
+      import('../components/CockpitApp.js'),
     ]);
-    return { renderCockpit: render.renderCockpit, fixture, gateList: gates.gateList, expectedScreen: expected.expectedScreen };
+    /** Ink's styled frame for a state (what the cockpit draws at that size), to find the changed cells. */
+    const styledFrame = async (state: EngineState, size: { columns: number; rows: number }): Promise<string> => {
+      const r = sized.renderSized(React.createElement(app.CockpitApp, { state, now: state.now, readonly: false }), size);
+      try {
+        await sized.waitForFrame();
+        return r.lastFrame();
+      } finally {
+        r.unmount();
+      }
+    };
+    return { renderCockpit: render.renderCockpit, fixture, gateList: gates.gateList, expectedScreen: expected.expectedScreen, styledFrame };
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
@@ -66,7 +85,7 @@ async function loadForTerminal() {
 }
 
 async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
-  const { renderCockpit, fixture, gateList, expectedScreen } = await loadForTerminal();
+  const { renderCockpit, fixture, gateList, expectedScreen, styledFrame } = await loadForTerminal();
   const t = startCockpitOnTty(renderCockpit, columns, rows, fixture.makeFullState({ gates: 40, nodes: 500, alerts: 12, events: 200 }));
   const { tty, handle } = t;
   try {
@@ -87,7 +106,13 @@ async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
       if (process.env['TERMINAL_BYTES_DEBUG']) process.stderr.write(`${columns}x${rows}: ${JSON.stringify(text)}\n`);
       return { bytes: tty.bytes - before, text };
     };
+    const size = { columns, rows };
+    const frame0 = await styledFrame(t.state(), size);
     const one = await update(fixture.withGateValue(t.state(), ok[0]!, 0.0123));
+    const frame1 = await styledFrame(t.state(), size);
+    const oneFloor = changedCellsBytes(frame0, frame1);
+    const tick = await update({ ...t.state(), now: t.state().now + 1000 });
+    const tickFloor = changedCellsBytes(frame1, await styledFrame(t.state(), size));
     let ten = t.state();
     ok.slice(1, 11).forEach((id, i) => {
       ten = fixture.withGateValue(ten, id, Number((0.011 + i * 0.0007).toFixed(4)));
@@ -104,9 +129,12 @@ async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
       rows,
       firstFrameBytes,
       oneValueBytes: one.bytes,
+      oneValueFloorBytes: oneFloor.bytes,
       tenValuesBytes: tenR.bytes,
+      tickBytes: tick.bytes,
+      tickFloorBytes: tickFloor.bytes,
       blockerValueBytes: blocker.bytes,
-      fullClear: [one, tenR, blocker].some((u) => FULL_CLEAR.test(u.text)),
+      fullClear: [one, tick, tenR, blocker].some((u) => FULL_CLEAR.test(u.text)),
       colors: COLOR.test(firstText),
       screenMatches,
     };

@@ -34,7 +34,8 @@ export function activityLines(p: ActivityLogProps, theme: Theme): LineSpec[] {
   return out;
 }
 
-export function ActivityLog(p: ActivityLogProps) {
+/** Draws nothing from the clock: re-renders only when its props change. */
+export const ActivityLog = React.memo(function ActivityLog(p: ActivityLogProps) {
   const theme = useTheme();
   return <Lines lines={activityLines(p, theme)} width={p.width} height={p.height} />;
-}
+});

@@ -5,6 +5,7 @@ import { cell, formatAge, sanitize } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { panelTitle, rangeText } from './PanelTitle.js';
 import type { Theme, Token } from './theme.js';
+import { memoOnClock } from './memo-clock.js';
 import { useTheme } from './ThemeContext.js';
 
 export interface AlertsPanelProps {
@@ -62,7 +63,10 @@ export function alertsLines(p: AlertsPanelProps, theme: Theme): LineSpec[] {
   return out;
 }
 
-export function AlertsPanel(p: AlertsPanelProps) {
+/** What the panel draws from the clock: each alert's age. */
+export const alertsClockTexts = (p: AlertsPanelProps): string => p.alerts.map((a) => formatAge(p.now - a.since)).join('\n');
+
+export const AlertsPanel = memoOnClock(function AlertsPanel(p: AlertsPanelProps) {
   const theme = useTheme();
   return <Lines lines={alertsLines(p, theme)} width={p.width} height={p.height} />;
-}
+}, alertsClockTexts);

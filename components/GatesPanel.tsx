@@ -6,6 +6,7 @@ import { cell, formatCoarseAge, formatRemaining, sanitize, textWidth } from './f
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { listWindow, panelTitle } from './PanelTitle.js';
 import { STATE_SEVERITY, stateToken, type Theme } from './theme.js';
+import { memoOnClock } from './memo-clock.js';
 import { useTheme } from './ThemeContext.js';
 
 export interface GatesPanelProps {
@@ -170,7 +171,10 @@ export function gatesLines(p: GatesPanelProps, theme: Theme): LineSpec[] {
   return out;
 }
 
-export function GatesPanel(p: GatesPanelProps) {
+/** What the panel draws from the clock: each gate's "since" and "fails in". */
+export const gatesClockTexts = (p: GatesPanelProps): string => p.gates.map((g) => `${formatCoarseAge(p.now - g.since)}|${failsInText(g, p.now - p.stateNow)}`).join('\n');
+
+export const GatesPanel = memoOnClock(function GatesPanel(p: GatesPanelProps) {
   const theme = useTheme();
   return <Lines lines={gatesLines(p, theme)} width={p.width} height={p.height} />;
-}
+}, gatesClockTexts);

@@ -5,9 +5,12 @@
  */
 import React from 'react';
 import { Box, Text } from 'ink';
+import chalk, { foregroundColorNames, type ForegroundColorName } from 'chalk';
 import { textWidth } from './format.js';
 import type { Style, Theme, Token } from './theme.js';
 import { useTheme } from './ThemeContext.js';
+// Ink's output stage, cached row by row (installs itself once).
+import './ink-output.js';
 
 export interface Seg {
   text: string;
@@ -61,23 +64,52 @@ export function styleProps(style: Style | undefined): Style {
   return p;
 }
 
-export function LineView({ spec, width, theme }: { spec: LineSpec; width: number; theme: Theme }) {
+/**
+ * `text` styled the way Ink's <Text color bold inverse> styles its children
+ * (the same chalk calls in the same order), so a row drawn as one string is
+ * byte for byte what nested <Text>s drew. Ink's Text has no `dim` prop (it is
+ * `dimColor`), so a style's `dim` has never reached the terminal: ignored here too.
+ */
+export function styleText(text: string, style: Style | undefined): string {
+  if (!style || text === '') return text;
+  let out = text;
+  if (style.color) out = colorize(out, style.color);
+  if (style.bold) out = chalk.bold(out);
+  if (style.inverse) out = chalk.inverse(out);
+  return out;
+}
+
+function colorize(text: string, color: string): string {
+  if ((foregroundColorNames as readonly string[]).includes(color)) return chalk[color as ForegroundColorName](text);
+  if (color.startsWith('#')) return chalk.hex(color)(text);
+  return text;
+}
+
+/** The row's segments cut to `width` and styled, as one string (what one <Text> draws). */
+export function composeLine(spec: LineSpec, width: number, theme: Theme): string {
   const segs = fitSegments(spec.segs, width, theme.glyphs.ellipsis);
-  const rowStyle = spec.row ? styleProps(theme.styles[spec.row]) : {};
-  if (segs.length === 0 || segs.every((s) => s.text === '')) return <Text> </Text>;
+  let out = '';
+  for (const s of segs) out += s.tok ? styleText(s.text, theme.styles[s.tok]) : s.text;
+  return out;
+}
+
+/**
+ * One terminal row: one <Text> holding the pre-styled string. Memoised on
+ * (text, row style, theme): a row whose own text did not change is not
+ * re-rendered by React and its Ink node (and Yoga's measurement) is left alone.
+ */
+const Row = React.memo(function Row({ text, row, theme }: { text: string; row: Token | undefined; theme: Theme }) {
+  if (text === '') return <Text> </Text>;
+  const rowStyle = row ? styleProps(theme.styles[row]) : {};
   return (
     <Text wrap="truncate" {...rowStyle}>
-      {segs.map((s, i) =>
-        s.tok ? (
-          <Text key={i} {...styleProps(theme.styles[s.tok])}>
-            {s.text}
-          </Text>
-        ) : (
-          s.text
-        ),
-      )}
+      {text}
     </Text>
   );
+});
+
+export function LineView({ spec, width, theme }: { spec: LineSpec; width: number; theme: Theme }) {
+  return <Row text={composeLine(spec, width, theme)} row={spec.row} theme={theme} />;
 }
 
 /** Exactly `height` rows of `width` columns: extra lines are dropped, missing ones are blank. */
@@ -87,7 +119,7 @@ export function Lines({ lines, width, height }: { lines: readonly LineSpec[]; wi
   const rows: React.ReactNode[] = [];
   for (let i = 0; i < height; i++) {
     const spec = lines[i];
-    rows.push(spec ? <LineView key={i} spec={spec} width={width} theme={theme} /> : <Text key={i}> </Text>);
+    rows.push(<Row key={i} text={spec ? composeLine(spec, width, theme) : ''} row={spec?.row} theme={theme} />);
   }
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0} overflow="hidden">

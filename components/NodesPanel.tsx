@@ -5,6 +5,7 @@ import { cell, countsText, formatLatency, formatRemaining, sanitize } from './fo
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { listWindow, panelTitle } from './PanelTitle.js';
 import type { Theme, Token } from './theme.js';
+import { memoOnClock } from './memo-clock.js';
 import { useTheme } from './ThemeContext.js';
 
 export interface NodesPanelProps {
@@ -113,7 +114,11 @@ export function nodesLines(p: NodesPanelProps, theme: Theme): LineSpec[] {
   return out;
 }
 
-export function NodesPanel(p: NodesPanelProps) {
+/** What the panel draws from the clock: the nodes' "retry in" countdowns. */
+export const nodesClockTexts = (p: NodesPanelProps): string =>
+  p.nodes.map((n) => (n.retryAt !== undefined && n.retryAt > p.now ? formatRemaining(n.retryAt - p.now) : '')).join('\n');
+
+export const NodesPanel = memoOnClock(function NodesPanel(p: NodesPanelProps) {
   const theme = useTheme();
   return <Lines lines={nodesLines(p, theme)} width={p.width} height={p.height} />;
-}
+}, nodesClockTexts);

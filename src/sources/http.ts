@@ -48,13 +48,14 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
   async function send(req: HttpRequest): Promise<HttpResponse> {
     if (closed) throw new HttpError('unreachable', 'the HTTP transport is closed');
     const started = performance.now();
-    const where = describe(req.url);
+    // Only an error names the URL: parse it then, not for every probe.
+    const where = (): string => describe(req.url);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(TIMEOUT), req.timeoutMs);
     const onCallerAbort = (): void => controller.abort(CALLER_ABORT);
     if (req.signal?.aborted) {
       clearTimeout(timer);
-      throw new HttpError('aborted', `request to ${where} aborted`);
+      throw new HttpError('aborted', `request to ${where()} aborted`);
     }
     req.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
@@ -72,7 +73,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > req.maxBytes) {
         body.destroy();
-        throw new HttpError('too_large', `response from ${where} is ${declared} bytes, over the ${req.maxBytes}-byte limit`);
+        throw new HttpError('too_large', `response from ${where()} is ${declared} bytes, over the ${req.maxBytes}-byte limit`);
       }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -81,7 +82,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
           const buf = chunk as Buffer;
           size += buf.length;
           if (size > req.maxBytes) {
-            throw new HttpError('too_large', `response from ${where} exceeded the ${req.maxBytes}-byte limit`);
+            throw new HttpError('too_large', `response from ${where()} exceeded the ${req.maxBytes}-byte limit`);
           }
           chunks.push(buf);
         }
@@ -96,7 +97,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
         latencyMs: performance.now() - started,
       };
     } catch (err) {
-      throw toHttpError(err, controller.signal, where, req.timeoutMs);
+      throw toHttpError(err, controller.signal, where(), req.timeoutMs);
     } finally {
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onCallerAbort);

@@ -33,6 +33,9 @@ const UNHEALTHY = new Set(['down', 'unhealthy', 'fail', 'failing', 'error', 'out
 
 interface NodeEntry {
   spec: NodeSpec;
+  /** The health and deep-health URLs, built once. */
+  healthUrl: string;
+  deepUrl?: string;
   /** Also the node's count of consecutive failed probes. */
   breaker: CircuitBreaker;
   /** The last probe sent (skipped ones are not kept). */
@@ -57,10 +60,10 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
   const closing = new AbortController();
   // Every probe in flight listens on this signal: up to `concurrency` at once, by design.
   setMaxListeners(0, closing.signal);
-  const entries: NodeEntry[] = opts.nodes.map((spec) => ({
-    spec,
-    breaker: new CircuitBreaker(clock, opts.breaker),
-  }));
+  const entries: NodeEntry[] = opts.nodes.map((spec) => {
+    const base = spec.url.replace(/\/+$/, '');
+    return { spec, healthUrl: base + spec.health, ...(spec.deep ? { deepUrl: base + spec.deep } : {}), breaker: new CircuitBreaker(clock, opts.breaker) };
+  });
 
   async function probe(entry: NodeEntry, deep: boolean, signal: AbortSignal): Promise<NodeProbe> {
     const { spec, breaker } = entry;
@@ -76,12 +79,12 @@ export function createNodePoller(opts: NodePollerOptions): NodePoller {
     if (!breaker.tryAcquire()) return skipped(skipReason(breaker));
 
     const at = clock.now();
-    const path = deep && spec.deep ? spec.deep : spec.health;
+    const url = deep && entry.deepUrl ? entry.deepUrl : entry.healthUrl;
     let res: HttpResponse;
     try {
       res = await transport.request({
         method: 'GET',
-        url: spec.url.replace(/\/+$/, '') + path,
+        url,
         headers: { accept: 'application/json' },
         timeoutMs: opts.timeoutMs,
         maxBytes,

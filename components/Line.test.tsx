@@ -1,0 +1,145 @@
+/** Line rendering: one pre-styled <Text> per row, the same bytes as nested <Text>s, and only changed rows re-render. */
+import React from 'react';
+import chalk from 'chalk';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fitSegments, Lines, line, seg, styleProps, type LineSpec } from './Line.js';
+import { outputStageStats } from './ink-output.js';
+import { makeTheme, type Theme } from './theme.js';
+import { ThemeProvider } from './ThemeContext.js';
+import { renderSized, stripAnsi, waitForFrame, type SizedRender } from './testing/render.js';
+
+// Every <Text> Ink draws, counted by its children (a row's string), to see which rows React re-rendered.
+const drawn = vi.hoisted(() => new Map<string, number>());
+vi.mock('ink', async (importOriginal) => {
+  const ink = await importOriginal<typeof import('ink')>();
+  const Text = (props: React.ComponentProps<typeof ink.Text>) => {
+    if (typeof props.children === 'string') drawn.set(props.children, (drawn.get(props.children) ?? 0) + 1);
+    return <ink.Text {...props} />;
+  };
+  return { ...ink, Text };
+});
+const { Text } = await import('ink');
+
+let open: SizedRender[] = [];
+afterEach(() => {
+  for (const r of open) r.unmount();
+  open = [];
+  drawn.clear();
+});
+beforeAll(() => {
+  chalk.level = 1;
+});
+
+/** How the rows were drawn before: one <Text> per segment inside the row's <Text>. */
+function NestedLines({ lines, width, theme }: { lines: LineSpec[]; width: number; theme: Theme }) {
+  return (
+    <>
+      {lines.map((spec, i) => {
+        const segs = fitSegments(spec.segs, width, theme.glyphs.ellipsis);
+        const rowStyle = spec.row ? styleProps(theme.styles[spec.row]) : {};
+        if (segs.length === 0) return <Text key={i}> </Text>;
+        return (
+          <Text key={i} wrap="truncate" {...rowStyle}>
+            {segs.map((s, j) =>
+              s.tok ? (
+                <Text key={j} {...styleProps(theme.styles[s.tok])}>
+                  {s.text}
+                </Text>
+              ) : (
+                s.text
+              ),
+            )}
+          </Text>
+        );
+      })}
+    </>
+  );
+}
+
+const specs = (): LineSpec[] => [
+  line(seg('── ', 'muted'), seg('GATES', 'focusTitle'), seg(' 3: ', 'muted'), seg('1 failing', 'failing'), seg(', ', 'muted'), seg('2 ok', 'ok')),
+  { ...line(seg('▶ ', 'accent'), seg('✗ ', 'failing'), seg('failing ', 'failing'), seg('error-rate  ', 'title'), seg('ROLLBACK', 'rollback'), seg(' 15.2% > 2% for 2m9s')), row: 'selected' },
+  line(seg('  '), seg('✓ ', 'ok'), seg('ok      ', 'ok'), seg('latency  ', 'text'), seg('61.2ms', 'ok'), seg(' a reason much longer than the panel is wide', 'muted')),
+  line(),
+  line(seg('caution: within the warn band', 'warn'), seg(' badge', 'badge')),
+];
+
+async function frame(el: React.ReactElement, columns: number, rows: number) {
+  const r = renderSized(el, { columns, rows });
+  open.push(r);
+  await waitForFrame();
+  return r.lastFrame();
+}
+
+describe('Lines', () => {
+  for (const noColor of [false, true])
+    it(`draws the same bytes as one <Text> per segment (${noColor ? 'no colour' : 'colour'})`, async () => {
+      const theme = makeTheme({ noColor, ascii: false });
+      const width = 40;
+      const got = await frame(
+        <ThemeProvider theme={theme}>
+          <Lines lines={specs()} width={width} height={specs().length} />
+        </ThemeProvider>,
+        60,
+        10,
+      );
+      const want = await frame(<NestedLines lines={specs()} width={width} theme={theme} />, 60, 10);
+      expect(got).toContain('\u001b[');
+      expect(got).toBe(want);
+    });
+
+  it('re-renders only the rows whose own text changed', async () => {
+    const theme = makeTheme({ noColor: false, ascii: false });
+    const rows = (v: string) => [line(seg('title', 'title')), line(seg('gate a '), seg(v, 'ok')), line(seg('gate b '), seg('2', 'ok'))];
+    const el = (v: string) => (
+      <ThemeProvider theme={theme}>
+        <Lines lines={rows(v)} width={30} height={4} />
+      </ThemeProvider>
+    );
+    const r = renderSized(el('1'), { columns: 40, rows: 10 });
+    open.push(r);
+    await waitForFrame();
+    const before = new Map(drawn);
+    expect([...before.values()].every((n) => n === 1)).toBe(true);
+    r.rerender(el('7'));
+    await waitForFrame();
+    const again = [...drawn].filter(([text, n]) => n > (before.get(text) ?? 0)).map(([text]) => text);
+    expect(again).toHaveLength(1);
+    expect(again[0]).toContain('7');
+    expect(r.lastFrame()).toContain('gate a');
+  });
+
+  it("draws through the row cache on Ink's own Output, redrawing only the changed row", async () => {
+    const theme = makeTheme({ noColor: false, ascii: false });
+    const rows = (v: string) => Array.from({ length: 8 }, (_, i) => line(seg(`row ${i} `), seg(i === 3 ? v : 'same', 'ok')));
+    let set: (v: string) => void = () => {};
+    // A state update inside the tree, as the live cockpit makes its frames.
+    function Driver() {
+      const [v, setV] = React.useState('a');
+      set = setV;
+      return (
+        <ThemeProvider theme={theme}>
+          <Lines lines={rows(v)} width={30} height={8} />
+        </ThemeProvider>
+      );
+    }
+    const r = renderSized(<Driver />, { columns: 40, rows: 12 });
+    open.push(r);
+    await waitForFrame();
+    const s0 = { ...outputStageStats };
+    set('b');
+    await waitForFrame();
+    expect(outputStageStats.frames).toBeGreaterThan(s0.frames);
+    expect(outputStageStats.rowsDrawn - s0.rowsDrawn).toBe(1);
+    expect(stripAnsi(r.lastFrame())).toContain('row 3 b');
+    const fresh = renderSized(
+      <ThemeProvider theme={theme}>
+        <Lines lines={rows('b')} width={30} height={8} />
+      </ThemeProvider>,
+      { columns: 40, rows: 12 },
+    );
+    open.push(fresh);
+    await waitForFrame();
+    expect(r.lastFrame()).toBe(fresh.lastFrame());
+  });
+});

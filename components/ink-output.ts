@@ -1,0 +1,111 @@
+/**
+ * Ink's output stage, row by row. Every frame Ink lays the whole tree out
+ * into a fresh Output: a grid of one object per cell, each write tokenised
+ * into styled characters and copied in, then every row turned back into a
+ * string. Profiling a poll frame of the cockpit (160x50) put half the
+ * frame's time there, though a poll changes a handful of rows.
+ *
+ * This wraps Output#get (the class Ink itself uses: the same module file, so
+ * one instance, both in the esbuild bundle and under Node's own loader): when
+ * every write is one line (the cockpit's rows are), the writes are grouped by
+ * row, and a row whose writes are the same as in a frame before (same x,
+ * text, clip and transformers, the same frame width and colour level) reuses
+ * that row's string; any other row is drawn by Ink's own Output on a one-row
+ * grid, with the same operations in the same order, so the result is what Ink
+ * would have drawn. A frame with a multi-line write goes to Ink's Output whole.
+ */
+import chalk from 'chalk';
+// Not in Ink's export map: the file itself, which Ink's renderer imports too.
+import Output from '../node_modules/ink/build/output.js';
+
+type Transformer = (line: string, index: number) => string;
+interface Clip {
+  x1: number | undefined;
+  x2: number | undefined;
+  y1: number | undefined;
+  y2: number | undefined;
+}
+type Operation = { type: 'write'; x: number; y: number; text: string; transformers: Transformer[] } | { type: 'clip'; clip: Clip } | { type: 'unclip' };
+interface OutputInternals {
+  operations: Operation[];
+  width: number;
+  height: number;
+  get(): { output: string; height: number };
+}
+
+const bound = (a: number | undefined, b: number | undefined, f: (x: number, y: number) => number) => (a === undefined ? b : b === undefined ? a : f(a, b));
+/** Ink's own intersection of nested clips (output.js). */
+const intersect = (outer: Clip | undefined, inner: Clip): Clip =>
+  outer ? { x1: bound(outer.x1, inner.x1, Math.max), x2: bound(outer.x2, inner.x2, Math.min), y1: bound(outer.y1, inner.y1, Math.max), y2: bound(outer.y2, inner.y2, Math.min) } : inner;
+
+const fnIds = new WeakMap<Transformer, number>();
+let nextFnId = 1;
+const fnId = (f: Transformer) => {
+  let id = fnIds.get(f);
+  if (id === undefined) fnIds.set(f, (id = nextFnId++));
+  return id;
+};
+
+/** Rows drawn in the last frame and the frame before (two generations: bounded, and a row that flips back is still there). */
+let current = new Map<string, string>();
+let previous = new Map<string, string>();
+export const outputStageStats = { frames: 0, rows: 0, rowsDrawn: 0, wholeFrames: 0 };
+
+const proto = Output.prototype as unknown as OutputInternals;
+const inkGet = proto.get;
+let installed = false;
+
+/** Installs the row cache on Ink's Output (once). */
+export function installRowCache(): void {
+  if (installed) return;
+  installed = true;
+  proto.get = function get(this: OutputInternals) {
+    const { width, height, operations } = this;
+    const rows: Array<Array<{ op: Extract<Operation, { type: 'write' }>; clip: Clip | undefined }>> = Array.from({ length: height }, () => []);
+    const clips: Clip[] = [];
+    for (const op of operations) {
+      if (op.type === 'clip') clips.push(intersect(clips.at(-1), op.clip));
+      else if (op.type === 'unclip') clips.pop();
+      else {
+        if (op.text.includes('\n')) {
+          outputStageStats.wholeFrames++;
+          return inkGet.call(this);
+        }
+        if (op.y >= 0 && op.y < height) rows[op.y]!.push({ op, clip: clips.at(-1) });
+      }
+    }
+    outputStageStats.frames++;
+    const out: string[] = [];
+    const level = chalk.level;
+    for (let y = 0; y < height; y++) {
+      const row = rows[y]!;
+      let key = `${width}\u0001${level}`;
+      for (const { op, clip } of row) {
+        const visible = !clip || ((clip.y1 === undefined || y >= clip.y1) && (clip.y2 === undefined || y < clip.y2));
+        key += `\u0002${op.x}\u0001${clip?.x1}\u0001${clip?.x2}\u0001${visible ? 1 : 0}\u0001${op.transformers.map(fnId).join(',')}\u0001${op.text}`;
+      }
+      let text = current.get(key) ?? previous.get(key);
+      if (text === undefined) {
+        const one = new Output({ width, height: 1 }) as unknown as OutputInternals;
+        for (const { op, clip } of row) {
+          if (clip) one.operations.push({ type: 'clip', clip: { ...clip, y1: clip.y1 === undefined ? undefined : clip.y1 - y, y2: clip.y2 === undefined ? undefined : clip.y2 - y } });
+          one.operations.push({ ...op, y: 0 });
+          if (clip) one.operations.push({ type: 'unclip' });
+        }
+        text = inkGet.call(one).output;
+        outputStageStats.rowsDrawn++;
+      }
+      current.set(key, text);
+      out.push(text);
+    }
+    outputStageStats.rows += height;
+    // Keep this frame's rows and the frame before's.
+    if (current.size >= 2 * height + 64) {
+      previous = current;
+      current = new Map();
+    }
+    return { output: out.join('\n'), height };
+  };
+}
+
+installRowCache();
