@@ -3,7 +3,7 @@
  * gates, nodes, alerts, activity, footer, laid out to the terminal's size.
  * Rendering only; keys become UI actions or the callbacks.
  */
-import React, { useCallback, useEffect, useMemo } from 'react';
+import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { Box, useStdout } from 'ink';
 import type { EngineState, GateView } from '../src/engine/types.js';
 import type { NodeStatus } from '../src/sources/types.js';
@@ -13,6 +13,7 @@ import { activityEntries } from './activity.js';
 import { ActivityLog } from './ActivityLog.js';
 import { AlertsPanel } from './AlertsPanel.js';
 import { initialUi, uiReducer, type UiState } from './cockpit/ui-state.js';
+import { PollHistory } from './cockpit/poll-history.js';
 import { useRefReducer } from './dialogs/use-ref-reducer.js';
 import { buildViewKeys } from './extra-keys.js';
 import { LineDetail } from './LineDetail.js';
@@ -98,6 +99,12 @@ function CockpitScreen(props: CockpitAppProps) {
   const live = { state: props.state, extras: props.extras ?? EMPTY, now: props.now ?? props.state.now };
   const shown = ui.frozen ?? live;
   const { state, extras, now } = shown;
+  // The past polls [ ] step through: the first state of each poll, kept as it arrives (also while viewing the past).
+  const [history] = useState(() => new PollHistory());
+  useEffect(() => {
+    history.record(live);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [history, props.state]);
   const readonly = props.readonly ?? false;
   // Where the rollout stands, once per frame, for the status line, the pipeline and the dialogs (always live).
   const status = rolloutStatus(live.state, live.now, { readonly, action: live.extras.action });
@@ -169,6 +176,8 @@ function CockpitScreen(props: CockpitAppProps) {
     logCount: entries.length,
     detailLength,
     snapshot: () => live,
+    history: () => history,
+    utc: props.utc,
     readonly,
     viewName: viewKeys.length ? 'replay' : undefined,
     viewKeys,
@@ -189,7 +198,7 @@ function CockpitScreen(props: CockpitAppProps) {
   });
 
   const header = (
-    <Header state={live.state} now={live.now} status={status} extras={live.extras} readonly={readonly} frozen={ui.frozen} width={layout.width} utc={props.utc} />
+    <Header state={live.state} now={live.now} status={status} extras={live.extras} readonly={readonly} frozen={ui.frozen} past={ui.frozen && ui.rewound ? { back: history.back(ui.frozen), kept: history.size } : undefined} width={layout.width} utc={props.utc} />
   );
   if (layout.tooSmall) return <TooSmall columns={size.columns} rows={size.rows} header={header} />;
 
@@ -211,7 +220,7 @@ function CockpitScreen(props: CockpitAppProps) {
       <Box flexDirection="column" width={layout.width} height={layout.body} overflow="hidden">
         {body}
       </Box>
-      <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} dialog={dialogs.isOpen} extraKeys={props.extraKeys} />
+      <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} past={ui.frozen !== null} dialog={dialogs.isOpen} extraKeys={props.extraKeys} />
     </Box>
   );
 }

@@ -65,7 +65,7 @@ describe('flightdeck demo --scenario regression --speed 60', () => {
     pane?.kill();
     pane = startTmux(`${BIN} replay ${recording} --paused`, { cols: 120, rows: 36, cwd: dir });
     await pane.waitFor(/REPLAY \S+ \+0s of .*\(paused\)/, { what: 'the replay paused at the start' });
-    pane.type(']');
+    pane.type('+');
     await pane.waitFor(/REPLAY \S+ \+1m of/, { what: 'one minute on' });
     pane.type('}');
     const end = await pane.waitFor(/REPLAY \S+ \+(\S+) of \1 /, { what: 'the end of the recording' });

@@ -1,0 +1,75 @@
+/**
+ * The window's past polls, for rewinding the live screen (`[` `]`): a
+ * bounded ring of the snapshots the cockpit was given — the first state it
+ * saw after each poll (keyed by the poll's `polling.lastPollAt`), with the
+ * extras and the display time of that moment. They are the same Snapshot
+ * objects a freeze (Z) holds, shared, not copied: the engine builds a new
+ * state per change and never mutates an old one (events, gate histories and
+ * lines are copied on write), so a snapshot costs only the arrays that were
+ * new at its poll.
+ *
+ * Memory bound: POLL_HISTORY_LIMIT snapshots; the oldest goes first. Each
+ * holds at most the events array (≤ 500 references), one history array per
+ * gate (≤ 360 samples) and the activity lines (≤ 300) of its moment, so 120
+ * snapshots of a 20-gate plan with full histories stay under ~10 MB, and a
+ * typical plan's well under that.
+ */
+import type { Snapshot } from './ui-state.js';
+
+/** An hour of polls at 30 s; 10 minutes of hot 5 s polling. */
+export const POLL_HISTORY_LIMIT = 120;
+
+/** The poll a snapshot shows: when that poll started (its state.now before any poll). */
+export function pollKey(s: Snapshot): number {
+  return s.state.polling.lastPollAt ?? s.state.now;
+}
+
+export class PollHistory {
+  private ring: Snapshot[] = [];
+
+  constructor(readonly limit = POLL_HISTORY_LIMIT) {
+    if (!(limit >= 1)) throw new Error(`poll history limit must be at least 1, got ${limit}`);
+  }
+
+  /**
+   * Keeps `s` when it is the first state of a poll not kept yet; true when
+   * kept. A poll older than the newest kept (a replay sought backwards)
+   * starts a new history: the old one is of another timeline.
+   */
+  record(s: Snapshot): boolean {
+    if (s.state.polling.lastPollAt === undefined) return false;
+    const key = pollKey(s);
+    const last = this.ring[this.ring.length - 1];
+    if (last) {
+      const lastKey = pollKey(last);
+      if (key === lastKey) return false;
+      if (key < lastKey) this.ring = [];
+    }
+    this.ring.push(s);
+    if (this.ring.length > this.limit) this.ring.splice(0, this.ring.length - this.limit);
+    return true;
+  }
+
+  get size(): number {
+    return this.ring.length;
+  }
+
+  /** The newest kept poll before the one `shown` is of. */
+  before(shown: Snapshot): Snapshot | undefined {
+    const key = pollKey(shown);
+    for (let i = this.ring.length - 1; i >= 0; i--) if (pollKey(this.ring[i]!) < key) return this.ring[i];
+    return undefined;
+  }
+
+  /** The oldest kept poll after the one `shown` is of. */
+  after(shown: Snapshot): Snapshot | undefined {
+    const key = pollKey(shown);
+    return this.ring.find((s) => pollKey(s) > key);
+  }
+
+  /** How many kept polls are newer than the one `shown` is of (1: the poll before the newest). */
+  back(shown: Snapshot): number {
+    const key = pollKey(shown);
+    return this.ring.filter((s) => pollKey(s) > key).length;
+  }
+}
