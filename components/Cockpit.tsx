@@ -24,6 +24,7 @@ export interface CockpitProps extends CockpitCallbacks {
   /** What the promote, rollback, sign-off and quit dialogs act through. */
   actions?: CockpitActions;
   extraKeys?: CockpitAppProps['extraKeys'];
+  intro?: CockpitAppProps['intro'];
 }
 
 interface Pulled {

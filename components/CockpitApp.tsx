@@ -7,7 +7,7 @@ import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { Box, useStdout } from 'ink';
 import type { EngineState, GateView } from '../src/engine/types.js';
 import type { NodeStatus } from '../src/sources/types.js';
-import type { CockpitActions, CockpitCallbacks, CockpitExtras, ExtraKey } from '../src/ui-contract.js';
+import type { CockpitActions, CockpitCallbacks, CockpitExtras, CockpitIntro, ExtraKey } from '../src/ui-contract.js';
 import { rolloutStatus } from '../src/present/rollout-status.js';
 import { activityEntries } from './activity.js';
 import { ActivityLog } from './ActivityLog.js';
@@ -26,7 +26,8 @@ import { GateDetail } from './GateDetail.js';
 import { gateList, GatesPanel } from './GatesPanel.js';
 import { Header, headerHeight } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
-import { KeyLayerProvider } from './input/KeyLayers.js';
+import { KeyLayerProvider, PRIORITY, useKeyLayer } from './input/KeyLayers.js';
+import { Intro, introLines, introRowsFor } from './Intro.js';
 import { computeLayout, panelRows, type FrameLayout, type PanelId, type Size } from './layout.js';
 import { flattenBody, NodeDetail } from './NodeDetail.js';
 import { nodeList, NodesPanel } from './NodesPanel.js';
@@ -68,6 +69,8 @@ export interface CockpitAppProps extends Partial<CockpitCallbacks> {
   actions?: CockpitActions;
   /** Keys of this use of the cockpit (replay): above the cockpit's own, listed in the help and footer. */
   extraKeys?: readonly ExtraKey[];
+  /** What this screen is (the demo's first screen), under the status line until a key or `forMs`. */
+  intro?: CockpitIntro;
 }
 
 /** How long after the last resize event the screen is repainted (past a frame at 10 fps). */
@@ -116,8 +119,12 @@ function CockpitScreen(props: CockpitAppProps) {
   const theme = useTheme();
   const entries = useMemo(() => activityEntries(state.events, extras.lines, theme.glyphs), [state.events, extras.lines, theme.glyphs]);
 
+  const intro = useIntro(props.intro);
+  const introFree = Math.max(0, size.rows - 1) - headerHeight(live.extras) - 3;
+  const introRows = intro ? Math.min(introLines(intro.paragraphs, Math.max(0, size.columns - 1), Infinity).length, introRowsFor(introFree)) : 0;
+
   const layout = computeLayout(size, {
-    headerLines: headerHeight(extras),
+    headerLines: headerHeight(live.extras) + introRows,
     wants: {
       gates: 2 + Math.max(1, gates.length),
       nodes: 1 + Math.max(1, nodes.length),
@@ -216,6 +223,7 @@ function CockpitScreen(props: CockpitAppProps) {
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
       {header}
+      {intro && introRows > 0 ? <Intro paragraphs={intro.paragraphs} width={layout.width} rows={introRows} /> : null}
       <StagePipeline state={live.state} now={live.now} status={status} readonly={readonly} width={layout.width} />
       <Box flexDirection="column" width={layout.width} height={layout.body} overflow="hidden">
         {body}
@@ -223,6 +231,27 @@ function CockpitScreen(props: CockpitAppProps) {
       <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} past={ui.frozen !== null} dialog={dialogs.isOpen} extraKeys={props.extraKeys} />
     </Box>
   );
+}
+
+/** The intro while it shows: until the first key (which still does what it does) or `forMs` of wall time. */
+function useIntro(intro: CockpitIntro | undefined): CockpitIntro | undefined {
+  const [gone, setGone] = useState(false);
+  const on = !!intro && !gone && intro.paragraphs.length > 0;
+  useKeyLayer(
+    PRIORITY.watch,
+    () => {
+      setGone(true);
+      return false;
+    },
+    on,
+  );
+  useEffect(() => {
+    if (!on) return undefined;
+    const t = setTimeout(() => setGone(true), intro.forMs);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [on, intro?.forMs]);
+  return on ? intro : undefined;
 }
 
 interface PanelsProps {

@@ -99,6 +99,7 @@ export function renderCockpit(opts: CockpitOptions): CockpitHandle {
         repaintOnResize={alt}
         actions={opts.actions}
         extraKeys={opts.extraKeys}
+        intro={opts.intro}
       />,
       {
         stdout,
