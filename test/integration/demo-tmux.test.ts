@@ -91,6 +91,15 @@ describe('flightdeck demo --scenario regression --speed 60', () => {
     pane?.kill();
     pane = startTmux(`${BIN} replay ${recording} --paused`, { cols: 120, rows: 36, cwd: dir });
     await pane.waitFor(/REPLAY \S+ \+0s of .*\(paused\)/, { what: 'the replay paused at the start' });
+    // One key, one meaning: p says nothing acts here (not silently ignored); Space plays (not page-down).
+    pane.type('p');
+    await pane.waitFor(/replay: nothing acts from here: p \(promote to the next stage\) is off/, { what: 'p refused in the replay' });
+    pane.type(' ');
+    await pane.waitFor(/REPLAY \S+ \+\S+ of .*\((playing|ended)\)/, { what: 'Space plays' });
+    pane.type(' ');
+    await pane.waitFor(/REPLAY \S+ \+\S+ of .*\((paused|ended)\)/, { what: 'Space pauses again' });
+    pane.type('{');
+    await pane.waitFor(/REPLAY \S+ \+0s of .*\(paused\)/, { what: 'back to the start' });
     pane.type('+');
     await pane.waitFor(/REPLAY \S+ \+1m of/, { what: 'one minute on' });
     pane.type('}');
