@@ -11,7 +11,7 @@ import type { CockpitActions, CockpitCallbacks, CockpitExtras, CockpitIntro, Ext
 import { rolloutStatus } from '../src/present/rollout-status.js';
 import { activityEntries } from './activity.js';
 import { ActivityLog } from './ActivityLog.js';
-import { AlertsPanel } from './AlertsPanel.js';
+import { alertList, alertsStart, alertText, AlertsPanel } from './AlertsPanel.js';
 import { initialUi, uiReducer, type UiState } from './cockpit/ui-state.js';
 import { PollHistory } from './cockpit/poll-history.js';
 import { useRefReducer } from './dialogs/use-ref-reducer.js';
@@ -201,6 +201,11 @@ function CockpitScreen(props: CockpitAppProps) {
       const e = entries[entries.length - 1 - back];
       if (e) dispatch({ type: 'open', view: { kind: 'line', at: e.at, text: e.text, tok: e.tok } });
     },
+    openAlert: () => {
+      const list = alertList(state.alerts);
+      const a = list[alertsStart(list.length, uiRef.current.scroll.alerts, Math.max(1, panelRows(layout, 'alerts')))];
+      if (a) dispatch({ type: 'open', view: { kind: 'line', at: a.since, ...alertText(a), title: 'ALERT' } });
+    },
     redraw,
   });
 
@@ -217,7 +222,7 @@ function CockpitScreen(props: CockpitAppProps) {
   else if (ui.view.kind === 'gate')
     body = <GateDetail gateId={ui.view.id} gate={openGate} events={state.events} width={layout.width} height={layout.body} scroll={ui.detailScroll} wide={layout.wide} now={now} stateNow={state.now} utc={props.utc} />;
   else if (ui.view.kind === 'node') body = <NodeDetail name={ui.view.name} node={openNode} width={layout.width} height={layout.body} scroll={ui.detailScroll} now={now} utc={props.utc} />;
-  else if (ui.view.kind === 'line') body = <LineDetail at={ui.view.at} text={ui.view.text} tok={ui.view.tok} width={layout.width} height={layout.body} scroll={ui.detailScroll} utc={props.utc} />;
+  else if (ui.view.kind === 'line') body = <LineDetail at={ui.view.at} text={ui.view.text} tok={ui.view.tok} title={ui.view.title} width={layout.width} height={layout.body} scroll={ui.detailScroll} utc={props.utc} />;
   else body = <Panels layout={layout} ui={ui} state={state} gates={gates} nodes={nodes} now={now} entries={entries} utc={props.utc} />;
 
   return (

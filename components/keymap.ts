@@ -79,7 +79,7 @@ export const KEYMAP: readonly Binding[] = [
   { action: 'page-up', keys: [{ name: 'pageup' }, { char: 'b', ctrl: true }], description: 'page up', scope: 'list', group: 'Move' },
   { action: 'top', keys: [{ char: 'g' }, { name: 'home' }], description: 'first row', scope: 'list', group: 'Move' },
   { action: 'bottom', keys: [{ char: 'G' }, { name: 'end' }], description: 'last row', scope: 'list', group: 'Move' },
-  { action: 'open', keys: [{ name: 'return' }], description: 'open detail of the gate or node', scope: 'list', group: 'View', hint: 'detail' },
+  { action: 'open', keys: [{ name: 'return' }], description: 'open detail of the gate or node; an activity line or alert whole', scope: 'list', group: 'View', hint: 'detail' },
   { action: 'back', keys: [{ name: 'escape' }], description: 'back / close / return to live / clear the filter', scope: 'global', group: 'View', hint: 'back' },
   { action: 'filter', keys: [{ char: '/' }], description: 'filter gates or nodes by substring', scope: 'list', group: 'View', hint: 'filter' },
   { action: 'help', keys: [{ char: '?' }], description: 'show / hide this help', scope: 'global', group: 'View', hint: 'help' },

@@ -15,8 +15,8 @@ export type View =
   | { kind: 'gate'; id: string }
   | { kind: 'node'; name: string }
   | { kind: 'help' }
-  /** One activity line shown whole. */
-  | { kind: 'line'; at: number; text: string; tok: Token };
+  /** One activity line (or the alert at the top of the alerts panel) shown whole. */
+  | { kind: 'line'; at: number; text: string; tok: Token; title?: string };
 
 export interface UiState {
   focus: PanelId;

@@ -46,6 +46,8 @@ export interface CockpitInputContext {
   onSignoff?: () => void;
   /** Enter on an activity line: show it whole. */
   openLogLine?: () => void;
+  /** Enter on the alerts panel: show its top alert whole. */
+  openAlert?: () => void;
   /** Clears the terminal and paints the frame again. */
   redraw: () => void;
 }
@@ -89,6 +91,7 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
         const n = nodes.find((x) => x.name === ui.selected.nodes) ?? nodes[0]!;
         dispatch({ type: 'open', view: { kind: 'node', name: n.name } });
       } else if (ui.focus === 'log' && c.logCount > 0) c.openLogLine?.();
+      else if (ui.focus === 'alerts' && c.alertCount > 0) c.openAlert?.();
       return;
     }
     case 'filter':
