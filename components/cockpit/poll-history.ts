@@ -9,10 +9,13 @@
  * new at its poll.
  *
  * Memory bound: POLL_HISTORY_LIMIT snapshots; the oldest goes first. Each
- * holds at most the events array (≤ 500 references), one history array per
- * gate (≤ 360 samples) and the activity lines (≤ 300) of its moment, so 120
- * snapshots of a 20-gate plan with full histories stay under ~10 MB, and a
- * typical plan's well under that.
+ * holds its own events array (≤ 500 references), one history array per gate
+ * (≤ 360 samples) and the activity lines (≤ 300) of its moment; the objects
+ * in them are shared with the live state. Measured (node --expose-gc, heap
+ * after gc): 120 snapshots of a 20-gate plan with full 360-sample histories,
+ * built copy-on-write as the engine does, cost 12.8 MB, and 12.9 MB after
+ * 1,200 polls — the ring does not grow past its bound. A plan's cost scales
+ * with gates x history length.
  */
 import type { Snapshot } from './ui-state.js';
 
