@@ -25,7 +25,7 @@ import { Footer } from './Footer.js';
 import { GateDetail } from './GateDetail.js';
 import { gateList, GatesPanel } from './GatesPanel.js';
 import { Header, headerHeight } from './Header.js';
-import { HelpOverlay } from './HelpOverlay.js';
+import { helpColumns, HelpOverlay } from './HelpOverlay.js';
 import { KeyLayerProvider, PRIORITY, useKeyLayer } from './input/KeyLayers.js';
 import { Intro, introLines, introRowsFor } from './Intro.js';
 import { computeLayout, panelRows, type FrameLayout, type PanelId, type Size } from './layout.js';
@@ -135,7 +135,15 @@ function CockpitScreen(props: CockpitAppProps) {
 
   const openGate = ui.view.kind === 'gate' ? state.gates.find((g) => g.id === (ui.view as { id: string }).id) : undefined;
   const openNode = ui.view.kind === 'node' ? state.nodes.find((n) => n.name === (ui.view as { name: string }).name) : undefined;
-  const detailLength = openGate ? openGate.history.length : openNode ? flattenBody(openNode.lastBody ?? openNode.last?.body).length : ui.view.kind === 'line' ? 1000 : 0;
+  const detailLength = openGate
+    ? openGate.history.length
+    : openNode
+      ? flattenBody(openNode.lastBody ?? openNode.last?.body).length
+      : ui.view.kind === 'line'
+        ? 1000
+        : ui.view.kind === 'help'
+          ? helpColumns(layout.width, layout.body, readonly, theme, props.extraKeys).maxScroll + 1
+          : 0;
 
   const dialogs = useDialogs({
     actions: props.actions,
@@ -218,7 +226,7 @@ function CockpitScreen(props: CockpitAppProps) {
   const overlay = dialogs.isOpen ? dialogs.render(box) : (props.renderOverlay?.(box) ?? null);
   let body: React.ReactNode;
   if (overlay !== null && overlay !== undefined && overlay !== false) body = overlay;
-  else if (ui.view.kind === 'help') body = <HelpOverlay width={layout.width} height={layout.body} readonly={readonly} extraKeys={props.extraKeys} />;
+  else if (ui.view.kind === 'help') body = <HelpOverlay width={layout.width} height={layout.body} readonly={readonly} extraKeys={props.extraKeys} scroll={ui.detailScroll} />;
   else if (ui.view.kind === 'gate')
     body = <GateDetail gateId={ui.view.id} gate={openGate} events={state.events} width={layout.width} height={layout.body} scroll={ui.detailScroll} wide={layout.wide} now={now} stateNow={state.now} utc={props.utc} />;
   else if (ui.view.kind === 'node') body = <NodeDetail name={ui.view.name} node={openNode} width={layout.width} height={layout.body} scroll={ui.detailScroll} now={now} utc={props.utc} />;

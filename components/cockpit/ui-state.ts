@@ -120,7 +120,7 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       }
       return s;
     case 'help':
-      return { ...s, view: s.view.kind === 'help' ? { kind: 'main' } : { kind: 'help' } };
+      return { ...s, view: s.view.kind === 'help' ? { kind: 'main' } : { kind: 'help' }, detailScroll: 0 };
     case 'detail-scroll':
       return { ...s, detailScroll: clamp(s.detailScroll + a.delta, 0, a.max) };
     case 'filter-start':

@@ -123,7 +123,7 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
     default: {
       const move = MOVES[action];
       if (!move) return;
-      if (ui.view.kind === 'gate' || ui.view.kind === 'node' || ui.view.kind === 'line') {
+      if (ui.view.kind === 'gate' || ui.view.kind === 'node' || ui.view.kind === 'line' || ui.view.kind === 'help') {
         const len = c.detailLength;
         dispatch({ type: 'detail-scroll', delta: move(Math.max(1, layout.body - 4), len), max: Math.max(0, len - 1) });
         return;
