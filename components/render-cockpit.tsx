@@ -7,7 +7,7 @@
 import React from 'react';
 import { render } from 'ink';
 import type { CockpitExtras, CockpitHandle, CockpitOptions } from '../src/ui-contract.js';
-import { Cockpit } from './Cockpit.js';
+import { LiveCockpit } from './LiveCockpit.js';
 import { colorDisabled } from './theme.js';
 
 export const ENTER_ALT_SCREEN = '\u001b[?1049h';
@@ -82,7 +82,7 @@ export function renderCockpit(opts: CockpitOptions): CockpitHandle {
 
   try {
     instance = render(
-      <Cockpit
+      <LiveCockpit
         getState={opts.getState}
         getExtras={getExtras}
         subscribe={subscribe}
