@@ -11,7 +11,7 @@ import type { ActionKind } from '../src/ui-contract.js';
 import { CockpitApp } from './CockpitApp.js';
 import { formatClock } from './format.js';
 import { buildViewKeys } from './extra-keys.js';
-import { KEYS, stripAnsi, waitForFrame } from './testing/render.js';
+import { KEYS, renderSized, stripAnsi, waitForFrame } from './testing/render.js';
 import { T0, makeState, withGateValue } from '../test/helpers/state-fixture.js';
 
 afterEach(() => cleanup());
@@ -130,5 +130,25 @@ describe('rewind while live', () => {
   it('a view that binds [ or ] is refused when it is built (they are the cockpit\'s)', () => {
     expect(() => buildViewKeys([{ keys: ['['], label: 'back 1 min', run: () => undefined }])).toThrow(/key conflict in the replay view: \[ is "back 1 min" \(replay\) and "step back one poll/);
     expect(() => buildViewKeys([{ keys: ['-'], label: 'back 1 min', run: () => undefined }, { keys: ['+'], label: 'forward 1 min', run: () => undefined }])).not.toThrow();
+  });
+
+  it('the banner and the live status stay on the help and the too-small screens', async () => {
+    const element = (st: EngineState) => <CockpitApp state={st} utc env={{}} onCommand={() => undefined} onQuit={() => undefined} />;
+    const r = renderSized(element(poll(0)), { columns: 100, rows: 30 });
+    await waitForFrame();
+    r.rerender(element(poll(1, 0.099)));
+    await waitForFrame();
+    await r.press('[', '?');
+    let lines = stripAnsi(r.lastFrame()).split('\n');
+    expect(lines[0]).toContain('AUTO-ROLLBACK now: extraction-failure-rate 0.099 > 0.05');
+    expect(lines[1]).toMatch(/^ VIEWING \d\d:\d\d:\d\d \(30s ago\) — live: AUTO-ROLLBACK now/);
+    expect(lines.join('\n')).toContain('KEYS');
+    await r.resize(50, 12);
+    lines = stripAnsi(r.lastFrame()).split('\n');
+    // Below the minimum width the banner is cut at its end; the status line above says the live state.
+    expect(lines[0]).toContain('AUTO-ROLLBACK now');
+    expect(lines[1]).toMatch(/^ VIEWING \d\d:\d\d:\d\d \(30s ago\) — /);
+    expect(lines.join('\n')).toContain('Terminal too small');
+    r.unmount();
   });
 });
