@@ -60,6 +60,8 @@ describe('rewind while live', () => {
     expect(t.gateRow()).not.toContain('0.099');
     const at2 = formatClock(T0 + 2 * 30 * SEC, true);
     expect(t.lines()[1]).toMatch(new RegExp(`^ VIEWING ${at2} \\(30s ago\\) — live: AUTO-ROLLBACK now`));
+    // Room left on the line: what happened since, which poll of how many kept.
+    expect(t.lines()[1]).toMatch(/ │ \d+ events? since │ poll -1 of 4 kept/);
     // The status line stays live.
     expect(t.lines()[0]).toContain('AUTO-ROLLBACK now: extraction-failure-rate 0.099 > 0.05');
     expect(t.frame()).toContain('[:earlier ]:later Esc:live');

@@ -170,10 +170,9 @@ function pastParts(p: HeaderProps, past: NonNullable<HeaderProps['past']>, froze
       segs: [seg(` VIEWING ${formatClock(frozen.now, p.utc)} (${formatCoarseAge(p.now - frozen.now)} ago) `, 'badge'), seg(`${g.dash} live: `, 'muted'), liveWords(p.status, p.now)],
       drop: Infinity,
     },
-    {
-      segs: [seg(`${ch.count} event${ch.count === 1 ? '' : 's'} since`, ch.critical ? 'danger' : 'accent'), crit ? seg(`, newest critical ${formatClock(crit.at, p.utc)} ${crit.text}`, 'danger') : seg('')],
-      drop: 45,
-    },
+    { segs: [seg(`${ch.count} event${ch.count === 1 ? '' : 's'} since`, ch.critical ? 'danger' : 'accent')], drop: 45 },
+    // The newest critical event since is long: it goes before the shorter parts when the width runs short.
+    { segs: crit ? [seg(`newest critical ${formatClock(crit.at, p.utc)} ${crit.text}`, 'danger')] : [], drop: 12 },
     { segs: [seg(`poll -${past.back} of ${past.kept} kept`, 'muted')], drop: 25 },
     { segs: [seg('[ ] step, Esc live', 'muted')], drop: 15 },
   ];
