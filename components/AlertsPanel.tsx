@@ -38,10 +38,20 @@ export function alertsSummary(alerts: readonly AlertView[], now: number, theme: 
   return segs;
 }
 
+/** An alert in one line, whole (Enter on the alerts panel): state, severity, name, source, summary. */
+export function alertText(a: AlertView): { text: string; tok: Token } {
+  return { text: `${a.state} ${a.severity} ${sanitize(a.name)} (${a.source}): ${sanitize(a.summary)}`, tok: sevTok(a) };
+}
+
+/** The first row the panel shows for this scroll position (the list clamped to its rows). */
+export function alertsStart(count: number, top: number, rows: number): number {
+  return Math.min(Math.max(0, top), Math.max(0, count - rows));
+}
+
 export function alertsLines(p: AlertsPanelProps, theme: Theme): LineSpec[] {
   const list = alertList(p.alerts);
   const rows = Math.max(0, p.height - 1);
-  const start = Math.min(Math.max(0, p.top), Math.max(0, list.length - rows));
+  const start = alertsStart(list.length, p.top, rows);
   const shown = list.slice(start, start + rows);
   const out: LineSpec[] = [panelTitle(theme, 'ALERTS', p.focused, alertsSummary(p.alerts, p.now, theme), rangeText(start, shown.length, list.length))];
   const e = theme.glyphs.ellipsis;

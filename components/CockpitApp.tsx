@@ -3,16 +3,17 @@
  * gates, nodes, alerts, activity, footer, laid out to the terminal's size.
  * Rendering only; keys become UI actions or the callbacks.
  */
-import React, { useCallback, useEffect, useMemo } from 'react';
+import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { Box, useStdout } from 'ink';
 import type { EngineState, GateView } from '../src/engine/types.js';
 import type { NodeStatus } from '../src/sources/types.js';
-import type { CockpitActions, CockpitCallbacks, CockpitExtras, ExtraKey } from '../src/ui-contract.js';
+import type { CockpitActions, CockpitCallbacks, CockpitExtras, CockpitIntro, ExtraKey } from '../src/ui-contract.js';
 import { rolloutStatus } from '../src/present/rollout-status.js';
 import { activityEntries } from './activity.js';
 import { ActivityLog } from './ActivityLog.js';
-import { AlertsPanel } from './AlertsPanel.js';
+import { alertList, alertsStart, alertText, AlertsPanel } from './AlertsPanel.js';
 import { initialUi, uiReducer, type UiState } from './cockpit/ui-state.js';
+import { PollHistory } from './cockpit/poll-history.js';
 import { useRefReducer } from './dialogs/use-ref-reducer.js';
 import { buildViewKeys } from './extra-keys.js';
 import { LineDetail } from './LineDetail.js';
@@ -24,8 +25,9 @@ import { Footer } from './Footer.js';
 import { GateDetail } from './GateDetail.js';
 import { gateList, GatesPanel } from './GatesPanel.js';
 import { Header, headerHeight } from './Header.js';
-import { HelpOverlay } from './HelpOverlay.js';
-import { KeyLayerProvider } from './input/KeyLayers.js';
+import { helpColumns, HelpOverlay } from './HelpOverlay.js';
+import { KeyLayerProvider, PRIORITY, useKeyLayer } from './input/KeyLayers.js';
+import { Intro, introLines, introRowsFor } from './Intro.js';
 import { computeLayout, panelRows, type FrameLayout, type PanelId, type Size } from './layout.js';
 import { flattenBody, NodeDetail } from './NodeDetail.js';
 import { nodeList, NodesPanel } from './NodesPanel.js';
@@ -67,6 +69,8 @@ export interface CockpitAppProps extends Partial<CockpitCallbacks> {
   actions?: CockpitActions;
   /** Keys of this use of the cockpit (replay): above the cockpit's own, listed in the help and footer. */
   extraKeys?: readonly ExtraKey[];
+  /** What this screen is (the demo's first screen), under the status line until a key or `forMs`. */
+  intro?: CockpitIntro;
 }
 
 /** How long after the last resize event the screen is repainted (past a frame at 10 fps). */
@@ -98,6 +102,12 @@ function CockpitScreen(props: CockpitAppProps) {
   const live = { state: props.state, extras: props.extras ?? EMPTY, now: props.now ?? props.state.now };
   const shown = ui.frozen ?? live;
   const { state, extras, now } = shown;
+  // The past polls [ ] step through: the first state of each poll, kept as it arrives (also while viewing the past).
+  const [history] = useState(() => new PollHistory());
+  useEffect(() => {
+    history.record(live);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [history, props.state]);
   const readonly = props.readonly ?? false;
   // Where the rollout stands, once per frame, for the status line, the pipeline and the dialogs (always live).
   const status = rolloutStatus(live.state, live.now, { readonly, action: live.extras.action });
@@ -109,8 +119,12 @@ function CockpitScreen(props: CockpitAppProps) {
   const theme = useTheme();
   const entries = useMemo(() => activityEntries(state.events, extras.lines, theme.glyphs), [state.events, extras.lines, theme.glyphs]);
 
+  const intro = useIntro(props.intro);
+  const introFree = Math.max(0, size.rows - 1) - headerHeight(live.extras) - 3;
+  const introRows = intro ? Math.min(introLines(intro.paragraphs, Math.max(0, size.columns - 1), Infinity).length, introRowsFor(introFree)) : 0;
+
   const layout = computeLayout(size, {
-    headerLines: headerHeight(extras),
+    headerLines: headerHeight(live.extras) + introRows,
     wants: {
       gates: 2 + Math.max(1, gates.length),
       nodes: 1 + Math.max(1, nodes.length),
@@ -121,7 +135,15 @@ function CockpitScreen(props: CockpitAppProps) {
 
   const openGate = ui.view.kind === 'gate' ? state.gates.find((g) => g.id === (ui.view as { id: string }).id) : undefined;
   const openNode = ui.view.kind === 'node' ? state.nodes.find((n) => n.name === (ui.view as { name: string }).name) : undefined;
-  const detailLength = openGate ? openGate.history.length : openNode ? flattenBody(openNode.lastBody ?? openNode.last?.body).length : ui.view.kind === 'line' ? 1000 : 0;
+  const detailLength = openGate
+    ? openGate.history.length
+    : openNode
+      ? flattenBody(openNode.lastBody ?? openNode.last?.body).length
+      : ui.view.kind === 'line'
+        ? 1000
+        : ui.view.kind === 'help'
+          ? helpColumns(layout.width, layout.body, readonly, theme, props.extraKeys).maxScroll + 1
+          : 0;
 
   const dialogs = useDialogs({
     actions: props.actions,
@@ -169,6 +191,8 @@ function CockpitScreen(props: CockpitAppProps) {
     logCount: entries.length,
     detailLength,
     snapshot: () => live,
+    history: () => history,
+    utc: props.utc,
     readonly,
     viewName: viewKeys.length ? 'replay' : undefined,
     viewKeys,
@@ -185,11 +209,16 @@ function CockpitScreen(props: CockpitAppProps) {
       const e = entries[entries.length - 1 - back];
       if (e) dispatch({ type: 'open', view: { kind: 'line', at: e.at, text: e.text, tok: e.tok } });
     },
+    openAlert: () => {
+      const list = alertList(state.alerts);
+      const a = list[alertsStart(list.length, uiRef.current.scroll.alerts, Math.max(1, panelRows(layout, 'alerts')))];
+      if (a) dispatch({ type: 'open', view: { kind: 'line', at: a.since, ...alertText(a), title: 'ALERT' } });
+    },
     redraw,
   });
 
   const header = (
-    <Header state={live.state} now={live.now} status={status} extras={live.extras} readonly={readonly} frozen={ui.frozen} width={layout.width} utc={props.utc} />
+    <Header state={live.state} now={live.now} status={status} extras={live.extras} readonly={readonly} frozen={ui.frozen} past={ui.frozen && ui.rewound ? { back: history.back(ui.frozen), kept: history.size } : undefined} width={layout.width} utc={props.utc} />
   );
   if (layout.tooSmall) return <TooSmall columns={size.columns} rows={size.rows} header={header} />;
 
@@ -197,23 +226,45 @@ function CockpitScreen(props: CockpitAppProps) {
   const overlay = dialogs.isOpen ? dialogs.render(box) : (props.renderOverlay?.(box) ?? null);
   let body: React.ReactNode;
   if (overlay !== null && overlay !== undefined && overlay !== false) body = overlay;
-  else if (ui.view.kind === 'help') body = <HelpOverlay width={layout.width} height={layout.body} readonly={readonly} extraKeys={props.extraKeys} />;
+  else if (ui.view.kind === 'help') body = <HelpOverlay width={layout.width} height={layout.body} readonly={readonly} extraKeys={props.extraKeys} scroll={ui.detailScroll} />;
   else if (ui.view.kind === 'gate')
     body = <GateDetail gateId={ui.view.id} gate={openGate} events={state.events} width={layout.width} height={layout.body} scroll={ui.detailScroll} wide={layout.wide} now={now} stateNow={state.now} utc={props.utc} />;
   else if (ui.view.kind === 'node') body = <NodeDetail name={ui.view.name} node={openNode} width={layout.width} height={layout.body} scroll={ui.detailScroll} now={now} utc={props.utc} />;
-  else if (ui.view.kind === 'line') body = <LineDetail at={ui.view.at} text={ui.view.text} tok={ui.view.tok} width={layout.width} height={layout.body} scroll={ui.detailScroll} utc={props.utc} />;
+  else if (ui.view.kind === 'line') body = <LineDetail at={ui.view.at} text={ui.view.text} tok={ui.view.tok} title={ui.view.title} width={layout.width} height={layout.body} scroll={ui.detailScroll} utc={props.utc} />;
   else body = <Panels layout={layout} ui={ui} state={state} gates={gates} nodes={nodes} now={now} entries={entries} utc={props.utc} />;
 
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
       {header}
+      {intro && introRows > 0 ? <Intro paragraphs={intro.paragraphs} width={layout.width} rows={introRows} /> : null}
       <StagePipeline state={live.state} now={live.now} status={status} readonly={readonly} width={layout.width} />
       <Box flexDirection="column" width={layout.width} height={layout.body} overflow="hidden">
         {body}
       </Box>
-      <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} dialog={dialogs.isOpen} extraKeys={props.extraKeys} />
+      <Footer width={layout.width} editing={ui.editing} filterText={ui.editing ? ui.filter[ui.editing] : ''} message={ui.message} readonly={readonly} past={ui.frozen !== null} dialog={dialogs.isOpen} extraKeys={props.extraKeys} />
     </Box>
   );
+}
+
+/** The intro while it shows: until the first key (which still does what it does) or `forMs` of wall time. */
+function useIntro(intro: CockpitIntro | undefined): CockpitIntro | undefined {
+  const [gone, setGone] = useState(false);
+  const on = !!intro && !gone && intro.paragraphs.length > 0;
+  useKeyLayer(
+    PRIORITY.watch,
+    () => {
+      setGone(true);
+      return false;
+    },
+    on,
+  );
+  useEffect(() => {
+    if (!on) return undefined;
+    const t = setTimeout(() => setGone(true), intro.forMs);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [on, intro?.forMs]);
+  return on ? intro : undefined;
 }
 
 interface PanelsProps {

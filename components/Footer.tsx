@@ -13,6 +13,8 @@ export interface FooterProps {
   filterText: string;
   message: { text: string; tok: Token } | null;
   readonly: boolean;
+  /** The panels show the past (a freeze or a past poll): the keys that act are refused. */
+  past?: boolean;
   /** A dialog is open: its keys are the hints. */
   dialog?: boolean;
   /** Keys of this use of the cockpit (replay's play/pause…), hinted first. */
@@ -28,15 +30,19 @@ export function footerLine(p: FooterProps, theme: Theme): LineSpec {
   }
   const hints: Seg[] = [];
   if (!p.dialog) for (const k of p.extraKeys ?? []) hints.push(...(hints.length ? [seg(' ')] : []), seg(extraKeyLabel(k), 'accent'), seg(`:${k.label}`, 'muted'));
-  let readonlyShown = false;
+  const past = p.past && !p.dialog;
+  if (past) {
+    for (const [k, word] of [['[', 'earlier'], [']', 'later'], ['Esc', 'live']] as const) hints.push(...(hints.length ? [seg(' ')] : []), seg(k, 'accent'), seg(`:${word}`, 'muted'));
+  }
+  let offShown = false;
   for (const action of p.dialog ? DIALOG_FOOTER_ORDER : FOOTER_ORDER) {
     const b = bindingFor(action);
-    if (!b.hint) continue;
-    if (!p.dialog && p.readonly && ACTION_KEYS.includes(b.action)) {
-      if (readonlyShown) continue;
-      readonlyShown = true;
+    if (!b.hint || (past && action === 'past')) continue;
+    if (!p.dialog && (p.readonly || past) && ACTION_KEYS.includes(b.action)) {
+      if (offShown) continue;
+      offShown = true;
       if (hints.length) hints.push(seg(' '));
-      hints.push(seg(ACTION_KEYS.map((a) => keyLabel(bindingFor(a).keys[0]!)).join('/'), 'off'), seg(':read-only', 'off'));
+      hints.push(seg(ACTION_KEYS.map((a) => keyLabel(bindingFor(a).keys[0]!)).join('/'), 'off'), seg(p.readonly ? ':read-only' : ':live only', 'off'));
       continue;
     }
     if (hints.length) hints.push(seg(' '));

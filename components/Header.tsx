@@ -27,8 +27,10 @@ export interface HeaderProps {
   status: RolloutStatus;
   extras: CockpitExtras;
   readonly: boolean;
-  /** While frozen: the frozen snapshot's state and display time. */
+  /** While frozen or viewing a past poll: the shown snapshot's state and display time. */
   frozen?: { state: EngineState; now: number } | null;
+  /** The shown snapshot is a past poll stepped to with [ ]: how many kept polls are newer, of how many kept. */
+  past?: { back: number; kept: number };
   width: number;
   utc?: boolean;
 }
@@ -74,12 +76,13 @@ const STAGE_WORD_TOKEN = {
 } as const;
 
 /** The status line's parts, most needed kept longest. */
-export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'now' | 'extras' | 'readonly' | 'frozen' | 'utc' | 'width'>, theme: Theme): Part[] {
+export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'now' | 'extras' | 'readonly' | 'frozen' | 'past' | 'utc' | 'width'>, theme: Theme): Part[] {
   const { state, now } = p;
   const g = theme.glyphs;
   const parts: Part[] = [];
   const badges: Seg[] = [];
-  if (p.frozen) badges.push(seg(` FROZEN ${formatClock(p.frozen.now, p.utc)} `, 'badge'));
+  // A past poll's banner leads the second line; a freeze is badged here.
+  if (p.frozen && !p.past) badges.push(seg(` FROZEN ${formatClock(p.frozen.now, p.utc)} `, 'badge'));
   if (p.readonly) badges.push(seg(' READ-ONLY ', 'badge'));
   if (badges.length) parts.push({ segs: badges.flatMap((b, i) => (i ? [seg(' '), b] : [b])), drop: 95 });
   parts.push({ segs: [seg(sanitize(state.service), 'title'), seg(` ${sanitize(state.environment)}`, 'accent')], drop: 5 });
@@ -146,6 +149,35 @@ export function frozenChanges(live: EngineState, frozenState: EngineState): { co
   return { count, critical };
 }
 
+/** The live rollout in a few words, for the banner over a past poll: "AUTO-ROLLBACK in 12s", "ROLLBACK running 8s", "canary-50 ROLLED BACK". */
+export function liveWords(st: RolloutStatus, now: number): Seg {
+  if (st.running) {
+    const r = st.running;
+    return seg(`${r.auto ? 'AUTO-' : ''}${r.action.toUpperCase()} running ${formatAge(now - r.startedAt)}`, r.action === 'rollback' ? 'danger' : 'accent');
+  }
+  if (st.next) return seg(nextAutomaticHead(st.next, formatRemaining), 'rollback');
+  if (!st.stage) return seg('no stage', 'muted');
+  return seg(`${sanitize(st.stage.id)} ${st.word.toUpperCase()}`, STAGE_WORD_TOKEN[st.word]);
+}
+
+/** The banner over a past poll: what is shown, and what goes on live meanwhile. */
+function pastParts(p: HeaderProps, past: NonNullable<HeaderProps['past']>, frozen: NonNullable<HeaderProps['frozen']>, theme: Theme): Part[] {
+  const g = theme.glyphs;
+  const ch = frozenChanges(p.state, frozen.state);
+  const crit = ch.critical ? formatEvent(ch.critical, g) : null;
+  return [
+    {
+      segs: [seg(` VIEWING ${formatClock(frozen.now, p.utc)} (${formatCoarseAge(p.now - frozen.now)} ago) `, 'badge'), seg(`${g.dash} live: `, 'muted'), liveWords(p.status, p.now)],
+      drop: Infinity,
+    },
+    { segs: [seg(`${ch.count} event${ch.count === 1 ? '' : 's'} since`, ch.critical ? 'danger' : 'accent')], drop: 45 },
+    // The newest critical event since is long: it goes before the shorter parts when the width runs short.
+    { segs: crit ? [seg(`newest critical ${formatClock(crit.at, p.utc)} ${crit.text}`, 'danger')] : [], drop: 12 },
+    { segs: [seg(`poll -${past.back} of ${past.kept} kept`, 'muted')], drop: 25 },
+    { segs: [seg('[ ] step, Esc live', 'muted')], drop: 15 },
+  ];
+}
+
 export function headerLines(p: HeaderProps, theme: Theme): LineSpec[] {
   const { state, now } = p;
   const g = theme.glyphs;
@@ -155,7 +187,8 @@ export function headerLines(p: HeaderProps, theme: Theme): LineSpec[] {
   const l2: Part[] = [];
   // The replay's position leads the second line (the status line is the stage's).
   if (p.extras.banner) l2.push({ segs: [seg(` ${sanitize(p.extras.banner)} `, 'badge')], drop: Infinity });
-  if (p.frozen) {
+  if (p.frozen && p.past) l2.push(...pastParts(p, p.past, p.frozen, theme));
+  else if (p.frozen) {
     const ch = frozenChanges(state, p.frozen.state);
     const crit = ch.critical ? formatEvent(ch.critical, g) : null;
     l2.push({

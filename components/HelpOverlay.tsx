@@ -1,4 +1,4 @@
-/** The `?` overlay: every binding of the keymap, in as many columns as the height needs. */
+/** The `?` overlay: every binding of the keymap, whole, in as many columns as fit; the rest scrolls. */
 import React from 'react';
 import { Box } from 'ink';
 import { KEYMAP, bindingLabel } from './keymap.js';
@@ -8,6 +8,7 @@ import type { Theme } from './theme.js';
 import type { ExtraKey } from '../src/ui-contract.js';
 import { extraKeyLabel } from './extra-keys.js';
 import { useTheme } from './ThemeContext.js';
+import { wrapWords } from './dialogs/parts.js';
 
 
 interface HelpEntry {
@@ -36,27 +37,60 @@ export function helpEntries(readonly: boolean, extraKeys: readonly ExtraKey[] = 
   return out;
 }
 
-/** A column of entries, its keys padded to the column's longest. */
-function columnLines(entries: readonly HelpEntry[]): LineSpec[] {
+/** Lines of one column `width` wide: keys padded to the longest, descriptions wrapped under themselves (never cut). */
+export function helpLines(entries: readonly HelpEntry[], width: number): LineSpec[] {
   const keyW = Math.max(0, ...entries.filter((e) => !e.heading).map((e) => e.label.length)) + 2;
-  return entries.map((e) =>
-    e.heading ? line(seg(e.label, 'title')) : line(seg(e.label.padEnd(keyW, ' '), e.off ? 'off' : 'accent'), seg(e.description, e.off ? 'off' : 'text')),
-  );
+  const descW = Math.max(10, width - keyW);
+  const out: LineSpec[] = [];
+  for (const e of entries) {
+    if (e.heading) {
+      out.push(line(seg(e.label, 'title')));
+      continue;
+    }
+    wrapWords(e.description, descW).forEach((d, i) => out.push(line(seg((i === 0 ? e.label : '').padEnd(keyW, ' '), e.off ? 'off' : 'accent'), seg(d, e.off ? 'off' : 'text'))));
+  }
+  return out;
 }
 
-export function helpColumns(width: number, height: number, readonly: boolean, theme: Theme, extraKeys: readonly ExtraKey[] = []): { title: LineSpec; columns: LineSpec[][]; colWidth: number } {
+export interface HelpLayout {
+  title: LineSpec;
+  columns: LineSpec[][];
+  colWidth: number;
+  /** Rows the help can scroll (0: everything shows). */
+  maxScroll: number;
+}
+
+/**
+ * As many columns as fit with every description whole (wrapped when even one
+ * column is too narrow); what does not fit scrolls (j/k, PgDn/PgUp).
+ */
+export function helpColumns(width: number, height: number, readonly: boolean, theme: Theme, extraKeys: readonly ExtraKey[] = [], scroll = 0): HelpLayout {
   const entries = helpEntries(readonly, extraKeys);
   const rows = Math.max(1, height - 1);
-  const n = Math.ceil(entries.length / rows);
-  const colWidth = Math.floor((width - (n - 1) * 2) / n);
+  const keyW = Math.max(0, ...entries.filter((e) => !e.heading).map((e) => e.label.length)) + 2;
+  const need = keyW + Math.max(0, ...entries.map((e) => (e.heading ? e.label.length - keyW : e.description.length)));
+  const fit = Math.max(1, Math.floor((width + 2) / (need + 2)));
+  let n = Math.max(1, Math.min(fit, Math.ceil(entries.length / rows)));
+  let colWidth = Math.floor((width - (n - 1) * 2) / n);
+  let all = helpLines(entries, colWidth);
+  // Fewer columns may do once wrapping is known; more never fit whole.
+  while (n > 1 && Math.ceil(all.length / rows) < n) {
+    n--;
+    colWidth = Math.floor((width - (n - 1) * 2) / n);
+    all = helpLines(entries, colWidth);
+  }
+  const maxScroll = Math.max(0, all.length - n * rows);
+  const from = Math.min(Math.max(0, scroll), maxScroll);
+  const shown = all.slice(from, from + n * rows);
   const columns: LineSpec[][] = [];
-  for (let i = 0; i < n; i++) columns.push(columnLines(entries.slice(i * rows, (i + 1) * rows)));
-  return { title: panelTitle(theme, 'KEYS', true, [seg('every key', 'muted')], 'Esc or ? closes'), columns, colWidth };
+  for (let i = 0; i < n; i++) columns.push(shown.slice(i * rows, (i + 1) * rows));
+  const range = maxScroll > 0 ? `${from + 1}-${from + shown.length}/${all.length} j/k scroll${theme.glyphs.dot.trimEnd()} ` : '';
+  return { title: panelTitle(theme, 'KEYS', true, [seg('every key', 'muted')], `${range}Esc or ? closes`), columns, colWidth, maxScroll };
 }
 
-export function HelpOverlay({ width, height, readonly, extraKeys }: { width: number; height: number; readonly: boolean; extraKeys?: readonly ExtraKey[] }) {
+export function HelpOverlay({ width, height, readonly, extraKeys, scroll = 0 }: { width: number; height: number; readonly: boolean; extraKeys?: readonly ExtraKey[]; scroll?: number }) {
   const theme = useTheme();
-  const { title, columns, colWidth } = helpColumns(width, height, readonly, theme, extraKeys);
+  const { title, columns, colWidth } = helpColumns(width, height, readonly, theme, extraKeys, scroll);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Lines lines={[title]} width={width} height={1} />

@@ -24,6 +24,8 @@ export type KeyAction =
   | 'help'
   | 'refresh'
   | 'freeze'
+  | 'past'
+  | 'later'
   | 'redraw'
   | 'promote'
   | 'rollback'
@@ -77,11 +79,13 @@ export const KEYMAP: readonly Binding[] = [
   { action: 'page-up', keys: [{ name: 'pageup' }, { char: 'b', ctrl: true }], description: 'page up', scope: 'list', group: 'Move' },
   { action: 'top', keys: [{ char: 'g' }, { name: 'home' }], description: 'first row', scope: 'list', group: 'Move' },
   { action: 'bottom', keys: [{ char: 'G' }, { name: 'end' }], description: 'last row', scope: 'list', group: 'Move' },
-  { action: 'open', keys: [{ name: 'return' }], description: 'open detail of the gate or node', scope: 'list', group: 'View', hint: 'detail' },
-  { action: 'back', keys: [{ name: 'escape' }], description: 'back / close / clear the filter', scope: 'global', group: 'View', hint: 'back' },
+  { action: 'open', keys: [{ name: 'return' }], description: 'open detail of the gate or node; an activity line or alert whole', scope: 'list', group: 'View', hint: 'detail' },
+  { action: 'back', keys: [{ name: 'escape' }], description: 'back / close / return to live / clear the filter', scope: 'global', group: 'View', hint: 'back' },
   { action: 'filter', keys: [{ char: '/' }], description: 'filter gates or nodes by substring', scope: 'list', group: 'View', hint: 'filter' },
   { action: 'help', keys: [{ char: '?' }], description: 'show / hide this help', scope: 'global', group: 'View', hint: 'help' },
   { action: 'freeze', keys: [{ char: 'Z' }], description: 'freeze / resume the display (polling goes on)', scope: 'global', group: 'View', hint: 'freeze' },
+  { action: 'past', keys: [{ char: '[' }], description: 'step back one poll: every panel as it was (polling goes on)', scope: 'global', group: 'View', hint: 'past' },
+  { action: 'later', keys: [{ char: ']' }], description: 'step forward one poll; past the newest, live again', scope: 'global', group: 'View' },
   { action: 'redraw', keys: [{ char: 'l', ctrl: true }], description: 'redraw the screen', scope: 'global', group: 'View' },
   { action: 'refresh', keys: [{ char: 'r' }], description: 'poll now', scope: 'global', group: 'Engine', hint: 'refresh' },
   { action: 'promote', keys: [{ char: 'p' }], description: 'promote to the next stage', scope: 'global', dangerous: true, group: 'Actions', hint: 'promote' },
@@ -103,7 +107,7 @@ export const KEYMAP: readonly Binding[] = [
 ];
 
 /** The footer's hints, most needed first (it is cut at the terminal's width). */
-export const FOOTER_ORDER: readonly KeyAction[] = ['help', 'quit', 'refresh', 'promote', 'rollback', 'signoff', 'freeze', 'filter', 'open', 'focus-next', 'row-down'];
+export const FOOTER_ORDER: readonly KeyAction[] = ['help', 'quit', 'refresh', 'promote', 'rollback', 'signoff', 'freeze', 'past', 'filter', 'open', 'focus-next', 'row-down'];
 
 /** The footer's hints while a dialog is open. */
 export const DIALOG_FOOTER_ORDER: readonly DialogKeyAction[] = ['dialog-next', 'dialog-activate', 'dialog-close', 'dialog-toggle'];

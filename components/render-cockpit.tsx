@@ -7,7 +7,7 @@
 import React from 'react';
 import { render } from 'ink';
 import type { CockpitExtras, CockpitHandle, CockpitOptions } from '../src/ui-contract.js';
-import { Cockpit } from './Cockpit.js';
+import { LiveCockpit } from './LiveCockpit.js';
 import { compactingStream } from './terminal-writes.js';
 import { colorDisabled } from './theme.js';
 
@@ -83,7 +83,7 @@ export function renderCockpit(opts: CockpitOptions): CockpitHandle {
 
   try {
     instance = render(
-      <Cockpit
+      <LiveCockpit
         getState={opts.getState}
         getExtras={getExtras}
         subscribe={subscribe}
@@ -100,6 +100,7 @@ export function renderCockpit(opts: CockpitOptions): CockpitHandle {
         repaintOnResize={alt}
         actions={opts.actions}
         extraKeys={opts.extraKeys}
+        intro={opts.intro}
       />,
       {
         // Ink's frames, said in fewer bytes with the same effect (terminal-writes.ts).

@@ -81,6 +81,15 @@ export interface CockpitOptions extends CockpitCallbacks {
   actions?: CockpitActions;
   /** More keys for this use of the cockpit (replay's play/pause/seek); listed in the help and footer. */
   extraKeys?: ExtraKey[];
+  /** What this screen is, shown under the status line when the cockpit opens (the demo's first screen). */
+  intro?: CockpitIntro;
+}
+
+/** A few paragraphs shown under the status line when the cockpit opens, until a key is pressed or `forMs` of wall time passed. */
+export interface CockpitIntro {
+  /** Most needed first: a short terminal keeps the first ones. */
+  paragraphs: string[];
+  forMs: number;
 }
 
 export interface ExtraKey {

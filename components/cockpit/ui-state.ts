@@ -15,8 +15,8 @@ export type View =
   | { kind: 'gate'; id: string }
   | { kind: 'node'; name: string }
   | { kind: 'help' }
-  /** One activity line shown whole. */
-  | { kind: 'line'; at: number; text: string; tok: Token };
+  /** One activity line (or the alert at the top of the alerts panel) shown whole. */
+  | { kind: 'line'; at: number; text: string; tok: Token; title?: string };
 
 export interface UiState {
   focus: PanelId;
@@ -30,8 +30,10 @@ export interface UiState {
   filter: Record<ListPanel, string>;
   /** The list whose filter is being typed, if any. */
   editing: ListPanel | null;
-  /** What is shown while frozen (Z); null when live. */
+  /** What the panels show instead of the live state: a freeze (Z) or a past poll ([ ]); null when live. */
   frozen: Snapshot | null;
+  /** The frozen snapshot is a past poll stepped to with [ ] (not a freeze). */
+  rewound: boolean;
   message: { text: string; tok: Token } | null;
 }
 
@@ -50,6 +52,7 @@ export const initialUi: UiState = {
   filter: { gates: '', nodes: '' },
   editing: null,
   frozen: null,
+  rewound: false,
   message: null,
 };
 
@@ -70,6 +73,10 @@ export type UiAction =
   | { type: 'filter-accept' }
   | { type: 'filter-cancel' }
   | { type: 'freeze'; snapshot: Snapshot }
+  /** Shows a past poll ([ ]) while the live state goes on underneath. */
+  | { type: 'view-past'; snapshot: Snapshot }
+  /** Back to the live state (from a freeze or a past poll). */
+  | { type: 'live' }
   | { type: 'message'; text: string; tok: Token }
   | { type: 'clear-message' };
 
@@ -104,14 +111,16 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
     case 'open':
       return { ...s, view: a.view, detailScroll: 0 };
     case 'back':
+      // One level at a time: the open view, then the past (back to live), then the filter.
       if (s.view.kind !== 'main') return { ...s, view: { kind: 'main' }, detailScroll: 0 };
+      if (s.frozen) return { ...s, frozen: null, rewound: false };
       if (s.filter.gates || s.filter.nodes) {
         const panel: ListPanel = s.focus === 'gates' && s.filter.gates ? 'gates' : s.filter.nodes ? 'nodes' : 'gates';
         return { ...s, filter: { ...s.filter, [panel]: '' }, scroll: { ...s.scroll, [panel]: 0 } };
       }
       return s;
     case 'help':
-      return { ...s, view: s.view.kind === 'help' ? { kind: 'main' } : { kind: 'help' } };
+      return { ...s, view: s.view.kind === 'help' ? { kind: 'main' } : { kind: 'help' }, detailScroll: 0 };
     case 'detail-scroll':
       return { ...s, detailScroll: clamp(s.detailScroll + a.delta, 0, a.max) };
     case 'filter-start':
@@ -129,7 +138,11 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       if (!s.editing) return s;
       return { ...s, filter: { ...s.filter, [s.editing]: '' }, editing: null };
     case 'freeze':
-      return { ...s, frozen: s.frozen ? null : a.snapshot };
+      return { ...s, frozen: s.frozen ? null : a.snapshot, rewound: false };
+    case 'view-past':
+      return { ...s, frozen: a.snapshot, rewound: true };
+    case 'live':
+      return s.frozen ? { ...s, frozen: null, rewound: false } : s;
     case 'message':
       return { ...s, message: { text: a.text, tok: a.tok } };
     case 'clear-message':

@@ -13,8 +13,10 @@ import type { NodeStatus } from '../../src/sources/types.js';
 import type { CockpitCallbacks } from '../../src/ui-contract.js';
 import { PRIORITY } from '../input/key-layers.js';
 import { useKeyLayer } from '../input/KeyLayers.js';
-import { actionFor, droppedFor, filterActionFor, keyLabel, matchesSpec, type KeyAction, type ViewKey } from '../keymap.js';
+import { formatClock } from '../format.js';
+import { actionFor, bindingFor, droppedFor, filterActionFor, keyLabel, matchesSpec, type KeyAction, type ViewKey } from '../keymap.js';
 import { panelRows, type FrameLayout, type PanelId } from '../layout.js';
+import { pollKey, type PollHistory } from './poll-history.js';
 import type { Snapshot, UiAction, UiState } from './ui-state.js';
 
 export interface CockpitInputContext {
@@ -29,8 +31,12 @@ export interface CockpitInputContext {
   logCount: number;
   /** Rows the open detail can scroll through (samples, health fields). */
   detailLength: number;
-  /** What Z freezes. */
+  /** What Z freezes: the live state now. */
   snapshot: () => Snapshot;
+  /** The past polls [ and ] step through. */
+  history?: () => PollHistory;
+  /** Clock times in UTC (the refusal message names the time viewed). */
+  utc?: boolean;
   readonly: boolean;
   /** A replay or other view: dangerous keys say so rather than "read-only". */
   viewName?: string;
@@ -40,6 +46,8 @@ export interface CockpitInputContext {
   onSignoff?: () => void;
   /** Enter on an activity line: show it whole. */
   openLogLine?: () => void;
+  /** Enter on the alerts panel: show its top alert whole. */
+  openAlert?: () => void;
   /** Clears the terminal and paints the frame again. */
   redraw: () => void;
 }
@@ -83,6 +91,7 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
         const n = nodes.find((x) => x.name === ui.selected.nodes) ?? nodes[0]!;
         dispatch({ type: 'open', view: { kind: 'node', name: n.name } });
       } else if (ui.focus === 'log' && c.logCount > 0) c.openLogLine?.();
+      else if (ui.focus === 'alerts' && c.alertCount > 0) c.openAlert?.();
       return;
     }
     case 'filter':
@@ -94,6 +103,10 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
       return;
     case 'freeze':
       dispatch({ type: 'freeze', snapshot: c.snapshot() });
+      return;
+    case 'past':
+    case 'later':
+      stepThroughPolls(c, ui, action);
       return;
     case 'redraw':
       c.redraw();
@@ -110,7 +123,7 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
     default: {
       const move = MOVES[action];
       if (!move) return;
-      if (ui.view.kind === 'gate' || ui.view.kind === 'node' || ui.view.kind === 'line') {
+      if (ui.view.kind === 'gate' || ui.view.kind === 'node' || ui.view.kind === 'line' || ui.view.kind === 'help') {
         const len = c.detailLength;
         dispatch({ type: 'detail-scroll', delta: move(Math.max(1, layout.body - 4), len), max: Math.max(0, len - 1) });
         return;
@@ -127,6 +140,30 @@ export function handleCockpitKey(c: CockpitInputContext, action: KeyAction): voi
       }
     }
   }
+}
+
+/**
+ * [ and ]: the poll before / after the one shown (from live or a freeze, the
+ * poll before the newest). ] past the newest kept poll is live again.
+ */
+function stepThroughPolls(c: CockpitInputContext, ui: UiState, action: 'past' | 'later'): void {
+  const history = c.history?.();
+  const live = c.snapshot();
+  const shown = ui.frozen ?? live;
+  const say = (text: string) => c.dispatch({ type: 'message', text, tok: 'warn' });
+  if (!history) return say('no past polls here');
+  if (action === 'past') {
+    const prev = history.before(shown);
+    if (prev) c.dispatch({ type: 'view-past', snapshot: prev });
+    else if (history.size === 0) say('no poll yet: nothing to step back to');
+    else say(`no earlier poll kept (the last ${history.limit} polls are kept)`);
+    return;
+  }
+  if (!ui.frozen) return say('already live');
+  const next = history.after(shown);
+  // The live state's own poll is not the past: stepping onto it is going live.
+  if (next && pollKey(next) < pollKey(live)) c.dispatch({ type: 'view-past', snapshot: next });
+  else c.dispatch({ type: 'live' });
 }
 
 /** Text typed into the filter field; true when consumed. */
@@ -153,6 +190,17 @@ export function routeCockpitKey(c: CockpitInputContext, input: string, key: Key)
     return true;
   }
   const action = actionFor(input, key, { readonly: c.readonly });
+  const past = c.ui().frozen;
+  if (action && past && bindingFor(action).dangerous) {
+    // Keys that act do so on the live rollout: never from a screen showing the past.
+    const b = bindingFor(action);
+    c.dispatch({
+      type: 'message',
+      text: `${keyLabel(b.keys[0]!)} ${b.hint ?? b.action} refused: this screen shows ${formatClock(past.now, c.utc)}, the past; Esc returns to live`,
+      tok: 'warn',
+    });
+    return true;
+  }
   if (action) {
     handleCockpitKey(c, action);
     return true;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { inkKey as key } from '../testing/keys.js';
 import { asciiByDefault } from '../theme.js';
-import { KeyLayerStack, splitKeys } from './key-layers.js';
+import { KeyLayerStack, PRIORITY, splitKeys } from './key-layers.js';
 
 describe('splitKeys', () => {
   it('makes one key of each printable character, capitals shifted', () => {
@@ -58,5 +58,30 @@ describe('asciiByDefault', () => {
     expect(asciiByDefault({ LANG: 'en_US.UTF-8' })).toBe(false);
     expect(asciiByDefault({ LC_ALL: 'POSIX', LANG: 'en_US.UTF-8' })).toBe(true);
     expect(asciiByDefault({})).toBe(false);
+  });
+});
+
+describe('KeyLayerStack', () => {
+  it('offers keys from the highest priority down until one consumes', () => {
+    const stack = new KeyLayerStack();
+    const log: string[] = [];
+    stack.push(PRIORITY.base, (i) => void log.push(`base:${i}`));
+    const offView = stack.push(PRIORITY.view, (i) => {
+      log.push(`view:${i}`);
+      return i === 'x';
+    });
+    const offModal = stack.push(PRIORITY.modal, (i) => {
+      log.push(`modal:${i}`);
+      return true;
+    });
+    expect(stack.dispatch('q', key())).toBe(true);
+    expect(log).toEqual(['modal:q']);
+    offModal();
+    log.length = 0;
+    stack.dispatch('x', key());
+    stack.dispatch('y', key());
+    expect(log).toEqual(['view:x', 'view:y', 'base:y']);
+    offView();
+    expect(stack.size).toBe(1);
   });
 });

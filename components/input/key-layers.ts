@@ -18,6 +18,8 @@ export const PRIORITY = {
   input: 50,
   /** Dialogs: confirmations, override reasons. */
   modal: 100,
+  /** Sees every key first and passes it on (the intro hides at the first key). */
+  watch: 1000,
 } as const;
 
 interface Layer {

@@ -4,6 +4,7 @@
  * events. Both run the same session: polling, auto-rollback, audit,
  * notifications, recording and self-metrics.
  */
+import type { CockpitIntro } from '../ui-contract.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { cockpitActions } from '../session/cockpit-actions.js';
 import { loadCockpit } from './load-cockpit.js';
@@ -52,6 +53,8 @@ export interface PresentOptions {
   color?: boolean;
   ascii?: boolean;
   dryRun?: boolean;
+  /** What the cockpit is, shown when it opens (the demo's first screen). */
+  intro?: CockpitIntro;
 }
 
 /** Runs a started session until the operator quits (cockpit) or a signal arrives (headless). */
@@ -100,6 +103,7 @@ async function runCockpit(opened: OpenSession, f: PresentOptions, finish: () => 
     actions: cockpitActions(session, { dryRun: f.dryRun ?? false }),
     onCommand: (c) => (c.type === 'refresh' ? session.refresh() : engine.dispatch(c)),
     onQuit: () => handle.unmount(),
+    intro: f.intro,
   });
   session.start();
   // A dropped terminal (SIGHUP, EIO) quits like the quit key, without a stack trace: the session

@@ -17,6 +17,7 @@ import { parsePlanText, withOverrides } from '../plan/load.js';
 import { Recorder } from '../record/recorder.js';
 import { startFleet } from '../simulator/index.js';
 import { startAutopilot } from './autopilot.js';
+import { demoIntro } from './intro.js';
 import { startDemoPrometheus } from './promlite/demo.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { startSwitchableProxy } from './switchable-proxy.js';
@@ -114,7 +115,8 @@ export async function runDemo(f: DemoFlags, say: (line: string) => void): Promis
       await opened.close();
       await recorder?.close();
     };
-    const code = await present(opened, { headless: f.json === true || !process.stdout.isTTY, color: f.color, ascii: f.ascii }, finish);
+    const intro = demoIntro({ scenario, speed, nodes, autopilot: f.autopilot !== false, realPrometheus: f.realPrometheus === true });
+    const code = await present(opened, { headless: f.json === true || !process.stdout.isTTY, color: f.color, ascii: f.ascii, intro }, finish);
     say(`demo over. Audit: ${join(work, 'monitor_logs/audit.jsonl')}${f.record ? `; recording: ${f.record} (try: flightdeck replay ${f.record}, flightdeck report ${f.record} --format html --out report.html)` : ''}`);
     return code;
   } finally {

@@ -46,8 +46,9 @@ export async function runReplay(file: string, f: ReplayFlags, out: (line: string
     extraKeys: [
       { keys: ['space'], label: 'play/pause', run: () => player.togglePause() },
       { keys: ['.'], label: 'step one poll', run: () => player.step() },
-      { keys: ['['], label: 'back 1 min', run: () => player.seekBy(-60_000) },
-      { keys: [']'], label: 'forward 1 min', run: () => player.seekBy(60_000) },
+      // [ and ] are the cockpit's own (step through past polls): seeking the recording is - and +.
+      { keys: ['-'], label: 'back 1 min', run: () => player.seekBy(-60_000) },
+      { keys: ['+'], label: 'forward 1 min', run: () => player.seekBy(60_000) },
       { keys: ['<'], label: 'slower', run: () => player.setSpeed(player.speed / 2) },
       { keys: ['>'], label: 'faster', run: () => player.setSpeed(player.speed * 2) },
       { keys: ['{'], label: 'to the start', run: () => player.seekTo(player.driver.startAt) },

@@ -32,6 +32,32 @@ type GateChange = Extract<EngineEvent, { type: 'gate.changed' }>;
 const trail = (events: EngineEvent[]) =>
   events.filter((e): e is GateChange => e.type === 'gate.changed').map((e) => `${e.at} ${e.stageId}/${e.gateId} ${e.from}->${e.to}`);
 
+describe('flightdeck demo: the first screen', () => {
+  it('says what it is (a simulated rollout, the autopilot) and which keys to try, under the status line; a key hides it and acts', async () => {
+    const first = startTmux(`${BIN} demo --scenario regression --speed 60 --dir ${join(dir, 'first')}`, { cols: 80, rows: 24, cwd: dir });
+    try {
+      const screen = await first.waitFor(/DEMO - a simulated rollout/, { what: 'the intro', timeoutMs: 20_000 });
+      const rows = screen.split('\n');
+      // Under the two status lines, before the pipeline and the panels.
+      expect(rows[2]).toMatch(/^ DEMO - a simulated rollout: 6 fake checkout nodes on 127\.0\.0\.1, a built-in$/);
+      const intro = rows.slice(2, 8).join(' ').replace(/\s+/g, ' ');
+      expect(intro).toMatch(/time at 60x, an autopilot that promotes on its own; nothing real is touched\./);
+      expect(intro).toMatch(/Keys to try: \? every key, j\/k rows, Enter detail, \[ \] past polls, Z freeze, p promote, q quit\. Any key hides this\./);
+      expect(intro).toMatch(/Scenario "regression": v2 fails under load/);
+      expect(screen).toMatch(/── GATES/);
+      for (const r of rows) expect(r.length).toBeLessThanOrEqual(80);
+      // The key that hides it still does what it does: ? opens the help.
+      first.type('?');
+      const help = await first.waitFor(/KEYS/, { what: 'the help' });
+      expect(help).not.toMatch(/simulated rollout/);
+      first.send('q');
+      await first.waitFor(() => !first.alive(), { what: 'the demo to exit', timeoutMs: 20_000 });
+    } finally {
+      first.kill();
+    }
+  }, 60_000);
+});
+
 describe('flightdeck demo --scenario regression --speed 60', () => {
   it('shows the promote, the breach, the auto-rollback and the final state on screen', async () => {
     pane = startTmux(`${BIN} demo --scenario regression --speed 60 --record ${recording} --dir ${join(dir, 'work')}`, { cols: 140, rows: 45, cwd: dir });
@@ -65,7 +91,16 @@ describe('flightdeck demo --scenario regression --speed 60', () => {
     pane?.kill();
     pane = startTmux(`${BIN} replay ${recording} --paused`, { cols: 120, rows: 36, cwd: dir });
     await pane.waitFor(/REPLAY \S+ \+0s of .*\(paused\)/, { what: 'the replay paused at the start' });
-    pane.type(']');
+    // One key, one meaning: p says nothing acts here (not silently ignored); Space plays (not page-down).
+    pane.type('p');
+    await pane.waitFor(/replay: nothing acts from here: p \(promote to the next stage\) is off/, { what: 'p refused in the replay' });
+    pane.type(' ');
+    await pane.waitFor(/REPLAY \S+ \+\S+ of .*\((playing|ended)\)/, { what: 'Space plays' });
+    pane.type(' ');
+    await pane.waitFor(/REPLAY \S+ \+\S+ of .*\((paused|ended)\)/, { what: 'Space pauses again' });
+    pane.type('{');
+    await pane.waitFor(/REPLAY \S+ \+0s of .*\(paused\)/, { what: 'back to the start' });
+    pane.type('+');
     await pane.waitFor(/REPLAY \S+ \+1m of/, { what: 'one minute on' });
     pane.type('}');
     const end = await pane.waitFor(/REPLAY \S+ \+(\S+) of \1 /, { what: 'the end of the recording' });

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { IDLE_TICK_MS, tickFor } from './Cockpit.js';
+import { IDLE_TICK_MS, tickFor } from './LiveCockpit.js';
 import { makeState } from '../test/helpers/state-fixture.js';
 
 it('repaints clocks every second while something moves, rarely when idle', () => {

@@ -1,5 +1,5 @@
 /**
- * The live cockpit: pulls the engine's state when it says it changed (at most
+ * The live cockpit (what renderCockpit mounts): pulls the engine's state when it says it changed (at most
  * every `throttleMs`), ticks the countdowns, and renders CockpitApp.
  */
 import React, { useEffect, useRef, useState } from 'react';
@@ -7,7 +7,7 @@ import type { EngineState } from '../src/engine/types.js';
 import type { CockpitActions, CockpitCallbacks, CockpitExtras } from '../src/ui-contract.js';
 import { CockpitApp, type CockpitAppProps } from './CockpitApp.js';
 
-export interface CockpitProps extends CockpitCallbacks {
+export interface LiveCockpitProps extends CockpitCallbacks {
   getState(): EngineState;
   getExtras?(): CockpitExtras;
   subscribe(listener: () => void): () => void;
@@ -24,6 +24,7 @@ export interface CockpitProps extends CockpitCallbacks {
   /** What the promote, rollback, sign-off and quit dialogs act through. */
   actions?: CockpitActions;
   extraKeys?: CockpitAppProps['extraKeys'];
+  intro?: CockpitAppProps['intro'];
 }
 
 interface Pulled {
@@ -32,7 +33,7 @@ interface Pulled {
   at: number;
 }
 
-export function Cockpit(props: CockpitProps) {
+export function LiveCockpit(props: LiveCockpitProps) {
   const propsRef = useRef(props);
   propsRef.current = props;
   const pull = (): Pulled => ({ state: propsRef.current.getState(), extras: propsRef.current.getExtras?.() ?? {}, at: Date.now() });

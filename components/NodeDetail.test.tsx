@@ -1,0 +1,12 @@
+/** The node detail's health body, as field paths. */
+import { expect, it } from 'vitest';
+import { flattenBody } from './NodeDetail.js';
+
+it('flattens a health body into field paths', () => {
+  expect(flattenBody({ a: { b: [1, { c: 'x' }] }, d: null, e: {} })).toEqual([
+    ['a.b.0', '1'],
+    ['a.b.1.c', 'x'],
+    ['d', 'null'],
+    ['e', '{}'],
+  ]);
+});

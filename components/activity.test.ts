@@ -1,0 +1,30 @@
+/** Activity lines: every event type in one line, extra lines merged by time. */
+import { expect, it } from 'vitest';
+import { activityEntries, formatEvent } from './activity.js';
+import { makeTheme } from './theme.js';
+import { events } from '../test/helpers/state-fixture.js';
+
+it('formats every event type in one line and merges extra lines by time', () => {
+  const glyphs = makeTheme({ noColor: true, ascii: true }).glyphs;
+  const evs = events(26);
+  const lines = evs.map((e) => formatEvent(e, glyphs)).filter(Boolean);
+  expect(lines.length).toBe(26);
+  expect(formatEvent({ at: 1, type: 'poll.started', reason: 'schedule' }, glyphs)).toBeNull();
+  expect(formatEvent({ at: 1, type: 'poll.done', durationMs: 5, ok: true, gates: 1, nodes: 1 }, glyphs)).toBeNull();
+  const acting = [
+    formatEvent({ at: 1, type: 'action.started', action: 'rollback', stageId: 'canary-10', operator: 'alice', auto: true, dryRun: false, reason: 'gate failing' }, glyphs),
+    formatEvent({ at: 1, type: 'action.output', action: 'rollback', step: 'tag', stream: 'stderr', text: 'warn: \u001b[31mslow' }, glyphs),
+    formatEvent({ at: 1, type: 'action.finished', action: 'rollback', stageId: 'canary-10', ok: false, durationMs: 61_000, steps: [], summary: 'step tag exit 1' }, glyphs),
+    formatEvent({ at: 1, type: 'notify.delivery', outcome: 'retry', channel: 'slack', notificationId: 'n1', attempt: 2, error: 'HTTP 500' }, glyphs),
+    formatEvent({ at: 1, type: 'override', stageId: 'canary-10', operator: 'bob', blockers: ['health'], fields: { manual_override: true, override_acknowledged: true, override_reason: 'known flaky probe' } }, glyphs),
+  ].map((x) => x?.text);
+  expect(acting).toEqual([
+    'ROLLBACK of canary-10 started by alice (automatic): gate failing',
+    'rollback tag: warn: slow',
+    'rollback of canary-10 FAILED after 1m1s: step tag exit 1',
+    'notify slack retry (attempt 2): HTTP 500',
+    'OVERRIDE of canary-10 by bob past health: known flaky probe',
+  ]);
+  const merged = activityEntries(evs.slice(0, 2), [{ at: evs[0]!.at + 1, text: 'sent to slack', source: 'notify' }], glyphs);
+  expect(merged.map((m) => m.text)).toEqual(['poll requested', 'notify: sent to slack', 'gate extraction-failure-rate pending -> failing: 0.071 (0.071 > 0.05 for 10m of 10m) ROLLBACK']);
+});

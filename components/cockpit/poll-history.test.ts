@@ -1,0 +1,89 @@
+/** The ring of past polls that [ ] step through: one snapshot per poll, bounded, oldest dropped first. */
+import { describe, expect, it } from 'vitest';
+import { makeState, T0 } from '../../test/helpers/state-fixture.js';
+import { PollHistory, POLL_HISTORY_LIMIT, pollKey, shareElements } from './poll-history.js';
+import type { Snapshot } from './ui-state.js';
+
+const SEC = 1000;
+/** The state after poll i (polls 30 s apart). */
+const poll = (i: number): Snapshot => ({ state: makeState({}, T0 + i * 30 * SEC), extras: {}, now: T0 + i * 30 * SEC });
+
+describe('PollHistory', () => {
+  it('keeps the first state of each poll, and later states of the same poll not again', () => {
+    const h = new PollHistory();
+    const first = poll(1);
+    expect(h.record(first)).toBe(true);
+    // The same poll, a moment later (an action line arrived): not a new poll.
+    const later = { ...first, state: { ...first.state, now: first.state.now + 2 * SEC } };
+    expect(h.record(later)).toBe(false);
+    expect(h.size).toBe(1);
+    expect(h.before(poll(2))).toBe(first);
+  });
+
+  it('steps back and forward by poll, from any snapshot', () => {
+    const h = new PollHistory();
+    const ps = [0, 1, 2, 3].map(poll);
+    for (const p of ps) h.record(p);
+    expect(h.before(ps[3]!)?.now).toBe(ps[2]!.now);
+    expect(h.before(ps[0]!)).toBeUndefined();
+    expect(h.after(ps[1]!)?.now).toBe(ps[2]!.now);
+    expect(h.after(ps[3]!)).toBeUndefined();
+    expect(h.back(ps[1]!)).toBe(2);
+    // A freeze between two polls steps back to the poll it showed, not past it.
+    const frozen = { ...ps[2]!, now: ps[2]!.now + 5 * SEC };
+    expect(h.before(frozen)?.now).toBe(ps[1]!.now);
+  });
+
+  it('is bounded: past the limit the oldest poll goes', () => {
+    const h = new PollHistory(3);
+    const ps = [0, 1, 2, 3, 4].map(poll);
+    for (const p of ps) h.record(p);
+    expect(h.size).toBe(3);
+    expect(h.before(ps[3]!)?.now).toBe(ps[2]!.now);
+    expect(h.before(ps[2]!)).toBeUndefined();
+    expect(new PollHistory().limit).toBe(POLL_HISTORY_LIMIT);
+    for (let i = 0; i < POLL_HISTORY_LIMIT + 30; i++) h.record(poll(10 + i));
+    expect(h.size).toBe(3);
+  });
+
+  it('starts over when polls go back in time (a replay sought backwards)', () => {
+    const h = new PollHistory();
+    for (const i of [5, 6, 7]) h.record(poll(i));
+    expect(h.record(poll(2))).toBe(true);
+    expect(h.size).toBe(1);
+    expect(pollKey(h.before(poll(7))!)).toBe(pollKey(poll(2)));
+  });
+
+  it('keeps nothing before the first poll, and refuses a limit below 1', () => {
+    const h = new PollHistory();
+    const s = poll(0);
+    expect(h.record({ ...s, state: { ...s.state, polling: { ...s.state.polling, lastPollAt: undefined } } })).toBe(false);
+    expect(h.size).toBe(0);
+    expect(() => new PollHistory(0)).toThrow(/at least 1/);
+  });
+
+  it('a state that came through a pipe (a copy of everything) shares what did not change with the poll before', () => {
+    const h = new PollHistory();
+    const p1 = poll(1);
+    h.record(p1);
+    // The next poll as an attached cockpit gets it: every object a fresh copy, the same values.
+    const copy = JSON.parse(JSON.stringify(p1)) as Snapshot;
+    const p2: Snapshot = { ...copy, state: { ...copy.state, polling: { ...copy.state.polling, lastPollAt: p1.state.polling.lastPollAt! + 30 * SEC } } };
+    h.record(p2);
+    const kept = h.after(p1)!;
+    const gate = (s: Snapshot, i: number) => s.state.gates[i]!;
+    expect(gate(kept, 0).history.length).toBeGreaterThan(0);
+    gate(kept, 0).history.forEach((sample, i) => expect(sample).toBe(gate(p1, 0).history[i]));
+    kept.state.events.forEach((e, i) => expect(e).toBe(p1.state.events[i]));
+    kept.state.nodes.forEach((n, i) => expect(n).toBe(p1.state.nodes[i]));
+    // What changed stays the new value.
+    const changed = [{ at: 1, v: 2 }];
+    expect(shareElements([{ at: 1, v: 1 }], changed)[0]).toBe(changed[0]);
+  });
+
+  it('leaves arrays that already share their elements (the engine\'s copy-on-write) as they are', () => {
+    const samples = Array.from({ length: 11 }, (_, i) => ({ at: i }));
+    const next = samples.slice(1);
+    expect(shareElements(samples.slice(0, 10), next)).toBe(next);
+  });
+});

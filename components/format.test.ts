@@ -1,0 +1,28 @@
+/** The cockpit's cell formatting: ages, clock times, values, thresholds, safe text, cutting by columns. */
+import { describe, expect, it } from 'vitest';
+import { chunk, formatAge, formatClock, formatThresholds, formatValue, sanitize, truncate } from './format.js';
+import { fitSegments } from './Line.js';
+
+describe('format', () => {
+  it('ages, clock times, values, thresholds', () => {
+    expect(formatAge(252_000)).toBe('4m12s');
+    expect(formatAge(-5)).toBe('0s');
+    expect(formatClock(Date.UTC(2026, 0, 1, 9, 5, 7), true)).toBe('09:05:07');
+    expect(formatValue(0.071234)).toBe('0.0712');
+    expect(formatValue(null)).toBe('-');
+    expect(formatValue(true)).toBe('true');
+    expect(formatThresholds(['> 0.05'], ['> 0.03'])).toBe('> 0.05 | warn > 0.03');
+    expect(formatThresholds([], [], true)).toBe('-');
+  });
+
+  it('sanitizes escapes and control characters out of outside text', () => {
+    expect(sanitize('a\u001b[2Jb\u001b]0;title\u0007c\r\nd\te')).toBe('abc d e');
+  });
+
+  it('truncates and chunks by columns', () => {
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(truncate('abc', 4)).toBe('abc');
+    expect(chunk('abcdefghij', 4, 2)).toEqual(['abcd', 'efg…']);
+    expect(fitSegments([{ text: 'abc', tok: 'ok' }, { text: 'def', tok: 'ok' }, { text: 'ghi' }], 7, '~')).toEqual([{ text: 'abcdef~', tok: 'ok' }]);
+  });
+});
