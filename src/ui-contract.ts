@@ -139,6 +139,17 @@ export interface CockpitActions {
   signoff(gateId: string, note: string): { ok: true } | { ok: false; error: string };
   /** The action running now, if any: quitting asks first, and a second action is refused. */
   running(): RunningAction | null;
+  /**
+   * Present when the cockpit is attached to a guard: quitting detaches and leaves the guard
+   * running, and the quit dialog offers to stop the guard too (never as the default).
+   */
+  guard?: GuardControl;
+}
+
+export interface GuardControl {
+  pid: number;
+  /** Asks the guard to stop; it finishes a running action (and audits it) first. Refused: not an operator. */
+  stop(): Promise<ActionOutcomeView>;
 }
 
 export interface CockpitHandle {

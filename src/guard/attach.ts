@@ -141,9 +141,14 @@ export class AttachedSession {
     );
   }
 
+  /** Whether this cockpit asked its guard to stop (and the guard said yes). */
+  stopAsked = false;
+
   /** Asks the guard to stop (it lets a running action finish first). */
   async stopGuard(): Promise<Outcome> {
-    return this.act('stop', {});
+    const out = await this.act('stop', { from: 'cockpit' });
+    if (out.ok) this.stopAsked = true;
+    return out;
   }
 
   async detach(): Promise<void> {
@@ -153,7 +158,7 @@ export class AttachedSession {
   }
 
   private async act(command: string, args: Record<string, unknown>): Promise<Outcome> {
-    if (this.readonly && command !== 'stop') return { ok: false, refused: `read-only: ${command} is disabled` };
+    if (this.readonly) return { ok: false, refused: `read-only: ${command} is disabled` };
     try {
       const a = await this.client.command(command, args);
       // The answer (an action's outcome) is shown with the state it was given on, never before it.

@@ -15,6 +15,7 @@
  */
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AuditOperator } from '../audit/log.js';
 import type { Session } from '../session/session.js';
 import { mayAct, ProofStore, type VerifiedClient } from './identity.js';
 
@@ -26,8 +27,8 @@ export interface ControlOptions {
   groupShare?: boolean;
   startedAt: number;
   planFile: string;
-  /** Asked to stop (by an operator). */
-  onStop(by: string): void;
+  /** Asked to stop by an operator (verified), from `guard stop` or a cockpit's quit dialog (`from`). */
+  onStop(by: AuditOperator, from: string): void;
   log(line: string): void;
 }
 
@@ -157,8 +158,9 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
     const reason = typeof body.reason === 'string' ? body.reason : undefined;
     o.log(`${cmd} asked by ${who.user}${reason ? `: ${reason}` : ''}`);
     if (cmd === 'stop') {
+      const from = body.from === 'cockpit' ? 'a cockpit\'s quit dialog' : 'flightdeck guard stop';
       answer(res, { ok: true });
-      o.onStop(who.user);
+      o.onStop(who.operator, from);
       return;
     }
     if (cmd === 'signoff') {

@@ -91,6 +91,8 @@ export class Session {
   private listeners = new Set<() => void>();
   private unsubscribe: Array<() => void> = [];
   private readonly bridge: NotificationBridge | null;
+  /** Set when the guard is stopping: every new action (asked or automatic) is refused with it. */
+  private closingWhy: string | null = null;
 
   constructor(private readonly o: SessionOptions) {
     this.engine = o.runtime.engine;
@@ -179,6 +181,14 @@ export class Session {
     await this.audit({ action: command, stage: stageId, result: 'refused', reason: why, operator: op });
   }
 
+  /**
+   * Nothing new starts from now on (the guard is stopping): promote, rollback and auto-rollback
+   * are refused, audited, with `why`. An action already running goes on to its end.
+   */
+  refuseNewActions(why: string): void {
+    this.closingWhy = why;
+  }
+
   refresh(): void {
     this.engine.dispatch({ type: 'refresh' });
     this.scheduler.refresh();
@@ -262,6 +272,7 @@ export class Session {
     const stageIndex = st.stageIndex;
     const stage = this.engine.plan.stages[stageIndex]!;
     const clock = this.o.runtime.clock;
+    if (this.closingWhy) return this.refuse(kind, stage.id, this.closingWhy, a.reason, a.auto, a.op);
     if (this.running) {
       const r = this.running;
       return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`, a.reason, a.auto, a.op);
@@ -548,8 +559,8 @@ export class Session {
     return `rollout state ${p.location}: ${p.problem}. Nothing runs until it is repaired: ${p.fix}`;
   }
 
-  /** Audits something the rollout keeper saw (a changed plan), as this session's operator. */
-  auditNote(e: { action: string; result: string; reason?: string; details?: Record<string, unknown> }): Promise<void> {
+  /** Audits something the rollout keeper saw (a changed plan) or the guard did (it stopped), as this session's operator unless `operator` says who asked. */
+  auditNote(e: { action: string; result: string; reason?: string; details?: Record<string, unknown>; operator?: AuditOperator }): Promise<void> {
     return this.audit(e).then(() => undefined);
   }
 

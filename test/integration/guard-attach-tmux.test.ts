@@ -2,7 +2,8 @@
  * Cockpits attached to a guard, in a real tmux: the cockpit starts the guard
  * when none runs; a rollback started from a cockpit belongs to the guard and
  * survives `tmux kill-session`; a newly attached cockpit shows it; SIGHUP to
- * an idle attached cockpit detaches cleanly and leaves the guard running.
+ * an idle attached cockpit detaches cleanly and leaves the guard running;
+ * the quit dialog's "Stop the guard too" stops the guard cleanly.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { processGroupAlive } from '../../src/actions/lock.js';
+import { guardPaths } from '../../src/guard/paths.js';
 import { findGuard, recordAlive } from '../../src/guard/record.js';
 import { BIN, flightdeck } from '../helpers/cli.js';
 import { killAllIn, processesIn } from '../helpers/process-table.js';
@@ -102,6 +104,9 @@ it('a rollback started in an attached cockpit survives tmux kill-session; a newl
   await again.waitFor(/rollback ok: 1 step run/, { what: 'the rollback\'s result in the activity', timeoutMs: 20_000 });
   expect(screen).not.toMatch(CRASH);
   again.send('q');
+  // Attached, q always asks; Detach is the default: Enter leaves the guard running.
+  await again.waitFor(/▶\[ Detach \]/, { what: 'the quit dialog' });
+  again.send('Enter');
   await again.waitFor(() => !again.alive(), { what: 'the cockpit to quit' });
   expect(recordAlive(guard)).toBe(true); // quitting detaches; the guard keeps watching
   expect(await readFile(join(dir, 'err.txt'), 'utf8')).not.toMatch(CRASH);
@@ -131,4 +136,50 @@ it('SIGHUP to an idle attached cockpit: it exits without a stack trace; the guar
   expect((await flightdeck(['guard', 'stop', 'plan.yaml'], { cwd: dir, env: env(), timeoutMs: 60_000 })).code).toBe(0);
   for (const p of panes.splice(0)) p.kill();
   await until(() => processesIn(dir).length === 0, 'no process left');
+}, 180_000);
+
+it('q, then "Stop the guard too": the guard exits cleanly (audited; socket, record and lock gone); nothing is left running', async () => {
+  const plan = join(dir, 'plan.yaml');
+  const paths = guardPaths(plan);
+  const pane = cockpit();
+  await pane.waitFor(/started a guard for this plan in the background \(pid \d+\)/, { what: 'the note that a guard was started', timeoutMs: 60_000 });
+  await pane.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
+  const guard = (await findGuard(plan))!;
+  expect(guard).not.toBeNull();
+  expect(existsSync(paths.socket)).toBe(true);
+  expect(existsSync(`${paths.info}.lock`)).toBe(true);
+  pane.send('q');
+  const screen = await pane.waitFor(/QUIT\?/, { what: 'the quit dialog' });
+  expect(screen).toMatch(/▶\[ Detach \]/); // never the stop as the default
+  expect(screen).toMatch(/no more auto-rollback/);
+  expect(recordAlive(guard)).toBe(true);
+  pane.send('Right');
+  await pane.waitFor(/▶\[ Stop the guard too \]/, { what: 'the stop button focused' });
+  const askedAt = Date.now();
+  pane.send('Enter');
+  await pane.waitFor(() => !pane.alive(), { what: 'the cockpit to quit', timeoutMs: 60_000 });
+  const stoppedIn = Date.now() - askedAt;
+  expect(pane.exitStatus()).toBe(0);
+  // What it said on leaving (from every byte written: the screen keeps only the tail of a wrapped line).
+  expect(pane.raw().toString('utf8')).toMatch(new RegExp(`the guard \\(pid ${guard.pid}\\) stopped: nothing watches \\S*plan\\.yaml now and nothing rolls back on its own`));
+  expect(await readFile(join(dir, 'err.txt'), 'utf8')).not.toMatch(CRASH);
+  // The guard's process is gone from the process table, and so are its socket, its record and its lock.
+  expect(recordAlive(guard)).toBe(false);
+  expect(processesIn(dir).filter((p) => / guard /.test(p.args))).toEqual([]);
+  expect(existsSync(paths.socket)).toBe(false);
+  expect(existsSync(paths.info)).toBe(false);
+  expect(existsSync(`${paths.info}.lock`)).toBe(false);
+  expect(existsSync(paths.registryEntry)).toBe(false);
+  // Its last audit line says who stopped it, from where, and what that means; the chain verifies.
+  const last = (await audit()).at(-1)!;
+  expect(last).toMatchObject({ action: 'guard-stop', result: 'ok', details: { pid: guard.pid } });
+  expect(String(last.reason)).toMatch(/^asked by \S+ from a cockpit's quit dialog; no polling and no auto-rollback after this$/);
+  expect((last.operator as { user: string }).user).toBe(guard.user);
+  expect((await flightdeck(['audit', 'verify', 'audit.jsonl'], { cwd: dir, env: env() })).code).toBe(0);
+  const log = await readFile(paths.log, 'utf8');
+  expect(log).toMatch(/stopping \(asked by \S+ from a cockpit's quit dialog\)/);
+  expect(log).toMatch(/guard stopped\n$/);
+  for (const p of panes.splice(0)) p.kill();
+  await until(() => processesIn(dir).length === 0, 'no process left');
+  console.log(`figures: "Stop the guard too" to the guard gone and the cockpit exited: ${stoppedIn} ms`);
 }, 180_000);

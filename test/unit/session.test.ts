@@ -310,3 +310,35 @@ describe('adopting an action whose flightdeck died', () => {
     }
   });
 });
+
+describe('a stopping guard', () => {
+  it('refuses every new action (asked or automatic), audited with why, and runs nothing', async () => {
+    const { session, engine, prom } = makeSession(plan());
+    await engine.poll();
+    session.refuseNewActions('the guard is stopping (SIGTERM): nothing new starts');
+    const out = await session.promote();
+    expect(out).toMatchObject({ ok: false, refused: 'the guard is stopping (SIGTERM): nothing new starts' });
+    const rb = await session.rollback({ reason: 'by hand' });
+    expect(rb).toMatchObject({ ok: false, refused: 'the guard is stopping (SIGTERM): nothing new starts' });
+    // A failing rollback gate's auto-rollback is refused the same way.
+    const refusals: string[] = [];
+    engine.on((e) => {
+      if (e.type === 'action.refused') refusals.push(`${e.auto ? 'auto-' : ''}${e.action}`);
+    });
+    prom.set('err', 0.5);
+    for (let i = 0; i < 6 && !refusals.includes('auto-rollback'); i++) {
+      await engine.poll();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(refusals).toContain('auto-rollback');
+    expect(await order()).toEqual([]);
+    // The refusal is shown first, then audited: wait (bounded) for its line.
+    let lines = await auditLines();
+    for (let i = 0; i < 100 && lines.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      lines = await auditLines();
+    }
+    expect(lines.map((l) => [l.action, l.result])).toEqual([['promote', 'refused'], ['rollback', 'refused'], ['auto-rollback', 'refused']]);
+    await session.stop({ flushMs: 0 });
+  });
+});
