@@ -8,7 +8,7 @@ import { AttachedSession } from '../guard/attach.js';
 import { guardPaths } from '../guard/paths.js';
 import { findGuard, recordAlive, type GuardRecord } from '../guard/record.js';
 import type { LoadedPlan } from '../plan/load.js';
-import { cockpitActions } from '../session/cockpit-actions.js';
+import { cockpitActions } from './cockpit-actions.js';
 import { startGuardDetached } from './guard.js';
 import { loadCockpit } from './load-cockpit.js';
 import { releaseDeadTerminal, untilCockpitExits, watchTerminalLoss } from './terminal-loss.js';

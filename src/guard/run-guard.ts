@@ -69,14 +69,6 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     const line = describe(e);
     if (line) log(line);
   });
-  // The session's own lines (adoption, audit write failures, cockpits attaching) go to the log too.
-  let lastLine: unknown = session.extras().lines?.at(-1);
-  session.subscribe(() => {
-    const lines = session.extras().lines ?? [];
-    const from = lastLine === undefined ? 0 : lines.lastIndexOf(lastLine as (typeof lines)[number]) + 1;
-    for (const l of lines.slice(from)) log(`${l.level ?? 'info'}: ${l.text}`);
-    lastLine = lines.at(-1) ?? lastLine;
-  });
 
   let stopAsked: (stop: { why: string; by?: AuditOperator }) => void = () => undefined;
   const stopped = new Promise<{ why: string; by?: AuditOperator }>((resolve) => {
@@ -153,6 +145,9 @@ function describe(e: EngineEvent): string | null {
       return `${e.action} of ${e.stageId}: ${e.summary}`;
     case 'action.refused':
       return `${e.action} refused: ${e.why}`;
+    // The session's own lines (adoption, audit write failures, cockpits attaching) go to the log too.
+    case 'session.note':
+      return `${e.level}: ${e.text}`;
     case 'rollback.requested':
       return `rollback requested${e.auto ? ' (auto)' : ''}: ${e.reason}`;
     case 'stage.entered':

@@ -105,9 +105,9 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
       res.write(`${JSON.stringify({ type: 'snapshot', ...snapshot(), seq })}\n`);
       streams.add(res);
-      session.addLine({ at: engine.getState().now, text: `a cockpit attached (${streams.size} now)`, source: 'info' });
+      session.note({ text: `a cockpit attached (${streams.size} now)` });
       const gone = () => {
-        if (streams.delete(res)) session.addLine({ at: engine.getState().now, text: `a cockpit detached (${streams.size} left)`, source: 'info' });
+        if (streams.delete(res)) session.note({ text: `a cockpit detached (${streams.size} left)` });
       };
       req.on('close', gone);
       res.on('error', gone);

@@ -15,7 +15,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { AttachedSession } from '../../src/guard/attach.js';
 import { startControlServer, type ControlServer } from '../../src/guard/server.js';
 import { planSchema, type PlanInput } from '../../src/plan/schema.js';
-import { cockpitActions } from '../../src/session/cockpit-actions.js';
+import { cockpitActions } from '../../src/cli/cockpit-actions.js';
 import { Session } from '../../src/session/session.js';
 import { ROOT } from '../helpers/cli.js';
 import { FakeProm, PROM } from '../helpers/engine-fakes.js';
@@ -79,3 +79,19 @@ for (const kind of ['promote', 'rollback'] as const) {
     expect(attached.extras().action).toBeNull();
   });
 }
+
+it("the session's own lines are events: a guard's note reaches the attached cockpit's events, and the cockpit's own notes sit among them by time", async () => {
+  const { session, attached } = await guarded();
+  session.note({ text: 'audit write failed: disk full', topic: 'audit', level: 'error' });
+  const notes = () => attached.engine.getState().events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text);
+  // The stream brings it (and the "a cockpit attached" note before it) within a bounded wait.
+  for (let i = 0; i < 100 && !notes().includes('audit write failed: disk full'); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(notes()).toEqual(['a cockpit attached (1 now)', 'audit write failed: disk full']);
+  expect(attached.engine.getState().events.find((e) => e.type === 'session.note' && e.text.startsWith('audit'))).toMatchObject({ topic: 'audit', level: 'error' });
+  // A note of this cockpit's only; the same object until something changes (the cockpit's snapshot).
+  attached.note('sign-off refused: not yours', 'warn');
+  const a = attached.engine.getState();
+  expect(attached.engine.getState()).toBe(a);
+  expect(notes()).toEqual(['a cockpit attached (1 now)', 'audit write failed: disk full', 'sign-off refused: not yours']);
+  expect(session.engine.getState().events.some((e) => e.type === 'session.note' && e.text.startsWith('sign-off'))).toBe(false);
+});

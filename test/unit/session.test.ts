@@ -265,7 +265,7 @@ describe('write-ahead audit', () => {
     const out = await session.rollback({ reason: 'x' });
     expect(out).toMatchObject({ ok: false, refused: expect.stringMatching(/^not started: its start could not be written to the audit log/) });
     expect(await order()).toEqual([]);
-    expect(session.extras().lines!.some((l) => /audit write failed \(the action was not started\)/.test(l.text))).toBe(true);
+    expect(engine.getState().events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text).some((t) => /audit write failed \(the action was not started\)/.test(t))).toBe(true);
     expect(engine.getState().events.some((e) => e.type === 'action.started')).toBe(false);
     expect(session.actionRunning).toBeNull();
   });
@@ -298,7 +298,7 @@ describe('adopting an action whose flightdeck died', () => {
       const ended = (await auditLines()).find((l) => l.result === 'outcome unknown');
       expect(ended).toMatchObject({ action: 'rollback', stage: 'canary-10', operator: { user: 'bob' }, details: { actionId: 'dead-beef', pgid: step.pid } });
       expect(existsSync(lockPathFor(file))).toBe(false);
-      expect(session.extras().lines!.map((l) => l.text).join('\n')).toMatch(/adopted a running rollback by bob[\s\S]*ended after \d+ s: outcome unknown/);
+      expect(engine.getState().events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text).join('\n')).toMatch(/adopted a running rollback by bob[\s\S]*ended after \d+ s: outcome unknown/);
       expect((await session.rollback({ reason: 'now it may' })).ok).toBe(true);
       await session.stop();
     } finally {
