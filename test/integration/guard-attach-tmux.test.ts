@@ -3,7 +3,8 @@
  * when none runs; a rollback started from a cockpit belongs to the guard and
  * survives `tmux kill-session`; a newly attached cockpit shows it; SIGHUP to
  * an idle attached cockpit detaches cleanly and leaves the guard running;
- * the quit dialog's "Stop the guard too" stops the guard cleanly.
+ * the quit dialog's "Stop the guard too" stops the guard cleanly; two
+ * cockpits in two panes: what one starts, the other shows running and ended.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -182,4 +183,58 @@ it('q, then "Stop the guard too": the guard exits cleanly (audited; socket, reco
   for (const p of panes.splice(0)) p.kill();
   await until(() => processesIn(dir).length === 0, 'no process left');
   console.log(`figures: "Stop the guard too" to the guard gone and the cockpit exited: ${stoppedIn} ms`);
+}, 180_000);
+
+it('two cockpits on one guard: B shows the promote A started, running and then ended, within a bounded wait; B\'s q then asks about no action', async () => {
+  await writeFile(join(dir, 'promote.sh'), '#!/usr/bin/env bash\necho promote-start >> order\nsleep 8\necho promote-done >> order\n', { mode: 0o755 });
+  await writeFile(
+    join(dir, 'plan.yaml'),
+    stringify({
+      service: 'dhash',
+      polling: { window: '60m', phases: [{ every: '2s' }], jitter: 0 },
+      audit: { file: 'audit.jsonl' },
+      logs: { dir: 'logs' },
+      stages: [{ id: 'canary-10', gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit 0'] }, onFail: 'block' }], promote: { run: ['./promote.sh'] }, rollback: { run: ['./slow.sh'] } }, { id: 'full' }],
+    }),
+  );
+  expect((await flightdeck(['guard', 'plan.yaml'], { cwd: dir, env: env(), timeoutMs: 60_000 })).code).toBe(0);
+  const guard = (await findGuard(join(dir, 'plan.yaml')))!;
+  const a = cockpit();
+  const b = cockpit();
+  for (const p of [a, b]) {
+    await p.waitFor(/attached to the guard/, { what: 'attached', timeoutMs: 60_000 });
+    await p.waitFor(/PROMOTABLE/, { what: 'the stage promotable', timeoutMs: 30_000 });
+  }
+  a.send('p');
+  await a.waitFor(/\$ .*promote\.sh/, { what: "A's promote dialog with the exact command" });
+  a.send('Tab');
+  await a.waitFor(/Enter promotes/, { what: 'focus on Promote' });
+  const pressedAt = Date.now();
+  a.send('Enter');
+  // B never asked for it, and shows it running (the script runs 8 s: B must see it before it ends).
+  await b.waitFor(/PROMOTE running/, { what: 'B shows the promote running', timeoutMs: 8_000 });
+  const seenRunning = Date.now() - pressedAt;
+  expect(await readFile(join(dir, 'order'), 'utf8')).not.toMatch(/promote-done/);
+  await until(async () => (await readFile(join(dir, 'order'), 'utf8').catch(() => '')).includes('promote-done'), 'the promote script to end', 30_000);
+  const endedAt = Date.now();
+  // Then its end, and nothing running any more.
+  await b.waitFor((s) => /promote of canary-10 finished after/.test(s) && !/PROMOTE running/.test(s), { what: 'B shows the promote ended', timeoutMs: 10_000 });
+  const seenEnded = Date.now() - endedAt;
+  await b.waitFor(/│ 2\/2 full /, { what: 'B shows the stage A promoted to', timeoutMs: 10_000 });
+  // B's q asks nothing about an action (it has ended): only detach or stop the guard.
+  b.send('q');
+  const quit = await b.waitFor(/QUIT\?/, { what: "B's quit dialog" });
+  expect(quit).not.toMatch(/is running|goes on with it|finishes the promote/);
+  expect(quit).toMatch(/▶\[ Detach \]/);
+  b.send('Enter');
+  await b.waitFor(() => !b.alive(), { what: 'B to detach' });
+  expect(b.exitStatus()).toBe(0);
+  expect(recordAlive(guard)).toBe(true);
+  const promotes = (await audit()).filter((l) => l.action === 'promote').map((l) => l.result);
+  expect(promotes).toEqual(['started', 'ok']);
+  expect(await readFile(join(dir, 'err.txt'), 'utf8')).not.toMatch(CRASH);
+  expect((await flightdeck(['guard', 'stop', 'plan.yaml'], { cwd: dir, env: env(), timeoutMs: 60_000 })).code).toBe(0);
+  for (const p of panes.splice(0)) p.kill();
+  await until(() => processesIn(dir).length === 0, 'no process left');
+  console.log(`figures: B showed A's promote running ${seenRunning} ms after A's Enter, and its end ${seenEnded} ms after the script ended`);
 }, 180_000);
