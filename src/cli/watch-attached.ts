@@ -104,7 +104,11 @@ async function drawCockpit(attached: AttachedSession, f: WatchFlags, rec: GuardR
   }
   if (attached.stopAsked) return reportStop(rec, planFile, running);
   if (guardGone) {
-    process.stderr.write(`flightdeck watch: ${guardGone}\n`);
+    // Lost (killed, crashed) rather than stopped: say what that means for a running action and what to do.
+    const lost = guardGone.startsWith('lost')
+      ? ` (pid ${pid}). Nothing watches ${planFile} now; an action it was running goes on in its own process group, and nothing else can start until it ends. flightdeck watch ${planFile} starts a new guard, which adopts it.`
+      : '';
+    process.stderr.write(`flightdeck watch: ${guardGone}${lost}\n`);
     return 1;
   }
   process.stdout.write(`detached; the guard (pid ${pid}) keeps watching ${planFile} — flightdeck guard stop ${planFile} stops it\n`);

@@ -4,7 +4,8 @@
  * survives `tmux kill-session`; a newly attached cockpit shows it; SIGHUP to
  * an idle attached cockpit detaches cleanly and leaves the guard running;
  * the quit dialog's "Stop the guard too" stops the guard cleanly; two
- * cockpits in two panes: what one starts, the other shows running and ended.
+ * cockpits in two panes: what one starts, the other shows running and ended;
+ * SIGHUP to a cockpit mid-rollback, then kill -9 of the guard under another.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { processGroupAlive } from '../../src/actions/lock.js';
+import { lockPathFor, processGroupAlive } from '../../src/actions/lock.js';
 import { guardPaths } from '../../src/guard/paths.js';
 import { findGuard, recordAlive } from '../../src/guard/record.js';
 import { BIN, flightdeck } from '../helpers/cli.js';
@@ -46,8 +47,8 @@ afterEach(async () => {
 });
 
 const env = () => ({ CI: 'true', NO_COLOR: '1', FLIGHTDECK_GUARD_DIR: join(dir, 'guards'), SLOW_S: '15' });
-function cockpit(): TmuxPane {
-  const p = startTmux(`${BIN} watch plan.yaml 2>>err.txt`, { cols: 120, rows: 40, cwd: dir, env: env() });
+function cockpit(err = 'err.txt'): TmuxPane {
+  const p = startTmux(`${BIN} watch plan.yaml 2>>${err}`, { cols: 120, rows: 40, cwd: dir, env: env() });
   panes.push(p);
   return p;
 }
@@ -238,3 +239,69 @@ it('two cockpits on one guard: B shows the promote A started, running and then e
   await until(() => processesIn(dir).length === 0, 'no process left');
   console.log(`figures: B showed A's promote running ${seenRunning} ms after A's Enter, and its end ${seenEnded} ms after the script ended`);
 }, 180_000);
+
+it('SIGHUP to a cockpit mid-rollback, then kill -9 of the guard under a second cockpit: no crash, no overlap, the next guard adopts it, nothing left', async () => {
+  const plan = join(dir, 'plan.yaml');
+  const a = cockpit();
+  await a.waitFor(/started a guard for this plan in the background/, { what: 'A started the guard', timeoutMs: 60_000 });
+  await a.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
+  const guard = (await findGuard(plan))!;
+  const key = async (f: () => void) => {
+    f();
+    await new Promise((r) => setTimeout(r, 400));
+  };
+  await key(() => a.send('b'));
+  await a.waitFor(/ROLL BACK canary-10/, { what: 'the rollback dialog' });
+  await key(() => a.type('dhash'));
+  await key(() => a.send('Tab'));
+  await key(() => a.type('stranger'));
+  await key(() => a.send('Tab'));
+  await key(() => a.send('Tab'));
+  await key(() => a.send('Enter'));
+  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
+  const pgid = Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+
+  // SIGHUP to A's watch while its rollback runs (its terminal is still there): A leaves cleanly; the rollback goes on.
+  const watchA = processesIn(dir).find((p) => / watch plan\.yaml$/.test(p.args.trim()))!.pid;
+  process.kill(watchA, 'SIGHUP');
+  await a.waitFor(() => !a.alive(), { what: 'A to exit', timeoutMs: 30_000 });
+  expect(a.exitStatus()).toBe(0);
+  expect(await readFile(join(dir, 'err.txt'), 'utf8')).not.toMatch(CRASH);
+  expect(processGroupAlive(pgid)).toBe(true);
+  expect(recordAlive(guard)).toBe(true);
+
+  // B attaches and sees it running; then the guard is killed with -9 under B.
+  const b = cockpit('errB.txt');
+  await b.waitFor(/ROLLBACK running/, { what: 'B shows the rollback running', timeoutMs: 60_000 });
+  process.kill(guard.pid, 'SIGKILL');
+  await b.waitFor(() => !b.alive(), { what: 'B to leave', timeoutMs: 30_000 });
+  expect(b.exitStatus()).toBe(1);
+  const errB = await readFile(join(dir, 'errB.txt'), 'utf8');
+  expect(errB).not.toMatch(CRASH);
+  expect(errB).toMatch(new RegExp(`lost the guard: .*\\(pid ${guard.pid}\\)\\. Nothing watches \\S*plan\\.yaml now; an action it was running goes on in its own process group`));
+  expect(processGroupAlive(pgid)).toBe(true);
+
+  // No second rollback while the first script's process group runs (no guard: the CLI acts in process, and is refused).
+  const second = await flightdeck(['rollback', 'plan.yaml', '--yes', '--reason', 'overlap?'], { cwd: dir, env: env(), timeoutMs: 60_000 });
+  expect(second.code).toBe(3);
+  expect(second.stdout + second.stderr).toMatch(/rollback by \S+ running for .*process group \d+ still runs/);
+
+  // A new cockpit starts a new guard, which adopts the running rollback and audits its end as outcome unknown.
+  const c = cockpit();
+  await c.waitFor(/started a guard for this plan in the background/, { what: 'C started a new guard', timeoutMs: 60_000 });
+  await c.waitFor(/adopted a running rollback/, { what: 'the adoption shown', timeoutMs: 30_000 });
+  const next = (await findGuard(plan))!;
+  expect(next.pid).not.toBe(guard.pid);
+  await until(() => !processGroupAlive(pgid), 'the adopted rollback to end', 60_000);
+  await until(async () => (await audit()).some((l) => l.result === 'outcome unknown'), 'the adopted end audited', 30_000);
+  await c.waitFor(/ended after \d+ s: outcome unknown/, { what: 'C shows its end', timeoutMs: 30_000 });
+  const rollbacks = (await audit()).filter((l) => String(l.action).endsWith('rollback')).map((l) => l.result);
+  expect(rollbacks).toEqual(['started', 'refused', 'outcome unknown']);
+  expect((await readFile(join(dir, 'order'), 'utf8')).trim().split('\n')).toEqual(['start', 'done']);
+  expect((await flightdeck(['audit', 'verify', 'audit.jsonl'], { cwd: dir, env: env() })).code).toBe(0);
+  expect((await flightdeck(['guard', 'stop', 'plan.yaml'], { cwd: dir, env: env(), timeoutMs: 60_000 })).code).toBe(0);
+  await c.waitFor(() => !c.alive(), { what: 'C to leave once its guard stopped', timeoutMs: 30_000 });
+  for (const p of panes.splice(0)) p.kill();
+  await until(() => processesIn(dir).length === 0, 'no process left');
+  expect(existsSync(lockPathFor(plan))).toBe(false);
+}, 300_000);
