@@ -65,7 +65,7 @@ const STOP_WAIT_MS = 30_000;
 async function drawCockpit(attached: AttachedSession, f: WatchFlags, rec: GuardRecord, planFile: string): Promise<number> {
   const { renderCockpit } = await loadCockpit();
   const pid = rec.pid;
-  let guardGone: string | null = null;
+  let guardGone = null as string | null; // set from the stream's end (a closure: not narrowed)
   const actions = cockpitActions(attached, { dryRun: f.dryRun ?? false });
   // A read-only cockpit only looks: its quit detaches at once and offers no stop.
   if (!attached.readonly) {
