@@ -17,6 +17,8 @@ export interface GuardStatus {
   action: { kind: string; operator: string; runningMs: number; lastLine?: string } | null;
   cockpits: number;
   uptimeMs: number;
+  /** Why the guard is stopping (it waits for a running action first), or null. */
+  stopping?: string | null;
 }
 
 export interface CommandAnswer {

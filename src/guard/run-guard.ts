@@ -110,6 +110,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
   log(`stopping (${stop.why})`);
   // From here nothing new starts (no command, no auto-rollback); what runs is let finish, then audited.
   session.refuseNewActions(`the guard is stopping (${stop.why}): nothing new starts`);
+  server.markStopping(stop.why);
   const running = session.actionRunning;
   if (running) {
     log(`an action is running (${running.kind} by ${running.operator}): letting it finish first`);

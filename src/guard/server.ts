@@ -34,6 +34,8 @@ export interface ControlOptions {
 
 export interface ControlServer {
   cockpits(): number;
+  /** The guard is stopping (why): `status` says so while it waits for a running action. */
+  markStopping(why: string): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
   const unsubState = engine.subscribe(markDirty);
   const unsubSession = session.subscribe(markDirty);
 
+  let stopping: string | null = null;
   const status = () => {
     const st = engine.getState();
     const stage = st.stages[st.stageIndex]!;
@@ -87,6 +90,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
       action: action ? { kind: action.kind, operator: action.operator, runningMs: Math.max(0, engine.getState().now - action.startedAt), lastLine: action.lastLine } : null,
       cockpits: streams.size,
       uptimeMs: Date.now() - o.startedAt,
+      stopping,
     };
   };
 
@@ -206,6 +210,9 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
 
   return {
     cockpits: () => streams.size,
+    markStopping(why) {
+      stopping = why;
+    },
     async close() {
       unsubEvents();
       unsubState();

@@ -5,7 +5,8 @@
  * an idle attached cockpit detaches cleanly and leaves the guard running;
  * the quit dialog's "Stop the guard too" stops the guard cleanly; two
  * cockpits in two panes: what one starts, the other shows running and ended;
- * SIGHUP to a cockpit mid-rollback, then kill -9 of the guard under another.
+ * SIGHUP to a cockpit mid-rollback, then kill -9 of the guard under another;
+ * `guard stop` while an action runs.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -305,3 +306,32 @@ it('SIGHUP to a cockpit mid-rollback, then kill -9 of the guard under a second c
   await until(() => processesIn(dir).length === 0, 'no process left');
   expect(existsSync(lockPathFor(plan))).toBe(false);
 }, 300_000);
+
+it('guard stop while a rollback runs: status says STOPPING, a new rollback is refused, the running one ends and is audited, then the guard; nothing left', async () => {
+  const plan = join(dir, 'plan.yaml');
+  const paths = guardPaths(plan);
+  const e = { ...env(), SLOW_S: '8' };
+  expect((await flightdeck(['guard', 'plan.yaml'], { cwd: dir, env: e, timeoutMs: 60_000 })).code).toBe(0);
+  const guard = (await findGuard(plan))!;
+  const first = flightdeck(['rollback', 'plan.yaml', '--yes', '--reason', 'first'], { cwd: dir, env: e, timeoutMs: 120_000 });
+  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
+  const stop = flightdeck(['guard', 'stop', 'plan.yaml'], { cwd: dir, env: e, timeoutMs: 120_000 });
+  await until(() => / STOPPING \(asked by \S+ from flightdeck guard stop; once the action has ended\)/.test(execFileSync(BIN, ['status'], { env: { ...process.env, ...e }, encoding: 'utf8' })), 'status to say STOPPING', 30_000);
+  const second = await flightdeck(['rollback', 'plan.yaml', '--yes', '--reason', 'second'], { cwd: dir, env: e, timeoutMs: 60_000 });
+  expect(second.code).toBe(3);
+  expect(second.stdout).toMatch(/refused: the guard is stopping \(asked by \S+ from flightdeck guard stop\): nothing new starts/);
+  expect(recordAlive(guard)).toBe(true); // it waits for the rollback
+  const [r1, st] = await Promise.all([first, stop]);
+  expect(r1.code).toBe(0);
+  expect(st.code).toBe(0);
+  expect(st.stdout).toMatch(/an action is running \(rollback by \S+\): the guard stops once it has ended/);
+  expect(st.stdout).toMatch(/guard for plan\.yaml stopped/);
+  expect(recordAlive(guard)).toBe(false);
+  const lines = (await audit()).map((l) => `${String(l.action)} ${String(l.result)}${l.reason ? ` ${String(l.reason).split(';')[0]}` : ''}`);
+  expect(lines).toEqual(['rollback started first', 'rollback refused second', 'rollback ok first', expect.stringMatching(/^guard-stop ok asked by \S+ from flightdeck guard stop$/)]);
+  expect((await audit()).at(-1)).toMatchObject({ details: { waitedFor: expect.stringMatching(/^rollback by /) } });
+  expect((await flightdeck(['audit', 'verify', 'audit.jsonl'], { cwd: dir, env: e })).code).toBe(0);
+  expect((await readFile(join(dir, 'order'), 'utf8')).trim().split('\n')).toEqual(['start', 'done']);
+  for (const f of [paths.socket, paths.info, `${paths.info}.lock`, paths.registryEntry, lockPathFor(plan)]) expect(existsSync(f)).toBe(false);
+  await until(() => processesIn(dir).length === 0, 'no process left');
+}, 180_000);
