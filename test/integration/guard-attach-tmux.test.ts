@@ -48,8 +48,8 @@ afterEach(async () => {
 });
 
 const env = () => ({ CI: 'true', NO_COLOR: '1', FLIGHTDECK_GUARD_DIR: join(dir, 'guards'), SLOW_S: '15' });
-function cockpit(err = 'err.txt'): TmuxPane {
-  const p = startTmux(`${BIN} watch plan.yaml 2>>${err}`, { cols: 120, rows: 40, cwd: dir, env: env() });
+function cockpit(err = 'err.txt', more: Record<string, string> = {}): TmuxPane {
+  const p = startTmux(`${BIN} watch plan.yaml 2>>${err}`, { cols: 120, rows: 40, cwd: dir, env: { ...env(), ...more } });
   panes.push(p);
   return p;
 }
@@ -334,4 +334,47 @@ it('guard stop while a rollback runs: status says STOPPING, a new rollback is re
   expect((await readFile(join(dir, 'order'), 'utf8')).trim().split('\n')).toEqual(['start', 'done']);
   for (const f of [paths.socket, paths.info, `${paths.info}.lock`, paths.registryEntry, lockPathFor(plan)]) expect(existsSync(f)).toBe(false);
   await until(() => processesIn(dir).length === 0, 'no process left');
+}, 180_000);
+
+it('"Stop the guard too" while a rollback runs: the cockpit says the guard finishes it first and leaves; the guard audits the rollback, then its stop, and exits', async () => {
+  const plan = join(dir, 'plan.yaml');
+  const a = cockpit('err.txt', { SLOW_S: '8' });
+  await a.waitFor(/started a guard for this plan in the background/, { what: 'A started the guard', timeoutMs: 60_000 });
+  await a.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
+  const guard = (await findGuard(plan))!;
+  const key = async (f: () => void) => {
+    f();
+    await new Promise((r) => setTimeout(r, 400));
+  };
+  await key(() => a.send('b'));
+  await a.waitFor(/ROLL BACK canary-10/, { what: 'the rollback dialog' });
+  await key(() => a.type('dhash'));
+  await key(() => a.send('Tab'));
+  await key(() => a.type('then stop'));
+  await key(() => a.send('Tab'));
+  await key(() => a.send('Tab'));
+  await key(() => a.send('Enter'));
+  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
+  a.send('q');
+  const quit = await a.waitFor(/QUIT\?/, { what: 'the quit dialog' });
+  expect(quit).toMatch(/rollback by \S+ is running \([^)]+\)\. The guard goes on with it after you leave\./);
+  expect(quit).toMatch(/Stop the guard too: it finishes the rollback and audits it, then stops\./);
+  await key(() => a.send('Right'));
+  await a.waitFor(/▶\[ Stop the guard too \]/, { what: 'the stop focused' });
+  a.send('Enter');
+  await a.waitFor(() => !a.alive(), { what: 'the cockpit to leave', timeoutMs: 30_000 });
+  expect(a.exitStatus()).toBe(0);
+  expect(a.raw().toString('utf8')).toMatch(/the guard \(pid \d+\) stops once the rollback by \S+ has ended \(it finishes and audits it first\)/);
+  expect(await readFile(join(dir, 'err.txt'), 'utf8')).not.toMatch(CRASH);
+  // The guard outlives the cockpit until its rollback has ended, then stops.
+  expect(recordAlive(guard)).toBe(true);
+  await until(() => !recordAlive(guard), 'the guard to stop once the rollback ended', 60_000);
+  const lines = (await audit()).map((l) => `${String(l.action)} ${String(l.result)}`);
+  expect(lines).toEqual(['rollback started', 'rollback ok', 'guard-stop ok']);
+  expect((await audit()).at(-1)).toMatchObject({ reason: expect.stringMatching(/from a cockpit's quit dialog/), details: { waitedFor: expect.stringMatching(/^rollback by /) } });
+  expect((await readFile(join(dir, 'order'), 'utf8')).trim().split('\n')).toEqual(['start', 'done']);
+  expect((await flightdeck(['audit', 'verify', 'audit.jsonl'], { cwd: dir, env: env() })).code).toBe(0);
+  for (const p of panes.splice(0)) p.kill();
+  await until(() => processesIn(dir).length === 0, 'no process left');
+  expect(existsSync(lockPathFor(plan))).toBe(false);
 }, 180_000);

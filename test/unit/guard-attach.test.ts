@@ -32,14 +32,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function guarded() {
+async function guarded(o: { rollback?: string[]; onStop?: () => void } = {}) {
   const input: PlanInput = {
     service: 'dhash',
     prometheus: PROM,
     audit: { file: 'audit.jsonl' },
     logs: { dir: 'logs' },
     stages: [
-      { id: 'canary-10', promote: { run: [MARKER, 'promote-canary'] }, rollback: { run: [MARKER, 'rb'] } },
+      { id: 'canary-10', promote: { run: [MARKER, 'promote-canary'] }, rollback: { run: o.rollback ?? [MARKER, 'rb'] } },
       { id: 'full', rollback: { run: [MARKER, 'rb-full'] } },
     ],
   };
@@ -58,7 +58,7 @@ async function guarded() {
   });
   await engine.poll();
   const socket = join(dir, 'guard.sock');
-  const server: ControlServer = await startControlServer({ socket, session, proofDir: join(dir, 'proofs'), startedAt: Date.now(), planFile: loaded.file, onStop: () => undefined, log: () => undefined });
+  const server: ControlServer = await startControlServer({ socket, session, proofDir: join(dir, 'proofs'), startedAt: Date.now(), planFile: loaded.file, onStop: o.onStop ?? (() => undefined), log: () => undefined });
   cleanup.push(async () => {
     await server.close();
     await session.stop({ flushMs: 0 });
@@ -95,3 +95,20 @@ it("the session's own lines are events: a guard's note reaches the attached cock
   expect(notes()).toEqual(['a cockpit attached (1 now)', 'audit write failed: disk full', 'sign-off refused: not yours']);
   expect(session.engine.getState().events.some((e) => e.type === 'session.note' && e.text.startsWith('sign-off'))).toBe(false);
 });
+
+it('a cockpit whose own rollback is still running can still ask the guard something else (to stop) at once, not behind the rollback's pending answer', async () => {
+  let stops = 0;
+  const { attached, session } = await guarded({ rollback: ['bash', '-c', 'sleep 8'], onStop: () => stops++ });
+  // The rollback's command answers when the rollback has ended (8 s): it must not hold up the next command.
+  const rollback = attached.rollback({ reason: 'long one' });
+  for (let i = 0; i < 200 && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(session.actionRunning).not.toBeNull();
+  const asked = Date.now();
+  const out = await attached.stopGuard();
+  const took = Date.now() - asked;
+  expect(out).toMatchObject({ ok: true });
+  expect(stops).toBe(1);
+  expect(took).toBeLessThan(4_000); // it answered while the rollback ran (the old client queued it behind the rollback and timed out)
+  expect(session.actionRunning).not.toBeNull();
+  expect((await rollback).ok).toBe(true);
+}, 30_000);
