@@ -96,7 +96,7 @@ it("the session's own lines are events: a guard's note reaches the attached cock
   expect(session.engine.getState().events.some((e) => e.type === 'session.note' && e.text.startsWith('sign-off'))).toBe(false);
 });
 
-it('a cockpit whose own rollback is still running can still ask the guard something else (to stop) at once, not behind the rollback's pending answer', async () => {
+it('a cockpit whose own rollback is still running can still ask the guard something else (to stop) at once, not behind the pending answer of the rollback', async () => {
   let stops = 0;
   const { attached, session } = await guarded({ rollback: ['bash', '-c', 'sleep 8'], onStop: () => stops++ });
   // The rollback's command answers when the rollback has ended (8 s): it must not hold up the next command.
