@@ -28,3 +28,21 @@ it('formats every event type in one line and merges extra lines by time', () => 
   const merged = activityEntries(evs.slice(0, 2), [{ at: evs[0]!.at + 1, text: 'sent to slack', source: 'notify' }], glyphs);
   expect(merged.map((m) => m.text)).toEqual(['poll requested', 'notify: sent to slack', 'gate extraction-failure-rate pending -> failing: 0.071 (0.071 > 0.05 for 10m of 10m) ROLLBACK']);
 });
+
+it("a session's note (an event) reads and is coloured as the same line did as an extra line", () => {
+  const glyphs = makeTheme({ noColor: true, ascii: true }).glyphs;
+  const cases = [
+    { topic: 'audit', level: 'error', text: 'audit write failed: EACCES' },
+    { topic: 'info', level: 'warn', text: 'adopted a running rollback by bob@b1' },
+    { topic: 'info', level: 'info', text: 'resumed at stage canary-10, saved by alice' },
+    { topic: 'action', level: 'info', text: 'step 1 ok' },
+    { topic: 'notify', level: 'info', text: 'sent to slack\u001b[31m' },
+  ] as const;
+  for (const c of cases) {
+    const asEvent = formatEvent({ at: 5, type: 'session.note', ...c }, glyphs);
+    const asLine = activityEntries([], [{ at: 5, text: c.text, source: c.topic, level: c.level }], glyphs)[0];
+    expect(asEvent).toEqual(asLine);
+  }
+  expect(formatEvent({ at: 5, type: 'session.note', topic: 'audit', level: 'error', text: 'audit write failed: EACCES' }, glyphs)).toEqual({ at: 5, text: 'audit: audit write failed: EACCES', tok: 'error' });
+  expect(formatEvent({ at: 5, type: 'session.note', topic: 'info', level: 'info', text: 'a cockpit attached (1 now)' }, glyphs)).toEqual({ at: 5, text: 'a cockpit attached (1 now)', tok: 'muted' });
+});

@@ -1,4 +1,4 @@
-/** The activity log's lines: engine events and the CLI's extra lines, one line each, oldest first. */
+/** The activity log's lines: engine events (the session's notes among them) and lines of the cockpit's own, one line each, oldest first. */
 import type { EngineEvent } from '../src/engine/types.js';
 import type { ExtraLine } from '../src/ui-contract.js';
 import { promotionBlockersText } from '../src/present/values.js';
@@ -79,6 +79,10 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
       return { at, text: `${e.action} of ${e.stageId} refused: ${sanitize(e.why)}`, tok: 'warn' };
     case 'override':
       return { at, text: `OVERRIDE of ${e.stageId} by ${sanitize(e.operator)} past ${e.blockers.join(', ') || 'nothing'}: ${sanitize(e.fields.override_reason)}`, tok: 'danger' };
+    case 'session.note': {
+      const prefix = e.topic !== 'info' ? `${e.topic}: ` : '';
+      return { at, text: prefix + sanitize(e.text), tok: noteToken(e.level, e.topic) };
+    }
     case 'notify.delivery': {
       const tok: Token = e.outcome === 'delivered' ? 'muted' : e.outcome === 'retry' ? 'warn' : 'error';
       const err = e.error ? `: ${sanitize(e.error)}` : '';
@@ -90,10 +94,14 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
   }
 }
 
+/** A session's note and a line of the cockpit's own look alike: errors red, warnings yellow, action lines plain, the rest muted. */
+function noteToken(level: ExtraLine['level'], topic: ExtraLine['source']): Token {
+  return level === 'error' ? 'error' : level === 'warn' ? 'warn' : topic === 'action' ? 'text' : 'muted';
+}
+
 export function formatExtra(x: ExtraLine): ActivityEntry {
   const prefix = x.source && x.source !== 'info' ? `${x.source}: ` : '';
-  const tok: Token = x.level === 'error' ? 'error' : x.level === 'warn' ? 'warn' : x.source === 'action' ? 'text' : 'muted';
-  return { at: x.at, text: prefix + sanitize(x.text), tok };
+  return { at: x.at, text: prefix + sanitize(x.text), tok: noteToken(x.level, x.source) };
 }
 
 /** A manual poll this soon after an action ended or a stage was entered is the session's own, not the operator's. */

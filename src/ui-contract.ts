@@ -5,24 +5,12 @@
  */
 import type { Blocker, EngineCommand, EngineState } from './engine/types.js';
 
-export type ActionKind = 'promote' | 'rollback';
+import type { ActionKind, NotificationHealth, RunningAction, SessionView } from './session/types.js';
 
-/** An action (promote/rollback/step) running now, shown in the header. */
-export interface RunningAction {
-  kind: string;
-  operator: string;
-  startedAt: number;
-  /** The last line of the action's output. */
-  lastLine?: string;
-}
+// What a session tells beside the engine state is core (src/session/types.ts); the cockpit renders it.
+export type { ActionKind, NotificationHealth, RunningAction };
 
-/** Notifier delivery health, shown in the header when something is undelivered. */
-export interface NotificationHealth {
-  undelivered: number;
-  lastError?: string;
-}
-
-/** A line the CLI adds to the activity log (action output, notification delivery, …). */
+/** A line shown in the activity log beside the engine events (a test's, a component's own); the session's lines are `session.note` events. */
 export interface ExtraLine {
   at: number;
   text: string;
@@ -30,10 +18,8 @@ export interface ExtraLine {
   level?: 'info' | 'warn' | 'error';
 }
 
-/** What the cockpit shows beside the engine state. */
-export interface CockpitExtras {
-  action?: RunningAction | null;
-  notifications?: NotificationHealth | null;
+/** What the cockpit shows beside the engine state: the session's view, and lines of its own. */
+export interface CockpitExtras extends SessionView {
   /** Oldest first, like EngineState.events; the cockpit merges both by time. */
   lines?: readonly ExtraLine[];
   /** A line shown in the header, e.g. the replay's position: "REPLAY 12:04:33 +4m of 61m ×10 (paused)". */
@@ -148,6 +134,17 @@ export interface CockpitActions {
   signoff(gateId: string, note: string): { ok: true } | { ok: false; error: string };
   /** The action running now, if any: quitting asks first, and a second action is refused. */
   running(): RunningAction | null;
+  /**
+   * Present when the cockpit is attached to a guard: quitting detaches and leaves the guard
+   * running, and the quit dialog offers to stop the guard too (never as the default).
+   */
+  guard?: GuardControl;
+}
+
+export interface GuardControl {
+  pid: number;
+  /** Asks the guard to stop; it finishes a running action (and audits it) first. Refused: not an operator. */
+  stop(): Promise<ActionOutcomeView>;
 }
 
 export interface CockpitHandle {

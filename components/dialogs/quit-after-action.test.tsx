@@ -12,7 +12,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { planSchema, type PlanInput } from '../../src/plan/schema.js';
-import { cockpitActions } from '../../src/session/cockpit-actions.js';
+import { cockpitActions } from '../../src/cli/cockpit-actions.js';
 import { Session } from '../../src/session/session.js';
 import { FakeProm, PROM } from '../../test/helpers/engine-fakes.js';
 import { ROOT } from '../../test/helpers/cli.js';

@@ -12,7 +12,7 @@ import type { Token } from '../theme.js';
 import type { DialogBox } from './DialogFrame.js';
 import { NoticeDialog, useNoticeDialog } from './NoticeDialog.js';
 import { PromoteDialog, usePromoteDialog } from './PromoteDialog.js';
-import { QuitDialog, useQuitDialog } from './QuitDialog.js';
+import { QuitDialog, quitFocus, useQuitDialog } from './QuitDialog.js';
 import { RollbackDialog, useRollbackDialog } from './RollbackDialog.js';
 import { RunDialog, useRunKeys } from './RunDialog.js';
 import { failedOutcome, outcomeText, runReducer, type RunInfo } from './run-state.js';
@@ -41,7 +41,7 @@ export interface Dialogs {
   isOpen: boolean;
   openAction(kind: ActionKind): void;
   openSignoff(gate: GateView): void;
-  /** Quits at once unless an action runs; then asks. */
+  /** Quits at once unless an action runs (then asks), or the cockpit is attached to a guard (then always asks: detach, or stop the guard too). */
   requestQuit(): void;
   render(box: DialogBox): React.ReactNode;
 }
@@ -115,8 +115,11 @@ export function useDialogs(o: DialogsOptions): Dialogs {
     } catch {
       running = null;
     }
-    if (running) quit.open(running);
-    else onQuit();
+    const guard = live.current.actions?.guard ?? null;
+    if (running || guard) {
+      const ask = { action: running, guard };
+      quit.open(ask, quitFocus(ask));
+    } else onQuit();
   };
 
   const openAction = useCallback(
@@ -151,7 +154,7 @@ export function useDialogs(o: DialogsOptions): Dialogs {
       } catch {
         current = null;
       }
-      return <QuitDialog opened={quit.payload} current={current} now={o.now} f={quit.form} box={box} />;
+      return <QuitDialog ask={quit.payload} current={current} now={o.now} f={quit.form} box={box} />;
     }
     if (notice.payload) return <NoticeDialog notice={notice.payload} box={box} />;
     if (promote.payload) {

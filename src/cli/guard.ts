@@ -127,7 +127,8 @@ export async function showStatus(out: (line: string) => void): Promise<number> {
     }
     const gates = Object.entries(st.gates).map(([k, n]) => `${n} ${k}`).join(', ') || 'no gates';
     const action = st.action ? `${st.action.kind} by ${st.action.operator} for ${formatDuration(st.action.runningMs)}` : 'none';
-    out(`${st.plan}  ${st.service}  stage ${st.stage}${st.rolledBack ? ' (rolled back)' : ''}  gates: ${gates}  action: ${action}  cockpits: ${st.cockpits}  up ${formatDuration(st.uptimeMs)}  pid ${st.pid}`);
+    const stopping = st.stopping ? `  STOPPING (${st.stopping}; once the action has ended)` : '';
+    out(`${st.plan}  ${st.service}  stage ${st.stage}${st.rolledBack ? ' (rolled back)' : ''}  gates: ${gates}  action: ${action}  cockpits: ${st.cockpits}  up ${formatDuration(st.uptimeMs)}  pid ${st.pid}${stopping}`);
   }
   return 0;
 }

@@ -82,7 +82,7 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
     rollout: keeperFor(store, runtime.engine, loaded, state, o.stageId),
   });
   if (state.status === 'ok' && restored.stageEnteredAt !== undefined) {
-    session.addLine({ at: runtime.clock.now(), text: `resumed at stage ${state.state.stageId}${state.state.rolledBack ? ' (rolled back)' : ''}, saved by ${state.state.by}`, source: 'info' });
+    session.note({ text: `resumed at stage ${state.state.stageId}${state.state.rolledBack ? ' (rolled back)' : ''}, saved by ${state.state.by}` });
   }
   return {
     session,
@@ -123,8 +123,8 @@ export async function openWatching(loaded: LoadedPlan, o: WatchingOptions): Prom
   const { session, runtime } = opened;
   const recorder = record ? new Recorder(record, opened.secrets) : null;
   recorder?.attach(runtime.engine, { planFile: loaded.file, planText: await readFile(loaded.file, 'utf8'), operator: session.operatorName });
-  for (const w of warnings) session.addLine({ at: runtime.clock.now(), text: w, source: 'info', level: 'warn' });
-  if (opened.metricsUrl) session.addLine({ at: runtime.clock.now(), text: `self-metrics on ${opened.metricsUrl}`, source: 'info' });
+  for (const w of warnings) session.note({ text: w, level: 'warn' });
+  if (opened.metricsUrl) session.note({ text: `self-metrics on ${opened.metricsUrl}` });
   return {
     ...opened,
     warnings,
@@ -149,7 +149,7 @@ export function restoredFrom(state: StateRead, stageId?: string): Pick<RuntimeOp
 /** The session's rollout keeper on this store. */
 export function keeperFor(store: Store, engine: Engine, loaded: LoadedPlan, initial: StateRead, stageAsked?: string): (s: Session) => RolloutKeeper {
   return (s) =>
-    new RolloutKeeper({ store: store.state, engine, loaded, operator: s.operatorName, initial, stageAsked, addLine: (l) => s.addLine(l), audit: (e) => s.auditNote(e) });
+    new RolloutKeeper({ store: store.state, engine, loaded, operator: s.operatorName, initial, stageAsked, note: (n) => s.note(n), audit: (e) => s.auditNote(e) });
 }
 
 /** The plan's notifiers; one that cannot be configured (a missing variable) is left out with a warning, not fatal. */

@@ -6,7 +6,7 @@
  */
 import type { CockpitIntro } from '../ui-contract.js';
 import type { LoadedPlan } from '../plan/load.js';
-import { cockpitActions } from '../session/cockpit-actions.js';
+import { cockpitActions } from './cockpit-actions.js';
 import { loadCockpit } from './load-cockpit.js';
 import { openWatching, type OpenSession } from './open-session.js';
 import { startupWarnings } from './validate.js';
@@ -42,7 +42,7 @@ export async function runWatch(loaded: LoadedPlan, f: WatchFlags): Promise<numbe
   void startupWarnings(loaded).then((ws) => {
     for (const text of ws) {
       if (headless) process.stdout.write(`${JSON.stringify({ type: 'warning', at: runtime.clock.now(), text })}\n`);
-      else session.addLine({ at: runtime.clock.now(), text, source: 'info', level: 'warn' });
+      else session.note({ text, level: 'warn' });
     }
   });
   return present(opened, { headless, color: f.color, ascii: f.ascii, dryRun: f.dryRun }, () => opened.close(), opened.warnings);

@@ -90,7 +90,7 @@ export async function runDemo(f: DemoFlags, say: (line: string) => void): Promis
     };
     const opened = await openSession(loaded, { readonly: false, dryRun: false, autoRollback: true, clock, env });
     const { session, runtime } = opened;
-    const line = (text: string) => session.addLine({ at: clock.now(), text, source: 'info' });
+    const line = (text: string) => session.note({ text });
     const recorder = f.record ? new Recorder(f.record, opened.secrets) : null;
     recorder?.attach(runtime.engine, { planFile, planText: await readFile(planFile, 'utf8'), operator: session.operatorName, speed });
 

@@ -246,6 +246,11 @@ export type EngineEvent = EventBase &
       }
     | { type: 'action.refused'; action: 'promote' | 'rollback'; stageId: string; why: string; reason?: string; auto?: boolean }
     | { type: 'override'; stageId: string; operator: string; blockers: string[]; fields: OverrideFields }
+    /**
+     * A line of the session's own (resumed at a stage, an adopted action, an audit write that failed,
+     * a cockpit attached): an event like the others, so it is streamed, recorded and replayed.
+     */
+    | { type: 'session.note'; topic: 'action' | 'notify' | 'audit' | 'info'; level: 'info' | 'warn' | 'error'; text: string }
     // --- notifications ---
     | { type: 'notify.delivery'; outcome: 'delivered' | 'retry' | 'failed' | 'fallback'; channel: string; notificationId: string; attempt: number; error?: string }
   );

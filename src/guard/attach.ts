@@ -7,7 +7,7 @@
 import type { EngineEvent, EngineState } from '../engine/types.js';
 import type { Plan } from '../plan/schema.js';
 import type { PromoteRequest, RollbackRequest } from '../session/session.js';
-import type { CockpitExtras, RunningAction } from '../ui-contract.js';
+import type { RunningAction, SessionView } from '../session/types.js';
 import { GuardClient } from './client.js';
 
 /** How long the guard may take to send its first state. */
@@ -18,12 +18,14 @@ const STREAM_LAG_MS = 2_000;
 export type Outcome = { ok: boolean; refused?: string; result?: { summary: string } };
 
 export class AttachedSession {
+  /** The guard's state as last streamed, and what is shown: that state with this cockpit's own notes among its events. */
   private state: EngineState;
-  private extrasNow: CockpitExtras;
+  private shown: EngineState;
+  private extrasNow: SessionView;
   private listeners = new Set<() => void>();
   private eventListeners = new Set<(e: EngineEvent) => void>();
   private readonly abort = new AbortController();
-  private notes: NonNullable<CockpitExtras['lines']> = [];
+  private notes: EngineEvent[] = [];
   /** The last stream line taken (its `seq`), and who waits for the stream to get that far. */
   private seen = 0;
   private catchUp = new Set<() => void>();
@@ -34,15 +36,16 @@ export class AttachedSession {
   private constructor(
     private readonly client: GuardClient,
     plan: Plan,
-    first: { state: EngineState; extras: CockpitExtras },
+    first: { state: EngineState; extras: SessionView },
     rest: (onLine: (m: Record<string, unknown>) => void) => Promise<void>,
     readonly readonly: boolean,
   ) {
     this.state = first.state;
+    this.shown = first.state;
     this.extrasNow = first.extras;
     const self = this;
     this.engine = {
-      getState: () => self.state,
+      getState: () => self.shown,
       plan,
     };
     this.ended = rest((m) => this.take(m)).then(
@@ -55,12 +58,12 @@ export class AttachedSession {
   static async connect(socket: string, plan: Plan, o: { readonly: boolean }): Promise<AttachedSession> {
     const client = new GuardClient(socket);
     const abort = new AbortController();
-    let resolveFirst: (v: { state: EngineState; extras: CockpitExtras }) => void = () => undefined;
-    const first = new Promise<{ state: EngineState; extras: CockpitExtras }>((r) => (resolveFirst = r));
+    let resolveFirst: (v: { state: EngineState; extras: SessionView }) => void = () => undefined;
+    const first = new Promise<{ state: EngineState; extras: SessionView }>((r) => (resolveFirst = r));
     let sink: ((m: Record<string, unknown>) => void) | null = null;
     const backlog: Array<Record<string, unknown>> = [];
     const streaming = client.stream((m) => {
-      if (m.type === 'snapshot') resolveFirst({ state: m.state as EngineState, extras: m.extras as CockpitExtras });
+      if (m.type === 'snapshot') resolveFirst({ state: m.state as EngineState, extras: m.extras as SessionView });
       else if (sink) sink(m);
       else backlog.push(m);
     }, abort.signal);
@@ -93,8 +96,8 @@ export class AttachedSession {
     return this.extrasNow.action ?? null;
   }
 
-  extras(): CockpitExtras {
-    return { ...this.extrasNow, lines: [...(this.extrasNow.lines ?? []), ...this.notes] };
+  extras(): SessionView {
+    return this.extrasNow;
   }
 
   subscribe(cb: () => void): () => void {
@@ -107,10 +110,22 @@ export class AttachedSession {
     return () => this.eventListeners.delete(cb);
   }
 
-  /** A line only this cockpit shows (a refusal of a sign-off, a lost connection). */
+  /** A line only this cockpit shows (a refusal of a sign-off, a lost connection): a `session.note` among the guard's events. */
   note(text: string, level: 'info' | 'warn' | 'error' = 'info'): void {
-    this.notes = [...this.notes.slice(-50), { at: this.state.now, text, source: 'info', level }];
+    this.notes = [...this.notes.slice(-50), { type: 'session.note', at: this.state.now, topic: 'info', level, text }];
+    this.merge();
     this.changed();
+  }
+
+  /** The state shown: the guard's, with this cockpit's notes merged by time (a new object only when either changed). */
+  private merge(): void {
+    if (!this.notes.length) {
+      this.shown = this.state;
+      return;
+    }
+    const events = [...this.state.events, ...this.notes].map((e, i) => ({ e, i }));
+    events.sort((a, b) => a.e.at - b.e.at || a.i - b.i);
+    this.shown = { ...this.state, events: events.map((x) => x.e) };
   }
 
   refresh(): void {
@@ -141,9 +156,14 @@ export class AttachedSession {
     );
   }
 
+  /** Whether this cockpit asked its guard to stop (and the guard said yes). */
+  stopAsked = false;
+
   /** Asks the guard to stop (it lets a running action finish first). */
   async stopGuard(): Promise<Outcome> {
-    return this.act('stop', {});
+    const out = await this.act('stop', { from: 'cockpit' });
+    if (out.ok) this.stopAsked = true;
+    return out;
   }
 
   async detach(): Promise<void> {
@@ -153,7 +173,7 @@ export class AttachedSession {
   }
 
   private async act(command: string, args: Record<string, unknown>): Promise<Outcome> {
-    if (this.readonly && command !== 'stop') return { ok: false, refused: `read-only: ${command} is disabled` };
+    if (this.readonly) return { ok: false, refused: `read-only: ${command} is disabled` };
     try {
       const a = await this.client.command(command, args);
       // The answer (an action's outcome) is shown with the state it was given on, never before it.
@@ -180,7 +200,8 @@ export class AttachedSession {
   private take(m: Record<string, unknown>): void {
     if (m.type === 'state' || m.type === 'snapshot') {
       this.state = m.state as EngineState;
-      this.extrasNow = m.extras as CockpitExtras;
+      this.extrasNow = m.extras as SessionView;
+      this.merge();
       this.changed();
     } else if (m.type === 'event') {
       for (const cb of this.eventListeners) cb(m.event as EngineEvent);

@@ -2,7 +2,7 @@
  * Talking to a plan's guard over its Unix socket: undici with a unix-socket
  * connection. Commands carry the identity proof (see identity.ts).
  */
-import { Client } from 'undici';
+import { Client, Pool } from 'undici';
 import { sshClientAddress } from '../audit/log.js';
 import { createProof } from './identity.js';
 
@@ -17,6 +17,8 @@ export interface GuardStatus {
   action: { kind: string; operator: string; runningMs: number; lastLine?: string } | null;
   cockpits: number;
   uptimeMs: number;
+  /** Why the guard is stopping (it waits for a running action first), or null. */
+  stopping?: string | null;
 }
 
 export interface CommandAnswer {
@@ -29,11 +31,16 @@ export interface CommandAnswer {
   seq?: number;
 }
 
+/** Connections a client may open at once: a promote or rollback holds one until the action has ended. */
+const CONNECTIONS = 4;
+
 export class GuardClient {
-  private readonly client: Client;
+  private readonly client: Pool;
   constructor(readonly socket: string) {
-    // No timeouts on bodies: the event stream is long-lived, and a rollback answers when it has ended.
-    this.client = new Client('http://guard', { socketPath: socket, bodyTimeout: 0, headersTimeout: 0 });
+    // No timeouts on bodies: a rollback answers when it has ended. A pool, not one connection: a
+    // command waiting for its action must not hold up the next one (a stop, a sign-off, a refresh
+    // from the same cockpit) behind it.
+    this.client = new Pool('http://guard', { socketPath: socket, bodyTimeout: 0, headersTimeout: 0, connections: CONNECTIONS });
   }
 
   async status(): Promise<GuardStatus> {

@@ -14,6 +14,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { openWatching } from '../cli/open-session.js';
+import type { AuditOperator } from '../audit/log.js';
 import type { EngineEvent } from '../engine/types.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { guardPaths, registryDir } from './paths.js';
@@ -68,20 +69,12 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     const line = describe(e);
     if (line) log(line);
   });
-  // The session's own lines (adoption, audit write failures, cockpits attaching) go to the log too.
-  let lastLine: unknown = session.extras().lines?.at(-1);
-  session.subscribe(() => {
-    const lines = session.extras().lines ?? [];
-    const from = lastLine === undefined ? 0 : lines.lastIndexOf(lastLine as (typeof lines)[number]) + 1;
-    for (const l of lines.slice(from)) log(`${l.level ?? 'info'}: ${l.text}`);
-    lastLine = lines.at(-1) ?? lastLine;
-  });
 
-  let stopAsked: (by: string) => void = () => undefined;
-  const stopped = new Promise<string>((resolve) => {
+  let stopAsked: (stop: { why: string; by?: AuditOperator }) => void = () => undefined;
+  const stopped = new Promise<{ why: string; by?: AuditOperator }>((resolve) => {
     stopAsked = resolve;
   });
-  const onSignal = (sig: NodeJS.Signals) => stopAsked(sig);
+  const onSignal = (sig: NodeJS.Signals) => stopAsked({ why: sig });
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   const onHup = () => log('SIGHUP ignored: the guard has no terminal');
@@ -95,7 +88,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     groupShare: f.groupShare ?? false,
     startedAt,
     planFile: loaded.file,
-    onStop: (by) => stopAsked(`guard stop by ${by}`),
+    onStop: (by, from) => stopAsked({ why: `asked by ${by.user} from ${from}`, by }),
     log,
   });
   const record = {
@@ -113,12 +106,24 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
   session.start();
   log(`guard for ${loaded.file} running (pid ${process.pid}), socket ${paths.socket}`);
 
-  const why = await stopped;
-  log(`stopping (${why})`);
-  if (session.actionRunning) {
-    log(`an action is running (${session.actionRunning.kind} by ${session.actionRunning.operator}): letting it finish first`);
+  const stop = await stopped;
+  log(`stopping (${stop.why})`);
+  // From here nothing new starts (no command, no auto-rollback); what runs is let finish, then audited.
+  session.refuseNewActions(`the guard is stopping (${stop.why}): nothing new starts`);
+  server.markStopping(stop.why);
+  const running = session.actionRunning;
+  if (running) {
+    log(`an action is running (${running.kind} by ${running.operator}): letting it finish first`);
     await session.idle();
   }
+  // The last line the guard writes to the audit: from here on nothing watches the plan.
+  await session.auditNote({
+    action: 'guard-stop',
+    result: 'ok',
+    reason: `${stop.why}; no polling and no auto-rollback after this`,
+    details: { pid: process.pid, uptimeMs: Date.now() - startedAt, ...(running ? { waitedFor: `${running.kind} by ${running.operator}` } : {}) },
+    ...(stop.by ? { operator: stop.by } : {}),
+  });
   await removeGuardRecord(paths.info, paths.registryEntry, process.pid);
   await server.close();
   await opened.close();
@@ -141,6 +146,9 @@ function describe(e: EngineEvent): string | null {
       return `${e.action} of ${e.stageId}: ${e.summary}`;
     case 'action.refused':
       return `${e.action} refused: ${e.why}`;
+    // The session's own lines (adoption, audit write failures, cockpits attaching) go to the log too.
+    case 'session.note':
+      return `${e.level}: ${e.text}`;
     case 'rollback.requested':
       return `rollback requested${e.auto ? ' (auto)' : ''}: ${e.reason}`;
     case 'stage.entered':

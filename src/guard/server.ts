@@ -15,6 +15,7 @@
  */
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AuditOperator } from '../audit/log.js';
 import type { Session } from '../session/session.js';
 import { mayAct, ProofStore, type VerifiedClient } from './identity.js';
 
@@ -26,13 +27,15 @@ export interface ControlOptions {
   groupShare?: boolean;
   startedAt: number;
   planFile: string;
-  /** Asked to stop (by an operator). */
-  onStop(by: string): void;
+  /** Asked to stop by an operator (verified), from `guard stop` or a cockpit's quit dialog (`from`). */
+  onStop(by: AuditOperator, from: string): void;
   log(line: string): void;
 }
 
 export interface ControlServer {
   cockpits(): number;
+  /** The guard is stopping (why): `status` says so while it waits for a running action. */
+  markStopping(why: string): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
   const unsubState = engine.subscribe(markDirty);
   const unsubSession = session.subscribe(markDirty);
 
+  let stopping: string | null = null;
   const status = () => {
     const st = engine.getState();
     const stage = st.stages[st.stageIndex]!;
@@ -86,6 +90,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
       action: action ? { kind: action.kind, operator: action.operator, runningMs: Math.max(0, engine.getState().now - action.startedAt), lastLine: action.lastLine } : null,
       cockpits: streams.size,
       uptimeMs: Date.now() - o.startedAt,
+      stopping,
     };
   };
 
@@ -104,9 +109,9 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
       res.write(`${JSON.stringify({ type: 'snapshot', ...snapshot(), seq })}\n`);
       streams.add(res);
-      session.addLine({ at: engine.getState().now, text: `a cockpit attached (${streams.size} now)`, source: 'info' });
+      session.note({ text: `a cockpit attached (${streams.size} now)` });
       const gone = () => {
-        if (streams.delete(res)) session.addLine({ at: engine.getState().now, text: `a cockpit detached (${streams.size} left)`, source: 'info' });
+        if (streams.delete(res)) session.note({ text: `a cockpit detached (${streams.size} left)` });
       };
       req.on('close', gone);
       res.on('error', gone);
@@ -157,8 +162,9 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
     const reason = typeof body.reason === 'string' ? body.reason : undefined;
     o.log(`${cmd} asked by ${who.user}${reason ? `: ${reason}` : ''}`);
     if (cmd === 'stop') {
+      const from = body.from === 'cockpit' ? 'a cockpit\'s quit dialog' : 'flightdeck guard stop';
       answer(res, { ok: true });
-      o.onStop(who.user);
+      o.onStop(who.operator, from);
       return;
     }
     if (cmd === 'signoff') {
@@ -204,6 +210,9 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
 
   return {
     cockpits: () => streams.size,
+    markStopping(why) {
+      stopping = why;
+    },
     async close() {
       unsubEvents();
       unsubState();

@@ -54,7 +54,7 @@ export interface RolloutStatus {
   bakeLeftMs?: number;
 }
 
-/** What the session says runs (ui-contract's RunningAction): null, nothing; undefined, no session (a replay). */
+/** What the session says runs (session/types.ts's RunningAction): null, nothing; undefined, no session (a replay). */
 export interface RunningHint {
   kind: string;
   operator: string;

@@ -16,7 +16,7 @@ import type { Engine } from '../engine/engine.js';
 import { parsePlanText, type LoadedPlan } from '../plan/load.js';
 import { describeProblem, gateChanges, planStamp, STATE_VERSION, type GateChange, type PlanStamp, type RolloutState, type StateProblem, type StateRead } from '../store/rollout-state.js';
 import type { RolloutStateStore } from '../store/store.js';
-import type { ExtraLine } from '../ui-contract.js';
+import type { NoteInput } from './types.js';
 
 export interface KeeperOptions {
   store: RolloutStateStore;
@@ -28,8 +28,8 @@ export interface KeeperOptions {
   initial: StateRead;
   /** The stage the operator asked for (`--stage`) instead of the saved one. */
   stageAsked?: string;
-  /** Shows a line in the activity log. */
-  addLine(l: ExtraLine): void;
+  /** A line of the session's own (a `session.note` event). */
+  note(n: NoteInput): void;
   /** Audits something the keeper saw (a changed plan). */
   audit(e: { action: string; result: string; reason?: string; details?: Record<string, unknown> }): Promise<void>;
 }
@@ -107,7 +107,7 @@ export class RolloutKeeper {
     this.changes = this.windowPlan.digest === stamp.digest ? [] : gateChanges(this.windowPlan, stamp);
     if (this.changes.length) {
       engine.emit({ type: 'plan.changed', windowStart: engine.windowStart, loadedBy: this.o.operator, gates: this.changes });
-      this.o.addLine({ at: now, text: `plan changed since the window opened: ${this.changes.map((c) => `${c.key.replace(/^\*\//, '')} ${c.changes.join(', ')}`).join('; ')}${note}`, source: 'info', level: 'warn' });
+      this.o.note({ text: `plan changed since the window opened: ${this.changes.map((c) => `${c.key.replace(/^\*\//, '')} ${c.changes.join(', ')}`).join('; ')}${note}`, level: 'warn' });
     }
     if (this.planSeen?.digest === stamp.digest) return;
     if (audit && this.changes.length) {
@@ -172,12 +172,12 @@ export class RolloutKeeper {
     else if (read.status === 'ok') {
       if (this.problemSeen) {
         this.problemSeen = null;
-        this.o.addLine({ at, text: `rollout state ${read.location} repaired by ${read.state.by}${read.state.reason ? `: ${read.state.reason}` : ''}`, source: 'info' });
+        this.o.note({ text: `rollout state ${read.location} repaired by ${read.state.by}${read.state.reason ? `: ${read.state.reason}` : ''}` });
       }
       // What the store held when this session opened or last wrote is no news (a `--stage` session knows its stage differs).
       if (!isSameEntry(read.state, this.storeSeen)) {
         const moved = this.movedBy(read.state);
-        if (moved && moved !== this.elsewhere) this.o.addLine({ at, text: `the rollout moved on in another process: ${moved}; this session's view is out of date: reopen it`, source: 'info', level: 'warn' });
+        if (moved && moved !== this.elsewhere) this.o.note({ text: `the rollout moved on in another process: ${moved}; this session's view is out of date: reopen it`, level: 'warn' });
         this.elsewhere = moved;
         this.storeSeen = read.state;
       }
@@ -248,7 +248,7 @@ export class RolloutKeeper {
 
   private announceProblem(p: StateProblem): void {
     this.o.engine.emit({ type: 'state.unusable', location: p.location, problem: p.problem, fix: p.fix });
-    this.o.addLine({ at: this.o.engine.getState().now, text: describeProblem(p), source: 'info', level: 'error' });
+    this.o.note({ text: describeProblem(p), level: 'error' });
   }
 
   private persist(kind: Persist): void {
@@ -279,7 +279,7 @@ export class RolloutKeeper {
       this.savedBaselines = JSON.stringify(pos.baselines);
       this.elsewhere = null;
     } catch (err) {
-      this.o.addLine({ at, text: `could not save the rollout state to ${this.o.store.location}: ${(err as Error).message}`, source: 'info', level: 'warn' });
+      this.o.note({ text: `could not save the rollout state to ${this.o.store.location}: ${(err as Error).message}`, level: 'warn' });
     }
   }
 }

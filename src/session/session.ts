@@ -17,10 +17,10 @@ import type { EngineEvent, OverrideFields } from '../engine/types.js';
 import type { SelfMetrics } from '../metrics/self-metrics.js';
 import type { Notifier } from '../notify/index.js';
 import type { LoadedPlan } from '../plan/load.js';
-import type { ActionKind, CockpitExtras, ExtraLine, RunningAction } from '../ui-contract.js';
+import type { ActionKind, NoteInput, RunningAction, SessionView } from './types.js';
 import { NotificationBridge } from './notify-bridge.js';
 import type { RolloutKeeper } from './rollout-keeper.js';
-import { describeAction } from './cockpit-actions.js';
+import { describeAction } from '../actions/describe.js';
 import { definedEnv } from '../env.js';
 import { formatDuration } from '../duration.js';
 
@@ -76,7 +76,6 @@ export type ActionOutcome =
   /** `blocked`: refused because the stage is not promotable (an override would proceed). `interrupted`: aborted before it started. */
   | { ok: false; result?: ActionResult; refused?: string; blocked?: boolean; interrupted?: string };
 
-const LINE_LIMIT = 300;
 /** How often an adopted action's process group is looked for. */
 const ADOPT_POLL_MS = 250;
 
@@ -87,10 +86,11 @@ export class Session {
   private inFlight: Promise<ActionOutcome> | null = null;
   private readonly rollout: RolloutKeeper | null;
   private begun = false;
-  private lines: ExtraLine[] = [];
   private listeners = new Set<() => void>();
   private unsubscribe: Array<() => void> = [];
   private readonly bridge: NotificationBridge | null;
+  /** Set when the guard is stopping: every new action (asked or automatic) is refused with it. */
+  private closingWhy: string | null = null;
 
   constructor(private readonly o: SessionOptions) {
     this.engine = o.runtime.engine;
@@ -175,8 +175,16 @@ export class Session {
     const st = this.engine.getState();
     const stageId = st.stages[st.stageIndex]!.id;
     if (command === 'promote' || command === 'rollback') this.engine.emit({ type: 'action.refused', action: command, stageId, why });
-    else this.addLine({ at: this.o.runtime.clock.now(), text: `${command} refused: ${why}`, source: 'audit', level: 'warn' });
+    else this.note({ text: `${command} refused: ${why}`, topic: 'audit', level: 'warn' });
     await this.audit({ action: command, stage: stageId, result: 'refused', reason: why, operator: op });
+  }
+
+  /**
+   * Nothing new starts from now on (the guard is stopping): promote, rollback and auto-rollback
+   * are refused, audited, with `why`. An action already running goes on to its end.
+   */
+  refuseNewActions(why: string): void {
+    this.closingWhy = why;
   }
 
   refresh(): void {
@@ -184,13 +192,12 @@ export class Session {
     this.scheduler.refresh();
   }
 
-  /** What the cockpit shows beside the engine state. */
-  extras(): CockpitExtras {
+  /** What is shown beside the engine state (the session's lines are `session.note` events). */
+  extras(): SessionView {
     const r = this.running;
     return {
       action: r ? { kind: r.kind, operator: r.operator, startedAt: r.startedAt, lastLine: r.lastLine } : null,
       notifications: this.o.notifier ? toHealth(this.o.notifier.undelivered()) : null,
-      lines: this.lines,
       banner: this.rollout?.banner(),
     };
   }
@@ -262,6 +269,7 @@ export class Session {
     const stageIndex = st.stageIndex;
     const stage = this.engine.plan.stages[stageIndex]!;
     const clock = this.o.runtime.clock;
+    if (this.closingWhy) return this.refuse(kind, stage.id, this.closingWhy, a.reason, a.auto, a.op);
     if (this.running) {
       const r = this.running;
       return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`, a.reason, a.auto, a.op);
@@ -459,7 +467,7 @@ export class Session {
       return true;
     } catch (err) {
       const why = (err as Error).message;
-      this.addLine({ at: this.o.runtime.clock.now(), text: `audit write failed${o.required ? ' (the action was not started)' : ''}: ${why}`, source: 'audit', level: 'error' });
+      this.note({ text: `audit write failed${o.required ? ' (the action was not started)' : ''}: ${why}`, topic: 'audit', level: 'error' });
       return why;
     }
   }
@@ -507,7 +515,7 @@ export class Session {
       abort,
     };
     this.running = claim;
-    this.addLine({ at: this.o.runtime.clock.now(), text: `adopted a running ${h.action} by ${h.user}@${h.host}: its flightdeck (pid ${h.pid}) is gone, process group ${h.pgid} still runs; nothing else starts until it ends`, source: 'info', level: 'warn' });
+    this.note({ text: `adopted a running ${h.action} by ${h.user}@${h.host}: its flightdeck (pid ${h.pid}) is gone, process group ${h.pgid} still runs; nothing else starts until it ends`, level: 'warn' });
     this.changed();
     const adopted = (async () => {
       while (!abort.signal.aborted && h.pgid !== undefined && processGroupAlive(h.pgid)) await new Promise((r) => setTimeout(r, ADOPT_POLL_MS));
@@ -518,7 +526,7 @@ export class Session {
         await this.auditAbandoned(h, 'its process group ended under adoption; the exit status could not be had');
       }
       this.endRun(claim);
-      this.addLine({ at: this.o.runtime.clock.now(), text: `the adopted ${h.action} by ${h.user} ended after ${Math.round((ended - h.startedAt) / 1000)} s: outcome unknown (check the service)`, source: 'info', level: 'warn' });
+      this.note({ text: `the adopted ${h.action} by ${h.user} ended after ${Math.round((ended - h.startedAt) / 1000)} s: outcome unknown (check the service)`, level: 'warn' });
       return { ok: false } as ActionOutcome;
     })();
     this.inFlight = adopted.then((o) => o ?? ({ ok: false } as ActionOutcome));
@@ -553,14 +561,14 @@ export class Session {
     return `rollout state ${p.location}: ${p.problem}. Nothing runs until it is repaired: ${p.fix}`;
   }
 
-  /** Audits something the rollout keeper saw (a changed plan), as this session's operator. */
-  auditNote(e: { action: string; result: string; reason?: string; details?: Record<string, unknown> }): Promise<void> {
+  /** Audits something the rollout keeper saw (a changed plan) or the guard did (it stopped), as this session's operator unless `operator` says who asked. */
+  auditNote(e: { action: string; result: string; reason?: string; details?: Record<string, unknown>; operator?: AuditOperator }): Promise<void> {
     return this.audit(e).then(() => undefined);
   }
 
-  addLine(l: ExtraLine): void {
-    this.lines = this.lines.length >= LINE_LIMIT ? [...this.lines.slice(1 - LINE_LIMIT), l] : [...this.lines, l];
-    this.changed();
+  /** A line of the session's own, as an event in the one stream (shown, streamed to every cockpit, recorded). */
+  note(n: NoteInput): void {
+    this.engine.emit({ type: 'session.note', topic: n.topic ?? 'info', level: n.level ?? 'info', text: n.text });
   }
 
   private changed(): void {

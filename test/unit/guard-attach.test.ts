@@ -15,7 +15,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { AttachedSession } from '../../src/guard/attach.js';
 import { startControlServer, type ControlServer } from '../../src/guard/server.js';
 import { planSchema, type PlanInput } from '../../src/plan/schema.js';
-import { cockpitActions } from '../../src/session/cockpit-actions.js';
+import { cockpitActions } from '../../src/cli/cockpit-actions.js';
 import { Session } from '../../src/session/session.js';
 import { ROOT } from '../helpers/cli.js';
 import { FakeProm, PROM } from '../helpers/engine-fakes.js';
@@ -32,14 +32,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function guarded() {
+async function guarded(o: { rollback?: string[]; onStop?: () => void } = {}) {
   const input: PlanInput = {
     service: 'dhash',
     prometheus: PROM,
     audit: { file: 'audit.jsonl' },
     logs: { dir: 'logs' },
     stages: [
-      { id: 'canary-10', promote: { run: [MARKER, 'promote-canary'] }, rollback: { run: [MARKER, 'rb'] } },
+      { id: 'canary-10', promote: { run: [MARKER, 'promote-canary'] }, rollback: { run: o.rollback ?? [MARKER, 'rb'] } },
       { id: 'full', rollback: { run: [MARKER, 'rb-full'] } },
     ],
   };
@@ -58,7 +58,7 @@ async function guarded() {
   });
   await engine.poll();
   const socket = join(dir, 'guard.sock');
-  const server: ControlServer = await startControlServer({ socket, session, proofDir: join(dir, 'proofs'), startedAt: Date.now(), planFile: loaded.file, onStop: () => undefined, log: () => undefined });
+  const server: ControlServer = await startControlServer({ socket, session, proofDir: join(dir, 'proofs'), startedAt: Date.now(), planFile: loaded.file, onStop: o.onStop ?? (() => undefined), log: () => undefined });
   cleanup.push(async () => {
     await server.close();
     await session.stop({ flushMs: 0 });
@@ -79,3 +79,36 @@ for (const kind of ['promote', 'rollback'] as const) {
     expect(attached.extras().action).toBeNull();
   });
 }
+
+it("the session's own lines are events: a guard's note reaches the attached cockpit's events, and the cockpit's own notes sit among them by time", async () => {
+  const { session, attached } = await guarded();
+  session.note({ text: 'audit write failed: disk full', topic: 'audit', level: 'error' });
+  const notes = () => attached.engine.getState().events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text);
+  // The stream brings it (and the "a cockpit attached" note before it) within a bounded wait.
+  for (let i = 0; i < 100 && !notes().includes('audit write failed: disk full'); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(notes()).toEqual(['a cockpit attached (1 now)', 'audit write failed: disk full']);
+  expect(attached.engine.getState().events.find((e) => e.type === 'session.note' && e.text.startsWith('audit'))).toMatchObject({ topic: 'audit', level: 'error' });
+  // A note of this cockpit's only; the same object until something changes (the cockpit's snapshot).
+  attached.note('sign-off refused: not yours', 'warn');
+  const a = attached.engine.getState();
+  expect(attached.engine.getState()).toBe(a);
+  expect(notes()).toEqual(['a cockpit attached (1 now)', 'audit write failed: disk full', 'sign-off refused: not yours']);
+  expect(session.engine.getState().events.some((e) => e.type === 'session.note' && e.text.startsWith('sign-off'))).toBe(false);
+});
+
+it('a cockpit whose own rollback is still running can still ask the guard something else (to stop) at once, not behind the pending answer of the rollback', async () => {
+  let stops = 0;
+  const { attached, session } = await guarded({ rollback: ['bash', '-c', 'sleep 8'], onStop: () => stops++ });
+  // The rollback's command answers when the rollback has ended (8 s): it must not hold up the next command.
+  const rollback = attached.rollback({ reason: 'long one' });
+  for (let i = 0; i < 200 && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(session.actionRunning).not.toBeNull();
+  const asked = Date.now();
+  const out = await attached.stopGuard();
+  const took = Date.now() - asked;
+  expect(out).toMatchObject({ ok: true });
+  expect(stops).toBe(1);
+  expect(took).toBeLessThan(4_000); // it answered while the rollback ran (the old client queued it behind the rollback and timed out)
+  expect(session.actionRunning).not.toBeNull();
+  expect((await rollback).ok).toBe(true);
+}, 30_000);

@@ -309,7 +309,7 @@ describe('plan edits mid-window', () => {
       ],
     });
     expect(session.extras().banner).toBe('plan changed since the window opened: post-deploy/extraction-failure-rate, post-deploy/low-confidence-queue');
-    expect(session.extras().lines!.map((l) => l.text)).toContain('plan changed since the window opened: post-deploy/extraction-failure-rate for 10m → 20m; post-deploy/low-confidence-queue fail > 1000 → > 5000');
+    expect(events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text)).toContain('plan changed since the window opened: post-deploy/extraction-failure-rate for 10m → 20m; post-deploy/low-confidence-queue fail > 1000 → > 5000');
     const entries = (await audit()).filter((l) => l.action === 'plan-changed');
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ result: 'loaded', operator: OPERATOR, details: { gates: changed && changed.type === 'plan.changed' ? changed.gates : [] } });
@@ -341,7 +341,7 @@ describe('plan edits mid-window', () => {
     const changed = events.filter((e) => e.type === 'plan.changed');
     expect(changed).toHaveLength(1);
     expect(changed[0]).toMatchObject({ gates: [{ key: 'post-deploy/low-confidence-queue', changes: ['fail > 1000 → > 5000'] }] });
-    expect(session.extras().lines!.at(-1)!.text).toMatch(/low-confidence-queue fail > 1000 → > 5000 \(the plan file was edited while this session runs; it still judges by the plan it loaded: reopen to apply the edit\)$/);
+    expect(engine.getState().events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text).at(-1)).toMatch(/low-confidence-queue fail > 1000 → > 5000 \(the plan file was edited while this session runs; it still judges by the plan it loaded: reopen to apply the edit\)$/);
     expect(session.extras().banner).toBe('plan changed since the window opened: post-deploy/low-confidence-queue');
     expect((await audit()).filter((l) => l.action === 'plan-changed')).toEqual([expect.objectContaining({ result: 'loaded', details: expect.objectContaining({ gates: [{ key: 'post-deploy/low-confidence-queue', changes: ['fail > 1000 → > 5000'] }] }) })]);
     // The engine still judges by the plan it loaded.

@@ -265,7 +265,7 @@ describe('write-ahead audit', () => {
     const out = await session.rollback({ reason: 'x' });
     expect(out).toMatchObject({ ok: false, refused: expect.stringMatching(/^not started: its start could not be written to the audit log/) });
     expect(await order()).toEqual([]);
-    expect(session.extras().lines!.some((l) => /audit write failed \(the action was not started\)/.test(l.text))).toBe(true);
+    expect(engine.getState().events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text).some((t) => /audit write failed \(the action was not started\)/.test(t))).toBe(true);
     expect(engine.getState().events.some((e) => e.type === 'action.started')).toBe(false);
     expect(session.actionRunning).toBeNull();
   });
@@ -298,7 +298,7 @@ describe('adopting an action whose flightdeck died', () => {
       const ended = (await auditLines()).find((l) => l.result === 'outcome unknown');
       expect(ended).toMatchObject({ action: 'rollback', stage: 'canary-10', operator: { user: 'bob' }, details: { actionId: 'dead-beef', pgid: step.pid } });
       expect(existsSync(lockPathFor(file))).toBe(false);
-      expect(session.extras().lines!.map((l) => l.text).join('\n')).toMatch(/adopted a running rollback by bob[\s\S]*ended after \d+ s: outcome unknown/);
+      expect(engine.getState().events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text).join('\n')).toMatch(/adopted a running rollback by bob[\s\S]*ended after \d+ s: outcome unknown/);
       expect((await session.rollback({ reason: 'now it may' })).ok).toBe(true);
       await session.stop();
     } finally {
@@ -308,5 +308,37 @@ describe('adopting an action whose flightdeck died', () => {
         // ended
       }
     }
+  });
+});
+
+describe('a stopping guard', () => {
+  it('refuses every new action (asked or automatic), audited with why, and runs nothing', async () => {
+    const { session, engine, prom } = makeSession(plan());
+    await engine.poll();
+    session.refuseNewActions('the guard is stopping (SIGTERM): nothing new starts');
+    const out = await session.promote();
+    expect(out).toMatchObject({ ok: false, refused: 'the guard is stopping (SIGTERM): nothing new starts' });
+    const rb = await session.rollback({ reason: 'by hand' });
+    expect(rb).toMatchObject({ ok: false, refused: 'the guard is stopping (SIGTERM): nothing new starts' });
+    // A failing rollback gate's auto-rollback is refused the same way.
+    const refusals: string[] = [];
+    engine.on((e) => {
+      if (e.type === 'action.refused') refusals.push(`${e.auto ? 'auto-' : ''}${e.action}`);
+    });
+    prom.set('err', 0.5);
+    for (let i = 0; i < 6 && !refusals.includes('auto-rollback'); i++) {
+      await engine.poll();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(refusals).toContain('auto-rollback');
+    expect(await order()).toEqual([]);
+    // The refusal is shown first, then audited: wait (bounded) for its line.
+    let lines = await auditLines();
+    for (let i = 0; i < 100 && lines.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      lines = await auditLines();
+    }
+    expect(lines.map((l) => [l.action, l.result])).toEqual([['promote', 'refused'], ['rollback', 'refused'], ['auto-rollback', 'refused']]);
+    await session.stop({ flushMs: 0 });
   });
 });

@@ -1,10 +1,15 @@
-/** What the cockpit's dialogs act through: previews of the exact commands, and the session's guarded actions. */
-import { planSteps, type PlannedStep } from '../actions/steps.js';
-import type { ActionSpec } from '../plan/schema.js';
+/**
+ * What the cockpit's dialogs act through (the UI's CockpitActions, built by
+ * the CLI that draws the cockpit): previews of the exact commands, and the
+ * session's guarded actions, in this process or through the guard.
+ */
+import { describeAction } from '../actions/describe.js';
+import { planSteps } from '../actions/steps.js';
 import type { EngineState } from '../engine/types.js';
 import type { Plan } from '../plan/schema.js';
-import type { ActionOutcomeView, CockpitActions, PromotePreview, RollbackPreview, RunningAction } from '../ui-contract.js';
-import type { PromoteRequest, RollbackRequest } from './session.js';
+import type { PromoteRequest, RollbackRequest } from '../session/session.js';
+import type { RunningAction } from '../session/types.js';
+import type { ActionOutcomeView, CockpitActions, PromotePreview, RollbackPreview } from '../ui-contract.js';
 
 type Outcome = { ok: boolean; refused?: string; result?: { summary: string } };
 
@@ -71,15 +76,4 @@ export function cockpitActions(session: ActingSession, opts: { dryRun: boolean }
 function view(o: Outcome): ActionOutcomeView {
   if (!o.ok && o.refused) return { ok: false, refused: o.refused };
   return { ok: o.ok, summary: o.result?.summary };
-}
-
-/** One line a step: "deploy: ./scripts/deploy.sh --env production" or "toggle: POST http://…". */
-export function describeAction(spec: ActionSpec, kind: 'promote' | 'rollback', dryRun: boolean): string[] {
-  return planSteps(spec, kind).map((s: PlannedStep) => {
-    const tags = [s.optional ? 'optional' : '', s.precondition ? 'precondition' : ''].filter(Boolean);
-    const suffix = tags.length ? ` (${tags.join(', ')})` : '';
-    if (dryRun && !s.dryRun) return `${s.name}: skipped under --dry-run${suffix}`;
-    const what = s.run ? [...s.run, ...(dryRun && s.dryRun ? s.dryRun : [])].join(' ') : `${s.http!.method} ${s.http!.url}`;
-    return `${s.name}: ${what}${suffix}`;
-  });
 }
