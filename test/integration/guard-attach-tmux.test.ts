@@ -62,26 +62,33 @@ async function until(test: () => boolean | Promise<boolean>, what: string, ms = 
 }
 const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/** One key, then 400 ms for the cockpit to take it. */
+async function key(f: () => void): Promise<void> {
+  f();
+  await new Promise((r) => setTimeout(r, 400));
+}
+
+/** Rolls canary-10 back from a cockpit's dialog (service name, reason, confirm); returns the slow script's process group once it runs. */
+async function rollBackFrom(pane: TmuxPane, reason: string): Promise<number> {
+  await key(() => pane.send('b'));
+  await pane.waitFor(/ROLL BACK canary-10/, { what: 'the rollback dialog' });
+  await key(() => pane.type('dhash'));
+  await key(() => pane.send('Tab'));
+  await key(() => pane.type(reason));
+  await key(() => pane.send('Tab'));
+  await key(() => pane.send('Tab'));
+  await key(() => pane.send('Enter'));
+  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
+  return Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+}
+
 it('a rollback started in an attached cockpit survives tmux kill-session; a newly attached cockpit shows it', async () => {
   const pane = cockpit();
   await pane.waitFor(/started a guard for this plan in the background \(pid \d+\)/, { what: 'the note that a guard was started', timeoutMs: 60_000 });
   await pane.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
   const guard = (await findGuard(join(dir, 'plan.yaml')))!;
   expect(guard).not.toBeNull();
-  const key = async (f: () => void) => {
-    f();
-    await new Promise((r) => setTimeout(r, 400));
-  };
-  await key(() => pane.send('b'));
-  await pane.waitFor(/ROLL BACK canary-10/, { what: 'the rollback dialog' });
-  await key(() => pane.type('dhash'));
-  await key(() => pane.send('Tab'));
-  await key(() => pane.type('ssh drop test'));
-  await key(() => pane.send('Tab'));
-  await key(() => pane.send('Tab'));
-  await key(() => pane.send('Enter'));
-  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
-  const pgid = Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+  const pgid = await rollBackFrom(pane, 'ssh drop test');
   // The script is the guard's child, in its own process group.
   expect(Number((await readFile(`/proc/${pgid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[1])).toBe(guard.pid);
 
@@ -247,20 +254,7 @@ it('SIGHUP to a cockpit mid-rollback, then kill -9 of the guard under a second c
   await a.waitFor(/started a guard for this plan in the background/, { what: 'A started the guard', timeoutMs: 60_000 });
   await a.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
   const guard = (await findGuard(plan))!;
-  const key = async (f: () => void) => {
-    f();
-    await new Promise((r) => setTimeout(r, 400));
-  };
-  await key(() => a.send('b'));
-  await a.waitFor(/ROLL BACK canary-10/, { what: 'the rollback dialog' });
-  await key(() => a.type('dhash'));
-  await key(() => a.send('Tab'));
-  await key(() => a.type('stranger'));
-  await key(() => a.send('Tab'));
-  await key(() => a.send('Tab'));
-  await key(() => a.send('Enter'));
-  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
-  const pgid = Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+  const pgid = await rollBackFrom(a, 'stranger');
 
   // SIGHUP to A's watch while its rollback runs (its terminal is still there): A leaves cleanly; the rollback goes on.
   const watchA = processesIn(dir).find((p) => / watch plan\.yaml$/.test(p.args.trim()))!.pid;
@@ -342,19 +336,7 @@ it('"Stop the guard too" while a rollback runs: the cockpit says the guard finis
   await a.waitFor(/started a guard for this plan in the background/, { what: 'A started the guard', timeoutMs: 60_000 });
   await a.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
   const guard = (await findGuard(plan))!;
-  const key = async (f: () => void) => {
-    f();
-    await new Promise((r) => setTimeout(r, 400));
-  };
-  await key(() => a.send('b'));
-  await a.waitFor(/ROLL BACK canary-10/, { what: 'the rollback dialog' });
-  await key(() => a.type('dhash'));
-  await key(() => a.send('Tab'));
-  await key(() => a.type('then stop'));
-  await key(() => a.send('Tab'));
-  await key(() => a.send('Tab'));
-  await key(() => a.send('Enter'));
-  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
+  await rollBackFrom(a, 'then stop');
   a.send('q');
   const quit = await a.waitFor(/QUIT\?/, { what: 'the quit dialog' });
   expect(quit).toMatch(/rollback by \S+ is running \([^)]+\)\. The guard goes on with it after you leave\./);
