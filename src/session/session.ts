@@ -6,7 +6,8 @@
  * `promote` / `rollback` commands all go through this one class.
  */
 import { resolve } from 'node:path';
-import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type LockHolder } from '../actions/lock.js';
+import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type LockHolder, type LockResult } from '../actions/lock.js';
+import type { Store } from '../store/store.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
 import { resolveInclude } from '../actions/steps.js';
 import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js';
@@ -47,6 +48,14 @@ export interface SessionOptions {
    * action while the saved state is unusable. Absent in replays and tests that do not want it.
    */
   rollout?: (session: Session) => RolloutKeeper;
+  /** Where the action lock and the audit live when not in files beside the plan (the PostgreSQL store). */
+  store?: Store;
+  /**
+   * Whether this session may act now: null, or why not (a guard standing by for another bastion's
+   * leader, or one that lost its lease). Checked before every action; a standby's automatic rollback
+   * is left to the leader.
+   */
+  mayAct?: () => string | null;
 }
 
 export interface PromoteRequest {
@@ -262,6 +271,8 @@ export class Session {
     const stageIndex = st.stageIndex;
     const stage = this.engine.plan.stages[stageIndex]!;
     const clock = this.o.runtime.clock;
+    const notLeader = this.o.mayAct?.() ?? null;
+    if (notLeader) return this.refuse(kind, stage.id, notLeader, a.reason, a.auto, a.op);
     if (this.running) {
       const r = this.running;
       return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`, a.reason, a.auto, a.op);
@@ -312,7 +323,15 @@ export class Session {
   ): Promise<ActionOutcome> {
     // The lock is machine-wide and real-time: its holder's age is told in wall-clock time.
     const claim = this.running;
-    const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: a.op.user, dir: this.o.lockDir, stageId: stage.id });
+    let lock: LockResult;
+    try {
+      lock = this.o.store
+        ? await this.o.store.lock.acquire({ action: kind, operator: a.op.user, stageId: stage.id })
+        : await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: a.op.user, dir: this.o.lockDir, stageId: stage.id });
+    } catch (err) {
+      if (claim) this.endRun(claim);
+      return this.refuse(kind, stage.id, `not started: ${(err as Error).message}`, a.reason, a.auto, a.op);
+    }
     if (!lock.ok) {
       if (claim) this.endRun(claim);
       return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`, a.reason, a.auto, a.op);
@@ -450,12 +469,11 @@ export class Session {
     o: { required?: boolean } = {},
   ): Promise<true | string> {
     const file = resolve(this.o.loaded.dir, this.engine.plan.audit.file);
+    const entry = { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, operator: this.o.operator, ...e };
+    const opts = { secrets: this.o.secrets, clock: this.o.runtime.clock };
     try {
-      await appendAudit(
-        file,
-        { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, operator: this.o.operator, ...e },
-        { secrets: this.o.secrets, clock: this.o.runtime.clock },
-      );
+      if (this.o.store) await this.o.store.audit.append(entry, opts);
+      else await appendAudit(file, entry, opts);
       return true;
     } catch (err) {
       const why = (err as Error).message;
@@ -486,14 +504,14 @@ export class Session {
   private async adoptOrphan(): Promise<void> {
     let found;
     try {
-      found = await inspectLock(this.o.loaded.file, this.o.lockDir);
+      found = this.o.store ? await this.o.store.lock.inspect() : await inspectLock(this.o.loaded.file, this.o.lockDir);
     } catch {
       return;
     }
     if (!found || found.state === 'alive') return;
     const h = found.holder;
     if (found.state === 'stale') {
-      if (await clearStaleLock(this.o.loaded.file, h, this.o.lockDir).catch(() => false)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
+      if (await this.clearStale(h)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
       return;
     }
     if (this.running) return;
@@ -514,7 +532,7 @@ export class Session {
       if (abort.signal.aborted) return;
       const ended = Date.now();
       // Recorded first, then shown as ended: whoever sees it end finds its audit line.
-      if (await clearStaleLock(this.o.loaded.file, h, this.o.lockDir).catch(() => false)) {
+      if (await this.clearStale(h)) {
         await this.auditAbandoned(h, 'its process group ended under adoption; the exit status could not be had');
       }
       this.endRun(claim);
@@ -533,6 +551,11 @@ export class Session {
   }
 
   private autoRollback(e: EngineEvent & { type: 'rollback.requested' }): void {
+    const notLeader = this.o.mayAct?.() ?? null;
+    if (notLeader) {
+      this.addLine({ at: this.o.runtime.clock.now(), text: `auto-rollback left to the leader: ${notLeader} — ${e.reason}`, source: 'info', level: 'warn' });
+      return;
+    }
     if (this.o.readonly || !this.o.autoRollback) {
       const why = this.o.readonly ? 'read-only' : '--no-auto-rollback';
       this.engine.emit({ type: 'alert.firing', name: 'auto-rollback disabled', source: 'flightdeck', severity: 'critical', summary: `${e.gateId} failing: roll back by hand (${why}) — ${e.reason}` });
@@ -541,6 +564,27 @@ export class Session {
     void this.rollback({ reason: `auto: ${e.reason}`, auto: true }).then((o) => {
       if (!o.ok && o.refused) this.engine.emit({ type: 'alert.firing', name: 'auto-rollback refused', source: 'flightdeck', severity: 'critical', summary: o.refused });
     });
+  }
+
+  private clearStale(h: LockHolder): Promise<boolean> {
+    return (this.o.store ? this.o.store.lock.clearStale(h) : clearStaleLock(this.o.loaded.file, h, this.o.lockDir)).catch(() => false);
+  }
+
+  /**
+   * This session became the leader of several bastions' guards: an orphaned action of the old
+   * leader is adopted (nothing starts beside it), and a rollback gate already failing is acted on.
+   */
+  tookLead(): void {
+    void this.adoptOrphan().then(() => {
+      // The engine asks for a rollback once per failure: one asked while this guard stood by was left to
+      // the old leader, which is gone. If the saved state says it rolled back, keepers refuse a second one.
+      const st = this.engine.getState();
+      const failing = st.gates.find((g) => g.state === 'failing' && g.onFail === 'rollback');
+      if (failing && !st.rolledBack) {
+        this.autoRollback({ at: this.o.runtime.clock.now(), type: 'rollback.requested', stageId: st.stages[st.stageIndex]!.id, gateId: failing.id, reason: `${failing.id} failing (seen while standing by): ${failing.why}`, auto: true });
+      }
+    });
+    this.refresh();
   }
 
   private stateRefusal(): string {
