@@ -115,6 +115,9 @@ export interface WatchingOptions {
   metricsPort?: string;
   /** Record every event to this file (--record). */
   record?: string;
+  /** Where the state, lock and audit live (the guard chose it, to share it with its leadership). */
+  store?: Store;
+  mayAct?: () => string | null;
 }
 
 /**

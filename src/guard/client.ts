@@ -2,6 +2,7 @@
  * Talking to a plan's guard over its Unix socket: undici with a unix-socket
  * connection. Commands carry the identity proof (see identity.ts).
  */
+import type { LeaseView } from './leadership.js';
 import { Client } from 'undici';
 import { sshClientAddress } from '../audit/log.js';
 import { createProof } from './identity.js';
@@ -17,6 +18,8 @@ export interface GuardStatus {
   action: { kind: string; operator: string; runningMs: number; lastLine?: string } | null;
   cockpits: number;
   uptimeMs: number;
+  /** Several bastions on PostgreSQL: who leads, who stands by, the lease's age. */
+  leadership?: LeaseView;
 }
 
 export interface CommandAnswer {

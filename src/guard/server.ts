@@ -16,6 +16,7 @@
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Session } from '../session/session.js';
+import type { LeaseView } from './leadership.js';
 import { mayAct, ProofStore, type VerifiedClient } from './identity.js';
 
 export interface ControlOptions {
@@ -29,6 +30,8 @@ export interface ControlOptions {
   /** Asked to stop (by an operator). */
   onStop(by: string): void;
   log(line: string): void;
+  /** Several bastions (PostgreSQL store): leader, standbys and lease age, for `flightdeck status`. */
+  leadership?: () => Promise<LeaseView>;
 }
 
 export interface ControlServer {
@@ -69,7 +72,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
   const unsubState = engine.subscribe(markDirty);
   const unsubSession = session.subscribe(markDirty);
 
-  const status = () => {
+  const status = async () => {
     const st = engine.getState();
     const stage = st.stages[st.stageIndex]!;
     const count = (s: string) => st.gates.filter((g) => g.state === s).length;
@@ -86,6 +89,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
       action: action ? { kind: action.kind, operator: action.operator, runningMs: Math.max(0, engine.getState().now - action.startedAt), lastLine: action.lastLine } : null,
       cockpits: streams.size,
       uptimeMs: Date.now() - o.startedAt,
+      ...(o.leadership ? { leadership: await o.leadership() } : {}),
     };
   };
 
@@ -98,7 +102,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://guard');
-    if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, status());
+    if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, await status());
     if (req.method === 'GET' && url.pathname === '/challenge') return json(res, 200, { nonce: proofs.issue(), dir: proofs.dir });
     if (req.method === 'GET' && url.pathname === '/events') {
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
