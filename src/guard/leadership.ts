@@ -70,12 +70,40 @@ export class Leadership {
   /** null when this guard may act; otherwise why not. */
   notActing(): string | null {
     if (this.leading) return null;
+    if (this.token !== null) {
+      return `this guard has lost the store: its leadership lease was not renewed for ${Math.round((performance.now() - this.validFrom) / 1000)} s (${this.lastError ?? `${this.o.store.target} does not answer`}); it does not act until it reconnects and holds the lease`;
+    }
     if (this.lastError) return `this guard has lost the store (${this.lastError}): it does not act until it reconnects and holds the leadership lease`;
     return `this guard stands by: another guard leads this plan (see \`flightdeck status\`); promote, roll back and sign off through the leader`;
   }
 
+  /** One round, given at most a third of the lease: a database that does not answer counts as lost. */
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = Math.max(500, Math.floor(this.o.leaseMs / 3));
+    try {
+      await Promise.race([
+        this.round(),
+        new Promise<void>((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${limit} ms`), { code: 'ETIMEDOUT' })), limit);
+        }),
+      ]);
+    } catch (err) {
+      this.failed(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failed(err: unknown): void {
+    const why = `${this.o.store.target} ${describeDbFailure(err, '')}`;
+    if (this.lastError !== why) this.o.log(`leadership: ${why}`);
+    this.lastError = why;
+    if (this.token !== null && !this.leading) this.lose(`the lease could not be renewed: ${why}`);
+  }
+
+  private async round(): Promise<void> {
     const { sql, key } = this.o.store;
     const sent = performance.now();
     const ms = this.o.leaseMs;
@@ -109,10 +137,7 @@ export class Leadership {
       if (this.lastError) this.o.log(`store reachable again`);
       this.lastError = null;
     } catch (err) {
-      const why = `${this.o.store.target} ${describeDbFailure(err, '')}`;
-      if (this.lastError !== why) this.o.log(`leadership: ${why}`);
-      this.lastError = why;
-      if (this.token !== null && !this.leading) this.lose(`the lease could not be renewed: ${why}`);
+      this.failed(err);
     }
   }
 
@@ -124,10 +149,22 @@ export class Leadership {
     this.o.onLose?.(why);
   }
 
-  /** Leader and standbys as the database has them (lease age by the database clock). */
+  /** Leader and standbys as the database has them (lease age by the database clock); within a second, or without them. */
   async view(): Promise<LeaseView> {
-    const { sql, key } = this.o.store;
     const base = { role: this.leading ? ('leader' as const) : ('standby' as const), self: this.id, notActing: this.notActing(), leaseMs: this.o.leaseMs };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<LeaseView>((resolve) => {
+      timer = setTimeout(() => resolve({ ...base, leader: null, standbys: [] }), 1_000);
+    });
+    try {
+      return await Promise.race([this.read(base), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async read(base: Pick<LeaseView, 'role' | 'self' | 'notActing' | 'leaseMs'>): Promise<LeaseView> {
+    const { sql, key } = this.o.store;
     try {
       const [l] = await sql<{ guard_id: string; host: string; pid: number; state_dir: string; token: string; renewed: number; acquired: number; live: boolean }[]>`
         select guard_id, host, pid, state_dir, token::text as token, extract(epoch from now() - renewed_at) * 1000 as renewed,

@@ -575,7 +575,7 @@ export class Session {
    * leader is adopted (nothing starts beside it), and a rollback gate already failing is acted on.
    */
   tookLead(): void {
-    void this.adoptOrphan().then(() => {
+    void this.catchUp().then(() => this.adoptOrphan()).then(() => {
       // The engine asks for a rollback once per failure: one asked while this guard stood by was left to
       // the old leader, which is gone. If the saved state says it rolled back, keepers refuse a second one.
       const st = this.engine.getState();
@@ -585,6 +585,24 @@ export class Session {
       }
     });
     this.refresh();
+  }
+
+  /**
+   * Takes the rollout's position from the store (where the old leader left it: a promote or a
+   * rollback done while this guard stood by), so that the new leader neither repeats it nor is
+   * refused for an out-of-date view.
+   */
+  private async catchUp(): Promise<void> {
+    const read = await this.o.store?.state.read().catch(() => null);
+    if (!read || read.status !== 'ok') return;
+    const saved = read.state;
+    const index = this.engine.plan.stages.findIndex((s) => s.id === saved.stageId);
+    const st = this.engine.getState();
+    if (index < 0 || (index === st.stageIndex && saved.rolledBack === st.rolledBack)) return;
+    this.addLine({ at: this.o.runtime.clock.now(), text: `took the rollout's position from the store: ${saved.stageId}${saved.rolledBack ? ' (rolled back)' : ''}, saved by ${saved.by}`, source: 'info' });
+    if (index !== st.stageIndex) this.engine.dispatch({ type: 'entered-stage', index, by: 'promote' });
+    if (saved.rolledBack && !this.engine.getState().rolledBack) this.engine.dispatch({ type: 'rolled-back' });
+    await this.rollout?.refresh();
   }
 
   private stateRefusal(): string {
