@@ -9,8 +9,8 @@ import { verifyAudit, type VerifyResult } from '../audit/verify.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { chooseStore } from '../store/choose.js';
 
-export async function verifyPlanAudit(loaded: LoadedPlan, out: (l: string) => void): Promise<number> {
-  const chosen = await chooseStore(loaded);
+export async function verifyPlanAudit(loaded: LoadedPlan, out: (l: string) => void, urlEnv?: string): Promise<number> {
+  const chosen = await chooseStore(loaded, process.env, urlEnv ? { urlEnv } : {});
   try {
     let r: VerifyResult;
     let where: string;
@@ -29,8 +29,8 @@ export async function verifyPlanAudit(loaded: LoadedPlan, out: (l: string) => vo
   }
 }
 
-export async function exportPlanAudit(loaded: LoadedPlan, outFile: string | undefined, out: (l: string) => void, write: (text: string) => void): Promise<number> {
-  const chosen = await chooseStore(loaded);
+export async function exportPlanAudit(loaded: LoadedPlan, outFile: string | undefined, out: (l: string) => void, write: (text: string) => void, urlEnv?: string): Promise<number> {
+  const chosen = await chooseStore(loaded, process.env, urlEnv ? { urlEnv } : {});
   try {
     if (!chosen.postgres) {
       out(`the plan keeps its audit in a file already: ${resolve(loaded.dir, loaded.plan.audit.file)}`);

@@ -51,6 +51,7 @@ export async function startGuardDetached(planFile: string, f: GuardFlags = {}): 
   if (f.groupShare) args.push('--group-shareable');
   if (f.stage) args.push('--stage', f.stage);
   if (f.stateDir) args.push('--state-dir', resolve(f.stateDir));
+  if (f.storeUrlEnv) args.push('--store-url-env', f.storeUrlEnv);
   if (f.prometheusUrl) args.push('--prometheus-url', f.prometheusUrl);
   if (f.nodesFile) args.push('--nodes-file', resolve(f.nodesFile));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });

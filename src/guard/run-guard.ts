@@ -34,6 +34,8 @@ export interface GuardFlags {
   nodesFile?: string;
   /** This guard's state directory (its record, socket, log): one per bastion (default `.flightdeck` beside the plan). */
   stateDir?: string;
+  /** The environment variable holding the PostgreSQL URL (overrides the plan's store.postgres.urlEnv). */
+  storeUrlEnv?: string;
 }
 
 export const GUARD_EXIT = { ok: 0, failed: 2, alreadyRunning: 3 } as const;
@@ -59,7 +61,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
   const startedAt = Date.now();
   let chosen: ChosenStore;
   try {
-    chosen = await chooseStore(loaded);
+    chosen = await chooseStore(loaded, process.env, f.storeUrlEnv ? { urlEnv: f.storeUrlEnv } : {});
   } catch (err) {
     log(`cannot start: ${(err as Error).message}`);
     await release().catch(() => undefined);

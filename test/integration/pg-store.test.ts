@@ -15,6 +15,7 @@ import { parsePlanText, PlanError } from '../../src/plan/load.js';
 import { chooseStore } from '../../src/store/choose.js';
 import { migrate, postgresStore, SCHEMA_VERSION, type PostgresStore } from '../../src/store/postgres.js';
 import { planStamp, type RolloutState } from '../../src/store/rollout-state.js';
+import { flightdeck } from '../helpers/cli.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 
 const PLAN = (service: string) => `service: ${service}
@@ -237,5 +238,32 @@ stages:
     expect(JSON.stringify(st)).not.toContain(pg.password);
     // The file the plan names never gets the URL either.
     await writeFile(join(tmp, 'ok'), '');
+  });
+
+  it('audit verify/export --store-url-env: the plan needs no store field; a bad or unreachable database is a clear exit 2 that never shows the password', async () => {
+    const plain = `service: cli
+prometheus: { url: "http://127.0.0.1:9090" }
+stages:
+  - id: one
+    gates: []
+`;
+    await writeFile(join(tmp, 'plain.yaml'), plain);
+    const env = { DB_URL: pg.url, DOWN_URL: `postgres://flightdeck:${pg.password}@127.0.0.1:1/flightdeck` };
+    const run = (args: string[]) => flightdeck(args, { cwd: tmp, env, timeoutMs: 30_000 });
+    const s = storeFor('cli');
+    await s.audit.append(entry('a1'));
+    const ok = await run(['audit', 'verify', '--plan', 'plain.yaml', '--store-url-env', 'DB_URL']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/flightdeck_audit \(plan cli\/production\): intact, 1 line\(s\)/);
+    const out = await run(['audit', 'export', '--plan', 'plain.yaml', '--store-url-env', 'DB_URL', '--out', 'x.jsonl']);
+    expect(out.code).toBe(0);
+    expect((await run(['audit', 'verify', 'x.jsonl'])).stdout).toMatch(/intact, 1 line/);
+    const down = await run(['audit', 'verify', '--plan', 'plain.yaml', '--store-url-env', 'DOWN_URL']);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/PostgreSQL 127\.0\.0\.1:1\/flightdeck is unreachable/);
+    const unset = await run(['audit', 'verify', '--plan', 'plain.yaml', '--store-url-env', 'NOT_SET']);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toMatch(/environment variable NOT_SET is not set/);
+    for (const r of [ok, out, down, unset]) expect(r.stdout + r.stderr).not.toContain(pg.password);
   });
 });
