@@ -48,6 +48,14 @@ export interface PostgresConnectOptions {
   max?: number;
 }
 
+/** An action asked of a process that does not hold the plan's guard lease while a guard does. */
+export class LeaderElsewhere extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaderElsewhere';
+  }
+}
+
 export class StoreUnavailable extends Error {
   constructor(message: string) {
     super(message);
@@ -311,6 +319,13 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
         return await sql.begin(async (tx) => {
           const rows = await tx<{ token: string; holder: LockHolder; lease_token: string | null }[]>`
             select token::text as token, holder, lease_token::text as lease_token from flightdeck_lock where plan_key = ${key} for update`;
+          // While a guard leads this plan, every action goes through it: a one-shot command or a
+          // cockpit in its own process (no lease of its own) is refused and told where the leader is.
+          const [lease] = await tx<{ token: string; host: string; pid: number; state_dir: string }[]>`
+            select token::text as token, host, pid, state_dir from flightdeck_lease where plan_key = ${key} and expires_at > now()`;
+          if (lease && (store.leaseToken === null || BigInt(lease.token) !== store.leaseToken)) {
+            throw new LeaderElsewhere(`a guard leads this plan (${lease.host} pid ${lease.pid}, ${lease.state_dir}): act through it — on that bastion, \`flightdeck promote|rollback\` and cockpits go through it`);
+          }
           let abandoned: LockHolder | undefined;
           if (rows[0]) {
             const current = rows[0].holder;
@@ -336,6 +351,7 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
           return held(holder, abandoned);
         });
       } catch (err) {
+        if (err instanceof LeaderElsewhere) throw err;
         return fail('the action lock could not be taken', err);
       }
     },

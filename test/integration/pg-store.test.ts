@@ -128,6 +128,8 @@ describe('PostgreSQL store', () => {
     await taken.release();
 
     // A holder on another host whose guard lease is still the current one: alive (released only by that host).
+    // (While a guard leads, only it may take the lock: this store acts as that guard.)
+    a.leaseToken = 5n;
     await admin`insert into flightdeck_lease (plan_key, token, guard_id, host, pid, state_dir, acquired_at, renewed_at, expires_at)
                 values ('lock/production', 5, 'g', 'elsewhere', 1, '/d', now(), now(), now() + interval '15 seconds')`;
     const remote = { ...holder, host: 'elsewhere', token: '888888', pid: 1 };
@@ -138,6 +140,17 @@ describe('PostgreSQL store', () => {
     const after = await a.lock.acquire({ action: 'rollback', operator: 'alice' });
     expect(after.ok).toBe(true);
     if (after.ok) await after.release();
+
+    // A live lease held by a guard: a process without it (a one-shot command) is refused, told where the leader is.
+    await admin`update flightdeck_lease set expires_at = now() + interval '15 seconds', token = 6 where plan_key = 'lock/production'`;
+    await expect(b.lock.acquire({ action: 'rollback', operator: 'bob' })).rejects.toThrow(/a guard leads this plan \(elsewhere pid 1, \/d\): act through it/);
+    await expect(a.lock.acquire({ action: 'rollback', operator: 'alice' })).rejects.toThrow(/a guard leads this plan/); // its old token 5
+    a.leaseToken = 6n;
+    const leader = await a.lock.acquire({ action: 'rollback', operator: 'alice' });
+    expect(leader.ok).toBe(true);
+    if (leader.ok) await leader.release();
+    a.leaseToken = null;
+    await admin`delete from flightdeck_lease where plan_key = 'lock/production'`;
   });
 
   it('audit: the same hash chain as the JSONL; export verifies as a file; verify detects an edited, removed or reordered row', async () => {
