@@ -279,4 +279,38 @@ stages:
     expect(unset.stderr).toMatch(/environment variable NOT_SET is not set/);
     for (const r of [ok, out, down, unset]) expect(r.stdout + r.stderr).not.toContain(pg.password);
   });
+
+  it('an action whose started row cannot be written is not started: the role lacking INSERT on the audit is named, the script never runs', async () => {
+    const boot = storeFor('noaudit');
+    await boot.ready();
+    await admin.unsafe(`create role fd_noaudit login password 'noaudit-pass-7'`);
+    await admin.unsafe(`grant select on flightdeck_audit, flightdeck_schema_version to fd_noaudit`);
+    await admin.unsafe(`grant usage on sequence flightdeck_fence to fd_noaudit`);
+    await admin.unsafe(`grant select, insert, update, delete on flightdeck_state, flightdeck_lock, flightdeck_audit_head, flightdeck_lease, flightdeck_guards to fd_noaudit`);
+    await writeFile(join(tmp, 'rb.sh'), '#!/usr/bin/env bash\necho ran >> "$MARKER"\n', { mode: 0o755 });
+    await writeFile(
+      join(tmp, 'noaudit.yaml'),
+      `service: noaudit
+prometheus: { url: "http://127.0.0.1:9" }
+store: { postgres: { urlEnv: FD_TEST_PG } }
+logs: { dir: logs }
+stages:
+  - id: one
+    gates: []
+    rollback: { run: [./rb.sh] }
+`,
+    );
+    const r = await flightdeck(['rollback', 'noaudit.yaml', '--yes', '--reason', 'test'], {
+      cwd: tmp,
+      env: { FD_TEST_PG: pg.urlFor('fd_noaudit', 'noaudit-pass-7'), MARKER: join(tmp, 'noaudit-ran') },
+      timeoutMs: 30_000,
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(r.stdout + r.stderr).toMatch(/not started: its start could not be written to the audit log \(cannot write the audit \(plan noaudit\/production\): PostgreSQL 127\.0\.0\.1:\d+\/flightdeck refused a statement: the role lacks a grant/);
+    expect(r.stdout + r.stderr).not.toContain('noaudit-pass-7');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(tmp, 'noaudit-ran'))).toBe(false);
+    // The lock was given back.
+    expect((await admin`select 1 from flightdeck_lock where plan_key = 'noaudit/production'`).length).toBe(0);
+  });
 });
