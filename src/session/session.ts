@@ -86,6 +86,8 @@ export type ActionOutcome =
   | { ok: false; result?: ActionResult; refused?: string; blocked?: boolean; interrupted?: string };
 
 const LINE_LIMIT = 300;
+/** How long an action's outcome is retried while a database store is away (the lock is held meanwhile). */
+const OUTCOME_RETRY_MS = 120_000;
 /** How often an adopted action's process group is looked for. */
 const ADOPT_POLL_MS = 250;
 
@@ -345,6 +347,8 @@ export class Session {
     let groups: Promise<void> = Promise.resolve();
     try {
       if (lock.abandoned) await this.auditAbandoned(lock.abandoned, 'found when the next action took the lock');
+      // A guard leading on a shared store first takes what an earlier leader saved (it is the one writer now).
+      if (this.o.mayAct) await this.catchUp();
       // Under the lock, the store is asked where the rollout is: another process may have moved it on.
       const stale = await this.rollout?.checkBeforeAction();
       if (stale) {
@@ -446,7 +450,7 @@ export class Session {
           ...(abortedBy ? { abortedBy } : {}),
         },
         operator: a.op,
-      });
+      }, { retryMs: this.o.store ? OUTCOME_RETRY_MS : 0 });
       this.o.metrics?.action(kind, result.ok ? 'ok' : 'failed');
       return result.ok ? { ok: true, result } : { ok: false, result };
     } finally {
@@ -466,19 +470,30 @@ export class Session {
   /** Appends to the audit log; true when written, otherwise why not (also shown as a line). */
   private async audit(
     e: { action: string; result: string; stage?: string; reason?: string; override?: OverrideFields; steps?: ReturnType<typeof stepsForAudit>; durationMs?: number; details?: Record<string, unknown>; operator?: AuditOperator },
-    o: { required?: boolean } = {},
+    o: { required?: boolean; retryMs?: number } = {},
   ): Promise<true | string> {
     const file = resolve(this.o.loaded.dir, this.engine.plan.audit.file);
     const entry = { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, operator: this.o.operator, ...e };
     const opts = { secrets: this.o.secrets, clock: this.o.runtime.clock };
-    try {
-      if (this.o.store) await this.o.store.audit.append(entry, opts);
-      else await appendAudit(file, entry, opts);
-      return true;
-    } catch (err) {
-      const why = (err as Error).message;
-      this.addLine({ at: this.o.runtime.clock.now(), text: `audit write failed${o.required ? ' (the action was not started)' : ''}: ${why}`, source: 'audit', level: 'error' });
-      return why;
+    // An outcome is retried while the store is away (the lock stays held meanwhile): a start never is.
+    const deadline = Date.now() + (o.retryMs ?? 0);
+    let shown = false;
+    for (;;) {
+      try {
+        if (this.o.store) await this.o.store.audit.append(entry, opts);
+        else await appendAudit(file, entry, opts);
+        if (shown) this.addLine({ at: this.o.runtime.clock.now(), text: `audit written once the store answered again: ${e.action} ${e.result}`, source: 'audit' });
+        return true;
+      } catch (err) {
+        const why = (err as Error).message;
+        const retrying = Date.now() < deadline;
+        if (!shown || !retrying) {
+          this.addLine({ at: this.o.runtime.clock.now(), text: `audit write failed${o.required ? ' (the action was not started)' : ''}${retrying ? ' (retrying until the store answers)' : ''}: ${why}`, source: 'audit', level: 'error' });
+          shown = true;
+        }
+        if (!retrying) return why;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
     }
   }
 

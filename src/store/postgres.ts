@@ -301,10 +301,15 @@ function safeHostname(): string {
   }
 }
 
+/** The lock tokens this process holds now. */
+const heldHere = new Set<string>();
+
 function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: string, err: unknown) => never): PgLockStore {
   const { sql, key } = store;
   /** A holder's state: this host's by its processes; another host's by the lease it was taken under. */
   const judge = async (h: LockHolder, leaseToken: bigint | null, tx: Sql | postgres.TransactionSql): Promise<HolderState> => {
+    // This process's own row whose release could not be written (database away): ended, free.
+    if (h.host === safeHostname() && h.pid === process.pid && h.token !== undefined && !heldHere.has(h.token)) return 'stale';
     if (h.host === safeHostname()) return holderState(h);
     if (leaseToken === null) return 'alive';
     const [lease] = await (tx as Sql)<{ token: string; live: boolean }[]>`select token::text as token, expires_at > now() as live from flightdeck_lease where plan_key = ${key}`;
@@ -347,6 +352,7 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
           if (o.stageId !== undefined) holder.stageId = o.stageId;
           const start = procStart(process.pid);
           if (start !== undefined) holder.pidStart = start;
+          heldHere.add(fence);
           await tx`insert into flightdeck_lock (plan_key, token, holder, lease_token) values (${key}, ${fence}, ${tx.json(holder as never)}, ${store.leaseToken === null ? null : store.leaseToken.toString()})`;
           return held(holder, abandoned);
         });
@@ -400,6 +406,7 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
         if (released) return;
         await writes.catch(() => undefined);
         released = true;
+        heldHere.delete(holder.token!);
         // Kept on failure (database away): its holder is this process; the next acquire here sees it
         // stale once this process ended, or the lease decides on another host.
         for (let i = 0; i < 20; i++) {

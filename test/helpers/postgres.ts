@@ -103,7 +103,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     },
     async stop() {
       await stopServer();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }

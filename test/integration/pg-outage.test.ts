@@ -147,9 +147,10 @@ it('kill -9 of the leader during a slow rollback: the standby adopts it, starts 
 
 it('PostgreSQL stopped ~10 s mid-window: guards keep polling, refuse to act naming the database, reconnect; no audit row lost or duplicated', async () => {
   await setup('outage');
-  await twoGuards({ SLOW_S: '0' });
-  const ok = await command('a', 'rollback', { reason: 'before the outage' });
-  expect(ok.ok).toBe(true);
+  await twoGuards({ SLOW_S: '3' });
+  // A rollback runs when the database goes away: its outcome is written once it is back.
+  const inFlight = command('a', 'rollback', { reason: 'before the outage' });
+  await until(() => existsSync(join(dir, 'slow.pid')), 'the rollback to start');
   const before = await auditRows('outage');
   await pg.stopServer();
   const stoppedAt = Date.now();
@@ -158,8 +159,8 @@ it('PostgreSQL stopped ~10 s mid-window: guards keep polling, refuse to act nami
     // Both still answer; the leader refuses to act with the reason, once its lease can no longer be trusted or at once.
     const refused = await until(async () => {
       const r = await command('a', 'rollback', { reason: 'during the outage' });
-      return !r.ok && r.refused ? r : null;
-    }, 'a refusal during the outage', 8_000);
+      return !r.ok && r.refused && /PostgreSQL|lost the store/.test(r.refused) ? r : null;
+    }, 'a refusal naming the database during the outage', 8_000);
     expect(refused.refused).toMatch(/PostgreSQL 127\.0\.0\.1:\d+\/flightdeck|lost the store/);
     expect(refused.refused).not.toContain(pg.password);
     const sa = await statusOf('a');
@@ -171,12 +172,16 @@ it('PostgreSQL stopped ~10 s mid-window: guards keep polling, refuse to act nami
   } finally {
     await pg.start();
   }
+  // Its answer came once its outcome was written (the lock held until then).
+  expect((await inFlight).ok).toBe(true);
   // Reconnected: exactly one leads again, and it acts.
   const leader = await until(async () => {
     const [sa, sb] = [await statusOf('a'), await statusOf('b')];
     const leaders = [sa, sb].filter((s) => s?.leadership?.role === 'leader');
     return leaders.length === 1 && ![sa, sb].some((s) => s?.leadership?.notActing?.includes('lost the store')) ? (sa?.leadership?.role === 'leader' ? 'a' : 'b') : null;
   }, 'one guard to lead again', 20_000);
+  // The outcome of the rollback that ended during the outage is written once the database is back.
+  await until(async () => (await auditRows('outage')).filter((r) => r.reason === 'before the outage').length === 2, 'the outcome of the rollback that ended during the outage', 20_000);
   const after = await command(leader, 'rollback', { reason: 'after the outage' });
   expect(after.ok, after.refused).toBe(true);
   const rows = await auditRows('outage');
@@ -184,6 +189,7 @@ it('PostgreSQL stopped ~10 s mid-window: guards keep polling, refuse to act nami
   expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
   const reasons = rows.filter((r) => r.result === 'started').map((r) => r.reason);
   expect(reasons).toEqual(['before the outage', 'after the outage']);
+  expect(rows.filter((r) => r.reason === 'before the outage').map((r) => r.result)).toEqual(['started', 'ok']);
   expect((await fd(['audit', 'verify', '--plan', 'plan.yaml'], 'a')).code).toBe(0);
   const logs = (await readFile(join(dir, 'state-a', 'plan.yaml.guard.log'), 'utf8')) + (await readFile(join(dir, 'state-b', 'plan.yaml.guard.log'), 'utf8'));
   expect(logs).toMatch(/store reachable again/);
