@@ -1,6 +1,6 @@
 /** The bench's command line: `--only a,b`, `--quick`, `--out FILE`. */
 
-export const SECTION_ORDER = ['poll', 'bytes', 'render', 'startup', 'detect', 'idle', 'memory'] as const;
+export const SECTION_ORDER = ['poll', 'bytes', 'render', 'startup', 'detect', 'idle', 'memory', 'pg'] as const;
 
 export const USAGE = `usage: npm run bench -- [--only ${SECTION_ORDER.join(',')}] [--quick] [--out FILE]`;
 

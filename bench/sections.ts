@@ -275,4 +275,10 @@ export const memory: Section = async (env, s) => {
   return { figures, details: r };
 };
 
-export const SECTIONS: Record<string, Section> = { poll, bytes, render, startup, detect, idle, memory };
+/** Several bastions: standby takeover after kill -9 of the leader, and what PostgreSQL adds to an action start. */
+const pg: Section = async (_env, s) => {
+  const { measurePg } = await import('./pg.js');
+  return measurePg({ takeoverTrials: 10, leaseMs: 3_000, startTrials: s.quick ? 30 : 100 });
+};
+
+export const SECTIONS: Record<string, Section> = { poll, bytes, render, startup, detect, idle, memory, pg };

@@ -24,7 +24,7 @@ const START_WAIT_MS = 60_000;
 
 export async function runGuardCommand(loaded: LoadedPlan, f: GuardCliFlags, out: (line: string) => void): Promise<number> {
   if (f.foreground) return runGuardForeground(loaded, f, (l) => out(`${new Date().toISOString()} ${l}`));
-  const running = await findGuard(loaded.file);
+  const running = await findGuard(loaded.file, f.stateDir);
   if (running) {
     out(`a guard already runs for ${loaded.file}: pid ${running.pid}, socket ${running.socket}`);
     return GUARD_EXIT.alreadyRunning;
@@ -40,7 +40,7 @@ export async function runGuardCommand(loaded: LoadedPlan, f: GuardCliFlags, out:
 
 /** Starts a guard in its own session, stdio to its log; resolves once it answers on its socket. */
 export async function startGuardDetached(planFile: string, f: GuardFlags = {}): Promise<GuardRecord | string> {
-  const paths = guardPaths(planFile);
+  const paths = guardPaths(planFile, f.stateDir);
   await mkdir(paths.stateDir, { recursive: true, mode: 0o775 });
   const logFd = openSync(paths.log, 'a', 0o640);
   const args = [process.argv[1]!, 'guard', resolve(planFile), '--foreground'];
@@ -50,6 +50,8 @@ export async function startGuardDetached(planFile: string, f: GuardFlags = {}): 
   if (f.metricsPort) args.push('--metrics-port', f.metricsPort);
   if (f.groupShare) args.push('--group-shareable');
   if (f.stage) args.push('--stage', f.stage);
+  if (f.stateDir) args.push('--state-dir', resolve(f.stateDir));
+  if (f.storeUrlEnv) args.push('--store-url-env', f.storeUrlEnv);
   if (f.prometheusUrl) args.push('--prometheus-url', f.prometheusUrl);
   if (f.nodesFile) args.push('--nodes-file', resolve(f.nodesFile));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });
@@ -60,7 +62,7 @@ export async function startGuardDetached(planFile: string, f: GuardFlags = {}): 
   const deadline = Date.now() + START_WAIT_MS;
   while (Date.now() < deadline) {
     if (exited !== undefined) return `the guard exited (${exited}) before it served; its log ${paths.log} says:\n${await tail(paths.log)}`;
-    const rec = await findGuard(planFile);
+    const rec = await findGuard(planFile, f.stateDir);
     if (rec && rec.pid === child.pid) {
       const c = new GuardClient(rec.socket);
       try {
@@ -129,6 +131,13 @@ export async function showStatus(out: (line: string) => void): Promise<number> {
     const action = st.action ? `${st.action.kind} by ${st.action.operator} for ${formatDuration(st.action.runningMs)}` : 'none';
     const stopping = st.stopping ? `  STOPPING (${st.stopping}; once the action has ended)` : '';
     out(`${st.plan}  ${st.service}  stage ${st.stage}${st.rolledBack ? ' (rolled back)' : ''}  gates: ${gates}  action: ${action}  cockpits: ${st.cockpits}  up ${formatDuration(st.uptimeMs)}  pid ${st.pid}${stopping}`);
+    const l = st.leadership;
+    if (l) {
+      const leader = l.leader ? `${l.leader.host} pid ${l.leader.pid} (${l.leader.stateDir}), lease renewed ${formatDuration(l.leader.renewedAgoMs)} ago, held ${formatDuration(l.leader.acquiredAgoMs)}, token ${l.leader.token}` : 'none (the lease is free or the store is unreachable)';
+      const standbys = l.standbys.map((g) => `${g.host} pid ${g.pid} (${g.stateDir})`).join('; ') || 'none';
+      out(`  this guard: ${l.role}${l.notActing ? ` — ${l.notActing}` : ''}`);
+      out(`  leader: ${leader}  ·  standbys: ${standbys}  ·  lease ${formatDuration(l.leaseMs)}`);
+    }
   }
   return 0;
 }

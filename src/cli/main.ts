@@ -103,7 +103,9 @@ planOptions(
     .option('--record <file>', 'record every observation and event (NDJSON; .gz compresses)')
     .option('--metrics-port <port>', 'serve Flightdeck\'s own Prometheus metrics on 127.0.0.1:PORT/metrics')
     .option('--group-shareable', 'open the control socket to the plan directory\'s group (mode 0660; default 0600)')
-    .option('--stage <id>', 'start at this stage instead of the saved one'),
+    .option('--stage <id>', 'start at this stage instead of the saved one')
+    .option('--state-dir <dir>', "this guard's directory for its record, socket and log (one per bastion; default .flightdeck beside the plan)")
+    .option('--store-url-env <name>', 'keep state, lock, audit and leadership in the PostgreSQL database whose URL this environment variable holds (overrides store.postgres.urlEnv)'),
 ).action(async (first: string, second: string | undefined, opts: PlanFlags & import('./guard.js').GuardCliFlags & { groupShareable?: boolean }) => {
   const g = await import('./guard.js');
   const out = (l: string) => process.stdout.write(`${l}\n`);
@@ -206,16 +208,41 @@ const audit = program.command('audit').description('the audit log');
 audit
   .command('verify')
   .description('check that no line of an audit log was changed, removed or reordered, at the end too (exit 0 intact, 1 tampered)')
-  .argument('<file>', 'audit JSONL file')
-  .action(async (file: string) => {
-    const { verifyAudit } = await import('../audit/verify.js');
+  .argument('[file]', 'audit JSONL file')
+  .option('--plan <plan>', "verify the audit of the store the plan names (its file, or its rows in PostgreSQL)")
+  .option('--store-url-env <name>', 'with --plan: the environment variable holding the PostgreSQL URL (overrides store.postgres.urlEnv)')
+  .action(async (file: string | undefined, opts: { plan?: string; storeUrlEnv?: string }) => {
     try {
+      if (opts.plan) {
+        const loaded = await loadOrExit(opts.plan, {});
+        const { verifyPlanAudit } = await import('./audit-store.js');
+        process.exitCode = await verifyPlanAudit(loaded, (l) => process.stdout.write(`${l}\n`), opts.storeUrlEnv);
+        return;
+      }
+      if (!file) throw new Error('name an audit file, or --plan PLAN');
+      const { verifyAudit } = await import('../audit/verify.js');
       const r = await verifyAudit(file);
       if (r.ok) process.stdout.write(`${file}: intact, ${r.lines} line(s)\n${r.note ? `note: ${r.note}\n` : ''}`);
       else process.stdout.write(`${file}:${r.line}: ${r.problem}\n`);
       process.exitCode = r.ok ? 0 : 1;
     } catch (err) {
       process.stderr.write(`flightdeck audit verify: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    }
+  });
+audit
+  .command('export')
+  .description("write the audit kept in the plan's PostgreSQL store as JSONL (verifiable with `audit verify FILE`)")
+  .requiredOption('--plan <plan>', 'the plan whose store holds the audit')
+  .option('--out <file>', 'write here instead of stdout')
+  .option('--store-url-env <name>', 'the environment variable holding the PostgreSQL URL (overrides store.postgres.urlEnv)')
+  .action(async (opts: { plan: string; out?: string; storeUrlEnv?: string }) => {
+    try {
+      const loaded = await loadOrExit(opts.plan, {});
+      const { exportPlanAudit } = await import('./audit-store.js');
+      process.exitCode = await exportPlanAudit(loaded, opts.out, (l) => process.stderr.write(`${l}\n`), (t) => process.stdout.write(t), opts.storeUrlEnv);
+    } catch (err) {
+      process.stderr.write(`flightdeck audit export: ${(err as Error).message}\n`);
       process.exitCode = 2;
     }
   });

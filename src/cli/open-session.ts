@@ -14,7 +14,7 @@ import { collectSecretValues } from '../plan/secret-values.js';
 import { Recorder } from '../record/recorder.js';
 import { RolloutKeeper } from '../session/rollout-keeper.js';
 import { Session } from '../session/session.js';
-import { fileStore } from '../store/files.js';
+import { chooseStore } from '../store/choose.js';
 import type { StateRead } from '../store/rollout-state.js';
 import type { Store } from '../store/store.js';
 import type { Engine } from '../engine/engine.js';
@@ -32,8 +32,10 @@ export interface OpenOptions {
   metricsPort?: number;
   /** Warnings for the operator (a notifier that could not be configured, …). */
   warn?(text: string): void;
-  /** Where the rollout state, lock and audit live (default: files beside the plan). */
+  /** Where the rollout state, lock and audit live (default: what the plan says, files beside it when it says nothing). */
   store?: Store;
+  /** Whether the session may act now (a guard standing by: why not). */
+  mayAct?: () => string | null;
 }
 
 export interface OpenSession {
@@ -51,7 +53,8 @@ export interface OpenSession {
 export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<OpenSession> {
   const env = o.env ?? process.env;
   const plan = loaded.plan;
-  const store = o.store ?? fileStore(loaded);
+  const chosen = o.store ? null : await chooseStore(loaded, env);
+  const store = o.store ?? chosen!.store;
   // A state that cannot be used is no fresh start: the session opens (to show the gates) but refuses every action.
   const state = await store.state.read();
   const restored = restoredFrom(state, o.stageId);
@@ -80,6 +83,8 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
     metrics,
     secrets,
     rollout: keeperFor(store, runtime.engine, loaded, state, o.stageId),
+    ...(o.store || chosen?.postgres ? { store } : {}),
+    ...(o.mayAct ? { mayAct: o.mayAct } : {}),
   });
   if (state.status === 'ok' && restored.stageEnteredAt !== undefined) {
     session.note({ text: `resumed at stage ${state.state.stageId}${state.state.rolledBack ? ' (rolled back)' : ''}, saved by ${state.state.by}` });
@@ -94,6 +99,7 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
     secrets,
     async close() {
       await session.stop();
+      await chosen?.close();
       if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
     },
   };
@@ -109,6 +115,9 @@ export interface WatchingOptions {
   metricsPort?: string;
   /** Record every event to this file (--record). */
   record?: string;
+  /** Where the state, lock and audit live (the guard chose it, to share it with its leadership). */
+  store?: Store;
+  mayAct?: () => string | null;
 }
 
 /**

@@ -3,6 +3,7 @@
  * connection. Commands carry the identity proof (see identity.ts).
  */
 import { Client, Pool } from 'undici';
+import type { LeaseView } from './leadership.js';
 import { sshClientAddress } from '../audit/log.js';
 import { createProof } from './identity.js';
 
@@ -19,6 +20,8 @@ export interface GuardStatus {
   uptimeMs: number;
   /** Why the guard is stopping (it waits for a running action first), or null. */
   stopping?: string | null;
+  /** Several bastions on PostgreSQL: who leads, who stands by, the lease's age. */
+  leadership?: LeaseView;
 }
 
 export interface CommandAnswer {

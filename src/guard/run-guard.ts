@@ -20,6 +20,8 @@ import type { LoadedPlan } from '../plan/load.js';
 import { guardPaths, registryDir } from './paths.js';
 import { findGuard, processStart, removeGuardRecord, writeGuardRecord } from './record.js';
 import { startControlServer } from './server.js';
+import { Leadership } from './leadership.js';
+import { chooseStore, type ChosenStore } from '../store/choose.js';
 
 export interface GuardFlags {
   dryRun?: boolean;
@@ -31,12 +33,16 @@ export interface GuardFlags {
   /** Passed on to a detached guard (it loads the plan itself). */
   prometheusUrl?: string;
   nodesFile?: string;
+  /** This guard's state directory (its record, socket, log): one per bastion (default `.flightdeck` beside the plan). */
+  stateDir?: string;
+  /** The environment variable holding the PostgreSQL URL (overrides the plan's store.postgres.urlEnv). */
+  storeUrlEnv?: string;
 }
 
 export const GUARD_EXIT = { ok: 0, failed: 2, alreadyRunning: 3 } as const;
 
 export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log: (line: string) => void): Promise<number> {
-  const paths = guardPaths(loaded.file);
+  const paths = guardPaths(loaded.file, f.stateDir);
   await mkdir(paths.stateDir, { recursive: true, mode: 0o775 });
   let release: () => Promise<void>;
   try {
@@ -54,7 +60,22 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     return GUARD_EXIT.alreadyRunning;
   }
   const startedAt = Date.now();
+  let chosen: ChosenStore;
+  try {
+    chosen = await chooseStore(loaded, process.env, f.storeUrlEnv ? { urlEnv: f.storeUrlEnv } : {});
+  } catch (err) {
+    log(`cannot start: ${(err as Error).message}`);
+    await release().catch(() => undefined);
+    return GUARD_EXIT.failed;
+  }
+  // Several bastions: only the guard holding the lease acts; the others poll, show and stand by.
+  let session: Awaited<ReturnType<typeof openWatching>>['session'] | null = null;
+  const leadership = chosen.postgres
+    ? new Leadership({ store: chosen.postgres, leaseMs: chosen.leaseMs, stateDir: paths.stateDir, log, onLead: () => session?.tookLead(), onLose: (why) => session?.note({ text: `no longer leading: ${why}`, topic: 'info', level: 'warn' }) })
+    : null;
   const opened = await openWatching(loaded, {
+    ...(chosen.postgres ? { store: chosen.store } : {}),
+    ...(leadership ? { mayAct: () => leadership.notActing() } : {}),
     readonly: false,
     dryRun: f.dryRun ?? false,
     autoRollback: f.autoRollback ?? true,
@@ -62,7 +83,8 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     metricsPort: f.metricsPort,
     record: f.record,
   });
-  const { session, runtime } = opened;
+  session = opened.session;
+  const { runtime } = opened;
   for (const w of opened.warnings) log(`warning: ${w}`);
   if (opened.metricsUrl) log(`self-metrics on ${opened.metricsUrl}`);
   runtime.engine.on((e) => {
@@ -90,6 +112,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     planFile: loaded.file,
     onStop: (by, from) => stopAsked({ why: `asked by ${by.user} from ${from}`, by }),
     log,
+    ...(leadership ? { leadership: () => leadership.view() } : {}),
   });
   const record = {
     pid: process.pid,
@@ -104,6 +127,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
   };
   await writeGuardRecord(record, paths.info, paths.registryEntry);
   session.start();
+  await leadership?.start();
   log(`guard for ${loaded.file} running (pid ${process.pid}), socket ${paths.socket}`);
 
   const stop = await stopped;
@@ -124,9 +148,11 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     details: { pid: process.pid, uptimeMs: Date.now() - startedAt, ...(running ? { waitedFor: `${running.kind} by ${running.operator}` } : {}) },
     ...(stop.by ? { operator: stop.by } : {}),
   });
+  await leadership?.stop();
   await removeGuardRecord(paths.info, paths.registryEntry, process.pid);
   await server.close();
   await opened.close();
+  await chosen.close();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   process.off('SIGHUP', onHup);

@@ -17,6 +17,7 @@ import { chmod, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AuditOperator } from '../audit/log.js';
 import type { Session } from '../session/session.js';
+import type { LeaseView } from './leadership.js';
 import { mayAct, ProofStore, type VerifiedClient } from './identity.js';
 
 export interface ControlOptions {
@@ -30,6 +31,8 @@ export interface ControlOptions {
   /** Asked to stop by an operator (verified), from `guard stop` or a cockpit's quit dialog (`from`). */
   onStop(by: AuditOperator, from: string): void;
   log(line: string): void;
+  /** Several bastions (PostgreSQL store): leader, standbys and lease age, for `flightdeck status`. */
+  leadership?: () => Promise<LeaseView>;
 }
 
 export interface ControlServer {
@@ -73,7 +76,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
   const unsubSession = session.subscribe(markDirty);
 
   let stopping: string | null = null;
-  const status = () => {
+  const status = async () => {
     const st = engine.getState();
     const stage = st.stages[st.stageIndex]!;
     const count = (s: string) => st.gates.filter((g) => g.state === s).length;
@@ -91,6 +94,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
       cockpits: streams.size,
       uptimeMs: Date.now() - o.startedAt,
       stopping,
+      ...(o.leadership ? { leadership: await o.leadership() } : {}),
     };
   };
 
@@ -103,7 +107,7 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://guard');
-    if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, status());
+    if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, await status());
     if (req.method === 'GET' && url.pathname === '/challenge') return json(res, 200, { nonce: proofs.issue(), dir: proofs.dir });
     if (req.method === 'GET' && url.pathname === '/events') {
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });

@@ -41,6 +41,27 @@ export const secretRef = z
   .strict()
   .refine((v) => (v.env ? 1 : 0) + (v.file ? 1 : 0) === 1, 'expected exactly one of env or file');
 
+/**
+ * `store: { postgres: { urlEnv: FLIGHTDECK_PG_URL } }`: the URL (with its password) comes from the
+ * environment, never from the plan. TLS: `sslmode=` in the URL, or `ssl:` here.
+ */
+const storeSchema = z
+  .object({
+    postgres: z
+      .object({
+        urlEnv: envName,
+        url: z
+          .unknown()
+          .optional()
+          .refine((v) => v === undefined, 'a literal database URL is refused in a plan (it would carry the password): put it in an environment variable and name it with urlEnv'),
+        ssl: z.union([z.boolean(), z.enum(['require', 'prefer', 'verify-full'])]).optional(),
+        /** How long a guard's leadership lease lasts without renewal (default 15s): a standby takes over within it. */
+        lease: duration.default(15_000),
+      })
+      .strict(),
+  })
+  .strict();
+
 const httpSpec = z
   .object({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
@@ -255,6 +276,8 @@ export const planSchema = z
     env: z.record(z.string(), z.string()).optional(),
     notify: z.array(notifierSchema).default([]),
     audit: z.object({ file: z.string().default('monitor_logs/audit.jsonl') }).strict().default({ file: 'monitor_logs/audit.jsonl' }),
+    /** Where the rollout state, action lock, audit and guard leadership live: files beside the plan (default) or PostgreSQL. */
+    store: storeSchema.optional(),
     logs: z.object({ dir: z.string().default('monitor_logs') }).strict().default({ dir: 'monitor_logs' }),
     override: z
       .object({ minReasonLength: z.number().int().min(1).default(10) })

@@ -6,7 +6,8 @@
  * `promote` / `rollback` commands all go through this one class.
  */
 import { resolve } from 'node:path';
-import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type LockHolder } from '../actions/lock.js';
+import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type LockHolder, type LockResult } from '../actions/lock.js';
+import type { Store } from '../store/store.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
 import { resolveInclude } from '../actions/steps.js';
 import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js';
@@ -47,6 +48,14 @@ export interface SessionOptions {
    * action while the saved state is unusable. Absent in replays and tests that do not want it.
    */
   rollout?: (session: Session) => RolloutKeeper;
+  /** Where the action lock and the audit live when not in files beside the plan (the PostgreSQL store). */
+  store?: Store;
+  /**
+   * Whether this session may act now: null, or why not (a guard standing by for another bastion's
+   * leader, or one that lost its lease). Checked before every action; a standby's automatic rollback
+   * is left to the leader.
+   */
+  mayAct?: () => string | null;
 }
 
 export interface PromoteRequest {
@@ -76,6 +85,8 @@ export type ActionOutcome =
   /** `blocked`: refused because the stage is not promotable (an override would proceed). `interrupted`: aborted before it started. */
   | { ok: false; result?: ActionResult; refused?: string; blocked?: boolean; interrupted?: string };
 
+/** How long an action's outcome is retried while a database store is away (the lock is held meanwhile). */
+const OUTCOME_RETRY_MS = 120_000;
 /** How often an adopted action's process group is looked for. */
 const ADOPT_POLL_MS = 250;
 
@@ -270,6 +281,8 @@ export class Session {
     const stage = this.engine.plan.stages[stageIndex]!;
     const clock = this.o.runtime.clock;
     if (this.closingWhy) return this.refuse(kind, stage.id, this.closingWhy, a.reason, a.auto, a.op);
+    const notLeader = this.o.mayAct?.() ?? null;
+    if (notLeader) return this.refuse(kind, stage.id, notLeader, a.reason, a.auto, a.op);
     if (this.running) {
       const r = this.running;
       return this.refuse(kind, stage.id, `${r.kind} by ${r.operator} running for ${Math.round((clock.now() - r.startedAt) / 1000)} s: wait for it to finish`, a.reason, a.auto, a.op);
@@ -320,7 +333,15 @@ export class Session {
   ): Promise<ActionOutcome> {
     // The lock is machine-wide and real-time: its holder's age is told in wall-clock time.
     const claim = this.running;
-    const lock = await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: a.op.user, dir: this.o.lockDir, stageId: stage.id });
+    let lock: LockResult;
+    try {
+      lock = this.o.store
+        ? await this.o.store.lock.acquire({ action: kind, operator: a.op.user, stageId: stage.id })
+        : await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: a.op.user, dir: this.o.lockDir, stageId: stage.id });
+    } catch (err) {
+      if (claim) this.endRun(claim);
+      return this.refuse(kind, stage.id, `not started: ${(err as Error).message}`, a.reason, a.auto, a.op);
+    }
     if (!lock.ok) {
       if (claim) this.endRun(claim);
       return this.refuse(kind, stage.id, `${describeHolder(lock.holder, Date.now())}: wait for it to finish`, a.reason, a.auto, a.op);
@@ -334,6 +355,8 @@ export class Session {
     let groups: Promise<void> = Promise.resolve();
     try {
       if (lock.abandoned) await this.auditAbandoned(lock.abandoned, 'found when the next action took the lock');
+      // A guard leading on a shared store first takes what an earlier leader saved (it is the one writer now).
+      if (this.o.mayAct) await this.catchUp();
       // Under the lock, the store is asked where the rollout is: another process may have moved it on.
       const stale = await this.rollout?.checkBeforeAction();
       if (stale) {
@@ -435,7 +458,7 @@ export class Session {
           ...(abortedBy ? { abortedBy } : {}),
         },
         operator: a.op,
-      });
+      }, { retryMs: this.o.store ? OUTCOME_RETRY_MS : 0 });
       this.o.metrics?.action(kind, result.ok ? 'ok' : 'failed');
       return result.ok ? { ok: true, result } : { ok: false, result };
     } finally {
@@ -455,20 +478,30 @@ export class Session {
   /** Appends to the audit log; true when written, otherwise why not (also shown as a line). */
   private async audit(
     e: { action: string; result: string; stage?: string; reason?: string; override?: OverrideFields; steps?: ReturnType<typeof stepsForAudit>; durationMs?: number; details?: Record<string, unknown>; operator?: AuditOperator },
-    o: { required?: boolean } = {},
+    o: { required?: boolean; retryMs?: number } = {},
   ): Promise<true | string> {
     const file = resolve(this.o.loaded.dir, this.engine.plan.audit.file);
-    try {
-      await appendAudit(
-        file,
-        { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, operator: this.o.operator, ...e },
-        { secrets: this.o.secrets, clock: this.o.runtime.clock },
-      );
-      return true;
-    } catch (err) {
-      const why = (err as Error).message;
-      this.note({ text: `audit write failed${o.required ? ' (the action was not started)' : ''}: ${why}`, topic: 'audit', level: 'error' });
-      return why;
+    const entry = { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, operator: this.o.operator, ...e };
+    const opts = { secrets: this.o.secrets, clock: this.o.runtime.clock };
+    // An outcome is retried while the store is away (the lock stays held meanwhile): a start never is.
+    const deadline = Date.now() + (o.retryMs ?? 0);
+    let shown = false;
+    for (;;) {
+      try {
+        if (this.o.store) await this.o.store.audit.append(entry, opts);
+        else await appendAudit(file, entry, opts);
+        if (shown) this.note({ text: `audit written once the store answered again: ${e.action} ${e.result}`, topic: 'audit' });
+        return true;
+      } catch (err) {
+        const why = (err as Error).message;
+        const retrying = Date.now() < deadline;
+        if (!shown || !retrying) {
+          this.note({ text: `audit write failed${o.required ? ' (the action was not started)' : ''}${retrying ? ' (retrying until the store answers)' : ''}: ${why}`, topic: 'audit', level: 'error' });
+          shown = true;
+        }
+        if (!retrying) return why;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
     }
   }
 
@@ -494,14 +527,14 @@ export class Session {
   private async adoptOrphan(): Promise<void> {
     let found;
     try {
-      found = await inspectLock(this.o.loaded.file, this.o.lockDir);
+      found = this.o.store ? await this.o.store.lock.inspect() : await inspectLock(this.o.loaded.file, this.o.lockDir);
     } catch {
       return;
     }
     if (!found || found.state === 'alive') return;
     const h = found.holder;
     if (found.state === 'stale') {
-      if (await clearStaleLock(this.o.loaded.file, h, this.o.lockDir).catch(() => false)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
+      if (await this.clearStale(h)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
       return;
     }
     if (this.running) return;
@@ -522,7 +555,7 @@ export class Session {
       if (abort.signal.aborted) return;
       const ended = Date.now();
       // Recorded first, then shown as ended: whoever sees it end finds its audit line.
-      if (await clearStaleLock(this.o.loaded.file, h, this.o.lockDir).catch(() => false)) {
+      if (await this.clearStale(h)) {
         await this.auditAbandoned(h, 'its process group ended under adoption; the exit status could not be had');
       }
       this.endRun(claim);
@@ -541,6 +574,11 @@ export class Session {
   }
 
   private autoRollback(e: EngineEvent & { type: 'rollback.requested' }): void {
+    const notLeader = this.o.mayAct?.() ?? null;
+    if (notLeader) {
+      this.note({ text: `auto-rollback left to the leader: ${notLeader} — ${e.reason}`, topic: 'info', level: 'warn' });
+      return;
+    }
     const why = this.autoRollbackOff();
     if (why !== null) {
       this.engine.emit({ type: 'alert.firing', name: 'auto-rollback disabled', source: 'flightdeck', severity: 'critical', summary: `${e.gateId} failing: roll back by hand (${why}) — ${e.reason}` });
@@ -554,6 +592,45 @@ export class Session {
   /** Why this session does not roll back on its own, or null when it does. */
   private autoRollbackOff(): string | null {
     return this.o.readonly ? 'read-only' : this.o.autoRollback ? null : '--no-auto-rollback';
+  }
+
+  private clearStale(h: LockHolder): Promise<boolean> {
+    return (this.o.store ? this.o.store.lock.clearStale(h) : clearStaleLock(this.o.loaded.file, h, this.o.lockDir)).catch(() => false);
+  }
+
+  /**
+   * This session became the leader of several bastions' guards: an orphaned action of the old
+   * leader is adopted (nothing starts beside it), and a rollback gate already failing is acted on.
+   */
+  tookLead(): void {
+    void this.catchUp().then(() => this.adoptOrphan()).then(() => {
+      // The engine asks for a rollback once per failure: one asked while this guard stood by was left to
+      // the old leader, which is gone. If the saved state says it rolled back, keepers refuse a second one.
+      const st = this.engine.getState();
+      const failing = st.gates.find((g) => g.state === 'failing' && g.onFail === 'rollback');
+      if (failing && !st.rolledBack) {
+        this.autoRollback({ at: this.o.runtime.clock.now(), type: 'rollback.requested', stageId: st.stages[st.stageIndex]!.id, gateId: failing.id, reason: `${failing.id} failing (seen while standing by): ${failing.why}`, auto: true });
+      }
+    });
+    this.refresh();
+  }
+
+  /**
+   * Takes the rollout's position from the store (where the old leader left it: a promote or a
+   * rollback done while this guard stood by), so that the new leader neither repeats it nor is
+   * refused for an out-of-date view.
+   */
+  private async catchUp(): Promise<void> {
+    const read = await this.o.store?.state.read().catch(() => null);
+    if (!read || read.status !== 'ok') return;
+    const saved = read.state;
+    const index = this.engine.plan.stages.findIndex((s) => s.id === saved.stageId);
+    const st = this.engine.getState();
+    if (index < 0 || (index === st.stageIndex && saved.rolledBack === st.rolledBack)) return;
+    this.note({ text: `took the rollout's position from the store: ${saved.stageId}${saved.rolledBack ? ' (rolled back)' : ''}, saved by ${saved.by}`, topic: 'info' });
+    if (index !== st.stageIndex) this.engine.dispatch({ type: 'entered-stage', index, by: 'promote' });
+    if (saved.rolledBack && !this.engine.getState().rolledBack) this.engine.dispatch({ type: 'rolled-back' });
+    await this.rollout?.refresh();
   }
 
   private stateRefusal(): string {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { acquireActionLock, pidAlive } from '../actions/lock.js';
+import { acquireActionLock, clearStaleLock, inspectLock, pidAlive } from '../actions/lock.js';
 import { appendAudit } from '../audit/log.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { fixFor, formatState, parseState, type RolloutState, type StateRead } from './rollout-state.js';
@@ -85,7 +85,11 @@ export class FileStateStore implements RolloutStateStore {
 export function fileStore(loaded: LoadedPlan, opts: FileStoreOptions = {}): Store {
   return {
     state: new FileStateStore(loaded, opts),
-    lock: { acquire: (o) => acquireActionLock({ planFile: loaded.file, action: o.action, operator: o.operator, dir: opts.dir }) },
+    lock: {
+      acquire: (o) => acquireActionLock({ planFile: loaded.file, action: o.action, operator: o.operator, dir: opts.dir, ...(o.stageId !== undefined ? { stageId: o.stageId } : {}) }),
+      inspect: () => inspectLock(loaded.file, opts.dir),
+      clearStale: (h) => clearStaleLock(loaded.file, h, opts.dir),
+    },
     audit: { append: (entry, o) => appendAudit(resolve(loaded.dir, loaded.plan.audit.file), entry, o) },
   };
 }

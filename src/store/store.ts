@@ -4,7 +4,7 @@
  * the plan today (files.ts); a PostgreSQL store for several bastions will
  * implement the same interface with the same fields.
  */
-import type { LockResult } from '../actions/lock.js';
+import type { HolderState, LockHolder, LockResult } from '../actions/lock.js';
 import type { AppendOptions, AuditEntry, AuditRecord } from '../audit/log.js';
 import type { RolloutState, StateRead } from './rollout-state.js';
 
@@ -19,7 +19,11 @@ export interface RolloutStateStore {
 
 export interface ActionLockStore {
   /** Takes the plan's one-action-at-a-time lock, or says who holds it. */
-  acquire(o: { action: string; operator: string }): Promise<LockResult>;
+  acquire(o: { action: string; operator: string; stageId?: string }): Promise<LockResult>;
+  /** The lock's holder as recorded, with its state (alive, orphaned: its processes outlive it, stale); null when free. */
+  inspect(): Promise<{ holder: LockHolder; state: HolderState } | null>;
+  /** Removes the lock if it is stale and still this very holder; true when this call removed it (exactly one caller does). */
+  clearStale(holder: LockHolder): Promise<boolean>;
 }
 
 export interface AuditStore {

@@ -49,7 +49,7 @@ describe('bad plan corpus (fixtures/bad-plans): exact file:line:col path: messag
     expect(await problemsOfFile(`${BAD}/unknown-key.yaml`)).toEqual([
       `${BAD}/unknown-key.yaml:6:9 stages[0].gates[0]: expected one check: query, health, healthField, alert, command, evidence, cardinality, manual, compare, score`,
       `${BAD}/unknown-key.yaml:7:9 stages[0].gates[0].quer: unknown key "quer" (did you mean "query"?)`,
-      `${BAD}/unknown-key.yaml:9:1 rollbacks: unknown key "rollbacks"; expected one of: service, environment, description, mode, prometheus, nodes, probe, polling, gates, stages, env, notify, audit, logs, override, operators`,
+      `${BAD}/unknown-key.yaml:9:1 rollbacks: unknown key "rollbacks"; expected one of: service, environment, description, mode, prometheus, nodes, probe, polling, gates, stages, env, notify, audit, store, logs, override, operators`,
     ]);
   });
 
