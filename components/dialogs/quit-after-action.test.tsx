@@ -9,17 +9,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { Engine } from '../../src/engine/engine.js';
-import { planSchema, type PlanInput } from '../../src/plan/schema.js';
 import { cockpitActions } from '../../src/cli/cockpit-actions.js';
-import { Session } from '../../src/session/session.js';
-import { FakeProm, PROM } from '../../test/helpers/engine-fakes.js';
-import { ROOT } from '../../test/helpers/cli.js';
 import { waitForFrame } from '../testing/render.js';
 import { cockpit } from './testing.js';
+import { markerSession } from '../../test/helpers/marker-session.js';
 
-const MARKER = `${ROOT}fixtures/actions/marker.sh`;
 let dir: string;
 let unmount: (() => void) | null = null;
 
@@ -33,29 +27,7 @@ afterEach(async () => {
 });
 
 function session() {
-  const input: PlanInput = {
-    service: 'dhash',
-    prometheus: PROM,
-    audit: { file: 'audit.jsonl' },
-    logs: { dir: 'logs' },
-    stages: [
-      { id: 'canary-10', promote: { run: [MARKER, 'promote-canary'] }, rollback: { run: [MARKER, 'rb'] } },
-      { id: 'full', rollback: { run: [MARKER, 'rb-full'] } },
-    ],
-  };
-  const clock = new ManualClock();
-  const loaded = { plan: planSchema.parse(input), file: join(dir, 'plan.yaml'), dir };
-  const engine = new Engine({ loaded, clock, prometheus: new FakeProm(), nodes: null, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
-  const s = new Session({
-    loaded,
-    runtime: { engine, clock, close: async () => {} },
-    env: { MARKER_DIR: dir, PATH: process.env.PATH! },
-    operator: { user: 'alice', host: 'bastion' },
-    readonly: false,
-    dryRun: false,
-    autoRollback: true,
-    secrets: [],
-  });
+  const { session: s, engine } = markerSession(dir, { user: 'alice' });
   return { s, engine };
 }
 

@@ -10,17 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { Engine } from '../../src/engine/engine.js';
 import { AttachedSession } from '../../src/guard/attach.js';
 import { startControlServer, type ControlServer } from '../../src/guard/server.js';
-import { planSchema, type PlanInput } from '../../src/plan/schema.js';
 import { cockpitActions } from '../../src/cli/cockpit-actions.js';
-import { Session } from '../../src/session/session.js';
-import { ROOT } from '../helpers/cli.js';
-import { FakeProm, PROM } from '../helpers/engine-fakes.js';
+import { markerSession } from '../helpers/marker-session.js';
 
-const MARKER = `${ROOT}fixtures/actions/marker.sh`;
 let dir: string;
 const cleanup: Array<() => Promise<void>> = [];
 
@@ -33,29 +27,7 @@ afterEach(async () => {
 });
 
 async function guarded(o: { rollback?: string[]; onStop?: () => void } = {}) {
-  const input: PlanInput = {
-    service: 'dhash',
-    prometheus: PROM,
-    audit: { file: 'audit.jsonl' },
-    logs: { dir: 'logs' },
-    stages: [
-      { id: 'canary-10', promote: { run: [MARKER, 'promote-canary'] }, rollback: { run: o.rollback ?? [MARKER, 'rb'] } },
-      { id: 'full', rollback: { run: [MARKER, 'rb-full'] } },
-    ],
-  };
-  const clock = new ManualClock();
-  const loaded = { plan: planSchema.parse(input), file: join(dir, 'plan.yaml'), dir };
-  const engine = new Engine({ loaded, clock, prometheus: new FakeProm(), nodes: null, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
-  const session = new Session({
-    loaded,
-    runtime: { engine, clock, close: async () => {} },
-    env: { MARKER_DIR: dir, PATH: process.env.PATH! },
-    operator: { user: 'guard', host: 'bastion' },
-    readonly: false,
-    dryRun: false,
-    autoRollback: true,
-    secrets: [],
-  });
+  const { session, engine, loaded } = markerSession(dir, { user: 'guard', rollback: o.rollback });
   await engine.poll();
   const socket = join(dir, 'guard.sock');
   const server: ControlServer = await startControlServer({ socket, session, proofDir: join(dir, 'proofs'), startedAt: Date.now(), planFile: loaded.file, onStop: o.onStop ?? (() => undefined), log: () => undefined });
