@@ -6,7 +6,7 @@
  * dropped silently.
  */
 import { Document, isMap, isNode, isScalar, type Node } from 'yaml';
-import { parsePromDuration } from '../demo/promlite/literals.js';
+import { parsePromDuration } from '../duration.js';
 
 export type PlanPath = Array<string | number>;
 

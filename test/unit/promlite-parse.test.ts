@@ -205,3 +205,18 @@ describe('formatting like the Prometheus API', () => {
     expect(formatRfc3339(Date.UTC(2026, 0, 1))).toBe('2026-01-01T00:00:00Z');
   });
 });
+
+describe('one PromQL grammar', () => {
+  it('nothing outside the demo imports promlite (the core parses with @prometheus-io/lezer-promql itself)', () => {
+    const offenders: string[] = [];
+    for (const top of ['src', 'checks', 'components', 'bin']) {
+      for (const f of readdirSync(join(ROOT, top), { recursive: true, encoding: 'utf8' })) {
+        const path = `${top}/${f}`;
+        if (!/\.(ts|tsx|mjs|js)$/.test(path) || path.startsWith('src/demo/')) continue;
+        const text = readFileSync(join(ROOT, path), 'utf8');
+        for (const m of text.matchAll(/from '([^']*promlite[^']*)'/g)) offenders.push(`${path}: ${m[1]}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});

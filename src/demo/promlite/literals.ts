@@ -7,16 +7,7 @@
  */
 import { ParseError } from './errors.js';
 
-const PROM_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const UNITS = [31_536_000_000, 604_800_000, 86_400_000, 3_600_000, 60_000, 1_000, 1];
-
-/** Prometheus's model.ParseDuration ("1h30m", "0s", "0"). */
-export function parsePromDuration(s: string): number {
-  if (s === '0') return 0;
-  const m = PROM_DURATION.exec(s);
-  if (!m || s === '') throw new Error(`not a valid duration string: ${JSON.stringify(s)}`);
-  return UNITS.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * unit, 0);
-}
+export { parsePromDuration } from '../../duration.js';
 
 const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'" };
 
