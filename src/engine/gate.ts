@@ -277,7 +277,9 @@ export function gateBlocks(rt: GateRuntime): boolean {
   const onFail = effectiveOnFail(rt);
   if (onFail === 'alert' || rt.state === 'off') return false;
   if (rt.state === 'failing' || rt.state === 'pending') return true;
-  if (rt.state === 'no data' || rt.state === 'error') {
+  // An error is `error` for promotion at once: noData says what an empty answer means, not a failed one.
+  if (rt.state === 'error') return true;
+  if (rt.state === 'no data') {
     // A breach held through the gap, or errors past the limit (onError hold), block whatever noData says.
     if (rt.condition === 'failing' || rt.condition === 'pending' || errorLimitReached(rt)) return true;
     return rt.spec.noData !== 'pass';

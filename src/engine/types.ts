@@ -59,7 +59,7 @@ export interface GateView {
   consecutiveErrors?: number;
   /** Prometheus's warnings on the last answer (partial response): also in `why`. */
   warnings?: string[];
-  /** True when this gate stops promotion (failing, pending, no data/error unless noData: pass). */
+  /** True when this gate stops promotion (failing, pending, error; no data unless noData: pass). */
   blocks: boolean;
   history: GateSample[];
   parts?: Array<{ name: string; value: Value | null; note?: string }>;

@@ -177,9 +177,9 @@ describe('errorLimit and onError', () => {
     expect(engine.getState().events.filter((e) => e.type === 'rollback.requested')).toHaveLength(1);
   });
 
-  it('onError: hold (default) raises an alert at the limit and blocks even a noData: pass gate; no rollback', async () => {
+  it('an error blocks promotion at once, also on a noData: pass gate; onError: hold (default) raises an alert at the limit; no rollback', async () => {
     const { engine, seen } = await run({ noData: 'pass' }, ['error', 'error', 'error']);
-    expect(seen.map((s) => s.blocks)).toEqual([false, false, true]);
+    expect(seen.map((s) => s.blocks)).toEqual([true, true, true]);
     const st = engine.getState();
     expect(st.alerts.find((a) => a.name === 'gate g error')).toMatchObject({ source: 'flightdeck', severity: 'warning' });
     expect(st.events.some((e) => e.type === 'alert.firing' && e.name === 'gate g error')).toBe(true);
