@@ -123,8 +123,11 @@ async function appendLocked(path: string, entry: AuditEntry, opts: AppendOptions
   }
 }
 
-async function writeEntry(path: string, entry: AuditEntry, opts: AppendOptions): Promise<AuditRecord> {
-  const last = await readLastLine(path);
+/**
+ * The audit record of an entry, redacted, numbered after `last` and chained to it, and its sealed
+ * line: one field order for the JSONL file and the PostgreSQL rows, so both verify alike.
+ */
+export function sealEntry(entry: AuditEntry, opts: AppendOptions, last: { seq: number; hash: string }): { record: Record<string, unknown>; line: string } {
   const clock = opts.clock ?? systemClock;
   const clean = redact(entry, opts.secrets ?? []);
   const record: Record<string, unknown> = {
@@ -143,7 +146,12 @@ async function writeEntry(path: string, entry: AuditEntry, opts: AppendOptions):
   if (clean.durationMs !== undefined) record.durationMs = Math.round(clean.durationMs);
   if (clean.details !== undefined) record.details = clean.details;
   record.prevHash = last.hash;
-  const line = sealLine(record);
+  return { record, line: sealLine(record) };
+}
+
+async function writeEntry(path: string, entry: AuditEntry, opts: AppendOptions): Promise<AuditRecord> {
+  const last = await readLastLine(path);
+  const { record, line } = sealEntry(entry, opts, last);
 
   let fh;
   try {

@@ -27,10 +27,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import postgres from 'postgres';
 import { holderState, type HeldLock, type LockHolder, type LockResult, type HolderState } from '../actions/lock.js';
-import { AuditError, currentOperator, redact, type AppendOptions, type AuditEntry, type AuditRecord } from '../audit/log.js';
-import { GENESIS_HASH, sealLine, sha256Hex } from '../audit/chain.js';
+import { AuditError, sealEntry, type AppendOptions, type AuditEntry, type AuditRecord } from '../audit/log.js';
+import { GENESIS_HASH, sha256Hex } from '../audit/chain.js';
 import { verifyAuditBytes, type VerifyResult } from '../audit/verify.js';
-import { systemClock } from '../clock.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { formatState, parseState, fixFor, type RolloutState, type StateRead } from './rollout-state.js';
 import type { RolloutStateStore, Store, ActionLockStore } from './store.js';
@@ -259,29 +258,11 @@ export function describeDbFailure(err: unknown, url: string): string {
 }
 
 async function appendRow(sql: Sql, key: string, entry: AuditEntry, opts: AppendOptions): Promise<AuditRecord> {
-  const clock = opts.clock ?? systemClock;
   return sql.begin(async (tx) => {
     // One appender per plan at a time, across bastions.
     await tx`select pg_advisory_xact_lock(hashtext(${`flightdeck.audit.${key}`}))`;
     const [last] = await tx<{ seq: number; line: string }[]>`select seq, line from flightdeck_audit where plan_key = ${key} order by id desc limit 1`;
-    const clean = redact(entry, opts.secrets ?? []);
-    const record: Record<string, unknown> = {
-      time: clean.time ?? new Date(clock.now()).toISOString(),
-      seq: (last?.seq ?? 0) + 1,
-      operator: clean.operator ?? redact(currentOperator(opts.env ?? process.env), opts.secrets ?? []),
-      plan: clean.plan,
-      service: clean.service,
-      stage: clean.stage,
-      action: clean.action,
-    };
-    if (clean.reason !== undefined) record.reason = clean.reason;
-    if (clean.override !== undefined) record.override = clean.override;
-    if (clean.steps !== undefined) record.steps = clean.steps;
-    record.result = clean.result;
-    if (clean.durationMs !== undefined) record.durationMs = Math.round(clean.durationMs);
-    if (clean.details !== undefined) record.details = clean.details;
-    record.prevHash = last ? sha256Hex(last.line) : GENESIS_HASH;
-    const line = sealLine(record);
+    const { record, line } = sealEntry(entry, opts, last ? { seq: last.seq, hash: sha256Hex(last.line) } : { seq: 0, hash: GENESIS_HASH });
     await tx`insert into flightdeck_audit (plan_key, seq, line) values (${key}, ${record.seq as number}, ${line})`;
     await tx`insert into flightdeck_audit_head (plan_key, seq, hash, time) values (${key}, ${record.seq as number}, ${sha256Hex(line)}, ${record.time as string})
              on conflict (plan_key) do update set seq = excluded.seq, hash = excluded.hash, time = excluded.time`;
