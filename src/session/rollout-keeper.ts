@@ -50,8 +50,16 @@ export class RolloutKeeper {
   private stampSeen: string;
   private chain: Promise<void> = Promise.resolve();
   private savedBaselines = '';
+  /**
+   * This session's own move (a stage entered, a rollback) that the store did not take (a database
+   * away, a full disk): written again at each poll and before the next action, never dropped, so the
+   * store never says a rollout is where it no longer is.
+   */
+  private unsavedMove: string | null = null;
+  /** When the store was last written as this session knew it, at the move it did not take. */
+  private unsavedSince = 0;
   /** The entry the store held when this session opened or last wrote it. */
-  private storeSeen: Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack'> | null;
+  private storeSeen: Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack' | 'updatedAt'> | null;
   private elsewhere: string | null = null;
 
   constructor(private readonly o: KeeperOptions) {
@@ -192,6 +200,7 @@ export class RolloutKeeper {
       this.persist('moved');
     } else if (type === 'window.completed') this.persist('bookkeeping');
     else if (type === 'poll.done') {
+      if (this.unsavedMove !== null) this.persist('moved');
       if (JSON.stringify(this.o.engine.rolloutPosition().baselines) !== this.savedBaselines) this.persist('bookkeeping');
       this.chain = this.chain.then(() => this.lookAround()).catch(() => undefined);
     }
@@ -211,7 +220,9 @@ export class RolloutKeeper {
    * session about where the rollout is, else why the action is refused.
    */
   async checkBeforeAction(): Promise<string | null> {
+    if (this.unsavedMove !== null) this.persist('moved');
     await this.flush();
+    if (this.unsavedMove !== null) return `this session's last move is not saved yet (${this.where()}): ${this.unsavedMove}; nothing runs until the store takes it`;
     const read = await this.refresh();
     if (this.problemSeen) return describeProblem(this.problemSeen);
     if (read.status === 'ok') {
@@ -261,6 +272,15 @@ export class RolloutKeeper {
     const pos = engine.rolloutPosition();
     const at = engine.getState().now;
     try {
+      if (kind === 'moved' && this.unsavedMove !== null) {
+        // Written again only over the state it failed to replace: a later write is another process's (a leader's) and wins.
+        const read = await this.o.store.read();
+        if (read.status === 'ok' && read.state.updatedAt > this.unsavedSince) {
+          this.o.note({ text: `this session's unsaved move (${this.where()}) is dropped: the rollout moved on in another process since (${this.movedBy(read.state) ?? 'same stage'})`, level: 'warn' });
+          this.unsavedMove = null;
+          return;
+        }
+      }
       if (kind === 'bookkeeping') {
         // Another process may have moved the rollout (a promote from another cockpit): its state wins.
         const read = await this.refresh();
@@ -275,11 +295,21 @@ export class RolloutKeeper {
         by: this.o.operator,
       };
       await this.o.store.write(state);
+      if (kind === 'moved' && this.unsavedMove !== null) this.o.note({ text: `rollout state saved to ${this.o.store.location} once it answered again: ${this.where()}` });
+      if (kind === 'moved') this.unsavedMove = null;
       this.storeSeen = state;
       this.savedBaselines = JSON.stringify(pos.baselines);
       this.elsewhere = null;
     } catch (err) {
-      this.o.note({ text: `could not save the rollout state to ${this.o.store.location}: ${(err as Error).message}`, level: 'warn' });
+      const why = `could not save the rollout state to ${this.o.store.location}: ${(err as Error).message}`;
+      if (kind === 'moved') {
+        // Said once; tried again at each poll until the store takes it.
+        if (this.unsavedMove === null) {
+          this.o.note({ text: `${why} (tried again at each poll)`, level: 'warn' });
+          this.unsavedSince = this.storeSeen?.updatedAt ?? 0;
+        }
+        this.unsavedMove = why;
+      } else this.o.note({ text: why, level: 'warn' });
     }
   }
 }

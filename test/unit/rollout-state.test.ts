@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { ManualClock } from '../../src/clock.js';
 import { keeperFor, restoredFrom } from '../../src/cli/open-session.js';
+import type { Store } from '../../src/store/store.js';
 import { describeState, runStateSet, runStateShow } from '../../src/cli/state.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineEvent } from '../../src/engine/types.js';
@@ -64,11 +65,12 @@ const audit = async (): Promise<Array<Record<string, any>>> =>
   existsSync(auditFile()) ? (await readFile(auditFile(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)) : [];
 
 /** A session on the plan as `watch` opens one (store, restore, keeper), on a fake Prometheus and a fake clock. */
-async function open(opts: { prom?: FakeProm; clock?: ManualClock; autoRollback?: boolean; loaded?: LoadedPlan; stageId?: string } = {}) {
+async function open(opts: { prom?: FakeProm; clock?: ManualClock; autoRollback?: boolean; loaded?: LoadedPlan; stageId?: string; store?: (s: Store) => Store } = {}) {
   const loaded = opts.loaded ?? (await loadPlan(planFile));
   const clock = opts.clock ?? new ManualClock(Date.parse('2026-03-01T14:00:00Z'));
   const prom = opts.prom ?? new FakeProm().set(QUEUE, 10);
-  const store = fileStore(loaded);
+  const files = fileStore(loaded);
+  const store = opts.store ? opts.store(files) : files;
   const state = await store.state.read();
   const engine = new Engine({
     loaded,
@@ -208,6 +210,50 @@ describe('an unusable rollout state is never a fresh start', () => {
     ]);
     const saved = JSON.parse(await readFile(statePath(), 'utf8'));
     expect(saved).toMatchObject({ stageId: 'post-deploy', rolledBack: true });
+  });
+
+  it('a rollback the store did not take (the store away) is written again at the next poll, not dropped; until then nothing else runs', async () => {
+    await validState();
+    let away = false;
+    const flaky = (files: Store): Store => ({
+      ...files,
+      state: { location: files.state.location, read: () => files.state.read(), write: (st) => (away ? Promise.reject(new Error('connection refused')) : files.state.write(st)) },
+    });
+    const { session, engine, events } = await open({ store: flaky });
+    away = true;
+    const r = await session.rollback({ reason: 'back out 2.4.1' });
+    expect(r.ok).toBe(true);
+    await engine.poll();
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: false });
+    const next = await session.rollback({ reason: 'again while the store is away' });
+    expect(!next.ok && next.refused).toMatch(/last move is not saved yet .*connection refused; nothing runs until the store takes it/);
+    expect(await ran()).toHaveLength(3); // the first rollback's three steps, nothing of the refused one
+    away = false;
+    await engine.poll();
+    await session.stop();
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: true });
+    const notes = events.flatMap((e) => (e.type === 'session.note' ? [e.text] : []));
+    expect(notes.filter((t) => /could not save the rollout state/.test(t))).toHaveLength(1);
+    expect(notes.some((t) => /rollout state saved to .* once it answered again/.test(t))).toBe(true);
+  });
+
+  it('an unsaved rollback is not written over a state another process saved since (a leader elsewhere): it is dropped, and said', async () => {
+    await validState();
+    let away = false;
+    const flaky = (files: Store): Store => ({
+      ...files,
+      state: { location: files.state.location, read: () => files.state.read(), write: (st) => (away ? Promise.reject(new Error('connection refused')) : files.state.write(st)) },
+    });
+    const { session, engine, events } = await open({ store: flaky });
+    away = true;
+    expect((await session.rollback({ reason: 'back out 2.4.1' })).ok).toBe(true);
+    await engine.poll();
+    await runStateSet(await loadPlan(planFile), { stage: 'pre-deploy', reason: 'set by the leader on another bastion' }, () => {}, { env: ENV });
+    away = false;
+    await engine.poll();
+    await session.stop();
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'pre-deploy', rolledBack: false, reason: 'set by the leader on another bastion' });
+    expect(events.some((e) => e.type === 'session.note' && /unsaved move .* is dropped: the rollout moved on in another process/.test(e.text))).toBe(true);
   });
 
   it('a state that became unusable while the session ran refuses the next action; one another process moved on is not overwritten', async () => {
