@@ -1,6 +1,6 @@
 /** The process table, read with ps: the live processes that belong to a test directory. */
 import { execFileSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /** Every live (not zombie) process whose command line mentions `dir` or whose working directory is `dir`. */
 export function processesIn(dir: string): Array<{ pid: number; args: string }> {
@@ -29,5 +29,26 @@ export function killAllIn(dir: string): void {
     } catch {
       // gone
     }
+  }
+}
+
+/**
+ * The pid a test script wrote to `file` (`echo $$ > file`), once the whole number is there: the
+ * file exists as soon as the shell opens it, before the number is written, and Number('') is 0 —
+ * a pid 0 signalled in a clean-up (kill(0)) would kill the test runner's own process group.
+ */
+export async function pidIn(file: string, ms = 10_000): Promise<number> {
+  const end = Date.now() + ms;
+  for (;;) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      // not there yet
+    }
+    const m = /^\s*(\d+)\s*$/.exec(text);
+    if (m && text.endsWith('\n') && Number(m[1]) > 1) return Number(m[1]);
+    if (Date.now() > end) throw new Error(`no whole pid in ${file} after ${ms} ms (read ${JSON.stringify(text)})`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -16,6 +16,7 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FAIL, HANG, MARKER, proc, readAudit, readOrder, writeActPlan } from '../helpers/act.js';
 import { BIN, flightdeck, ROOT } from '../helpers/cli.js';
+import { pidIn } from '../helpers/process-table.js';
 
 let dir: string;
 let planFile: string;
@@ -109,8 +110,8 @@ describe('a signal to the CLI while a step runs', () => {
       await writePlan({ rollbackSteps: [{ name: 'hangs', run: [HANG] }, { name: 'after', run: [MARKER, 'after'] }] });
       const sub = execa(BIN, ['rollback', planFile, '--yes', '--reason', 'p99 breach'], { env: { NO_COLOR: '1', ...env() }, reject: false, cwd: ROOT, stdin: 'ignore' });
       await until(() => existsSync(join(dir, 'parent.pid')) && existsSync(join(dir, 'child.pid')), 'the step to start');
-      const parent = Number(readFileSync(join(dir, 'parent.pid'), 'utf8'));
-      const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
+      const parent = await pidIn(join(dir, 'parent.pid'));
+      const child = await pidIn(join(dir, 'child.pid'));
       strays.push(parent, child);
       expect(proc(parent)).toBeDefined();
       const lock = join(dir, '.flightdeck', 'plan.yaml.lock');
@@ -135,7 +136,7 @@ describe('a signal to the CLI while the gates are evaluated', () => {
   it('SIGINT stops the gate command that runs (its process group), exits 130 at once and runs nothing', async () => {
     const sub = execa(BIN, ['rollback', planFile, '--yes'], { env: { NO_COLOR: '1', ...env({ QUEUE_SLEEP: '30' }) }, reject: false, cwd: ROOT, stdin: 'ignore' });
     await until(() => existsSync(join(dir, 'gate.pid')), 'the gate command to start');
-    const gate = Number(readFileSync(join(dir, 'gate.pid'), 'utf8'));
+    const gate = await pidIn(join(dir, 'gate.pid'));
     strays.push(gate);
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();

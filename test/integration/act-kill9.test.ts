@@ -16,6 +16,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { processGroupAlive } from '../../src/actions/lock.js';
 import { FORKS, proc, readAudit, readOrder, writeActPlan } from '../helpers/act.js';
 import { BIN, flightdeck, ROOT } from '../helpers/cli.js';
+import { pidIn } from '../helpers/process-table.js';
 
 let dir: string;
 let planFile: string;
@@ -40,13 +41,13 @@ afterEach(async () => {
 });
 
 const audit = () => readAudit(dir);
-const pgidOf = async (pidFile: string): Promise<number> => proc(Number((await readFile(join(dir, pidFile), 'utf8')).trim()))!.pgid;
+const pgidOf = async (pidFile: string): Promise<number> => proc(await pidIn(join(dir, pidFile)))!.pgid;
 
 it('kill -9 of the rollback command: no second rollback until the first script\'s group has ended; no lost audit line', async () => {
   const env = { ...process.env, NO_COLOR: '1', MARKER_DIR: dir, SLOW_S: '15' };
   const first = spawn(BIN, ['rollback', planFile, '--yes', '--reason', 'first'], { env, cwd: ROOT, stdio: 'ignore' });
   for (let i = 0; i < 200 && !existsSync(join(dir, 'slow.pid')); i++) await new Promise((r) => setTimeout(r, 25));
-  const pgid = Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+  const pgid = await pidIn(join(dir, 'slow.pid'));
   groups.push(pgid);
   // The started line is on disk while the step runs.
   expect((await audit()).map((l) => [l.action, l.result])).toEqual([['rollback', 'started']]);

@@ -19,7 +19,7 @@ import { lockPathFor, processGroupAlive } from '../../src/actions/lock.js';
 import { guardPaths } from '../../src/guard/paths.js';
 import { findGuard, recordAlive } from '../../src/guard/record.js';
 import { BIN, flightdeck } from '../helpers/cli.js';
-import { killAllIn, processesIn } from '../helpers/process-table.js';
+import { killAllIn, processesIn, pidIn } from '../helpers/process-table.js';
 import { startTmux, type TmuxPane } from '../helpers/tmux.js';
 
 let dir: string;
@@ -79,7 +79,7 @@ async function rollBackFrom(pane: TmuxPane, reason: string): Promise<number> {
   await key(() => pane.send('Tab'));
   await key(() => pane.send('Enter'));
   await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
-  return Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+  return await pidIn(join(dir, 'slow.pid'));
 }
 
 it('a rollback started in an attached cockpit survives tmux kill-session; a newly attached cockpit shows it', async () => {

@@ -20,7 +20,7 @@ import { GuardClient } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
 import { BIN, flightdeck } from '../helpers/cli.js';
 import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
-import { killAllIn, processesIn } from '../helpers/process-table.js';
+import { killAllIn, processesIn, pidIn } from '../helpers/process-table.js';
 
 let live: LiveFleet;
 let dir: string;
@@ -101,7 +101,7 @@ it('kill -9 of the guard during a slow rollback: nothing overlaps it; the restar
   let firstOut = '';
   first.stdout.on('data', (d: Buffer) => (firstOut += d.toString()));
   await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
-  const pgid = Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+  const pgid = await pidIn(join(dir, 'slow.pid'));
   // The script is the guard's child, in its own process group.
   expect(Number((await readFile(`/proc/${pgid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[1])).toBe(rec.pid);
   await until(async () => (await guardStatus())?.action?.kind === 'rollback', 'the guard to report the rollback');

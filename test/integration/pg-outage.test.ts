@@ -19,7 +19,7 @@ import { findGuard } from '../../src/guard/record.js';
 import { flightdeck } from '../helpers/cli.js';
 import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
-import { killAllIn } from '../helpers/process-table.js';
+import { killAllIn, pidIn } from '../helpers/process-table.js';
 
 let live: LiveFleet;
 let pg: RunningPostgres;
@@ -116,7 +116,7 @@ it('kill -9 of the leader during a slow rollback: the standby adopts it, starts 
   const g = await twoGuards({ SLOW_S: '8' });
   const answer = command('a', 'rollback', { reason: 'first' });
   await until(() => existsSync(join(dir, 'slow.pid')), 'the slow rollback to start');
-  const pgid = Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+  const pgid = await pidIn(join(dir, 'slow.pid'));
   process.kill(g.leaderPid, 'SIGKILL');
   await answer.catch(() => undefined);
   expect(processGroupAlive(pgid)).toBe(true);

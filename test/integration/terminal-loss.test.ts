@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { processGroupAlive } from '../../src/actions/lock.js';
 import { BIN } from '../helpers/cli.js';
 import { startTmux, type TmuxPane } from '../helpers/tmux.js';
+import { pidIn } from '../helpers/process-table.js';
 
 let dir: string;
 let pane: TmuxPane | undefined;
@@ -92,7 +93,7 @@ it('tmux kill-session during a rollback: no crash, the script is stopped (no orp
   await step(() => pane!.send('Tab'));
   await step(() => pane!.send('Enter'));
   await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
-  const pgid = Number((await readFile(join(dir, 'slow.pid'), 'utf8')).trim());
+  const pgid = await pidIn(join(dir, 'slow.pid'));
   expect(processGroupAlive(pgid)).toBe(true);
 
   pane.kill(); // the tmux server goes: the pty hangs up, the shell and flightdeck get SIGHUP

@@ -12,6 +12,7 @@ import { runAction, type ActionContext } from '../../src/actions/runner.js';
 import { resolveInclude } from '../../src/actions/steps.js';
 import { actionSchema } from '../../src/plan/schema.js';
 import { actionContext, FORKS as forks, MARKER as marker, proc, readOrder } from '../helpers/act.js';
+import { pidIn } from '../helpers/process-table.js';
 
 let dir: string;
 const strays: number[] = [];
@@ -45,7 +46,7 @@ describe('a step that forks a background child and exits 0', () => {
     const disowned: number[] = [];
     const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => disowned.push(g) }));
     const took = Date.now() - t0;
-    const bg = Number(await readFile(join(dir, 'bg.pid'), 'utf8'));
+    const bg = await pidIn(join(dir, 'bg.pid'));
     strays.push(bg);
     expect(r.outcome).toBe('ok');
     expect(r.steps.map((s) => s.status)).toEqual(['ok', 'ok']);
@@ -68,7 +69,7 @@ describe('a step that forks a background child and exits 0', () => {
     const spawned: number[] = [];
     const disowned: number[] = [];
     const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => disowned.push(g) }));
-    const bg = Number(await readFile(join(dir, 'bg.pid'), 'utf8'));
+    const bg = await pidIn(join(dir, 'bg.pid'));
     strays.push(bg);
     expect(r.outcome).toBe('ok');
     expect(r.steps[0]!.status).toBe('ok');

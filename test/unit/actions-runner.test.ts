@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAction, stepsForAudit, type ActionContext, type OutputLine } from '../../src/actions/runner.js';
 import { actionSchema } from '../../src/plan/schema.js';
 import { actionContext, FAIL as fail, FIX, HANG as hang, MARKER as marker, proc, readOrder } from '../helpers/act.js';
+import { pidIn } from '../helpers/process-table.js';
 
 const slow = join(FIX, 'slow.sh');
 const dry = join(FIX, 'dry.sh');
@@ -199,8 +200,8 @@ describe('runAction: timeouts and aborts kill the whole process group', () => {
     expect(r.steps[0]!.signal).toBe('SIGTERM');
     expect(r.steps[1]!.status).toBe('skipped');
     expect(r.ok).toBe(false);
-    const parent = Number(await readFile(join(dir, 'parent.pid'), 'utf8'));
-    const child = Number(await readFile(join(dir, 'child.pid'), 'utf8'));
+    const parent = await pidIn(join(dir, 'parent.pid'));
+    const child = await pidIn(join(dir, 'child.pid'));
     expect(parent).toBeGreaterThan(1);
     expect(child).toBeGreaterThan(1);
     expect(proc(parent)).toBeUndefined();
@@ -214,8 +215,8 @@ describe('runAction: timeouts and aborts kill the whole process group', () => {
     expect(r.steps[0]!.status).toBe('timed out');
     expect(r.steps[0]!.signal).toBe('SIGKILL');
     expect(lines.some((l) => l.includes('sending SIGKILL'))).toBe(true);
-    const parent = Number(await readFile(join(dir, 'parent.pid'), 'utf8'));
-    const child = Number(await readFile(join(dir, 'child.pid'), 'utf8'));
+    const parent = await pidIn(join(dir, 'parent.pid'));
+    const child = await pidIn(join(dir, 'child.pid'));
     expect(proc(parent)).toBeUndefined();
     expect(proc(child)).toBeUndefined();
   });
@@ -234,8 +235,8 @@ describe('runAction: timeouts and aborts kill the whole process group', () => {
     expect(res.ok).toBe(false);
     expect(res.steps.map((s) => s.status)).toEqual(['aborted', 'skipped']);
     expect(res.summary).toContain("aborted during step 'hangs'");
-    const parent = Number(await readFile(join(dir, 'parent.pid'), 'utf8'));
-    const child = Number(await readFile(join(dir, 'child.pid'), 'utf8'));
+    const parent = await pidIn(join(dir, 'parent.pid'));
+    const child = await pidIn(join(dir, 'child.pid'));
     expect(proc(parent)).toBeUndefined();
     expect(proc(child)).toBeUndefined();
     expect(existsSync(join(dir, 'after'))).toBe(false);
