@@ -56,10 +56,10 @@ export class RolloutKeeper {
    * store never says a rollout is where it no longer is.
    */
   private unsavedMove: string | null = null;
-  /** When the store was last written as this session knew it, at the move it did not take. */
-  private unsavedSince = 0;
+  /** Where the store had the rollout, as this session last knew it, when the move was not taken. */
+  private unsavedFrom: Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack'> | null = null;
   /** The entry the store held when this session opened or last wrote it. */
-  private storeSeen: Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack' | 'updatedAt'> | null;
+  private storeSeen: Pick<RolloutState, 'stageId' | 'stageEnteredAt' | 'rolledBack'> | null;
   private elsewhere: string | null = null;
 
   constructor(private readonly o: KeeperOptions) {
@@ -273,9 +273,10 @@ export class RolloutKeeper {
     const at = engine.getState().now;
     try {
       if (kind === 'moved' && this.unsavedMove !== null) {
-        // Written again only over the state it failed to replace: a later write is another process's (a leader's) and wins.
+        // Written again only over the position it failed to replace: another process that moved the rollout since (a
+        // leader elsewhere) wins; one that only saved its bookkeeping at the same position (a standby) does not.
         const read = await this.o.store.read();
-        if (read.status === 'ok' && read.state.updatedAt > this.unsavedSince) {
+        if (read.status === 'ok' && this.unsavedFrom !== null && !isSameEntry(read.state, this.unsavedFrom)) {
           this.o.note({ text: `this session's unsaved move (${this.where()}) is dropped: the rollout moved on in another process since (${this.movedBy(read.state) ?? 'same stage'})`, level: 'warn' });
           this.unsavedMove = null;
           return;
@@ -306,7 +307,7 @@ export class RolloutKeeper {
         // Said once; tried again at each poll until the store takes it.
         if (this.unsavedMove === null) {
           this.o.note({ text: `${why} (tried again at each poll)`, level: 'warn' });
-          this.unsavedSince = this.storeSeen?.updatedAt ?? 0;
+          this.unsavedFrom = this.storeSeen;
         }
         this.unsavedMove = why;
       } else this.o.note({ text: why, level: 'warn' });

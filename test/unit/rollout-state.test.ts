@@ -225,6 +225,8 @@ describe('an unusable rollout state is never a fresh start', () => {
     expect(r.ok).toBe(true);
     await engine.poll();
     expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: false });
+    // Another process saves at the same position meanwhile (a standby's bookkeeping): that is no move, the rollback still goes in.
+    await runStateSet(await loadPlan(planFile), { stage: 'post-deploy', reason: 'same position, saved elsewhere', enteredAt: String(Date.parse('2026-03-01T13:10:00Z')) }, () => {}, { env: ENV });
     const next = await session.rollback({ reason: 'again while the store is away' });
     expect(!next.ok && next.refused).toMatch(/last move is not saved yet .*connection refused; nothing runs until the store takes it/);
     expect(await ran()).toHaveLength(3); // the first rollback's three steps, nothing of the refused one
