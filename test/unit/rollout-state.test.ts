@@ -97,6 +97,18 @@ async function open(opts: { prom?: FakeProm; clock?: ManualClock; autoRollback?:
   return { session, engine, events, clock, prom, state, loaded };
 }
 
+/** A store whose state writes fail while `away` is set (a database stopped, a full disk); reads go through. */
+function awayStore() {
+  const s = {
+    away: false,
+    wrap: (files: Store): Store => ({
+      ...files,
+      state: { location: files.state.location, read: () => files.state.read(), write: (st) => (s.away ? Promise.reject(new Error('connection refused')) : files.state.write(st)) },
+    }),
+  };
+  return s;
+}
+
 async function validState(stageId = 'post-deploy', enteredAt = Date.parse('2026-03-01T13:10:00Z')) {
   const code = await runStateSet(await loadPlan(planFile), { stage: stageId, reason: 'initial state for the test', enteredAt: String(enteredAt) }, () => {}, { env: ENV, now: () => Date.parse('2026-03-01T13:59:00Z') });
   expect(code).toBe(0);
@@ -214,13 +226,10 @@ describe('an unusable rollout state is never a fresh start', () => {
 
   it('a rollback the store did not take (the store away) is written again at the next poll, not dropped; until then nothing else runs', async () => {
     await validState();
-    let away = false;
-    const flaky = (files: Store): Store => ({
-      ...files,
-      state: { location: files.state.location, read: () => files.state.read(), write: (st) => (away ? Promise.reject(new Error('connection refused')) : files.state.write(st)) },
-    });
+    const store = awayStore();
+    const flaky = store.wrap;
     const { session, engine, events } = await open({ store: flaky });
-    away = true;
+    store.away = true;
     const r = await session.rollback({ reason: 'back out 2.4.1' });
     expect(r.ok).toBe(true);
     await engine.poll();
@@ -230,7 +239,7 @@ describe('an unusable rollout state is never a fresh start', () => {
     const next = await session.rollback({ reason: 'again while the store is away' });
     expect(!next.ok && next.refused).toMatch(/last move is not saved yet .*connection refused; nothing runs until the store takes it/);
     expect(await ran()).toHaveLength(3); // the first rollback's three steps, nothing of the refused one
-    away = false;
+    store.away = false;
     await engine.poll();
     await session.stop();
     expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: true });
@@ -241,17 +250,14 @@ describe('an unusable rollout state is never a fresh start', () => {
 
   it('an unsaved rollback is not written over a state another process saved since (a leader elsewhere): it is dropped, and said', async () => {
     await validState();
-    let away = false;
-    const flaky = (files: Store): Store => ({
-      ...files,
-      state: { location: files.state.location, read: () => files.state.read(), write: (st) => (away ? Promise.reject(new Error('connection refused')) : files.state.write(st)) },
-    });
+    const store = awayStore();
+    const flaky = store.wrap;
     const { session, engine, events } = await open({ store: flaky });
-    away = true;
+    store.away = true;
     expect((await session.rollback({ reason: 'back out 2.4.1' })).ok).toBe(true);
     await engine.poll();
     await runStateSet(await loadPlan(planFile), { stage: 'pre-deploy', reason: 'set by the leader on another bastion' }, () => {}, { env: ENV });
-    away = false;
+    store.away = false;
     await engine.poll();
     await session.stop();
     expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'pre-deploy', rolledBack: false, reason: 'set by the leader on another bastion' });
