@@ -5,8 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export interface TmuxPane {
   /** The screen as text, one string per row. */
@@ -81,4 +83,37 @@ export function startTmux(command: string, opts: { cols: number; rows: number; c
     },
   };
   return pane;
+}
+
+/**
+ * For a test file whose tests each drive one pane: one temp dir for the file
+ * (removed after it), and each test's pane killed after the test.
+ */
+export function panePerTest(prefix: string): { readonly dir: string; start(command: string, opts: { cols: number; rows: number; env?: Record<string, string> }): TmuxPane } {
+  let dir = '';
+  let pane: TmuxPane | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterEach(() => {
+    pane?.kill();
+    pane = undefined;
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    start(command, opts) {
+      pane = startTmux(command, { ...opts, cwd: dir });
+      return pane;
+    },
+  };
+}
+
+/** The screen's rows of gate `id` in the gates panel (selected or not, any state). */
+export function gateRows(screen: string, id: string): string[] {
+  return screen.split('\n').filter((l) => new RegExp(`^(▶| ) \\S (ok|warn|pending|failing|no data|error|off)\\s+${id}\\s`).test(l));
 }

@@ -5,34 +5,18 @@
  * after a rollback and at the final stage, and keys that arrive together
  * (`send-keys -l`) are each a key.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
-import { startTmux, type TmuxPane } from '../helpers/tmux.js';
+import { gateRows, panePerTest } from '../helpers/tmux.js';
 
-let dir: string;
-let pane: TmuxPane | undefined;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fd-status-'));
-});
-afterEach(() => {
-  pane?.kill();
-  pane = undefined;
-});
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
+const panes = panePerTest('fd-status-');
 const lines = (screen: string) => screen.split('\n');
-const gateRows = (screen: string, id: string) => lines(screen).filter((l) => new RegExp(`^(▶| ) \\S (ok|warn|pending|failing|no data|error|off)\\s+${id}\\s`).test(l));
-const demo = (args: string, work: string) => `${BIN} demo ${args} --dir ${join(dir, work)}`;
+const demo = (args: string, work: string) => `${BIN} demo ${args} --dir ${join(panes.dir, work)}`;
 
 describe('status line', () => {
   it('a frozen screen shows the auto-rollback as it happens, and what changed since the freeze', async () => {
-    pane = startTmux(demo('--scenario regression --speed 60', 'frozen'), { cols: 100, rows: 30, cwd: dir });
+    const pane = panes.start(demo('--scenario regression --speed 60', 'frozen'), { cols: 100, rows: 30 });
     await pane.waitFor(/1\/3 canary-10/, { what: 'the cockpit at canary-10', timeoutMs: 20_000 });
     pane.type('Z');
     const frozen = await pane.waitFor((s) => / FROZEN \d\d:\d\d:\d\d /.test(lines(s)[0]!), { what: 'the FROZEN badge' });
@@ -48,7 +32,7 @@ describe('status line', () => {
   }, 120_000);
 
   it('the countdown to an auto-rollback and its reason are whole at 80x24 and 60x16; then the words stay honest', async () => {
-    pane = startTmux(demo('--scenario regression --speed 30', 'countdown'), { cols: 80, rows: 24, cwd: dir });
+    const pane = panes.start(demo('--scenario regression --speed 30', 'countdown'), { cols: 80, rows: 24 });
     const at80 = await pane.waitFor((s) => /AUTO-ROLLBACK in \S+: error-rate [\d.]+% > 2%$/.test(lines(s)[0]!.trimEnd()), { what: 'the countdown at 80x24', timeoutMs: 90_000 });
     const head = lines(at80)[0]!.trimEnd();
     expect(head.length).toBeLessThanOrEqual(80);
@@ -75,7 +59,7 @@ describe('status line', () => {
   }, 180_000);
 
   it('at the final stage the rollout is complete, not promotable', async () => {
-    pane = startTmux(demo('--scenario healthy --speed 120', 'final'), { cols: 100, rows: 30, cwd: dir });
+    const pane = panes.start(demo('--scenario healthy --speed 120', 'final'), { cols: 100, rows: 30 });
     const done = await pane.waitFor((s) => /3\/3 full-100 ROLLOUT COMPLETE/.test(lines(s)[0]!), { what: 'the rollout complete', timeoutMs: 120_000 });
     expect(done).toMatch(/ROLLOUT COMPLETE full-100 is the final stage/);
     expect(done).not.toMatch(/PROMOTABLE|p to promote/);
@@ -84,7 +68,7 @@ describe('status line', () => {
 
 describe('keys that arrive together', () => {
   it('send-keys -l "jjj" moves three rows; "/p95" in one chunk filters', async () => {
-    pane = startTmux(demo('--scenario healthy --no-autopilot --speed 1', 'keys'), { cols: 100, rows: 30, cwd: dir });
+    const pane = panes.start(demo('--scenario healthy --no-autopilot --speed 1', 'keys'), { cols: 100, rows: 30 });
     // Polls come every 30 s at speed 1: the rows keep their order between two.
     const first = await pane.waitFor((s) => /GATES 9/.test(s) && !/not evaluated yet/.test(s) && /p95-latency/.test(s), { what: 'the gates panel, evaluated', timeoutMs: 30_000 });
     const rowRe = /^(▶| ) \S (?:ok|pending|no data|warn|failing|error|off)\s+(\S+)\s/;

@@ -4,33 +4,18 @@
  * values of then under the VIEWING banner, the live status stays on top — a
  * promote is refused there, and Esc is live again.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
-import { startTmux, type TmuxPane } from '../helpers/tmux.js';
+import { gateRows, panePerTest } from '../helpers/tmux.js';
 
-let dir: string;
-let pane: TmuxPane | undefined;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fd-rewind-'));
-});
-afterEach(() => {
-  pane?.kill();
-  pane = undefined;
-});
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
+const panes = panePerTest('fd-rewind-');
 const lines = (screen: string) => screen.split('\n');
-const errorRateRow = (screen: string) => lines(screen).find((l) => /^(▶| ) \S (ok|warn|pending|failing|no data|error|off)\s+error-rate\s/.test(l)) ?? '';
+const errorRateRow = (screen: string) => gateRows(screen, 'error-rate')[0] ?? '';
 
 describe('rewind while live', () => {
   it('[ shows an earlier poll under the VIEWING banner, a promote is refused there, Esc is live', async () => {
-    pane = startTmux(`${BIN} demo --scenario regression --speed 60 --dir ${join(dir, 'work')}`, { cols: 100, rows: 30, cwd: dir });
+    const pane = panes.start(`${BIN} demo --scenario regression --speed 60 --dir ${join(panes.dir, 'work')}`, { cols: 100, rows: 30 });
     // Live: canary-50 breaches its error-rate gate (the guard counts down, or already rolls back).
     const breach = await pane.waitFor((s) => /2\/3 canary-50/.test(lines(s)[0]!) && /(pending|failing)\s+error-rate\s+[\d.]+%/.test(s), { what: 'the breach at canary-50', timeoutMs: 90_000 });
     expect(errorRateRow(breach)).toMatch(/(pending|failing)\s+error-rate/);
