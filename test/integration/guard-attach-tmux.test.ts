@@ -30,6 +30,12 @@ const CRASH = /Error: write|Assertion failed|ResetStdio|at \S+ \([^)]*:\d+:\d+\)
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fd-attach-'));
   await writeFile(join(dir, 'slow.sh'), '#!/usr/bin/env bash\necho $$ > slow.pid\necho start >> order\nsleep "${SLOW_S:-15}"\necho done >> order\n', { mode: 0o755 });
+  await writePlan();
+});
+
+/** The plan every test here guards: one canary stage whose rollback is slow.sh; `promote` adds a promote action. */
+async function writePlan(promote?: string[]): Promise<void> {
+  const canary = { id: 'canary-10', gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit 0'] }, onFail: 'block' }], ...(promote ? { promote: { run: promote } } : {}), rollback: { run: ['./slow.sh'] } };
   await writeFile(
     join(dir, 'plan.yaml'),
     stringify({
@@ -37,10 +43,10 @@ beforeEach(async () => {
       polling: { window: '60m', phases: [{ every: '2s' }], jitter: 0 },
       audit: { file: 'audit.jsonl' },
       logs: { dir: 'logs' },
-      stages: [{ id: 'canary-10', gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit 0'] }, onFail: 'block' }], rollback: { run: ['./slow.sh'] } }, { id: 'full' }],
+      stages: [canary, { id: 'full' }],
     }),
   );
-});
+}
 afterEach(async () => {
   for (const p of panes.splice(0)) p.kill();
   killAllIn(dir);
@@ -196,16 +202,7 @@ it('q, then "Stop the guard too": the guard exits cleanly (audited; socket, reco
 
 it('two cockpits on one guard: B shows the promote A started, running and then ended, within a bounded wait; B\'s q then asks about no action', async () => {
   await writeFile(join(dir, 'promote.sh'), '#!/usr/bin/env bash\necho promote-start >> order\nsleep 8\necho promote-done >> order\n', { mode: 0o755 });
-  await writeFile(
-    join(dir, 'plan.yaml'),
-    stringify({
-      service: 'dhash',
-      polling: { window: '60m', phases: [{ every: '2s' }], jitter: 0 },
-      audit: { file: 'audit.jsonl' },
-      logs: { dir: 'logs' },
-      stages: [{ id: 'canary-10', gates: [{ id: 'smoke', command: { run: ['bash', '-c', 'exit 0'] }, onFail: 'block' }], promote: { run: ['./promote.sh'] }, rollback: { run: ['./slow.sh'] } }, { id: 'full' }],
-    }),
-  );
+  await writePlan(['./promote.sh']);
   expect((await flightdeck(['guard', 'plan.yaml'], { cwd: dir, env: env(), timeoutMs: 60_000 })).code).toBe(0);
   const guard = (await findGuard(join(dir, 'plan.yaml')))!;
   const a = cockpit();
