@@ -29,7 +29,7 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node22.12',
+  target: 'node22.19',
   jsx: 'automatic',
   // Ink loads React's devtools only when asked to (DEV=true); they are not installed.
   external: ['react-devtools-core'],
@@ -50,7 +50,7 @@ if (bench) {
     bundle: false,
     format: 'esm',
     platform: 'node',
-    target: 'node22.12',
+    target: 'node22.19',
     jsx: 'automatic',
     sourcemap: 'linked',
     logLevel: 'warning',
