@@ -61,7 +61,8 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
         tok: 'accent',
       };
     case 'plan.changed':
-      return { at, text: `plan changed since the window opened (loaded by ${sanitize(e.loadedBy)}): ${sanitize(e.gates.map((g) => `${g.key.replace(/^\*\//, '')} ${g.changes.join(', ')}`).join('; '))}`, tok: 'warn' };
+      // The session's note says it, with the changes and why (edited while running): one line, not two.
+      return null;
     case 'state.unusable':
       return { at, text: `ROLLOUT STATE UNUSABLE ${sanitize(e.location)}: ${sanitize(e.problem)}; actions refused; fix: ${sanitize(e.fix)}`, tok: 'error' };
     case 'polling.changed':

@@ -364,6 +364,9 @@ describe('plan edits mid-window', () => {
     });
     expect(session.extras().banner).toBe('plan changed since the window opened: post-deploy/extraction-failure-rate, post-deploy/low-confidence-queue');
     expect(events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text)).toContain('plan changed since the window opened: post-deploy/extraction-failure-rate for 10m → 20m; post-deploy/low-confidence-queue fail > 1000 → > 5000');
+    // The activity log says it once: the note's line, not a second one for the event.
+    const glyphs = makeTheme({ noColor: true, ascii: false }).glyphs;
+    expect(events.map((e) => formatEvent(e, glyphs)?.text ?? '').filter((t) => /plan changed/.test(t))).toHaveLength(1);
     const entries = (await audit()).filter((l) => l.action === 'plan-changed');
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ result: 'loaded', operator: OPERATOR, details: { gates: changed && changed.type === 'plan.changed' ? changed.gates : [] } });
