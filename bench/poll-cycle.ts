@@ -98,8 +98,8 @@ export async function measureEnginePoll(o: {
   sampleMs?: number;
   /** The fleet's process, to tell its CPU apart. */
   fleetPid?: number;
-  /** Wraps the cold poll (a CPU profiler started and stopped around it). */
-  aroundCold?: (poll: () => Promise<PollRun>) => Promise<PollRun>;
+  /** Wraps each poll (a CPU profiler started and stopped around it). */
+  around?: (phase: 'cold' | 'warm', poll: () => Promise<PollRun>) => Promise<PollRun>;
 }): Promise<EnginePollFigures> {
   const file = await writePlan(o.dir, `poll-${o.nodes.length}.json`, {
     service: 'bench',
@@ -140,9 +140,9 @@ export async function measureEnginePoll(o: {
     };
   };
   try {
-    const cold = o.aroundCold ? await o.aroundCold(once) : await once();
+    const cold = o.around ? await o.around('cold', once) : await once();
     const warmRuns: PollRun[] = [];
-    for (let i = 0; i < (o.warm ?? 3); i++) warmRuns.push(await once());
+    for (let i = 0; i < (o.warm ?? 3); i++) warmRuns.push(o.around ? await o.around('warm', once) : await once());
     const byWall = [...warmRuns].sort((a, b) => a.wallMs - b.wallMs);
     const st = engine.getState();
     return {
@@ -215,7 +215,7 @@ async function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
  * node poller alone; `node dist/bench/poll-cycle.js --engine N [--profile FILE]`
  * starts what the bench's poll section starts (a child fleet of N nodes, a real
  * Prometheus) and prints the engine's cold and warm polls beside the bare undici
- * loop, with --profile, CPU profiles of the cold poll alone (FILE) and of the bare loop (FILE.floor).
+ * loop, with --profile, CPU profiles of the cold poll alone (FILE), the last warm poll (FILE.warm) and the bare loop (FILE.floor).
  */
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
@@ -240,7 +240,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const ratios: number[] = [];
       for (let i = 0; i < runs; i++) {
         const suffix = runs > 1 ? `.${i}` : '';
-        const r = await measureEnginePoll({ dir, nodes: fleet.nodes, prometheusUrl: prom.prom.url, gates: promGates(20), fleetPid: fleet.pid, ...(profileFile ? { aroundCold: (poll: () => Promise<PollRun>) => profiled(`${profileFile}${suffix}`, poll) } : {}) });
+        const r = await measureEnginePoll({ dir, nodes: fleet.nodes, prometheusUrl: prom.prom.url, gates: promGates(20), fleetPid: fleet.pid, ...(profileFile ? { around: (phase: 'cold' | 'warm', poll: () => Promise<PollRun>) => profiled(`${profileFile}${suffix}${phase === 'warm' ? '.warm' : ''}`, poll) } : {}) });
         const floor = profileFile ? await profiled(`${profileFile}${suffix}.floor`, () => measureUndiciFloor(fleet.nodes, 64)) : await measureUndiciFloor(fleet.nodes, 64);
         ratios.push(r.cold.cpuMs / floor.cpuMs);
         console.log(JSON.stringify({ nodes: n, cold: r.cold, warm: r.warm, nodesUp: r.nodesUp, gatesWithValue: r.gatesWithValue, floor, ratio: Math.round((r.cold.cpuMs / floor.cpuMs) * 100) / 100 }));
