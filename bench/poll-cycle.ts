@@ -98,6 +98,8 @@ export async function measureEnginePoll(o: {
   sampleMs?: number;
   /** The fleet's process, to tell its CPU apart. */
   fleetPid?: number;
+  /** Wraps each poll (a CPU profiler started and stopped around it). */
+  around?: (phase: 'cold' | 'warm', poll: () => Promise<PollRun>) => Promise<PollRun>;
 }): Promise<EnginePollFigures> {
   const file = await writePlan(o.dir, `poll-${o.nodes.length}.json`, {
     service: 'bench',
@@ -138,9 +140,9 @@ export async function measureEnginePoll(o: {
     };
   };
   try {
-    const cold = await once();
+    const cold = o.around ? await o.around('cold', once) : await once();
     const warmRuns: PollRun[] = [];
-    for (let i = 0; i < (o.warm ?? 3); i++) warmRuns.push(await once());
+    for (let i = 0; i < (o.warm ?? 3); i++) warmRuns.push(o.around ? await o.around('warm', once) : await once());
     const byWall = [...warmRuns].sort((a, b) => a.wallMs - b.wallMs);
     const st = engine.getState();
     return {
@@ -190,7 +192,65 @@ export async function measureUndiciFloor(nodes: NodeSpec[], concurrency = 64): P
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, ok };
 }
 
+/** Runs `fn` under V8's CPU profiler (1 ms sampling is coarse for a 300 ms poll: 250 µs) and writes a .cpuprofile. */
+async function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 250 });
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+/**
+ * By hand: `node dist/bench/poll-cycle.js [N...]` polls in-process fleets with the
+ * node poller alone; `node dist/bench/poll-cycle.js --engine N [--profile FILE]`
+ * starts what the bench's poll section starts (a child fleet of N nodes, a real
+ * Prometheus) and prints the engine's cold and warm polls beside the bare undici
+ * loop, with --profile, CPU profiles of the cold poll alone (FILE), the last warm poll (FILE.warm) and the bare loop (FILE.floor).
+ */
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
-  for (const n of sizes.length ? sizes : [100, 1000]) console.log(JSON.stringify(await measureNodePoll(n)));
+  const args = process.argv.slice(2);
+  const sizes = args.map(Number).filter((x) => x > 0);
+  if (args.includes('--engine')) {
+    const { startChildFleet, startPromEnv, promGates } = await import('./env.js');
+    const { cleanupAll, tempDir } = await import('./procs.js');
+    const n = sizes[0] ?? 1000;
+    try {
+      const prom = await startPromEnv(10);
+      const fleet = await startChildFleet(n, 'fleet');
+      const dir = await tempDir('poll');
+      const at = args.indexOf('--profile');
+      const profileFile = at >= 0 ? args[at + 1] : undefined;
+      // As in `npm run bench`: a 100-node poll and bare loop first, so neither side runs undici's code cold.
+      await measureEnginePoll({ dir, nodes: fleet.nodes.slice(0, 100), prometheusUrl: prom.prom.url, gates: promGates(20), warm: 0 });
+      await measureUndiciFloor(fleet.nodes.slice(0, 100), 64);
+      // Node's fetch (used above to wait for the fleet and Prometheus) closes its idle sockets after 4 s: not during a poll.
+      await new Promise((r) => setTimeout(r, 5_000));
+      const ri = args.indexOf('--runs');
+      const runs = ri >= 0 ? Math.max(1, Number(args[ri + 1]) || 1) : 1;
+      const ratios: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const suffix = runs > 1 ? `.${i}` : '';
+        const r = await measureEnginePoll({ dir, nodes: fleet.nodes, prometheusUrl: prom.prom.url, gates: promGates(20), fleetPid: fleet.pid, ...(profileFile ? { around: (phase: 'cold' | 'warm', poll: () => Promise<PollRun>) => profiled(`${profileFile}${suffix}${phase === 'warm' ? '.warm' : ''}`, poll) } : {}) });
+        const floor = profileFile ? await profiled(`${profileFile}${suffix}.floor`, () => measureUndiciFloor(fleet.nodes, 64)) : await measureUndiciFloor(fleet.nodes, 64);
+        ratios.push(r.cold.cpuMs / floor.cpuMs);
+        console.log(JSON.stringify({ nodes: n, cold: r.cold, warm: r.warm, nodesUp: r.nodesUp, gatesWithValue: r.gatesWithValue, floor, ratio: Math.round((r.cold.cpuMs / floor.cpuMs) * 100) / 100 }));
+      }
+      ratios.sort((x, y) => x - y);
+      console.log(`cold CPU / bare loop CPU, median of ${runs}: ${ratios[Math.floor(runs / 2)]!.toFixed(2)}`);
+    } finally {
+      await cleanupAll();
+    }
+  } else {
+    for (const n of sizes.length ? sizes : [100, 1000]) console.log(JSON.stringify(await measureNodePoll(n)));
+  }
 }

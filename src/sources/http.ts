@@ -3,6 +3,7 @@
  * of connections per origin, a timeout that covers connect, headers and body,
  * and a byte cap enforced while the body streams in.
  */
+import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { HttpError, type HttpRequest, type HttpResponse, type HttpTransport } from './types.js';
 
@@ -44,6 +45,10 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
     keepAliveMaxTimeout: Math.max(opts.keepAliveTimeoutMs ?? 10_000, 10_000),
   });
   let closed = false;
+  // Counted from the agent's own events: reading agent.stats walks every origin's pool.
+  let sockets = 0;
+  agent.on('connect', () => sockets++);
+  agent.on('disconnect', () => sockets--);
 
   async function send(req: HttpRequest): Promise<HttpResponse> {
     if (closed) throw new HttpError('unreachable', 'the HTTP transport is closed');
@@ -52,12 +57,11 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
     const where = (): string => describe(req.url);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(TIMEOUT), req.timeoutMs);
-    const onCallerAbort = (): void => controller.abort(CALLER_ABORT);
     if (req.signal?.aborted) {
       clearTimeout(timer);
       throw new HttpError('aborted', `request to ${where()} aborted`);
     }
-    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const unlink = req.signal ? onAbort(req.signal, () => controller.abort(CALLER_ABORT)) : undefined;
 
     try {
       const res = await request(req.url, {
@@ -70,37 +74,28 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
         bodyTimeout: req.timeoutMs,
       });
       const body = res.body;
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > req.maxBytes) {
-        body.destroy();
-        throw new HttpError('too_large', `response from ${where()} is ${declared} bytes, over the ${req.maxBytes}-byte limit`);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
       try {
-        for await (const chunk of body) {
-          const buf = chunk as Buffer;
-          size += buf.length;
-          if (size > req.maxBytes) {
-            throw new HttpError('too_large', `response from ${where()} exceeded the ${req.maxBytes}-byte limit`);
-          }
-          chunks.push(buf);
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > req.maxBytes) {
+          throw new HttpError('too_large', `response from ${where()} is ${declared} bytes, over the ${req.maxBytes}-byte limit`);
         }
+        const text = await readCapped(body, req.maxBytes, where);
+        return {
+          status: res.statusCode,
+          // undici hands header names in lower case (util.parseHeaders), as HttpResponse promises.
+          headers: res.headers,
+          body: text,
+          latencyMs: performance.now() - started,
+        };
       } finally {
-        // Leaving the loop early (cap, abort, error) must not leave the socket half-read.
+        // Leaving early (cap, abort, error) must not leave the socket half-read.
         if (!body.readableEnded) body.destroy();
       }
-      return {
-        status: res.statusCode,
-        headers: lowerKeys(res.headers),
-        body: Buffer.concat(chunks).toString('utf8'),
-        latencyMs: performance.now() - started,
-      };
     } catch (err) {
       throw toHttpError(err, controller.signal, where(), req.timeoutMs);
     } finally {
       clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onCallerAbort);
+      unlink?.();
     }
   }
 
@@ -111,14 +106,36 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
       closed = true;
       await agent.close();
     },
-    openSockets() {
-      let n = 0;
-      for (const s of Object.values(agent.stats)) {
-        n += typeof s.connected === 'number' ? s.connected : s.connected ? 1 : 0;
-      }
-      return n;
-    },
+    openSockets: () => sockets,
   };
+}
+
+/**
+ * Callers' signals, each with one 'abort' listener that runs the callbacks of the requests in
+ * flight under it. A node poll hands the same signal to a thousand requests: adding and removing
+ * an EventTarget listener for each cost more than the rest of our per-request work.
+ */
+const underSignal = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Runs `fn` when `signal` aborts; returns the unlink, to call once the request is over. */
+function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  let fns = underSignal.get(signal);
+  if (!fns) {
+    const set = new Set<() => void>();
+    underSignal.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const f of [...set]) f();
+        set.clear();
+      },
+      { once: true },
+    );
+    fns = set;
+  }
+  const mine = fns;
+  mine.add(fn);
+  return () => void mine.delete(fn);
 }
 
 function toHttpError(err: unknown, signal: AbortSignal, where: string, timeoutMs: number): HttpError {
@@ -156,8 +173,30 @@ function describe(url: string): string {
   }
 }
 
-function lowerKeys(h: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
-  const out: Record<string, string | string[] | undefined> = {};
-  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
-  return out;
+/** A body of no declared length, read up to `maxBytes`: one listener per body, not an async iterator's promise per chunk. */
+function readCapped(body: Readable, maxBytes: number, where: () => string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new HttpError('too_large', `response from ${where()} exceeded the ${maxBytes}-byte limit`));
+        body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    let ended = false;
+    body.once('end', () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    });
+    body.once('error', reject);
+    // Closed without its end or an error (destroyed): fails here, unless the cap above has already said why.
+    // An Error captures a stack: made only then, not after every body.
+    body.once('close', () => {
+      if (!ended) reject(new Error('the response body closed before its end'));
+    });
+  });
 }

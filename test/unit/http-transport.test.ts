@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpTransport, type UndiciTransport } from '../../src/sources/http.js';
 import { HttpError } from '../../src/sources/types.js';
@@ -156,5 +157,50 @@ describe('createHttpTransport', () => {
     expect((await t.request(get(`${srv.url}/ok`))).body).toBe('fine');
     await t.close();
     expect((await failure(t.request(get(`${srv.url}/ok`)))).kind).toBe('unreachable');
+  });
+  it("aborts every request under one caller's signal, with one listener on that signal however many requests", async () => {
+    const { srv, t } = await setup(handlers.hang(), { connections: 40 });
+    const ac = new AbortController();
+    const pending = Array.from({ length: 40 }, () => failure(t.request(get(srv.url, { signal: ac.signal, timeoutMs: 10_000 }))));
+    await waitFor(async () => (await srv.openConnections()) === 40, { timeoutMs: 5_000, what: '40 requests in flight' });
+    // Before: one listener a request (40 here, a thousand in a node poll), each added and removed.
+    expect(getEventListeners(ac.signal, 'abort').length).toBe(1);
+    ac.abort();
+    const errs = await Promise.all(pending);
+    expect(errs.map((e) => e.kind)).toEqual(Array.from({ length: 40 }, () => 'aborted'));
+  });
+
+  it('a finished request under a signal is not touched by its later abort, and the next one still is', async () => {
+    let hang = false;
+    const { srv, t } = await setup((_req, res) => (hang ? undefined : res.end('done')));
+    const ac = new AbortController();
+    expect((await t.request(get(srv.url, { signal: ac.signal }))).body).toBe('done');
+    hang = true;
+    const p = failure(t.request(get(srv.url, { signal: ac.signal, timeoutMs: 10_000 })));
+    setTimeout(() => ac.abort(), 30);
+    expect((await p).kind).toBe('aborted');
+  });
+
+  it('reads a chunked body of no declared length whole, in order', async () => {
+    const parts = Array.from({ length: 50 }, (_, i) => `${i}:${'é'.repeat(100)};`);
+    const { srv, t } = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      let i = 0;
+      const next = () => (i < parts.length ? res.write(parts[i++], () => setImmediate(next)) : res.end());
+      next();
+    });
+    const r = await t.request(get(srv.url));
+    expect(r.headers['content-length']).toBeUndefined();
+    expect(r.body).toBe(parts.join(''));
+  });
+
+  it('counts open sockets across origins, and forgets those the server closes', async () => {
+    const a = await setup((_req, res) => res.end('a'));
+    const b = await startFakeHttp((_req, res) => res.end('b'));
+    cleanups.push(() => b.close());
+    await Promise.all([a.t.request(get(a.srv.url)), a.t.request(get(b.url))]);
+    expect(a.t.openSockets()).toBe(2);
+    await b.close();
+    await waitFor(() => a.t.openSockets() === 1, { timeoutMs: 5_000, what: "the closed server's socket to be forgotten" });
   });
 });
