@@ -267,7 +267,12 @@ export class RolloutKeeper {
   }
 
   private async write(kind: Persist): Promise<void> {
-    if (this.problemSeen) return; // never over a state an operator must look at
+    if (this.problemSeen) {
+      // Never over a state an operator must look at, nor one the store cannot read (its database stopped): a move
+      // (a rollback that ended meanwhile) is kept, and written at a poll once the store reads well again.
+      if (kind === 'moved') this.keepUnsaved(`could not save the rollout state to ${this.o.store.location}: it ${this.problemSeen.problem}`);
+      return;
+    }
     const engine = this.o.engine;
     const pos = engine.rolloutPosition();
     const at = engine.getState().now;
@@ -303,15 +308,18 @@ export class RolloutKeeper {
       this.elsewhere = null;
     } catch (err) {
       const why = `could not save the rollout state to ${this.o.store.location}: ${(err as Error).message}`;
-      if (kind === 'moved') {
-        // Said once; tried again at each poll until the store takes it.
-        if (this.unsavedMove === null) {
-          this.o.note({ text: `${why} (tried again at each poll)`, level: 'warn' });
-          this.unsavedFrom = this.storeSeen;
-        }
-        this.unsavedMove = why;
-      } else this.o.note({ text: why, level: 'warn' });
+      if (kind === 'moved') this.keepUnsaved(why);
+      else this.o.note({ text: why, level: 'warn' });
     }
+  }
+
+  /** A move the store did not take: said once, tried again at each poll (and before an action) until it does. */
+  private keepUnsaved(why: string): void {
+    if (this.unsavedMove === null) {
+      this.o.note({ text: `${why} (tried again at each poll)`, level: 'warn' });
+      this.unsavedFrom = this.storeSeen;
+    }
+    this.unsavedMove = why;
   }
 }
 

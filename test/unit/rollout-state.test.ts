@@ -19,9 +19,10 @@ import { describeState, runStateSet, runStateShow } from '../../src/cli/state.js
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineEvent } from '../../src/engine/types.js';
 import { loadPlan, type LoadedPlan } from '../../src/plan/load.js';
+import type { RolloutKeeper } from '../../src/session/rollout-keeper.js';
 import { Session } from '../../src/session/session.js';
 import { fileStore, statePathFor } from '../../src/store/files.js';
-import { parseState } from '../../src/store/rollout-state.js';
+import { parseState, type StateRead } from '../../src/store/rollout-state.js';
 import { formatEvent } from '../../components/activity.js';
 import { formatClock } from '../../components/format.js';
 import { makeTheme } from '../../components/theme.js';
@@ -83,6 +84,7 @@ async function open(opts: { prom?: FakeProm; clock?: ManualClock; autoRollback?:
   });
   const events: EngineEvent[] = [];
   engine.on((e) => events.push(e));
+  let keeper: RolloutKeeper | undefined;
   const session = new Session({
     loaded,
     runtime: { engine, clock, close: async () => {} },
@@ -91,19 +93,31 @@ async function open(opts: { prom?: FakeProm; clock?: ManualClock; autoRollback?:
     readonly: false,
     dryRun: false,
     autoRollback: opts.autoRollback ?? true,
-    rollout: keeperFor(store, engine, loaded, state, opts.stageId),
+    rollout: (s) => (keeper = keeperFor(store, engine, loaded, state, opts.stageId)(s)),
   });
   session.begin();
-  return { session, engine, events, clock, prom, state, loaded };
+  return { session, engine, events, clock, prom, state, loaded, keeper: keeper! };
 }
 
-/** A store whose state writes fail while `away` is set (a database stopped, a full disk); reads go through. */
+/**
+ * A store whose state writes fail while `away` is set (a database stopped, a full disk); reads go through,
+ * unless `readsAway` is set too: then they answer as the PostgreSQL store does when its server is stopped.
+ */
 function awayStore() {
   const s = {
     away: false,
+    readsAway: false,
     wrap: (files: Store): Store => ({
       ...files,
-      state: { location: files.state.location, read: () => files.state.read(), write: (st) => (s.away ? Promise.reject(new Error('connection refused')) : files.state.write(st)) },
+      state: {
+        location: files.state.location,
+        read: async (): Promise<StateRead> => {
+          if (!s.readsAway) return files.state.read();
+          const location = files.state.location;
+          return { status: 'broken', location, problem: { kind: 'unreadable', location, problem: 'cannot be read (connection refused)', fix: 'start the database' } };
+        },
+        write: (st) => (s.away ? Promise.reject(new Error('connection refused')) : files.state.write(st)),
+      },
     }),
   };
   return s;
@@ -245,6 +259,33 @@ describe('an unusable rollout state is never a fresh start', () => {
     expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: true });
     const notes = events.flatMap((e) => (e.type === 'session.note' ? [e.text] : []));
     expect(notes.filter((t) => /could not save the rollout state/.test(t))).toHaveLength(1);
+    expect(notes.some((t) => /rollout state saved to .* once it answered again/.test(t))).toBe(true);
+  });
+
+  it('a rollback that ends after the session saw the store unreadable (PostgreSQL stopped mid-rollback) is written once it answers again, not lost', async () => {
+    await validState();
+    const store = awayStore();
+    const { session, engine, events, keeper, clock } = await open({ store: store.wrap });
+    await engine.poll();
+    await keeper.flush();
+    // The database goes away while a rollback runs; the session notices (its look after a poll) before the rollback ends.
+    store.away = store.readsAway = true;
+    await keeper.refresh();
+    engine.dispatch({ type: 'rolled-back' });
+    await clock.advance(6_000);
+    await engine.poll();
+    await keeper.flush();
+    store.away = store.readsAway = false;
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(6_000);
+      await engine.poll();
+      await keeper.flush();
+    }
+    // Saved while the session runs (a guard does not stop to save it), and the next action is not refused for it.
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: true });
+    expect(await keeper.checkBeforeAction()).toBeNull();
+    await session.stop();
+    const notes = events.flatMap((e) => (e.type === 'session.note' ? [e.text] : []));
     expect(notes.some((t) => /rollout state saved to .* once it answered again/.test(t))).toBe(true);
   });
 
