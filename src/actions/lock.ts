@@ -171,14 +171,57 @@ export async function clearStaleLock(planFile: string, holder: LockHolder, dir?:
 /** "rollback by alice@bastion running for 42 s" (+ "…, its flightdeck is gone: process group 123 still running") */
 export function describeHolder(h: LockHolder, now: number): string {
   const base = `${h.action} by ${h.user}@${h.host} running for ${formatElapsed(now - h.startedAt)}`;
-  return h.pgid !== undefined && holderState(h) === 'orphaned' ? `${base} (the flightdeck that started it is gone; its process group ${h.pgid} still runs)` : base;
+  const group = holderState(h) === 'orphaned' ? runningGroup(h) : undefined;
+  return group !== undefined ? `${base} (the flightdeck that started it is gone; its process group ${group} still runs)` : base;
 }
 
 /** Whether a holder still runs, is gone but left its step's process group running, or is gone altogether. */
 export function holderState(h: LockHolder): HolderState {
   if (h.host !== safeHostname()) return 'alive'; // cannot see another machine's processes
   if (!holderGone(h)) return 'alive';
-  return h.pgid !== undefined && processGroupAlive(h.pgid) ? 'orphaned' : 'stale';
+  return runningGroup(h) !== undefined ? 'orphaned' : 'stale';
+}
+
+/**
+ * Every step of an action runs with this variable set to its holder's mark: a holder killed between
+ * starting a step and recording the step's group in the lock (a database round trip, longer under
+ * load) has left a step running that the lock does not name, and the mark still finds it.
+ */
+export const HOLDER_ENV = 'FLIGHTDECK_LOCK_HOLDER';
+
+export function holderMark(h: Pick<LockHolder, 'token' | 'pid' | 'startedAt'>): string {
+  return h.token ?? `${h.pid}-${h.startedAt}`;
+}
+
+/**
+ * The process group of the holder's step that runs now, on this host: the one the lock names if it
+ * still runs, else one whose processes carry the holder's mark (a step started but not yet recorded).
+ */
+export function runningGroup(h: LockHolder): number | undefined {
+  if (h.pgid !== undefined && processGroupAlive(h.pgid)) return h.pgid;
+  return markedGroup(`${HOLDER_ENV}=${holderMark(h)}`);
+}
+
+function markedGroup(entry: string): number | undefined {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let env: string;
+    try {
+      env = readFileSync(`/proc/${name}/environ`, 'latin1');
+    } catch {
+      continue; // gone, or another user's
+    }
+    if (!env.split('\0').includes(entry)) continue;
+    const st = procStat(Number(name));
+    if (st && st.state !== 'Z' && st.state !== 'X' && st.pgrp > 1) return st.pgrp;
+  }
+  return undefined;
 }
 
 /**

@@ -6,7 +6,7 @@
  * `promote` / `rollback` commands all go through this one class.
  */
 import { resolve } from 'node:path';
-import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type LockHolder, type LockResult } from '../actions/lock.js';
+import { acquireActionLock, clearStaleLock, describeHolder, HOLDER_ENV, holderMark, inspectLock, processGroupAlive, runningGroup, type LockHolder, type LockResult } from '../actions/lock.js';
 import type { Store } from '../store/store.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
 import { resolveInclude } from '../actions/steps.js';
@@ -398,7 +398,8 @@ export class Session {
         operator: a.op.user,
         reason: a.reason,
         dryRun: this.o.dryRun,
-        env: { ...definedEnv(this.o.env), ...this.engine.plan.env },
+        // The holder's mark on every step: a step this process started but did not live to record is still found.
+        env: { ...definedEnv(this.o.env), ...this.engine.plan.env, [HOLDER_ENV]: holderMark(lock.holder) },
         includeOptional: a.includeOptional,
         gateOk: (id) => this.engine.getState().gates.some((g) => g.id === id && (g.state === 'ok' || g.state === 'warn')),
         onOutput: (line) => {
@@ -538,20 +539,22 @@ export class Session {
       return;
     }
     if (this.running) return;
+    // The group the lock names, or the one its holder started but did not live to record.
+    const pgid = runningGroup(h);
     const abort = new AbortController();
     const claim: RunningAction & { abort: AbortController } = {
       kind: h.action,
       operator: h.user,
       // The lock tells wall-clock time; the session shows its own clock's.
       startedAt: this.o.runtime.clock.now() - Math.max(0, Date.now() - h.startedAt),
-      lastLine: `adopted: its flightdeck (pid ${h.pid}) is gone; waiting for process group ${h.pgid} to end`,
+      lastLine: `adopted: its flightdeck (pid ${h.pid}) is gone; waiting for process group ${pgid} to end`,
       abort,
     };
     this.running = claim;
-    this.note({ text: `adopted a running ${h.action} by ${h.user}@${h.host}: its flightdeck (pid ${h.pid}) is gone, process group ${h.pgid} still runs; nothing else starts until it ends`, level: 'warn' });
+    this.note({ text: `adopted a running ${h.action} by ${h.user}@${h.host}: its flightdeck (pid ${h.pid}) is gone, process group ${pgid} still runs; nothing else starts until it ends`, level: 'warn' });
     this.changed();
     const adopted = (async () => {
-      while (!abort.signal.aborted && h.pgid !== undefined && processGroupAlive(h.pgid)) await new Promise((r) => setTimeout(r, ADOPT_POLL_MS));
+      while (!abort.signal.aborted && pgid !== undefined && processGroupAlive(pgid)) await new Promise((r) => setTimeout(r, ADOPT_POLL_MS));
       if (abort.signal.aborted) return;
       const ended = Date.now();
       // Recorded first, then shown as ended: whoever sees it end finds its audit line.

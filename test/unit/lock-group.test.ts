@@ -5,13 +5,14 @@
  * `sleep` in its own process group standing for the step.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, lockPathFor, processGroupAlive, readLockHolder, type LockHolder } from '../../src/actions/lock.js';
+import { acquireActionLock, clearStaleLock, describeHolder, HOLDER_ENV, holderMark, inspectLock, lockPathFor, processGroupAlive, readLockHolder, type LockHolder } from '../../src/actions/lock.js';
 
 let dir: string;
 let plan: string;
@@ -32,9 +33,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A step: `sleep` leading its own process group, as the runner starts them. */
-function step(seconds: number): ChildProcess {
-  const c = spawn('sleep', [String(seconds)], { detached: true, stdio: 'ignore' });
+/** A step: `sleep` leading its own process group, as the runner starts them (with the holder's mark when given). */
+function step(seconds: number, mark?: string): ChildProcess {
+  const c = spawn('sleep', [String(seconds)], { detached: true, stdio: 'ignore', ...(mark ? { env: { ...process.env, [HOLDER_ENV]: mark } } : {}) });
   spawned.push(c);
   return c;
 }
@@ -61,6 +62,27 @@ async function until(test: () => boolean, ms = 5_000): Promise<void> {
 }
 
 describe('the lock and the process group of the running step', () => {
+  it('a holder killed after starting a step but before recording its group: the step is found by the holder\'s mark, the lock stays orphaned until it ends', async () => {
+    const pid = await deadPid();
+    const mark = holderMark({ token: 'def456', pid, startedAt: 1 });
+    const s = step(30, mark);
+    const other = step(30, holderMark({ token: 'someone-else', pid, startedAt: 1 }));
+    // Exec'd: until then a forked child's environment is still its parent's.
+    const execd = (c: ChildProcess) => existsSync(`/proc/${c.pid}/environ`) && readFileSync(`/proc/${c.pid}/environ`, 'latin1').includes(`${HOLDER_ENV}=`);
+    await until(() => execd(s) && execd(other));
+    const h = await writeHolder({ pid, token: 'def456' });
+    expect(h.pgid).toBeUndefined();
+    expect((await inspectLock(plan))?.state).toBe('orphaned');
+    expect(describeHolder(h, Date.now())).toContain(`its process group ${s.pid} still runs`);
+    expect(await clearStaleLock(plan, h)).toBe(false);
+    expect((await acquireActionLock({ planFile: plan, action: 'rollback', operator: 'alice' })).ok).toBe(false);
+    // Only its own mark counts: another holder's step running does not hold this lock.
+    process.kill(-s.pid!, 'SIGKILL');
+    await until(() => !processGroupAlive(s.pid!));
+    expect(processGroupAlive(other.pid!)).toBe(true);
+    expect((await inspectLock(plan))?.state).toBe('stale');
+  });
+
   it('a dead holder whose step group still runs is orphaned, not stale: refused until the group ends, then taken with the abandoned holder', async () => {
     const s = step(30);
     const h = await writeHolder({ pid: await deadPid(), pgid: s.pid! });
@@ -148,10 +170,11 @@ setInterval(() => {}, 1000);
     let taken;
     for (;;) {
       attempts++;
+      const runningBefore = processGroupAlive(pgid);
       taken = await acquireActionLock({ planFile: plan, action: 'rollback', operator: 'second' });
       if (taken.ok) break;
-      // while refused, the step is still running
-      expect(processGroupAlive(pgid)).toBe(true);
+      // Refused only while the step still ran (it may end while the lock is being judged).
+      expect(runningBefore).toBe(true);
       if (Date.now() - t0 > 10_000) throw new Error('never taken');
       await new Promise((r) => setTimeout(r, 50));
     }
