@@ -3,7 +3,8 @@
  * after another, byte for byte, and what a terminal fed those bytes shows.
  */
 import { describe, expect, it } from 'vitest';
-import { createCellOutput } from './cell-output.js';
+import { styledCharsFromTokens, tokenize } from '@alcalzone/ansi-tokenize';
+import { createCellOutput, parseRow } from './cell-output.js';
 import { Screen } from './testing/screen.js';
 
 const RED = '\u001b[31m';
@@ -119,6 +120,25 @@ describe('cell-diff output stage', () => {
     for (const f of frames) {
       t.frame(f);
       expect(t.screen.lines()).toEqual(f.replace(/\u001b\[[0-9;]*m/g, '').split('\n'));
+    }
+  });
+
+  it('parses a row into the characters and styles ansi-tokenize gives each (wide characters two cells)', () => {
+    const rows = [
+      '',
+      'plain',
+      `\u001b[1;7;39mGATES\u001b[22;27;90m 9: \u001b[32m7 ok\u001b[39m`,
+      `\u001b[31m界\u001b[1mx\u001b[0m y \u001b[38;5;208morange\u001b[39m`,
+      // What the cockpit draws: box drawing, arrows, state glyphs, sparklines, Latin, truecolour.
+      `\u001b[90m── \u001b[1;7;39mGATES\u001b[22;27;90m ▶ ✓ ✗ ● ○ ◌ → … │ ▁▂▃▅▇█ café ±5%\u001b[38;2;10;20;30m rgb\u001b[39m`,
+      '⌚ watch ⏩ ☔ ✅ ™ ©',
+      // Rows ansi-tokenize reads whole: combining marks, an emoji with its variation selector, a hyperlink.
+      'e\u0301 combining, ❤\uFE0F heart, 🇩🇪 flag',
+      '\u001b]8;;https://example.com\u0007link\u001b]8;;\u0007 after',
+    ];
+    for (const r of rows) {
+      const want = styledCharsFromTokens(tokenize(r)).flatMap((c) => (c.fullWidth ? [[c.value, c.styles], ['', c.styles]] : [[c.value, c.styles]]));
+      expect(parseRow(r).map((c) => [c.ch, c.styles])).toEqual(want);
     }
   });
 });
