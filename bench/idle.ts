@@ -1,8 +1,8 @@
 /**
  * Idle cost and start-up of the real binary.
  *
- * Idle: `flightdeck watch` (the cockpit in tmux at 160x50) and `flightdeck
- * watch --json` side by side, on the same kind of plan (200 nodes polled
+ * Idle: `flightdeck watch` (the cockpit in tmux at 100x30 and at 160x50) and
+ * `flightdeck watch --json` side by side, on the same kind of plan (200 nodes polled
  * every 30 s, a health gate and five PromQL gates, nothing changing), CPU
  * read from /proc/<pid>/stat over a window after the first poll.
  *
@@ -34,21 +34,46 @@ export async function writeIdlePlan(dir: string, nodes: NodeSpec[], promUrl: str
   });
 }
 
+export interface IdleCockpit {
+  cols: number;
+  rows: number;
+  cpuPercent: number;
+  cpuSeconds: number;
+  bytesPerSecond: number;
+  rssMB: number;
+  fullClears: number;
+}
+
 export interface IdleFigures {
   seconds: number;
-  cockpit: { cpuPercent: number; cpuSeconds: number; bytesPerSecond: number; rssMB: number; fullClears: number };
+  /** One cockpit per terminal size, all idle over the same window. */
+  cockpits: IdleCockpit[];
   headless: { cpuPercent: number; cpuSeconds: number; polls: number; rssMB: number };
 }
 
-export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; seconds: number }): Promise<IdleFigures> {
+/** The terminal sizes of the idle cockpits: issue 12's 100x30 and issue 14's 160x50. */
+export const IDLE_SIZES: ReadonlyArray<[number, number]> = [
+  [100, 30],
+  [160, 50],
+];
+
+export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; seconds: number; sizes?: ReadonlyArray<[number, number]> }): Promise<IdleFigures> {
   const root = await tempDir('idle');
-  const cockpitPlan = await writeIdlePlan(join(root, 'cockpit'), o.nodes, o.promUrl);
+  const sizes = o.sizes ?? IDLE_SIZES;
+  const panes: Array<{ cols: number; rows: number; pane: BenchPane }> = [];
+  for (const [cols, rows] of sizes) {
+    const dir = join(root, `cockpit-${cols}x${rows}`);
+    const plan = await writeIdlePlan(dir, o.nodes, o.promUrl);
+    panes.push({ cols, rows, pane: startPane([process.execPath, BIN, 'watch', '--no-guard', plan], { dir, cols, rows, cwd: dir }) });
+  }
   const headlessPlan = await writeIdlePlan(join(root, 'headless'), o.nodes, o.promUrl);
-  const pane = startPane([process.execPath, BIN, 'watch', '--no-guard', cockpitPlan], { dir: root, cols: 160, rows: 50, cwd: join(root, 'cockpit') });
   const headless = startFlightdeck(['watch', '--json', '--no-guard', headlessPlan], { cwd: join(root, 'headless') });
   try {
-    pane.go();
-    const pid = await waitFor(() => pane.pid(), { what: 'the cockpit pid', timeoutMs: 5_000, intervalMs: 10 });
+    const pids: number[] = [];
+    for (const { pane } of panes) {
+      pane.go();
+      pids.push(await waitFor(() => pane.pid(), { what: 'the cockpit pid', timeoutMs: 5_000, intervalMs: 10 }));
+    }
     const polls = () => (headless.output().match(/"type":"poll\.done"/g) ?? []).length;
     await waitFor(
       () => {
@@ -57,29 +82,35 @@ export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; secon
       },
       { what: 'the first headless poll', timeoutMs: 30_000, intervalMs: 50 },
     );
-    await waitFor(() => pane.capture().includes(SERVICE) && /\bok\b/.test(pane.capture()), { what: 'the cockpit showing its first poll', timeoutMs: 30_000, intervalMs: 100 });
+    for (const { pane } of panes) {
+      await waitFor(() => pane.capture().includes(SERVICE) && /\bok\b/.test(pane.capture()), { what: 'the cockpit showing its first poll', timeoutMs: 30_000, intervalMs: 100 });
+    }
     // Let the first poll's frames and garbage settle.
     await sleep(3_000);
-    const c0 = cpuSeconds(pid);
+    const c0 = pids.map((pid) => cpuSeconds(pid));
     const h0 = cpuSeconds(headless.pid!);
-    const b0 = pane.rawSize();
+    const b0 = panes.map(({ pane }) => pane.rawSize());
     const p0 = polls();
     const t0 = performance.now();
     await sleep(o.seconds * 1000);
     const elapsed = (performance.now() - t0) / 1000;
-    if (!alive(pid)) throw new Error(`the cockpit exited during the idle window; screen:\n${pane.capture()}`);
+    const cockpits = panes.map(({ cols, rows, pane }, i): IdleCockpit => {
+      const pid = pids[i]!;
+      if (!alive(pid)) throw new Error(`the ${cols}x${rows} cockpit exited during the idle window; screen:\n${pane.capture()}`);
+      const c = cpuSeconds(pid) - c0[i]!;
+      // eslint-disable-next-line no-control-regex
+      const fullClears = (pane.raw().subarray(b0[i]).toString('utf8').match(/\u001b\[[23]J|\u001bc/g) ?? []).length;
+      return { cols, rows, cpuPercent: round((c / elapsed) * 100, 2), cpuSeconds: round(c, 2), bytesPerSecond: Math.round((pane.rawSize() - b0[i]!) / elapsed), rssMB: round(rssMB(pid), 1), fullClears };
+    });
     if (headless.exitCode !== null) throw new Error(`watch --json exited during the idle window: ${headless.output().slice(-1000)}`);
-    const c = cpuSeconds(pid) - c0;
-    // eslint-disable-next-line no-control-regex
-    const fullClears = (pane.raw().subarray(b0).toString('utf8').match(/\u001b\[[23]J|\u001bc/g) ?? []).length;
     const h = cpuSeconds(headless.pid!) - h0;
     return {
       seconds: round(elapsed, 1),
-      cockpit: { cpuPercent: round((c / elapsed) * 100, 2), cpuSeconds: round(c, 2), bytesPerSecond: Math.round((pane.rawSize() - b0) / elapsed), rssMB: round(rssMB(pid), 1), fullClears },
+      cockpits,
       headless: { cpuPercent: round((h / elapsed) * 100, 2), cpuSeconds: round(h, 2), polls: polls() - p0, rssMB: round(rssMB(headless.pid!), 1) },
     };
   } finally {
-    await closePane(pane);
+    for (const { pane } of panes) await closePane(pane);
     await stop(headless);
   }
 }

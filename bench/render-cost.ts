@@ -2,8 +2,9 @@
  * Render cost: the time one cockpit frame takes (React reconcile, Yoga
  * layout, Ink's output and its incremental diff) for a dashboard of 50 gates
  * and 500 nodes. CockpitApp is rendered by the real Ink (incremental
- * rendering, as the cockpit runs) into a fake TTY and re-rendered with a
- * changing state; each rerender is timed until its bytes are written.
+ * rendering and the cell-diff output stage, as the cockpit runs) into a fake
+ * TTY and re-rendered with a changing state; each rerender is timed until its
+ * bytes are written.
  *
  * Two kinds of frame: a poll (10 gate values and every node's probe change,
  * the clock moves) and a tick (only the clock moves: the countdowns the
@@ -51,14 +52,24 @@ export interface RenderCostReport {
 }
 
 async function loadForTerminal() {
-  const [react, ink, app, fixture, tty] = await Promise.all([
+  const [react, ink, app, fixture, tty, cells] = await Promise.all([
     import('react'),
     import('ink'),
     import('../components/CockpitApp.js'),
     import('../test/helpers/state-fixture.js'),
     import('../components/testing/tty.js'),
+    import('../components/cell-output.js'),
   ]);
-  return { React: react.default, render: ink.render, renderToString: ink.renderToString, CockpitApp: app.CockpitApp, fixture, FakeTty: tty.FakeTty, FakeStdin: tty.FakeStdin };
+  return {
+    React: react.default,
+    render: ink.render,
+    renderToString: ink.renderToString,
+    CockpitApp: app.CockpitApp,
+    fixture,
+    FakeTty: tty.FakeTty,
+    FakeStdin: tty.FakeStdin,
+    cellOutputStream: cells.cellOutputStream,
+  };
 }
 
 function stats(times: number[], bytes: number[], cpu: number[]): FrameStats {
@@ -78,7 +89,7 @@ function stats(times: number[], bytes: number[], cpu: number[]): FrameStats {
 const nextMacrotask = () => new Promise<void>((r) => setTimeout(r, 2));
 
 async function measureAt(columns: number, rows: number, frames: number, gates: number, nodes: number): Promise<RenderCostSize> {
-  const { React, render, renderToString, CockpitApp, fixture, FakeTty, FakeStdin } = await loadForTerminal();
+  const { React, render, renderToString, CockpitApp, fixture, FakeTty, FakeStdin, cellOutputStream } = await loadForTerminal();
   const tty = new FakeTty(columns, rows);
   const stdin = new FakeStdin();
   const base: EngineState = fixture.makeFullState({ gates, nodes, alerts: 12, events: 200 });
@@ -92,7 +103,8 @@ async function measureAt(columns: number, rows: number, frames: number, gates: n
     return React.createElement(CockpitApp, { state: f.state, now: f.now, readonly: false });
   }
   const instance = render(React.createElement(Driver), {
-    stdout: tty as unknown as NodeJS.WriteStream,
+    // As renderCockpit mounts it: frames written by the cell-diff output stage.
+    stdout: cellOutputStream(tty as unknown as NodeJS.WriteStream),
     stderr: tty as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
     interactive: true,

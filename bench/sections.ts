@@ -250,9 +250,16 @@ export const idle: Section = async (env, s) => {
   const over = `over ${r.seconds} s, ${s.idleNodes} nodes every 30 s`;
   return {
     figures: [
-      { key: 'idle.cockpit.cpu_pct', label: `idle CPU, cockpit in tmux 160x50 (${over})`, value: r.cockpit.cpuPercent, unit: '%', target: { op: '<=', value: 0.5 }, note: `${r.cockpit.cpuSeconds} s CPU; RSS ${r.cockpit.rssMB} MB` },
-      { key: 'idle.cockpit.bytes_per_s', label: 'idle terminal output, cockpit', value: r.cockpit.bytesPerSecond, unit: 'B', target: { op: '<=', value: 50 }, note: 'bytes a second written to the terminal while nothing changes' },
-      { key: 'idle.cockpit.full_clears', label: 'full-screen clears while idle, cockpit in tmux', value: r.cockpit.fullClears, unit: 'count', target: { op: '<=', value: 0 } },
+      ...r.cockpits.flatMap((c): Figure[] => {
+        const at = `${c.cols}x${c.rows}`;
+        // The 160x50 keys are the ones earlier results.json files have.
+        const key = at === '160x50' ? 'idle.cockpit' : `idle.cockpit.${at}`;
+        return [
+          { key: `${key}.cpu_pct`, label: `idle CPU, cockpit in tmux ${at} (${over})`, value: c.cpuPercent, unit: '%', target: { op: '<=', value: 0.5 }, note: `${c.cpuSeconds} s CPU; RSS ${c.rssMB} MB` },
+          { key: `${key}.bytes_per_s`, label: `idle terminal output, cockpit ${at}`, value: c.bytesPerSecond, unit: 'B', target: { op: '<=', value: 50 }, note: 'bytes a second written to the terminal while nothing changes' },
+          { key: `${key}.full_clears`, label: `full-screen clears while idle, cockpit in tmux ${at}`, value: c.fullClears, unit: 'count', target: { op: '<=', value: 0 } },
+        ];
+      }),
       { key: 'idle.headless.cpu_pct', label: `idle CPU, watch --json (${over})`, value: r.headless.cpuPercent, unit: '%', target: { op: '<=', value: 0.3 }, note: `${r.headless.cpuSeconds} s CPU, ${r.headless.polls} poll(s); RSS ${r.headless.rssMB} MB` },
     ],
     details: r,

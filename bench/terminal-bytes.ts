@@ -1,6 +1,6 @@
 /**
  * Bytes on the wire per cockpit update. Renders the real cockpit (Ink,
- * incremental rendering, 10 fps) into a fake TTY at 80x24 and 160x50 with a
+ * incremental rendering, 10 fps) into a fake TTY at 80x24, 100x30 and 160x50 with a
  * dashboard as full as it gets (40 gates, 500 nodes, 12 alerts, 200 events),
  * then changes one gate value, ten gate values and one blocking gate's value,
  * and counts what each update wrote and whether any cleared the whole screen.
@@ -144,7 +144,11 @@ async function measureAt(columns: number, rows: number): Promise<SizeFigures> {
   }
 }
 
-export async function measureTerminalBytes(sizes: ReadonlyArray<[number, number]> = [[80, 24], [160, 50]]): Promise<TerminalBytesReport> {
+export async function measureTerminalBytes(sizes: ReadonlyArray<[number, number]> = [
+    [80, 24],
+    [100, 30],
+    [160, 50],
+  ]): Promise<TerminalBytesReport> {
   const out: SizeFigures[] = [];
   for (const [c, r] of sizes) out.push(await measureAt(c, r));
   return { sizes: out, target: TARGET_ONE_VALUE_BYTES, pass: out.every((s) => s.oneValueBytes <= TARGET_ONE_VALUE_BYTES && !s.fullClear && s.screenMatches) };

@@ -35,3 +35,12 @@ it('Enter on ALERTS opens the top alert whole; Esc goes back', async () => {
   await waitForFrame();
   expect(frame()).toContain('── ALERTS');
 });
+
+it('an alert age moves in coarse steps: the panel draws the same text a second later (a steady screen stays quiet)', async () => {
+  const { alertsClockTexts } = await import('./AlertsPanel.js');
+  const alerts = [{ source: 'prometheus' as const, name: 'HighErrorRate', state: 'firing' as const, severity: 'critical', since: T0 - 47_000, summary: 's', labels: {} }];
+  const at = (now: number) => alertsClockTexts({ alerts, now } as unknown as Parameters<typeof alertsClockTexts>[0]);
+  expect(at(T0)).toBe('40s');
+  expect(at(T0 + 1000)).toBe(at(T0));
+  expect(at(T0 + 13_000)).toBe('1m');
+});

@@ -1,7 +1,7 @@
 /** Alerts panel: Prometheus and Flightdeck alerts, newest first, firing or pending, since when. */
 import React from 'react';
 import type { AlertView } from '../src/engine/types.js';
-import { cell, formatAge, sanitize } from './format.js';
+import { cell, formatCoarseAge, sanitize } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { panelTitle, rangeText } from './PanelTitle.js';
 import type { Theme, Token } from './theme.js';
@@ -34,7 +34,7 @@ export function alertsSummary(alerts: readonly AlertView[], now: number, theme: 
   if (firing) segs.push(seg(`${firing} firing`, alerts.some((a) => a.state === 'firing' && a.severity === 'critical') ? 'failing' : 'warn'));
   if (pending) segs.push(seg(`${firing ? ', ' : ''}${pending} pending`, 'pending'));
   const newest = alertList(alerts)[0]!;
-  segs.push(seg(`${theme.glyphs.dot}newest ${sanitize(newest.name)} ${formatAge(now - newest.since)}`, 'muted'));
+  segs.push(seg(`${theme.glyphs.dot}newest ${sanitize(newest.name)} ${formatCoarseAge(now - newest.since)}`, 'muted'));
   return segs;
 }
 
@@ -65,7 +65,7 @@ export function alertsLines(p: AlertsPanelProps, theme: Theme): LineSpec[] {
         seg(cell(a.severity, 9), tok),
         seg(cell(sanitize(a.name), nameW - 1, 'left', e) + ' ', 'text'),
         seg(cell(a.source === 'prometheus' ? 'prom' : 'fdeck', 6), 'muted'),
-        seg(cell(formatAge(p.now - a.since), 7), 'muted'),
+        seg(cell(formatCoarseAge(p.now - a.since), 7), 'muted'),
         seg(sanitize(a.summary), 'text'),
       ),
     );
@@ -74,7 +74,7 @@ export function alertsLines(p: AlertsPanelProps, theme: Theme): LineSpec[] {
 }
 
 /** What the panel draws from the clock: each alert's age. */
-export const alertsClockTexts = (p: AlertsPanelProps): string => p.alerts.map((a) => formatAge(p.now - a.since)).join('\n');
+export const alertsClockTexts = (p: AlertsPanelProps): string => p.alerts.map((a) => formatCoarseAge(p.now - a.since)).join('\n');
 
 export const AlertsPanel = memoOnClock(function AlertsPanel(p: AlertsPanelProps) {
   const theme = useTheme();

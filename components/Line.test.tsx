@@ -3,7 +3,7 @@ import React from 'react';
 import chalk from 'chalk';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fitSegments, Lines, line, seg, styleProps, type LineSpec } from './Line.js';
-import { outputStageStats } from './ink-output.js';
+import { outputCachesInUse, outputStageStats } from './ink-output.js';
 import { makeTheme, type Theme } from './theme.js';
 import { ThemeProvider } from './ThemeContext.js';
 import { renderSized, stripAnsi, waitForFrame, type SizedRender } from './testing/render.js';
@@ -132,6 +132,15 @@ describe('Lines', () => {
     expect(outputStageStats.frames).toBeGreaterThan(s0.frames);
     expect(outputStageStats.rowsDrawn - s0.rowsDrawn).toBe(1);
     expect(stripAnsi(r.lastFrame())).toContain('row 3 b');
+    // The changed row is drawn with the widths and styled characters measured before, not a fresh Output's empty caches.
+    const caches = outputCachesInUse();
+    expect(caches && caches.widths.size + caches.styledChars.size).toBeGreaterThan(0);
+    set('c');
+    await waitForFrame();
+    expect(stripAnsi(r.lastFrame())).toContain('row 3 c');
+    expect(outputCachesInUse()).toBe(caches);
+    set('b');
+    await waitForFrame();
     const fresh = renderSized(
       <ThemeProvider theme={theme}>
         <Lines lines={rows('b')} width={30} height={8} />

@@ -81,10 +81,11 @@ export const IDLE_TICK_MS = 5_000;
 
 /**
  * How often the clocks repaint: every `busyMs` while something moves (hot
- * polling, a poll or an action under way, a pending gate, the next poll
- * less than 15 s away), else every IDLE_TICK_MS. A frame of a large screen
- * costs Ink tens of milliseconds; an idle cockpit left open on a bastion
- * should cost next to nothing.
+ * polling, a poll or an action under way, a pending gate, a node's retry
+ * countdown), else every IDLE_TICK_MS: every other time on screen (ages,
+ * "next in", time in stage) moves in 10 s steps. Each repaint is a whole
+ * React commit and Ink frame (layout, every row's width, output): an idle
+ * cockpit left open on a bastion should cost next to nothing.
  */
 export function tickFor(state: EngineState, extras: CockpitExtras, now: number, busyMs: number): number {
   const p = state.polling;
@@ -92,7 +93,7 @@ export function tickFor(state: EngineState, extras: CockpitExtras, now: number, 
     p.hot ||
     p.inFlight ||
     !!extras.action ||
-    (p.nextPollAt !== undefined && p.nextPollAt - now < 15_000) ||
+    state.nodes.some((n) => n.retryAt !== undefined && n.retryAt > now) ||
     state.gates.some((g) => g.state === 'pending');
   return busy ? busyMs : Math.max(busyMs, IDLE_TICK_MS);
 }

@@ -8,6 +8,7 @@ import React from 'react';
 import { render } from 'ink';
 import type { CockpitExtras, CockpitHandle, CockpitOptions } from '../src/ui-contract.js';
 import { LiveCockpit } from './LiveCockpit.js';
+import { cellOutputStream } from './cell-output.js';
 import { compactingStream } from './terminal-writes.js';
 import { colorDisabled } from './theme.js';
 
@@ -103,8 +104,8 @@ export function renderCockpit(opts: CockpitOptions): CockpitHandle {
         intro={opts.intro}
       />,
       {
-        // Ink's frames, said in fewer bytes with the same effect (terminal-writes.ts).
-        stdout: compactingStream(stdout),
+        // Each frame as the cells that changed (cell-output.ts); Ink's other writes said in fewer bytes (terminal-writes.ts).
+        stdout: cellOutputStream(compactingStream(stdout)),
         stdin,
         stderr,
         // Live frames wherever the cockpit is mounted, CI or not: it only starts where someone looks.

@@ -18,6 +18,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 const bench = process.argv.includes('--bench');
 
+// Ink measures every <Text> on every frame with widest-line: give it the memoised one (components/widest-line-cached.ts).
+const cachedWidestLine = {
+  name: 'cached-widest-line',
+  setup(b) {
+    b.onResolve({ filter: /^widest-line$/ }, (args) => (/[\\/]node_modules[\\/]ink[\\/]/.test(args.importer) ? { path: join(ROOT, 'components', 'widest-line-cached.ts') } : undefined));
+  },
+};
+
 rmSync(DIST, { recursive: true, force: true });
 
 await build({
@@ -38,6 +46,7 @@ await build({
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [cachedWidestLine],
 });
 
 if (bench) {
