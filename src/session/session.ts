@@ -56,6 +56,11 @@ export interface SessionOptions {
    * is left to the leader.
    */
   mayAct?: () => string | null;
+  /**
+   * Whether this session sends notifications now (several bastions: only the leading guard does, so a
+   * standby does not send each one a second time). Absent: always.
+   */
+  mayNotify?: () => boolean;
 }
 
 export interface PromoteRequest {
@@ -102,6 +107,10 @@ export class Session {
   private readonly bridge: NotificationBridge | null;
   /** Set when the guard is stopping: every new action (asked or automatic) is refused with it. */
   private closingWhy: string | null = null;
+  /** An action another bastion's leader runs (a standby shows it as running; it runs nothing itself). */
+  private remote: RunningAction | null = null;
+  /** Set while the engine takes the position another process saved: that move is not this session's to save. */
+  private following = false;
 
   constructor(private readonly o: SessionOptions) {
     this.engine = o.runtime.engine;
@@ -205,7 +214,7 @@ export class Session {
 
   /** What is shown beside the engine state (the session's lines are `session.note` events). */
   extras(): SessionView {
-    const r = this.running;
+    const r = this.running ?? this.remote;
     return {
       action: r ? { kind: r.kind, operator: r.operator, startedAt: r.startedAt, lastLine: r.lastLine } : null,
       notifications: this.o.notifier ? toHealth(this.o.notifier.undelivered()) : null,
@@ -214,7 +223,13 @@ export class Session {
   }
 
   get actionRunning(): RunningAction | null {
-    return this.running;
+    return this.running ?? this.remote;
+  }
+
+  /** Shows (or, with null, stops showing) an action the leader of several bastions runs elsewhere. */
+  showRemoteAction(a: RunningAction | null): void {
+    this.remote = a;
+    this.changed();
   }
 
   subscribe(cb: () => void): () => void {
@@ -566,11 +581,11 @@ export class Session {
   }
 
   private onEvent(e: EngineEvent): void {
-    this.rollout?.onEvent(e.type);
+    if (!(this.following && (e.type === 'stage.entered' || e.type === 'stage.rolled-back'))) this.rollout?.onEvent(e.type);
     if (e.type === 'poll.done') this.o.metrics?.update(this.engine.getState());
     this.o.metrics?.event(e);
     if (e.type === 'rollback.requested' && e.auto) this.autoRollback(e);
-    this.bridge?.handle(e);
+    if (this.o.mayNotify?.() ?? true) this.bridge?.handle(e);
   }
 
   private autoRollback(e: EngineEvent & { type: 'rollback.requested' }): void {
@@ -603,6 +618,7 @@ export class Session {
    * leader is adopted (nothing starts beside it), and a rollback gate already failing is acted on.
    */
   tookLead(): void {
+    this.remote = null;
     void this.catchUp().then(() => this.adoptOrphan()).then(() => {
       // The engine asks for a rollback once per failure: one asked while this guard stood by was left to
       // the old leader, which is gone. If the saved state says it rolled back, keepers refuse a second one.
@@ -620,6 +636,11 @@ export class Session {
    * rollback done while this guard stood by), so that the new leader neither repeats it nor is
    * refused for an out-of-date view.
    */
+  /** A standby follows the leader: takes the position the store holds now (told by the leader's NOTIFY). */
+  follow(): Promise<void> {
+    return this.catchUp();
+  }
+
   private async catchUp(): Promise<void> {
     const read = await this.o.store?.state.read().catch(() => null);
     if (!read || read.status !== 'ok') return;
@@ -628,8 +649,14 @@ export class Session {
     const st = this.engine.getState();
     if (index < 0 || (index === st.stageIndex && saved.rolledBack === st.rolledBack)) return;
     this.note({ text: `took the rollout's position from the store: ${saved.stageId}${saved.rolledBack ? ' (rolled back)' : ''}, saved by ${saved.by}`, topic: 'info' });
-    if (index !== st.stageIndex) this.engine.dispatch({ type: 'entered-stage', index, by: 'promote' });
-    if (saved.rolledBack && !this.engine.getState().rolledBack) this.engine.dispatch({ type: 'rolled-back' });
+    // The move is the store's already: the keeper does not save it again (with this process's entry time).
+    this.following = true;
+    try {
+      if (index !== st.stageIndex) this.engine.dispatch({ type: 'entered-stage', index, by: 'promote' });
+      if (saved.rolledBack && !this.engine.getState().rolledBack) this.engine.dispatch({ type: 'rolled-back' });
+    } finally {
+      this.following = false;
+    }
     await this.rollout?.refresh();
   }
 

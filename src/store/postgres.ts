@@ -34,7 +34,10 @@ import type { LoadedPlan } from '../plan/load.js';
 import { formatState, parseState, fixFor, type RolloutState, type StateRead } from './rollout-state.js';
 import type { RolloutStateStore, Store, ActionLockStore } from './store.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** The one LISTEN/NOTIFY channel of every plan's guards (payloads name the plan's key). */
+export const CHANNEL = 'flightdeck';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
@@ -129,6 +132,17 @@ export async function migrate(sql: Sql): Promise<number> {
       `);
       await tx`insert into flightdeck_schema_version (version) values (1)`;
     }
+    if (have < 2) {
+      // Commands asked of a standby, taken and answered by the leader (several bastions).
+      await tx.unsafe(`
+        create table if not exists flightdeck_commands (
+          id bigserial primary key, plan_key text not null, command text not null, args jsonb not null, operator jsonb not null,
+          asked_by text not null, asked_at timestamptz not null default now(),
+          claimed_token bigint, claimed_by text, claimed_at timestamptz, answer jsonb, answered_at timestamptz);
+        create index if not exists flightdeck_commands_open on flightdeck_commands (plan_key, id) where claimed_token is null;
+      `);
+      await tx`insert into flightdeck_schema_version (version) values (2)`;
+    }
     return SCHEMA_VERSION;
   });
 }
@@ -196,6 +210,8 @@ export function postgresStore(loaded: LoadedPlan, o: PostgresStoreOptions): Post
         await ready();
         await sql`insert into flightdeck_state (plan_key, state, updated_at) values (${key}, ${text}, now())
                   on conflict (plan_key) do update set state = excluded.state, updated_at = now()`;
+        // Standbys mirror the rollout live: they read the state again when told (guard/bastions.ts).
+        await sql.notify(CHANNEL, JSON.stringify({ k: key, t: 'state', pid: process.pid })).catch(() => undefined);
       } catch (err) {
         fail('the rollout state was not saved', err);
       }

@@ -1,0 +1,141 @@
+/**
+ * Several bastions on a REAL PostgreSQL 15: two guards for one plan (two state directories and
+ * registries, as on two jump hosts), a simulated fleet scraped by a real Prometheus, real scripts.
+ *  - a standby mirrors the leader live (LISTEN/NOTIFY): a client attached to the standby sees a
+ *    promote done through the leader — its start, its end and the new stage — within about a second.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { EngineEvent, EngineState } from '../../src/engine/types.js';
+import { GuardClient } from '../../src/guard/client.js';
+import { findGuard } from '../../src/guard/record.js';
+import { flightdeck } from '../helpers/cli.js';
+import { guardCommand, guardStatus, until } from '../helpers/guards.js';
+import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
+import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { killAllIn } from '../helpers/process-table.js';
+
+let live: LiveFleet;
+let pg: RunningPostgres;
+let dir: string;
+const LEASE_MS = 3_000;
+
+beforeAll(async () => {
+  [pg, live] = await Promise.all([startPostgres(), startLiveFleet({ nodes: 2, seed: 21 })]);
+}, 60_000);
+afterAll(async () => {
+  await live?.stop();
+  await pg?.stop();
+});
+afterEach(async () => {
+  if (dir) {
+    killAllIn(dir);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+type Bastion = 'a' | 'b';
+const plan = () => join(dir, 'plan.yaml');
+const stateDir = (b: Bastion) => join(dir, `state-${b}`);
+const env = (b: Bastion, extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, FD_PG_URL: pg.url, FLIGHTDECK_GUARD_DIR: join(dir, `registry-${b}`), ...extra });
+const fd = (args: string[], b: Bastion, extra: Record<string, string> = {}) => flightdeck(args, { cwd: dir, env: env(b, extra), timeoutMs: 90_000 });
+const statusOf = (b: Bastion) => guardStatus(plan(), stateDir(b));
+
+async function setup(service: string, extra: Record<string, unknown> = {}): Promise<void> {
+  dir = await mkdtemp(join(tmpdir(), 'fd-pgbast-'));
+  await writeFile(join(dir, 'promote.sh'), '#!/usr/bin/env bash\necho "promote $$ $FLIGHTDECK_OPERATOR" >> "$MARKER_DIR/promotes"\necho "promoting"\nsleep "${PROMOTE_S:-0.5}"\n', { mode: 0o755 });
+  await writeFile(join(dir, 'rollback.sh'), '#!/usr/bin/env bash\necho "rollback $$" >> "$MARKER_DIR/rollbacks"\n', { mode: 0o755 });
+  await writeFile(
+    plan(),
+    stringify({
+      service,
+      prometheus: { url: live.prom.url, timeout: '2s' },
+      nodes: live.fleet.planNodes(),
+      polling: { window: '60m', phases: [{ every: '1s' }], hot: '1s', jitter: 0 },
+      store: { postgres: { urlEnv: 'FD_PG_URL', lease: `${LEASE_MS / 1000}s` } },
+      logs: { dir: 'logs' },
+      stages: [
+        { id: 'canary-10', gates: [{ id: 'error-rate', query: ERROR_RATE, unit: 'ratio', fail: '> 0.5', onFail: 'rollback' }], promote: { run: ['./promote.sh'] }, rollback: { run: ['./rollback.sh'] } },
+        { id: 'full', rollback: { run: ['./rollback.sh'] } },
+      ],
+      ...extra,
+    }),
+  );
+}
+
+/** Guard a leads, guard b stands by (both told so by the database). */
+async function twoGuards(extra: Record<string, string> = {}): Promise<void> {
+  const a = await fd(['guard', 'plan.yaml', '--state-dir', 'state-a'], 'a', extra);
+  expect(a.code, a.stdout + a.stderr).toBe(0);
+  await until(async () => (await statusOf('a'))?.leadership?.role === 'leader', 'guard a to lead');
+  const b = await fd(['guard', 'plan.yaml', '--state-dir', 'state-b'], 'b', extra);
+  expect(b.code, b.stdout + b.stderr).toBe(0);
+  await until(async () => {
+    const s = await statusOf('b');
+    return s?.leadership?.role === 'standby' && s.leadership.leader !== null;
+  }, 'guard b to stand by');
+}
+
+/** A client attached to a guard's stream: the state and events it was sent, with when each came. */
+async function attach(b: Bastion): Promise<{ state: () => EngineState | null; events: Array<{ e: EngineEvent; at: number }>; extras: () => Record<string, unknown> | null; close(): Promise<void> }> {
+  const rec = (await findGuard(plan(), stateDir(b)))!;
+  const client = new GuardClient(rec.socket);
+  const abort = new AbortController();
+  let state: EngineState | null = null;
+  let extras: Record<string, unknown> | null = null;
+  const events: Array<{ e: EngineEvent; at: number }> = [];
+  const streaming = client
+    .stream((m) => {
+      if (m.type === 'snapshot' || m.type === 'state') {
+        state = m.state as EngineState;
+        extras = m.extras as Record<string, unknown>;
+      } else if (m.type === 'event') events.push({ e: m.event as EngineEvent, at: Date.now() });
+    }, abort.signal)
+    .catch(() => undefined);
+  await until(() => state !== null, `the snapshot of guard ${b}`);
+  return {
+    state: () => state,
+    extras: () => extras,
+    events,
+    async close() {
+      abort.abort();
+      await streaming;
+      await client.close();
+    },
+  };
+}
+
+it('a client attached to the standby sees a promote done through the leader: its start, end and the new stage, within about a second', async () => {
+  await setup('mirror');
+  await twoGuards({ PROMOTE_S: '1.5' });
+  await until(async () => (await statusOf('a'))?.gates.ok === 1, 'the leader to see its gate ok');
+  const onB = await attach('b');
+  try {
+    expect(onB.state()!.stages[onB.state()!.stageIndex]!.id).toBe('canary-10');
+    const asked = guardCommand(plan(), stateDir('a'), 'promote', { reason: 'mirror check' });
+    // While it runs, the standby shows it running (the holder shown everywhere).
+    await until(() => (onB.extras()?.action as { kind?: string } | null)?.kind === 'promote', 'the standby to show the promote running', 10_000);
+    const answer = await asked;
+    expect(answer.ok, JSON.stringify(answer)).toBe(true);
+    const answeredAt = Date.now();
+    await until(() => onB.state()!.stages[onB.state()!.stageIndex]!.id === 'full', 'the standby to show stage full', 10_000);
+    const movedAt = Date.now();
+    await until(() => onB.events.some((x) => x.e.type === 'action.finished'), 'the promote\'s end on the standby', 10_000);
+    const started = onB.events.find((x) => x.e.type === 'action.started')!;
+    expect(started.e).toMatchObject({ type: 'action.started', action: 'promote', stageId: 'canary-10', reason: 'mirror check' });
+    expect(onB.events.some((x) => x.e.type === 'action.output' && x.e.text === 'promoting')).toBe(true);
+    const finished = onB.events.find((x) => x.e.type === 'action.finished')!;
+    expect(finished.e).toMatchObject({ action: 'promote', ok: true });
+    // Live, not at the standby's next look at the store (every 5 s): within about a second of the answer.
+    expect(movedAt - answeredAt).toBeLessThan(1_500);
+    expect(finished.at - answeredAt).toBeLessThan(1_500);
+    expect(onB.extras()?.action ?? null).toBeNull();
+    // The standby's own status says the same stage.
+    expect((await statusOf('b'))?.stage).toBe('full');
+  } finally {
+    await onB.close();
+  }
+}, 120_000);
