@@ -128,6 +128,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     onStop: (by, from) => stopAsked({ why: `asked by ${by.user} from ${from}`, by }),
     log,
     ...(leadership ? { leadership: () => leadership.view() } : {}),
+    ...(bastions ? { route: (cmd, body, op) => bastions!.route(cmd, body, op) } : {}),
   });
   const record = {
     pid: process.pid,

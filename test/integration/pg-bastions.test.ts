@@ -2,11 +2,16 @@
  * Several bastions on a REAL PostgreSQL 15: two guards for one plan (two state directories and
  * registries, as on two jump hosts), a simulated fleet scraped by a real Prometheus, real scripts.
  *  - a standby mirrors the leader live (LISTEN/NOTIFY): a client attached to the standby sees a
- *    promote done through the leader — its start, its end and the new stage — within about a second.
+ *    promote done through the leader — its start, its end and the new stage — within about a second;
+ *  - a promote asked of the standby goes to the leader through the database and runs once there, audited
+ *    with the account that asked; a rollback asked meanwhile on the leader's bastion is refused;
+ *  - with no leader answering, the standby says "no leader reachable" and nothing runs.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { EngineEvent, EngineState } from '../../src/engine/types.js';
@@ -137,5 +142,83 @@ it('a client attached to the standby sees a promote done through the leader: its
     expect((await statusOf('b'))?.stage).toBe('full');
   } finally {
     await onB.close();
+  }
+}, 120_000);
+
+async function auditRows(service: string): Promise<Array<{ action: string; result: string; reason?: string; operator?: { user: string; host: string }; details?: Record<string, unknown> }>> {
+  const sql = postgres(pg.url, { max: 1, onnotice: () => undefined });
+  try {
+    const rows = await sql<{ line: string }[]>`select line from flightdeck_audit where plan_key = ${`${service}/production`} order by id`;
+    return rows.map((r) => JSON.parse(r.line) as never);
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
+}
+
+const lines = async (name: string) => (existsSync(join(dir, name)) ? (await readFile(join(dir, name), 'utf8')).trim().split('\n').filter(Boolean) : []);
+
+it('a promote asked of the standby runs once, on the leader, as the account that asked; one action at a time across both bastions', async () => {
+  await setup('routed');
+  await twoGuards({ PROMOTE_S: '2' });
+  await until(async () => (await statusOf('a'))?.gates.ok === 1, 'the leader to see its gate ok');
+  const onB = await attach('b');
+  try {
+    const asked = guardCommand(plan(), stateDir('b'), 'promote', { reason: 'asked on bastion b' });
+    await until(async () => (await lines('promotes')).length === 1, 'the promote script to start');
+    // Meanwhile a rollback asked on the leader's own bastion is refused: the promote holds the one action.
+    const meanwhile = await guardCommand(plan(), stateDir('a'), 'rollback', { reason: 'asked on bastion a meanwhile' });
+    expect(meanwhile.ok).toBe(false);
+    expect(meanwhile.refused).toMatch(/promote by \S+ running for \d+ s: wait for it to finish/);
+    const answer = await asked;
+    expect(answer.ok, JSON.stringify(answer)).toBe(true);
+    expect(answer.summary).toBeTruthy();
+    expect(answer.steps?.map((s) => s.status)).toEqual(['ok']);
+    // The script ran once, and on the leader: its parent was guard a.
+    expect(await lines('promotes')).toHaveLength(1);
+    expect(await lines('rollbacks')).toHaveLength(0);
+    await until(() => onB.state()!.stages[onB.state()!.stageIndex]!.id === 'full', 'the standby to show stage full', 10_000);
+    expect((await statusOf('a'))?.stage).toBe('full');
+  } finally {
+    await onB.close();
+  }
+  const rows = await auditRows('routed');
+  const promotes = rows.filter((r) => r.action === 'promote');
+  expect(promotes.map((r) => r.result)).toEqual(['started', 'ok']);
+  expect(promotes[0]!.reason).toBe('asked on bastion b');
+  expect(promotes[0]!.operator?.user).toBe(userInfo().username);
+  expect(promotes[0]!.details?.pid).toBe((await statusOf('a'))!.pid);
+  expect(rows.filter((r) => r.action === 'rollback').map((r) => r.result)).toEqual(['refused']);
+  const logB = await readFile(join(stateDir('b'), 'plan.yaml.guard.log'), 'utf8');
+  expect(logB).toMatch(/promote by \S+ handed to the leader \(\S+ pid \d+\) as command \d+/);
+  const logA = await readFile(join(stateDir('a'), 'plan.yaml.guard.log'), 'utf8');
+  expect(logA).toMatch(/promote asked on another bastion by \S+@\S+ \(command \d+\)/);
+}, 120_000);
+
+it('no leader reachable: a standby says so and nothing runs (the command is withdrawn, not left for later)', async () => {
+  await setup('nolead');
+  // A leader on another bastion that holds the lease but does not answer (its host is cut off).
+  const sql = postgres(pg.url, { max: 1, onnotice: () => undefined });
+  try {
+    const b = await fd(['guard', 'plan.yaml', '--state-dir', 'state-b'], 'b');
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    // The guard leads at once when alone; the lease is then handed to the silent leader.
+    await until(async () => (await statusOf('b'))?.leadership !== undefined, 'guard b to answer');
+    await sql`insert into flightdeck_lease (plan_key, token, guard_id, host, pid, state_dir, acquired_at, renewed_at, expires_at)
+              values ('nolead/production', nextval('flightdeck_fence'), 'far-away:4242:abc', 'far-away', 4242, '/srv/fd', now(), now(), now() + interval '1 hour')
+              on conflict (plan_key) do update set token = excluded.token, guard_id = excluded.guard_id, host = excluded.host, pid = excluded.pid,
+                state_dir = excluded.state_dir, renewed_at = now(), expires_at = excluded.expires_at`;
+    await until(async () => (await statusOf('b'))?.leadership?.role === 'standby', 'guard b to stand by', 10_000);
+    await until(async () => (await statusOf('b'))?.gates.ok === 1, 'guard b to see its gate ok');
+    const t0 = Date.now();
+    const answer = await guardCommand(plan(), stateDir('b'), 'promote', { reason: 'nobody leads' });
+    expect(answer.ok).toBe(false);
+    expect(answer.refused).toMatch(/^no leader reachable: the leader \(far-away pid 4242, \/srv\/fd\) did not take the promote within 3 s; nothing was done$/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const left = await sql`select id from flightdeck_commands where plan_key = 'nolead/production'`;
+    expect(left).toHaveLength(0);
+    expect(await lines('promotes')).toHaveLength(0);
+    expect((await statusOf('b'))?.stage).toBe('canary-10');
+  } finally {
+    await sql.end({ timeout: 2 });
   }
 }, 120_000);

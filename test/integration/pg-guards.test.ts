@@ -101,13 +101,13 @@ it('one leads, one stands by; kill -9 of the leader: the standby takes over with
   const onB = await fd(['status'], 'b');
   expect(onB.stdout).toMatch(/this guard: standby — this guard stands by/);
 
-  // A rollback asked of the standby is refused with the reason (it does not act).
+  // A command asked of the standby goes to the leader, which answers it (here: a refusal, this stage has no promote).
   const recB = (await findGuard(join(dir, 'plan.yaml'), join(dir, 'state-b')))!;
   const cb = new GuardClient(recB.socket);
   try {
-    const answer = await cb.command('rollback', { reason: 'asked of the standby' });
+    const answer = await cb.command('promote', { reason: 'asked of the standby' });
     expect(answer.ok).toBe(false);
-    expect(answer.refused).toMatch(/this guard stands by/);
+    expect(answer.refused).toBe('stage canary-10 has no promote action');
   } finally {
     await cb.close();
   }
