@@ -89,7 +89,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
   if (chosen.postgres && leadership) bastions = new Bastions({ store: chosen.postgres, leadership, leaseMs: chosen.leaseMs, session: () => session, log });
   const opened = await openWatching(loaded, {
     ...(chosen.postgres ? { store: chosen.store } : {}),
-    ...(leadership ? { mayAct: () => leadership.notActing() } : {}),
+    ...(leadership ? { mayAct: () => leadership.notActing(), mayNotify: () => leadership.notifies() } : {}),
     readonly: false,
     dryRun: f.dryRun ?? false,
     autoRollback: f.autoRollback ?? true,

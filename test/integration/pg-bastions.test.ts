@@ -222,3 +222,29 @@ it('no leader reachable: a standby says so and nothing runs (the command is with
     await sql.end({ timeout: 2 });
   }
 }, 120_000);
+
+it('only the leader notifies: a promote and the stage it enters are notified once, not once per bastion', async () => {
+  await setup('notify', { notify: [{ kind: 'file', path: 'notified.jsonl' }] });
+  await twoGuards();
+  await until(async () => (await statusOf('a'))?.gates.ok === 1 && (await statusOf('b'))?.gates.ok === 1, 'both guards to see the gate ok');
+  const onB = await attach('b');
+  try {
+    const answer = await guardCommand(plan(), stateDir('a'), 'promote', { reason: 'notify once' });
+    expect(answer.ok, JSON.stringify(answer)).toBe(true);
+    // The standby has mirrored all of it (the events it would have notified a second time).
+    await until(() => onB.state()!.stages[onB.state()!.stageIndex]!.id === 'full' && onB.events.some((x) => x.e.type === 'action.finished'), 'the standby to mirror the promote', 10_000);
+  } finally {
+    await onB.close();
+  }
+  const read = async () => (await lines('notified.jsonl')).map((l) => JSON.parse(l) as { event: string; title: string });
+  await until(async () => (await read()).some((n) => n.event === 'action.finished'), 'the promote\'s end to be notified', 10_000);
+  // Both guards' notifiers write to this one file: a second writer's copy would land within a moment.
+  const settle = Date.now() + 2_000;
+  await until(() => Date.now() > settle, 'a moment for a duplicate to show');
+  const notes = await read();
+  const counts = new Map<string, number>();
+  for (const n of notes) counts.set(`${n.event} ${n.title}`, (counts.get(`${n.event} ${n.title}`) ?? 0) + 1);
+  expect(counts.get('action.started notify: promote of canary-10 started')).toBe(1);
+  expect([...counts.entries()].filter(([k]) => k.startsWith('action.finished'))).toHaveLength(1);
+  expect([...counts.entries()].filter(([, n]) => n > 1)).toEqual([]);
+}, 120_000);
