@@ -48,6 +48,16 @@ type Message =
   | { k: string; t: 'state'; pid: number }
   | { k: string; t: 'cmd' | 'claimed' | 'answer'; id: string };
 
+/** The promise's value, or an ETIMEDOUT error after `ms`. */
+async function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'ETIMEDOUT' })), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class Bastions {
   private unlisten: (() => Promise<void>) | null = null;
   private sending: Promise<unknown> = Promise.resolve();
@@ -203,11 +213,18 @@ export class Bastions {
   async route(cmd: RoutedCommand, body: Record<string, unknown>, op: AuditOperator): Promise<CommandResult | null> {
     if (!ROUTED.includes(cmd) || this.o.leadership.leading) return null;
     const { sql, key, target } = this.o.store;
+    // This guard cannot reach the store: it cannot reach the leader either (said at once, not after a timeout).
+    const lost = this.o.leadership.storeLost();
+    if (lost) return { ok: false, refused: `no leader reachable: this guard has lost the store (${lost}); nothing was done` };
     let id: string;
     let leader: { token: string; host: string; pid: number; state_dir: string };
     try {
-      const [l] = await sql<{ token: string; host: string; pid: number; state_dir: string }[]>`
-        select token::text as token, host, pid, state_dir from flightdeck_lease where plan_key = ${key} and expires_at > now()`;
+      // Bounded: a database that does not answer is no way to the leader (nothing is written yet).
+      const [l] = await within(
+        Math.max(1_000, Math.floor(this.o.leaseMs / 3)),
+        sql<{ token: string; host: string; pid: number; state_dir: string }[]>`
+          select token::text as token, host, pid, state_dir from flightdeck_lease where plan_key = ${key} and expires_at > now()`,
+      );
       if (!l) return { ok: false, refused: `no leader reachable: no guard holds the lease of this plan now (${target}); nothing was done — start a guard, or wait for a standby to take over` };
       leader = l;
       const [row] = await sql<{ id: string }[]>`

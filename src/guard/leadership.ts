@@ -17,8 +17,7 @@
  * on another host the lock goes stale only once the lease has changed hands,
  * and the new leader records that action's end as unknown (write-ahead audit).
  */
-import { hostname } from 'node:os';
-import { describeDbFailure, guardId, type PostgresStore } from '../store/postgres.js';
+import { bastionName, describeDbFailure, guardId, type PostgresStore } from '../store/postgres.js';
 
 export interface LeaseView {
   role: 'leader' | 'standby';
@@ -53,7 +52,7 @@ export class Leadership {
   private stopped = false;
   /** This guard held the lease last, as far as it knows (no other guard was seen taking it since). */
   private wasLeader = false;
-  private readonly host = hostname();
+  private readonly host = bastionName();
 
   constructor(private readonly o: LeadershipOptions) {}
 
@@ -76,6 +75,11 @@ export class Leadership {
    */
   notifies(): boolean {
     return this.leading || (this.wasLeader && this.lastError !== null);
+  }
+
+  /** Why this guard cannot reach the store now (its last round failed), or null. */
+  storeLost(): string | null {
+    return this.lastError;
   }
 
   /** null when this guard may act; otherwise why not. */

@@ -6,7 +6,7 @@
  * `promote` / `rollback` commands all go through this one class.
  */
 import { resolve } from 'node:path';
-import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type LockHolder, type LockResult } from '../actions/lock.js';
+import { acquireActionLock, clearStaleLock, describeHolder, inspectLock, processGroupAlive, type HolderState, type LockHolder, type LockResult } from '../actions/lock.js';
 import type { Store } from '../store/store.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
 import { resolveInclude } from '../actions/steps.js';
@@ -109,6 +109,11 @@ export class Session {
   private closingWhy: string | null = null;
   /** An action another bastion's leader runs (a standby shows it as running; it runs nothing itself). */
   private remote: RunningAction | null = null;
+  /**
+   * A rollback of this stage that another bastion's guard started and lost (kill -9, cut off): its
+   * processes there cannot be seen from here, so how it ended is unknown. It is not run again on its own.
+   */
+  private unknownRollback: { stageId: string; text: string } | null = null;
   /** Set while the engine takes the position another process saved: that move is not this session's to save. */
   private following = false;
 
@@ -369,7 +374,17 @@ export class Session {
     }
     let groups: Promise<void> = Promise.resolve();
     try {
-      if (lock.abandoned) await this.auditAbandoned(lock.abandoned, 'found when the next action took the lock');
+      if (lock.abandoned) {
+        const ab = lock.abandoned;
+        await this.auditAbandoned(ab, 'found when the next action took the lock');
+        // A rollback another bastion lost (its processes unseen from here) is not run again on its own.
+        if (a.auto && kind === 'rollback' && ab.action === 'rollback' && ab.host !== lock.holder.host && ab.stageId === stage.id) {
+          const text = `rollback started by ${ab.user} through the guard on ${ab.host} (pid ${ab.pid}), outcome unknown: that guard lost its lease and its processes cannot be seen from this bastion`;
+          this.unknownRollback = { stageId: stage.id, text };
+          if (claim) this.endRun(claim);
+          return await this.refuse(kind, stage.id, `${text}; not run again on its own — roll back by hand if it is still needed`, a.reason, a.auto, a.op);
+        }
+      }
       // A guard leading on a shared store first takes what an earlier leader saved (it is the one writer now).
       if (this.o.mayAct) await this.catchUp();
       // Under the lock, the store is asked where the rollout is: another process may have moved it on.
@@ -540,7 +555,7 @@ export class Session {
    * its end as `outcome unknown` (the exit status went with the dead process) and frees the lock.
    */
   private async adoptOrphan(): Promise<void> {
-    let found;
+    let found: { holder: LockHolder; state: HolderState; unseen?: boolean } | null;
     try {
       found = this.o.store ? await this.o.store.lock.inspect() : await inspectLock(this.o.loaded.file, this.o.lockDir);
     } catch {
@@ -548,6 +563,17 @@ export class Session {
     }
     if (!found || found.state === 'alive') return;
     const h = found.holder;
+    if (found.state === 'stale' && found.unseen) {
+      // Stale by its guard's lease, not because its processes were seen to end: they may still run there.
+      if (!(await this.clearStale(h))) return;
+      const text = `${h.action} started by ${h.user} through the guard on ${h.host} (pid ${h.pid}), outcome unknown: that guard lost its lease and its processes cannot be seen from this bastion`;
+      await this.auditAbandoned(h, `it ran on ${h.host}, whose guard lost the lease; its processes there cannot be seen from this bastion`);
+      if (h.action === 'rollback' && h.stageId) {
+        this.unknownRollback = { stageId: h.stageId, text };
+        this.note({ text: `${text} — not run again on its own: check the service on ${h.host}, and roll back by hand if it is still needed`, level: 'warn' });
+      } else this.note({ text: `${text}: check the service`, level: 'warn' });
+      return;
+    }
     if (found.state === 'stale') {
       if (await this.clearStale(h)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
       return;
@@ -592,6 +618,11 @@ export class Session {
     const notLeader = this.o.mayAct?.() ?? null;
     if (notLeader) {
       this.note({ text: `auto-rollback left to the leader: ${notLeader} — ${e.reason}`, topic: 'info', level: 'warn' });
+      return;
+    }
+    const unknown = this.unknownRollback;
+    if (unknown && unknown.stageId === e.stageId && !this.engine.getState().rolledBack) {
+      this.engine.emit({ type: 'alert.firing', name: 'auto-rollback withheld', source: 'flightdeck', severity: 'critical', summary: `${e.gateId} failing, but a ${unknown.text}: not rolled back again on its own — roll back by hand if it is still needed — ${e.reason}` });
       return;
     }
     const why = this.autoRollbackOff();

@@ -290,13 +290,25 @@ async function appendRow(sql: Sql, key: string, entry: AuditEntry, opts: AppendO
 
 type PgLockStore = ActionLockStore;
 
-function safeHostname(): string {
+function osHostname(): string {
   try {
     return hostname() || 'localhost';
   } catch {
     return 'localhost';
   }
 }
+
+/**
+ * The name this bastion goes by in the store (lease, lock rows, status): FLIGHTDECK_BASTION, or the
+ * host name. Processes of a lock row are judged by their pid only under this bastion's own name;
+ * two bastions that share a host name (containers) must be given distinct names.
+ */
+export function bastionName(env: NodeJS.ProcessEnv = process.env): string {
+  const named = env.FLIGHTDECK_BASTION?.trim();
+  return named ? named : osHostname();
+}
+
+const safeHostname = (): string => bastionName();
 
 /** The lock tokens this process holds now. */
 const heldHere = new Set<string>();
@@ -307,7 +319,8 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
   const judge = async (h: LockHolder, leaseToken: bigint | null, tx: Sql | postgres.TransactionSql): Promise<HolderState> => {
     // This process's own row whose release could not be written (database away): ended, free.
     if (h.host === safeHostname() && h.pid === process.pid && h.token !== undefined && !heldHere.has(h.token)) return 'stale';
-    if (h.host === safeHostname()) return holderState(h);
+    // This bastion's own processes are looked at (holderState judges by this machine's host name).
+    if (h.host === safeHostname()) return holderState({ ...h, host: osHostname() });
     if (leaseToken === null) return 'alive';
     const [lease] = await (tx as Sql)<{ token: string; live: boolean }[]>`select token::text as token, expires_at > now() as live from flightdeck_lease where plan_key = ${key}`;
     // The guard that took it still leads (or no newer guard leads yet): that host releases it.
@@ -363,7 +376,9 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
         await store.ready();
         const rows = await sql<{ holder: LockHolder; lease_token: string | null }[]>`select holder, lease_token::text as lease_token from flightdeck_lock where plan_key = ${key}`;
         if (!rows[0]) return null;
-        return { holder: rows[0].holder, state: await judge(rows[0].holder, rows[0].lease_token === null ? null : BigInt(rows[0].lease_token), sql) };
+        const holder = rows[0].holder;
+        const state = await judge(holder, rows[0].lease_token === null ? null : BigInt(rows[0].lease_token), sql);
+        return { holder, state, ...(holder.host !== safeHostname() ? { unseen: true } : {}) };
       } catch (err) {
         return fail('the action lock could not be read', err);
       }

@@ -5,7 +5,11 @@
  *    promote done through the leader — its start, its end and the new stage — within about a second;
  *  - a promote asked of the standby goes to the leader through the database and runs once there, audited
  *    with the account that asked; a rollback asked meanwhile on the leader's bastion is refused;
- *  - with no leader answering, the standby says "no leader reachable" and nothing runs.
+ *  - with no leader answering, the standby says "no leader reachable" and nothing runs;
+ *  - only the leader notifies;
+ *  - kill -9 of the leader during a slow rollback, the standby on another bastion (it cannot see the
+ *    rollback's processes): it reports the rollback as started there with its outcome unknown and does
+ *    not run a second one though the gate fails; the audit has started + outcome once; nothing orphaned.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -21,7 +25,8 @@ import { flightdeck } from '../helpers/cli.js';
 import { guardCommand, guardStatus, until } from '../helpers/guards.js';
 import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
-import { killAllIn } from '../helpers/process-table.js';
+import { processGroupAlive } from '../../src/actions/lock.js';
+import { killAllIn, pidIn, processesIn } from '../helpers/process-table.js';
 
 let live: LiveFleet;
 let pg: RunningPostgres;
@@ -45,7 +50,8 @@ afterEach(async () => {
 type Bastion = 'a' | 'b';
 const plan = () => join(dir, 'plan.yaml');
 const stateDir = (b: Bastion) => join(dir, `state-${b}`);
-const env = (b: Bastion, extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, FD_PG_URL: pg.url, FLIGHTDECK_GUARD_DIR: join(dir, `registry-${b}`), ...extra });
+// Two bastions by name too: the store judges a lock row's processes by pid only on the bastion that wrote it.
+const env = (b: Bastion, extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, FD_PG_URL: pg.url, FLIGHTDECK_GUARD_DIR: join(dir, `registry-${b}`), FLIGHTDECK_BASTION: `bastion-${b}`, ...extra });
 const fd = (args: string[], b: Bastion, extra: Record<string, string> = {}) => flightdeck(args, { cwd: dir, env: env(b, extra), timeoutMs: 90_000 });
 const statusOf = (b: Bastion) => guardStatus(plan(), stateDir(b));
 
@@ -53,6 +59,7 @@ async function setup(service: string, extra: Record<string, unknown> = {}): Prom
   dir = await mkdtemp(join(tmpdir(), 'fd-pgbast-'));
   await writeFile(join(dir, 'promote.sh'), '#!/usr/bin/env bash\necho "promote $$ $FLIGHTDECK_OPERATOR" >> "$MARKER_DIR/promotes"\necho "promoting"\nsleep "${PROMOTE_S:-0.5}"\n', { mode: 0o755 });
   await writeFile(join(dir, 'rollback.sh'), '#!/usr/bin/env bash\necho "rollback $$" >> "$MARKER_DIR/rollbacks"\n', { mode: 0o755 });
+  await writeFile(join(dir, 'slow.sh'), '#!/usr/bin/env bash\necho $$ > "$MARKER_DIR/slow.pid"\necho "start $FLIGHTDECK_REASON" >> "$MARKER_DIR/order"\nsleep "${SLOW_S:-1}"\necho "done $FLIGHTDECK_REASON" >> "$MARKER_DIR/order"\n', { mode: 0o755 });
   await writeFile(
     plan(),
     stringify({
@@ -247,4 +254,45 @@ it('only the leader notifies: a promote and the stage it enters are notified onc
   expect(counts.get('action.started notify: promote of canary-10 started')).toBe(1);
   expect([...counts.entries()].filter(([k]) => k.startsWith('action.finished'))).toHaveLength(1);
   expect([...counts.entries()].filter(([, n]) => n > 1)).toEqual([]);
+}, 120_000);
+
+it('kill -9 of the leader during a slow rollback, seen from another bastion: reported as outcome unknown, not run again; audited once; nothing orphaned', async () => {
+  await setup('remote', {
+    stages: [
+      { id: 'canary-10', gates: [{ id: 'error-rate', query: ERROR_RATE, unit: 'ratio', fail: '> 0.5', onFail: 'rollback' }], rollback: { run: ['./slow.sh'] } },
+      { id: 'full' },
+    ],
+  });
+  await twoGuards({ SLOW_S: '12' });
+  const leaderPid = (await statusOf('a'))!.pid;
+  const standbyPid = (await statusOf('b'))!.pid;
+  const first = guardCommand(plan(), stateDir('a'), 'rollback', { reason: 'first' }).catch((err: Error) => ({ ok: false, refused: err.message }));
+  const pgid = await pidIn(join(dir, 'slow.pid'), 20_000);
+  try {
+    // The gate fails while it runs: whoever leads next would roll back on its own.
+    await live.fleet.setFault('all', { errorRate: 0.9 });
+    await until(async () => (await statusOf('b'))?.gates.failing === 1, 'the standby to see the gate failing', 30_000);
+    expect(processGroupAlive(pgid)).toBe(true);
+    process.kill(leaderPid, 'SIGKILL');
+    await first;
+    await until(async () => (await statusOf('b'))?.leadership?.role === 'leader', 'guard b to take over', LEASE_MS * 4);
+    const logB = join(stateDir('b'), 'plan.yaml.guard.log');
+    await until(async () => /rollback started by \S+ through the guard on bastion-a \(pid \d+\), outcome unknown/.test(await readFile(logB, 'utf8')), 'guard b to report the rollback as outcome unknown', 10_000);
+    expect(await readFile(logB, 'utf8')).toMatch(/auto-rollback withheld/);
+    expect(processGroupAlive(pgid)).toBe(true);
+    await until(() => !processGroupAlive(pgid), 'the first rollback\'s script to end', 30_000);
+    // A few more polls with the gate failing, in which a second rollback could start.
+    const settle = Date.now() + 3_000;
+    await until(() => Date.now() > settle, 'a few more polls');
+  } finally {
+    await live.fleet.setFault('all', { errorRate: 0.005 });
+  }
+  expect(await lines('order')).toEqual(['start first', 'done first']);
+  const rows = await auditRows('remote');
+  const id = rows.find((r) => r.reason === 'first' && r.result === 'started')?.details?.actionId;
+  expect(id).toBeDefined();
+  expect(rows.filter((r) => r.details?.actionId === id).map((r) => r.result)).toEqual(['started', 'outcome unknown']);
+  expect(rows.filter((r) => r.result === 'started')).toHaveLength(1);
+  // Nothing orphaned: the script has ended; what is left of this test is guard b alone.
+  expect(processesIn(dir).map((p) => p.pid)).toEqual([standbyPid]);
 }, 120_000);
