@@ -222,7 +222,7 @@ export class RolloutKeeper {
   async checkBeforeAction(): Promise<string | null> {
     if (this.unsavedMove !== null) this.persist('moved');
     await this.flush();
-    if (this.unsavedMove !== null) return `this session's last move is not saved yet (${this.where()}): ${this.unsavedMove}; nothing runs until the store takes it`;
+    if (this.unsavedMove !== null && !this.problemSeen) return `this session's last move is not saved yet (${this.where()}): ${this.unsavedMove}; nothing runs until the store takes it`;
     const read = await this.refresh();
     if (this.problemSeen) return describeProblem(this.problemSeen);
     if (read.status === 'ok') {
@@ -267,7 +267,15 @@ export class RolloutKeeper {
   }
 
   private async write(kind: Persist): Promise<void> {
-    if (this.problemSeen) return; // never over a state an operator must look at
+    if (this.problemSeen) {
+      // Never over a state an operator must look at; but this session's own move (an action that ended
+      // while the store could not even be read: a database away) is kept, written once it can be read again.
+      if (kind === 'moved' && this.unsavedMove === null) {
+        this.unsavedMove = `the saved state could not be read (${this.problemSeen.problem})`;
+        this.unsavedFrom = this.storeSeen;
+      }
+      return;
+    }
     const engine = this.o.engine;
     const pos = engine.rolloutPosition();
     const at = engine.getState().now;

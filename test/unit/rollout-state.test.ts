@@ -248,6 +248,44 @@ describe('an unusable rollout state is never a fresh start', () => {
     expect(notes.some((t) => /rollout state saved to .* once it answered again/.test(t))).toBe(true);
   });
 
+  it('a rollback that ends while the store cannot even be read (a database away) is written once it can be read again, not dropped', async () => {
+    await validState();
+    let away = false;
+    const wrap = (files: Store): Store => ({
+      ...files,
+      state: {
+        location: files.state.location,
+        read: () =>
+          away
+            ? Promise.resolve({ status: 'broken' as const, location: files.state.location, problem: { kind: 'unreadable' as const, location: files.state.location, problem: 'cannot be read (connection refused)', fix: 'wait for the store' } })
+            : files.state.read(),
+        write: (st) => (away ? Promise.reject(new Error('connection refused')) : files.state.write(st)),
+      },
+    });
+    const clock = new ManualClock(Date.parse('2026-03-01T14:00:00Z'));
+    const { session, engine } = await open({ store: wrap, clock });
+    // The store goes away once the rollback runs, and a poll sees it unreadable before the rollback ends.
+    const r = await session.rollback({
+      reason: 'back out 2.4.1',
+      onSpawn: () => {
+        if (away) return;
+        away = true;
+        void engine.poll();
+      },
+    });
+    expect(r.ok).toBe(true);
+    await session.flush();
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: false });
+    away = false;
+    await clock.advance(5_000);
+    await engine.poll();
+    await session.flush();
+    await clock.advance(5_000);
+    await engine.poll();
+    await session.stop();
+    expect(JSON.parse(await readFile(statePath(), 'utf8'))).toMatchObject({ stageId: 'post-deploy', rolledBack: true });
+  });
+
   it('an unsaved rollback is not written over a state another process saved since (a leader elsewhere): it is dropped, and said', async () => {
     await validState();
     const store = awayStore();
