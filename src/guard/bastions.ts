@@ -118,7 +118,9 @@ export class Bastions {
 
   /** The leader's engine event, sent to the standbys (in order; dropped while the database is away). */
   publish(e: EngineEvent): void {
-    if (this.stopped || !MIRRORED.has(e.type) || !this.o.leadership.leading) return;
+    // Not queued while the store is away: each would wait for a connection the guard's own work needs
+    // (standbys take the position from the store once they reconnect).
+    if (this.stopped || !MIRRORED.has(e.type) || !this.o.leadership.leading || this.o.leadership.storeLost()) return;
     // The notes a cockpit's attaching makes on the leader are its own business.
     if (e.type === 'session.note' && /^a cockpit (at|de)tached/.test(e.text)) return;
     let ev: EngineEvent = e;
