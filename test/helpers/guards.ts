@@ -46,3 +46,26 @@ export async function guardCommand(planFile: string, stateDir: string | undefine
     await c.close();
   }
 }
+
+type Bastion = 'a' | 'b';
+
+/**
+ * Two guards for one plan as on two bastions: starts guard a and waits until it leads, then guard b
+ * and waits until it stands by under a known leader. `start` runs `flightdeck guard` as that bastion
+ * (its state directory, registry and environment); `statusOf` asks that bastion's guard.
+ */
+export async function leaderAndStandby(
+  start: (b: Bastion) => Promise<{ code: number | undefined; stdout: string; stderr: string }>,
+  statusOf: (b: Bastion) => Promise<GuardStatus | null>,
+): Promise<{ leaderPid: number; standbyPid: number }> {
+  const a = await start('a');
+  if (a.code !== 0) throw new Error(`guard a did not start (${a.code}): ${a.stdout}${a.stderr}`);
+  await until(async () => (await statusOf('a'))?.leadership?.role === 'leader', 'guard a to lead');
+  const b = await start('b');
+  if (b.code !== 0) throw new Error(`guard b did not start (${b.code}): ${b.stdout}${b.stderr}`);
+  const standby = await until(async () => {
+    const s = await statusOf('b');
+    return s?.leadership?.role === 'standby' && s.leadership.leader !== null ? s : null;
+  }, 'guard b to stand by');
+  return { leaderPid: (await statusOf('a'))!.pid, standbyPid: standby.pid };
+}

@@ -22,7 +22,7 @@ import type { EngineEvent, EngineState } from '../../src/engine/types.js';
 import { GuardClient } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
 import { flightdeck } from '../helpers/cli.js';
-import { guardCommand, guardStatus, until } from '../helpers/guards.js';
+import { guardCommand, guardStatus, leaderAndStandby, until } from '../helpers/guards.js';
 import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 import { processGroupAlive } from '../../src/actions/lock.js';
@@ -80,15 +80,7 @@ async function setup(service: string, extra: Record<string, unknown> = {}): Prom
 
 /** Guard a leads, guard b stands by (both told so by the database). */
 async function twoGuards(extra: Record<string, string> = {}): Promise<void> {
-  const a = await fd(['guard', 'plan.yaml', '--state-dir', 'state-a'], 'a', extra);
-  expect(a.code, a.stdout + a.stderr).toBe(0);
-  await until(async () => (await statusOf('a'))?.leadership?.role === 'leader', 'guard a to lead');
-  const b = await fd(['guard', 'plan.yaml', '--state-dir', 'state-b'], 'b', extra);
-  expect(b.code, b.stdout + b.stderr).toBe(0);
-  await until(async () => {
-    const s = await statusOf('b');
-    return s?.leadership?.role === 'standby' && s.leadership.leader !== null;
-  }, 'guard b to stand by');
+  await leaderAndStandby((b) => fd(['guard', 'plan.yaml', '--state-dir', `state-${b}`], b, extra), statusOf);
 }
 
 /** A client attached to a guard's stream: the state and events it was sent, with when each came. */
