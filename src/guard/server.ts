@@ -179,7 +179,11 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
     }
     // Several bastions: a guard that does not lead hands the command to the one that does.
     const routed = o.route ? await o.route(cmd as RoutedCommand, body, who.operator) : null;
-    if (routed) return answer(res, routed);
+    if (routed) {
+      // Nothing ran anywhere: the refusal is this guard's to show and audit (the leader audits what it answers).
+      if (!routed.ok && routed.refused?.startsWith('no leader reachable')) await session.refuseCommand(cmd, routed.refused, who.operator);
+      return answer(res, routed);
+    }
     return answer(res, { ...(await runCommand(session, cmd as RoutedCommand, body, who.operator)) });
   }
 

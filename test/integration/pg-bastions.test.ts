@@ -218,6 +218,10 @@ it('no leader reachable: a standby says so and nothing runs (the command is with
     expect(left).toHaveLength(0);
     expect(await lines('promotes')).toHaveLength(0);
     expect((await statusOf('b'))?.stage).toBe('canary-10');
+    // The refusal is audited once, with who asked.
+    const refused = (await auditRows('nolead')).filter((r) => r.action === 'promote');
+    expect(refused.map((r) => [r.result, r.operator?.user])).toEqual([['refused', userInfo().username]]);
+    expect(refused[0]!.reason).toMatch(/^no leader reachable: /);
   } finally {
     await sql.end({ timeout: 2 });
   }
