@@ -36,6 +36,8 @@ export interface OpenOptions {
   store?: Store;
   /** Whether the session may act now (a guard standing by: why not). */
   mayAct?: () => string | null;
+  /** Whether the session sends notifications now (a guard standing by does not). */
+  mayNotify?: () => boolean;
 }
 
 export interface OpenSession {
@@ -85,6 +87,7 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
     rollout: keeperFor(store, runtime.engine, loaded, state, o.stageId),
     ...(o.store || chosen?.postgres ? { store } : {}),
     ...(o.mayAct ? { mayAct: o.mayAct } : {}),
+    ...(o.mayNotify ? { mayNotify: o.mayNotify } : {}),
   });
   if (state.status === 'ok' && restored.stageEnteredAt !== undefined) {
     session.note({ text: `resumed at stage ${state.state.stageId}${state.state.rolledBack ? ' (rolled back)' : ''}, saved by ${state.state.by}` });
@@ -118,6 +121,7 @@ export interface WatchingOptions {
   /** Where the state, lock and audit live (the guard chose it, to share it with its leadership). */
   store?: Store;
   mayAct?: () => string | null;
+  mayNotify?: () => boolean;
 }
 
 /**

@@ -17,8 +17,7 @@
  * on another host the lock goes stale only once the lease has changed hands,
  * and the new leader records that action's end as unknown (write-ahead audit).
  */
-import { hostname } from 'node:os';
-import { describeDbFailure, guardId, type PostgresStore } from '../store/postgres.js';
+import { bastionName, describeDbFailure, guardId, type PostgresStore } from '../store/postgres.js';
 
 export interface LeaseView {
   role: 'leader' | 'standby';
@@ -51,7 +50,9 @@ export class Leadership {
   private ticking: Promise<void> | null = null;
   private lastError: string | null = null;
   private stopped = false;
-  private readonly host = hostname();
+  /** This guard held the lease last, as far as it knows (no other guard was seen taking it since). */
+  private wasLeader = false;
+  private readonly host = bastionName();
 
   constructor(private readonly o: LeadershipOptions) {}
 
@@ -65,6 +66,20 @@ export class Leadership {
 
   get leading(): boolean {
     return this.token !== null && performance.now() - this.validFrom < this.o.leaseMs * 0.8;
+  }
+
+  /**
+   * Whether this guard sends the plan's notifications: while it leads, and while it cannot reach
+   * the store after leading last (nobody else is known to have taken over); a standby never does,
+   * or every notification would go out once per bastion.
+   */
+  notifies(): boolean {
+    return this.leading || (this.wasLeader && this.lastError !== null);
+  }
+
+  /** Why this guard cannot reach the store now (its last round failed), or null. */
+  storeLost(): string | null {
+    return this.lastError;
   }
 
   /** null when this guard may act; otherwise why not. */
@@ -127,10 +142,13 @@ export class Leadership {
           this.token = BigInt(rows[0].token);
           this.validFrom = sent;
           this.o.store.leaseToken = this.token;
+          this.wasLeader = true;
           this.o.log(`leading (lease token ${this.token}, lease ${ms} ms)`);
           this.o.onLead?.(this.token);
         }
       }
+      // Another guard holds the lease: it notifies, not this one.
+      if (this.token === null) this.wasLeader = false;
       await sql`insert into flightdeck_guards (plan_key, guard_id, host, pid, state_dir, role, seen_at)
                 values (${key}, ${this.id}, ${this.host}, ${process.pid}, ${this.o.stateDir}, ${this.token !== null ? 'leader' : 'standby'}, now())
                 on conflict (plan_key, guard_id) do update set role = excluded.role, seen_at = now()`;

@@ -21,6 +21,7 @@ import { guardPaths, registryDir } from './paths.js';
 import { findGuard, processStart, removeGuardRecord, writeGuardRecord } from './record.js';
 import { startControlServer } from './server.js';
 import { Leadership } from './leadership.js';
+import { Bastions } from './bastions.js';
 import { chooseStore, type ChosenStore } from '../store/choose.js';
 
 export interface GuardFlags {
@@ -70,12 +71,25 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
   }
   // Several bastions: only the guard holding the lease acts; the others poll, show and stand by.
   let session: Awaited<ReturnType<typeof openWatching>>['session'] | null = null;
+  let bastions: Bastions | null = null;
   const leadership = chosen.postgres
-    ? new Leadership({ store: chosen.postgres, leaseMs: chosen.leaseMs, stateDir: paths.stateDir, log, onLead: () => session?.tookLead(), onLose: (why) => session?.note({ text: `no longer leading: ${why}`, topic: 'info', level: 'warn' }) })
+    ? new Leadership({
+        store: chosen.postgres,
+        leaseMs: chosen.leaseMs,
+        stateDir: paths.stateDir,
+        log,
+        onLead: () => {
+          session?.tookLead();
+          bastions?.onLead();
+        },
+        onLose: (why) => session?.note({ text: `no longer leading: ${why}`, topic: 'info', level: 'warn' }),
+      })
     : null;
+  // The leader and its standbys talk through the store: live events and state, and commands routed to the leader.
+  if (chosen.postgres && leadership) bastions = new Bastions({ store: chosen.postgres, leadership, leaseMs: chosen.leaseMs, session: () => session, log });
   const opened = await openWatching(loaded, {
     ...(chosen.postgres ? { store: chosen.store } : {}),
-    ...(leadership ? { mayAct: () => leadership.notActing() } : {}),
+    ...(leadership ? { mayAct: () => leadership.notActing(), mayNotify: () => leadership.notifies() } : {}),
     readonly: false,
     dryRun: f.dryRun ?? false,
     autoRollback: f.autoRollback ?? true,
@@ -90,6 +104,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
   runtime.engine.on((e) => {
     const line = describe(e);
     if (line) log(line);
+    bastions?.publish(e);
   });
 
   let stopAsked: (stop: { why: string; by?: AuditOperator }) => void = () => undefined;
@@ -113,6 +128,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     onStop: (by, from) => stopAsked({ why: `asked by ${by.user} from ${from}`, by }),
     log,
     ...(leadership ? { leadership: () => leadership.view() } : {}),
+    ...(bastions ? { route: (cmd, body, op) => bastions!.route(cmd, body, op) } : {}),
   });
   const record = {
     pid: process.pid,
@@ -127,6 +143,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
   };
   await writeGuardRecord(record, paths.info, paths.registryEntry);
   session.start();
+  await bastions?.start();
   await leadership?.start();
   log(`guard for ${loaded.file} running (pid ${process.pid}), socket ${paths.socket}`);
 
@@ -148,6 +165,7 @@ export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log:
     details: { pid: process.pid, uptimeMs: Date.now() - startedAt, ...(running ? { waitedFor: `${running.kind} by ${running.operator}` } : {}) },
     ...(stop.by ? { operator: stop.by } : {}),
   });
+  await bastions?.stop();
   await leadership?.stop();
   await removeGuardRecord(paths.info, paths.registryEntry, process.pid);
   await server.close();

@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AuditOperator } from '../audit/log.js';
 import type { Session } from '../session/session.js';
 import type { LeaseView } from './leadership.js';
+import { runCommand, type CommandResult, type RoutedCommand } from './commands.js';
 import { mayAct, ProofStore, type VerifiedClient } from './identity.js';
 
 export interface ControlOptions {
@@ -33,6 +34,11 @@ export interface ControlOptions {
   log(line: string): void;
   /** Several bastions (PostgreSQL store): leader, standbys and lease age, for `flightdeck status`. */
   leadership?: () => Promise<LeaseView>;
+  /**
+   * Several bastions: null when this guard leads (it runs the command itself); otherwise the leader's
+   * answer to the command handed to it through the store, or why no leader could take it.
+   */
+  route?: (cmd: RoutedCommand, body: Record<string, unknown>, op: AuditOperator) => Promise<CommandResult | null>;
 }
 
 export interface ControlServer {
@@ -171,33 +177,14 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
       o.onStop(who.operator, from);
       return;
     }
-    if (cmd === 'signoff') {
-      try {
-        session.signoff(String(body.gateId ?? ''), String(body.note ?? ''), who.operator);
-        return answer(res, { ok: true });
-      } catch (err) {
-        return answer(res, { ok: false, refused: (err as Error).message });
-      }
+    // Several bastions: a guard that does not lead hands the command to the one that does.
+    const routed = o.route ? await o.route(cmd as RoutedCommand, body, who.operator) : null;
+    if (routed) {
+      // Nothing ran anywhere: the refusal is this guard's to show and audit (the leader audits what it answers).
+      if (!routed.ok && routed.refused?.startsWith('no leader reachable')) await session.refuseCommand(cmd, routed.refused, who.operator);
+      return answer(res, routed);
     }
-    const out =
-      cmd === 'promote'
-        ? await session.promote({
-            ...(reason !== undefined ? { reason } : {}),
-            ...(isOverride(body.override) ? { override: body.override } : {}),
-            as: who.operator,
-          })
-        : await session.rollback({
-            reason: reason ?? `manual rollback by ${who.user}`,
-            ...(Array.isArray(body.includeOptional) || body.includeOptional === 'all' ? { includeOptional: body.includeOptional as string[] | 'all' } : {}),
-            as: who.operator,
-          });
-    if (!out.ok && out.refused) return answer(res, { ok: false, refused: out.refused });
-    const r = out.result!;
-    return answer(res, {
-      ok: out.ok,
-      summary: r.summary,
-      steps: r.steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode, note: s.note })),
-    });
+    return answer(res, { ...(await runCommand(session, cmd as RoutedCommand, body, who.operator)) });
   }
 
   await rm(o.socket, { force: true });
@@ -231,10 +218,6 @@ export async function startControlServer(o: ControlOptions): Promise<ControlServ
       await rm(o.socket, { force: true });
     },
   };
-}
-
-function isOverride(v: unknown): v is { reason: string; acknowledged: boolean } {
-  return typeof v === 'object' && v !== null && typeof (v as { reason?: unknown }).reason === 'string' && typeof (v as { acknowledged?: unknown }).acknowledged === 'boolean';
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

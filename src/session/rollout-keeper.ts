@@ -222,7 +222,7 @@ export class RolloutKeeper {
   async checkBeforeAction(): Promise<string | null> {
     if (this.unsavedMove !== null) this.persist('moved');
     await this.flush();
-    if (this.unsavedMove !== null) return `this session's last move is not saved yet (${this.where()}): ${this.unsavedMove}; nothing runs until the store takes it`;
+    if (this.unsavedMove !== null && !this.problemSeen) return `this session's last move is not saved yet (${this.where()}): ${this.unsavedMove}; nothing runs until the store takes it`;
     const read = await this.refresh();
     if (this.problemSeen) return describeProblem(this.problemSeen);
     if (read.status === 'ok') {

@@ -6,7 +6,7 @@
  * `promote` / `rollback` commands all go through this one class.
  */
 import { resolve } from 'node:path';
-import { acquireActionLock, clearStaleLock, describeHolder, HOLDER_ENV, holderMark, inspectLock, processGroupAlive, runningGroup, type LockHolder, type LockResult } from '../actions/lock.js';
+import { acquireActionLock, clearStaleLock, describeHolder, HOLDER_ENV, holderMark, inspectLock, processGroupAlive, runningGroup, type HolderState, type LockHolder, type LockResult } from '../actions/lock.js';
 import type { Store } from '../store/store.js';
 import { runAction, stepsForAudit, type ActionResult } from '../actions/runner.js';
 import { resolveInclude } from '../actions/steps.js';
@@ -56,6 +56,11 @@ export interface SessionOptions {
    * is left to the leader.
    */
   mayAct?: () => string | null;
+  /**
+   * Whether this session sends notifications now (several bastions: only the leading guard does, so a
+   * standby does not send each one a second time). Absent: always.
+   */
+  mayNotify?: () => boolean;
 }
 
 export interface PromoteRequest {
@@ -102,6 +107,15 @@ export class Session {
   private readonly bridge: NotificationBridge | null;
   /** Set when the guard is stopping: every new action (asked or automatic) is refused with it. */
   private closingWhy: string | null = null;
+  /** An action another bastion's leader runs (a standby shows it as running; it runs nothing itself). */
+  private remote: RunningAction | null = null;
+  /**
+   * A rollback of this stage that another bastion's guard started and lost (kill -9, cut off): its
+   * processes there cannot be seen from here, so how it ended is unknown. It is not run again on its own.
+   */
+  private unknownRollback: { stageId: string; text: string } | null = null;
+  /** Set while the engine takes the position another process saved: that move is not this session's to save. */
+  private following = false;
 
   constructor(private readonly o: SessionOptions) {
     this.engine = o.runtime.engine;
@@ -205,7 +219,7 @@ export class Session {
 
   /** What is shown beside the engine state (the session's lines are `session.note` events). */
   extras(): SessionView {
-    const r = this.running;
+    const r = this.running ?? this.remote;
     return {
       action: r ? { kind: r.kind, operator: r.operator, startedAt: r.startedAt, lastLine: r.lastLine } : null,
       notifications: this.o.notifier ? toHealth(this.o.notifier.undelivered()) : null,
@@ -214,7 +228,13 @@ export class Session {
   }
 
   get actionRunning(): RunningAction | null {
-    return this.running;
+    return this.running ?? this.remote;
+  }
+
+  /** Shows (or, with null, stops showing) an action the leader of several bastions runs elsewhere. */
+  showRemoteAction(a: RunningAction | null): void {
+    this.remote = a;
+    this.changed();
   }
 
   subscribe(cb: () => void): () => void {
@@ -354,7 +374,17 @@ export class Session {
     }
     let groups: Promise<void> = Promise.resolve();
     try {
-      if (lock.abandoned) await this.auditAbandoned(lock.abandoned, 'found when the next action took the lock');
+      if (lock.abandoned) {
+        const ab = lock.abandoned;
+        await this.auditAbandoned(ab, 'found when the next action took the lock');
+        // A rollback another bastion lost (its processes unseen from here) is not run again on its own.
+        if (a.auto && kind === 'rollback' && ab.action === 'rollback' && ab.host !== lock.holder.host && ab.stageId === stage.id) {
+          const text = `rollback started by ${ab.user} through the guard on ${ab.host} (pid ${ab.pid}), outcome unknown: that guard lost its lease and its processes cannot be seen from this bastion`;
+          this.unknownRollback = { stageId: stage.id, text };
+          if (claim) this.endRun(claim);
+          return await this.refuse(kind, stage.id, `${text}; not run again on its own — roll back by hand if it is still needed`, a.reason, a.auto, a.op);
+        }
+      }
       // A guard leading on a shared store first takes what an earlier leader saved (it is the one writer now).
       if (this.o.mayAct) await this.catchUp();
       // Under the lock, the store is asked where the rollout is: another process may have moved it on.
@@ -526,7 +556,7 @@ export class Session {
    * its end as `outcome unknown` (the exit status went with the dead process) and frees the lock.
    */
   private async adoptOrphan(): Promise<void> {
-    let found;
+    let found: { holder: LockHolder; state: HolderState; unseen?: boolean } | null;
     try {
       found = this.o.store ? await this.o.store.lock.inspect() : await inspectLock(this.o.loaded.file, this.o.lockDir);
     } catch {
@@ -534,6 +564,17 @@ export class Session {
     }
     if (!found || found.state === 'alive') return;
     const h = found.holder;
+    if (found.state === 'stale' && found.unseen) {
+      // Stale by its guard's lease, not because its processes were seen to end: they may still run there.
+      if (!(await this.clearStale(h))) return;
+      const text = `${h.action} started by ${h.user} through the guard on ${h.host} (pid ${h.pid}), outcome unknown: that guard lost its lease and its processes cannot be seen from this bastion`;
+      await this.auditAbandoned(h, `it ran on ${h.host}, whose guard lost the lease; its processes there cannot be seen from this bastion`);
+      if (h.action === 'rollback' && h.stageId) {
+        this.unknownRollback = { stageId: h.stageId, text };
+        this.note({ text: `${text} — not run again on its own: check the service on ${h.host}, and roll back by hand if it is still needed`, level: 'warn' });
+      } else this.note({ text: `${text}: check the service`, level: 'warn' });
+      return;
+    }
     if (found.state === 'stale') {
       if (await this.clearStale(h)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
       return;
@@ -569,17 +610,22 @@ export class Session {
   }
 
   private onEvent(e: EngineEvent): void {
-    this.rollout?.onEvent(e.type);
+    if (!(this.following && (e.type === 'stage.entered' || e.type === 'stage.rolled-back'))) this.rollout?.onEvent(e.type);
     if (e.type === 'poll.done') this.o.metrics?.update(this.engine.getState());
     this.o.metrics?.event(e);
     if (e.type === 'rollback.requested' && e.auto) this.autoRollback(e);
-    this.bridge?.handle(e);
+    if (this.o.mayNotify?.() ?? true) this.bridge?.handle(e);
   }
 
   private autoRollback(e: EngineEvent & { type: 'rollback.requested' }): void {
     const notLeader = this.o.mayAct?.() ?? null;
     if (notLeader) {
       this.note({ text: `auto-rollback left to the leader: ${notLeader} — ${e.reason}`, topic: 'info', level: 'warn' });
+      return;
+    }
+    const unknown = this.unknownRollback;
+    if (unknown && unknown.stageId === e.stageId && !this.engine.getState().rolledBack) {
+      this.engine.emit({ type: 'alert.firing', name: 'auto-rollback withheld', source: 'flightdeck', severity: 'critical', summary: `${e.gateId} failing, but a ${unknown.text}: not rolled back again on its own — roll back by hand if it is still needed — ${e.reason}` });
       return;
     }
     const why = this.autoRollbackOff();
@@ -606,6 +652,7 @@ export class Session {
    * leader is adopted (nothing starts beside it), and a rollback gate already failing is acted on.
    */
   tookLead(): void {
+    this.remote = null;
     void this.catchUp().then(() => this.adoptOrphan()).then(() => {
       // The engine asks for a rollback once per failure: one asked while this guard stood by was left to
       // the old leader, which is gone. If the saved state says it rolled back, keepers refuse a second one.
@@ -623,6 +670,11 @@ export class Session {
    * rollback done while this guard stood by), so that the new leader neither repeats it nor is
    * refused for an out-of-date view.
    */
+  /** A standby follows the leader: takes the position the store holds now (told by the leader's NOTIFY). */
+  follow(): Promise<void> {
+    return this.catchUp();
+  }
+
   private async catchUp(): Promise<void> {
     const read = await this.o.store?.state.read().catch(() => null);
     if (!read || read.status !== 'ok') return;
@@ -631,8 +683,14 @@ export class Session {
     const st = this.engine.getState();
     if (index < 0 || (index === st.stageIndex && saved.rolledBack === st.rolledBack)) return;
     this.note({ text: `took the rollout's position from the store: ${saved.stageId}${saved.rolledBack ? ' (rolled back)' : ''}, saved by ${saved.by}`, topic: 'info' });
-    if (index !== st.stageIndex) this.engine.dispatch({ type: 'entered-stage', index, by: 'promote' });
-    if (saved.rolledBack && !this.engine.getState().rolledBack) this.engine.dispatch({ type: 'rolled-back' });
+    // The move is the store's already: the keeper does not save it again (with this process's entry time).
+    this.following = true;
+    try {
+      if (index !== st.stageIndex) this.engine.dispatch({ type: 'entered-stage', index, by: 'promote' });
+      if (saved.rolledBack && !this.engine.getState().rolledBack) this.engine.dispatch({ type: 'rolled-back' });
+    } finally {
+      this.following = false;
+    }
     await this.rollout?.refresh();
   }
 

@@ -34,7 +34,10 @@ import type { LoadedPlan } from '../plan/load.js';
 import { formatState, parseState, fixFor, type RolloutState, type StateRead } from './rollout-state.js';
 import type { RolloutStateStore, Store, ActionLockStore } from './store.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** The one LISTEN/NOTIFY channel of every plan's guards (payloads name the plan's key). */
+export const CHANNEL = 'flightdeck';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
@@ -129,6 +132,17 @@ export async function migrate(sql: Sql): Promise<number> {
       `);
       await tx`insert into flightdeck_schema_version (version) values (1)`;
     }
+    if (have < 2) {
+      // Commands asked of a standby, taken and answered by the leader (several bastions).
+      await tx.unsafe(`
+        create table if not exists flightdeck_commands (
+          id bigserial primary key, plan_key text not null, command text not null, args jsonb not null, operator jsonb not null,
+          asked_by text not null, asked_at timestamptz not null default now(),
+          claimed_token bigint, claimed_by text, claimed_at timestamptz, answer jsonb, answered_at timestamptz);
+        create index if not exists flightdeck_commands_open on flightdeck_commands (plan_key, id) where claimed_token is null;
+      `);
+      await tx`insert into flightdeck_schema_version (version) values (2)`;
+    }
     return SCHEMA_VERSION;
   });
 }
@@ -196,6 +210,8 @@ export function postgresStore(loaded: LoadedPlan, o: PostgresStoreOptions): Post
         await ready();
         await sql`insert into flightdeck_state (plan_key, state, updated_at) values (${key}, ${text}, now())
                   on conflict (plan_key) do update set state = excluded.state, updated_at = now()`;
+        // Standbys mirror the rollout live: they read the state again when told (guard/bastions.ts).
+        await sql.notify(CHANNEL, JSON.stringify({ k: key, t: 'state', pid: process.pid })).catch(() => undefined);
       } catch (err) {
         fail('the rollout state was not saved', err);
       }
@@ -274,13 +290,25 @@ async function appendRow(sql: Sql, key: string, entry: AuditEntry, opts: AppendO
 
 type PgLockStore = ActionLockStore;
 
-function safeHostname(): string {
+function osHostname(): string {
   try {
     return hostname() || 'localhost';
   } catch {
     return 'localhost';
   }
 }
+
+/**
+ * The name this bastion goes by in the store (lease, lock rows, status): FLIGHTDECK_BASTION, or the
+ * host name. Processes of a lock row are judged by their pid only under this bastion's own name;
+ * two bastions that share a host name (containers) must be given distinct names.
+ */
+export function bastionName(env: NodeJS.ProcessEnv = process.env): string {
+  const named = env.FLIGHTDECK_BASTION?.trim();
+  return named ? named : osHostname();
+}
+
+const safeHostname = (): string => bastionName();
 
 /** The lock tokens this process holds now. */
 const heldHere = new Set<string>();
@@ -291,7 +319,8 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
   const judge = async (h: LockHolder, leaseToken: bigint | null, tx: Sql | postgres.TransactionSql): Promise<HolderState> => {
     // This process's own row whose release could not be written (database away): ended, free.
     if (h.host === safeHostname() && h.pid === process.pid && h.token !== undefined && !heldHere.has(h.token)) return 'stale';
-    if (h.host === safeHostname()) return holderState(h);
+    // This bastion's own processes are looked at (holderState judges by this machine's host name).
+    if (h.host === safeHostname()) return holderState({ ...h, host: osHostname() });
     if (leaseToken === null) return 'alive';
     const [lease] = await (tx as Sql)<{ token: string; live: boolean }[]>`select token::text as token, expires_at > now() as live from flightdeck_lease where plan_key = ${key}`;
     // The guard that took it still leads (or no newer guard leads yet): that host releases it.
@@ -347,7 +376,9 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
         await store.ready();
         const rows = await sql<{ holder: LockHolder; lease_token: string | null }[]>`select holder, lease_token::text as lease_token from flightdeck_lock where plan_key = ${key}`;
         if (!rows[0]) return null;
-        return { holder: rows[0].holder, state: await judge(rows[0].holder, rows[0].lease_token === null ? null : BigInt(rows[0].lease_token), sql) };
+        const holder = rows[0].holder;
+        const state = await judge(holder, rows[0].lease_token === null ? null : BigInt(rows[0].lease_token), sql);
+        return { holder, state, ...(holder.host !== safeHostname() ? { unseen: true } : {}) };
       } catch (err) {
         return fail('the action lock could not be read', err);
       }

@@ -20,8 +20,12 @@ export interface RolloutStateStore {
 export interface ActionLockStore {
   /** Takes the plan's one-action-at-a-time lock, or says who holds it. */
   acquire(o: { action: string; operator: string; stageId?: string }): Promise<LockResult>;
-  /** The lock's holder as recorded, with its state (alive, orphaned: its processes outlive it, stale); null when free. */
-  inspect(): Promise<{ holder: LockHolder; state: HolderState } | null>;
+  /**
+   * The lock's holder as recorded, with its state (alive, orphaned: its processes outlive it, stale); null when free.
+   * `unseen`: the holder ran on another bastion, whose processes cannot be seen from here (a stale one
+   * is stale by its guard's lease, not because its processes were seen to end).
+   */
+  inspect(): Promise<{ holder: LockHolder; state: HolderState; unseen?: boolean } | null>;
   /** Removes the lock if it is stale and still this very holder; true when this call removed it (exactly one caller does). */
   clearStale(holder: LockHolder): Promise<boolean>;
 }

@@ -19,6 +19,7 @@ import { processGroupAlive } from '../../src/actions/lock.js';
 import { GuardClient } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
 import { BIN, flightdeck } from '../helpers/cli.js';
+import { guardStatus, until } from '../helpers/guards.js';
 import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { killAllIn, processesIn, pidIn } from '../helpers/process-table.js';
 
@@ -67,26 +68,8 @@ function writePlan(extra: Record<string, unknown> = {}): Promise<void> {
 
 const env = (extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, FLIGHTDECK_GUARD_DIR: guardDir, ...extra });
 const fd = (args: string[], extra: Record<string, string> = {}) => flightdeck(args, { cwd: dir, env: env(extra), timeoutMs: 90_000 });
+const statusNow = () => guardStatus(join(dir, 'plan.yaml'));
 const audit = async () => (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-async function until<T>(test: () => T | Promise<T>, what: string, ms = 60_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await test();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-async function guardStatus() {
-  const rec = await findGuard(join(dir, 'plan.yaml'));
-  if (!rec) return null;
-  const c = new GuardClient(rec.socket);
-  try {
-    return await c.status();
-  } finally {
-    await c.close();
-  }
-}
 
 it('kill -9 of the guard during a slow rollback: nothing overlaps it; the restarted guard adopts it; no lost audit line, no orphan', async () => {
   await writePlan();
@@ -100,11 +83,11 @@ it('kill -9 of the guard during a slow rollback: nothing overlaps it; the restar
   const first = spawn(BIN, ['rollback', 'plan.yaml', '--yes', '--reason', 'first'], { cwd: dir, env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let firstOut = '';
   first.stdout.on('data', (d: Buffer) => (firstOut += d.toString()));
-  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
+  await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start', 60_000);
   const pgid = await pidIn(join(dir, 'slow.pid'));
   // The script is the guard's child, in its own process group.
   expect(Number((await readFile(`/proc/${pgid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[1])).toBe(rec.pid);
-  await until(async () => (await guardStatus())?.action?.kind === 'rollback', 'the guard to report the rollback');
+  await until(async () => (await statusNow())?.action?.kind === 'rollback', 'the guard to report the rollback', 60_000);
   await new Promise((r) => setTimeout(r, 300));
   process.kill(rec.pid, 'SIGKILL');
   const killedAt = Date.now();
@@ -122,12 +105,12 @@ it('kill -9 of the guard during a slow rollback: nothing overlaps it; the restar
   // A restarted guard adopts the running rollback and reports it.
   const again = await fd(['guard', 'plan.yaml'], { SLOW_S: '0' });
   expect(again.code).toBe(0);
-  const adopted = await guardStatus();
+  const adopted = await statusNow();
   expect(processGroupAlive(pgid)).toBe(true); // the script outlived both: what follows is adoption, not cleanup
   expect(adopted?.action).toMatchObject({ kind: 'rollback', lastLine: expect.stringMatching(/^adopted: /) });
   await until(() => !processGroupAlive(pgid), 'the first script to end', 60_000);
   const groupEndedAt = Date.now();
-  await until(async () => (await guardStatus())?.action === null, 'the guard to see the adopted rollback end');
+  await until(async () => (await statusNow())?.action === null, 'the guard to see the adopted rollback end', 60_000);
   const lines = await audit();
   const first2 = lines.filter((l) => l.reason === 'first' || (l.details as { actionId?: string } | undefined)?.actionId === (lines.find((x) => x.reason === 'first')?.details as { actionId?: string })?.actionId);
   expect(first2.map((l) => l.result)).toEqual(['started', 'outcome unknown']);
@@ -144,7 +127,7 @@ it('kill -9 of the guard during a slow rollback: nothing overlaps it; the restar
   expect(third.stdout).toMatch(/through the guard/);
   const stop = await fd(['guard', 'stop', 'plan.yaml']);
   expect(stop.code).toBe(0);
-  await until(() => processesIn(dir).length === 0, 'no process left');
+  await until(() => processesIn(dir).length === 0, 'no process left', 60_000);
   console.log(`figures: kill -9 -> script group ended ${groupEndedAt - killedAt} ms later; no second rollback ran meanwhile`);
 }, 240_000);
 
@@ -163,7 +146,7 @@ it('two clients on one guard see an auto-rollback and a CLI rollback within one 
       }
     }, abort.signal).catch(() => undefined),
   );
-  await until(async () => (await guardStatus())?.cockpits === 2, 'both clients attached');
+  await until(async () => (await statusNow())?.cockpits === 2, 'both clients attached', 60_000);
   await until(() => seen.every((s) => s.some((e) => e.type === 'poll.done')), 'a poll on both streams', 30_000);
   await live.fleet.setFault('all', { errorRate: 0.4 });
   try {
@@ -193,7 +176,7 @@ it('two clients on one guard see an auto-rollback and a CLI rollback within one 
     ['rollback', 'ok'],
   ]);
   expect((await fd(['guard', 'stop', 'plan.yaml'])).code).toBe(0);
-  await until(() => processesIn(dir).length === 0, 'no process left');
+  await until(() => processesIn(dir).length === 0, 'no process left', 60_000);
 }, 240_000);
 
 it('a user not in operators: is refused through the guard, and the refusal is audited with the verified account', async () => {

@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { GuardClient, type GuardStatus } from '../../src/guard/client.js';
+import { GuardClient } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
 import { flightdeck } from '../helpers/cli.js';
+import { guardStatus, until } from '../helpers/guards.js';
 import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 import { killAllIn } from '../helpers/process-table.js';
@@ -53,30 +54,8 @@ afterAll(async () => {
 });
 
 const bastion = (name: 'a' | 'b') => ({ MARKER_DIR: dir, FD_PG_URL: pg.url, FLIGHTDECK_GUARD_DIR: join(dir, `registry-${name}`) });
+const statusOf = (name: 'a' | 'b') => guardStatus(join(dir, 'plan.yaml'), join(dir, `state-${name}`));
 const fd = (args: string[], name: 'a' | 'b') => flightdeck(args, { cwd: dir, env: bastion(name), timeoutMs: 90_000 });
-
-async function until<T>(test: () => T | Promise<T>, what: string, ms = 30_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await test();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function statusOf(name: 'a' | 'b'): Promise<GuardStatus | null> {
-  const rec = await findGuard(join(dir, 'plan.yaml'), join(dir, `state-${name}`));
-  if (!rec) return null;
-  const c = new GuardClient(rec.socket);
-  try {
-    return await c.status();
-  } catch {
-    return null;
-  } finally {
-    await c.close();
-  }
-}
 
 it('one leads, one stands by; kill -9 of the leader: the standby takes over within the lease and rolls back exactly once', async () => {
   const a = await fd(['guard', 'plan.yaml', '--state-dir', 'state-a'], 'a');
@@ -101,13 +80,13 @@ it('one leads, one stands by; kill -9 of the leader: the standby takes over with
   const onB = await fd(['status'], 'b');
   expect(onB.stdout).toMatch(/this guard: standby — this guard stands by/);
 
-  // A rollback asked of the standby is refused with the reason (it does not act).
+  // A command asked of the standby goes to the leader, which answers it (here: a refusal, this stage has no promote).
   const recB = (await findGuard(join(dir, 'plan.yaml'), join(dir, 'state-b')))!;
   const cb = new GuardClient(recB.socket);
   try {
-    const answer = await cb.command('rollback', { reason: 'asked of the standby' });
+    const answer = await cb.command('promote', { reason: 'asked of the standby' });
     expect(answer.ok).toBe(false);
-    expect(answer.refused).toMatch(/this guard stands by/);
+    expect(answer.refused).toBe('stage canary-10 has no promote action');
   } finally {
     await cb.close();
   }

@@ -14,9 +14,8 @@ import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { processGroupAlive } from '../../src/actions/lock.js';
-import { GuardClient, type GuardStatus } from '../../src/guard/client.js';
-import { findGuard } from '../../src/guard/record.js';
 import { flightdeck } from '../helpers/cli.js';
+import { guardCommand, guardStatus, leaderAndStandby, until } from '../helpers/guards.js';
 import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 import { killAllIn, pidIn } from '../helpers/process-table.js';
@@ -58,41 +57,10 @@ async function setup(service: string): Promise<void> {
 }
 
 const bastion = (name: 'a' | 'b', extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, FD_PG_URL: pg.url, FLIGHTDECK_GUARD_DIR: join(dir, `registry-${name}`), ...extra });
+const statusOf = (name: 'a' | 'b') => guardStatus(join(dir, 'plan.yaml'), join(dir, `state-${name}`));
+const command = (name: 'a' | 'b', cmd: string, args: Record<string, unknown>) => guardCommand(join(dir, 'plan.yaml'), join(dir, `state-${name}`), cmd, args);
 const fd = (args: string[], name: 'a' | 'b', extra: Record<string, string> = {}) => flightdeck(args, { cwd: dir, env: bastion(name, extra), timeoutMs: 90_000 });
 
-async function until<T>(test: () => T | Promise<T>, what: string, ms = 30_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await test();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function clientOf(name: 'a' | 'b'): Promise<GuardClient | null> {
-  const rec = await findGuard(join(dir, 'plan.yaml'), join(dir, `state-${name}`));
-  return rec ? new GuardClient(rec.socket) : null;
-}
-async function statusOf(name: 'a' | 'b'): Promise<GuardStatus | null> {
-  const c = await clientOf(name);
-  if (!c) return null;
-  try {
-    return await c.status();
-  } catch {
-    return null;
-  } finally {
-    await c.close();
-  }
-}
-async function command(name: 'a' | 'b', cmd: string, args: Record<string, unknown>) {
-  const c = (await clientOf(name))!;
-  try {
-    return await c.command(cmd, args);
-  } finally {
-    await c.close();
-  }
-}
 async function auditRows(service: string): Promise<Array<{ seq: number; action: string; result: string; reason?: string; details?: { actionId?: string; refusal?: string } }>> {
   const sql = postgres(pg.url, { max: 1, onnotice: () => undefined });
   try {
@@ -103,12 +71,19 @@ async function auditRows(service: string): Promise<Array<{ seq: number; action: 
   }
 }
 
+async function lockGroup(service: string): Promise<number | null> {
+  const sql = postgres(pg.url, { max: 1, onnotice: () => undefined });
+  try {
+    const [row] = await sql<{ pgid: string | null }[]>`select holder->>'pgid' as pgid from flightdeck_lock where plan_key = ${`${service}/production`}`;
+    return row?.pgid ? Number(row.pgid) : null;
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
+}
+
 async function twoGuards(extra: Record<string, string> = {}): Promise<{ leader: 'a' | 'b'; standby: 'a' | 'b'; leaderPid: number }> {
-  expect((await fd(['guard', 'plan.yaml', '--state-dir', 'state-a'], 'a', extra)).code).toBe(0);
-  await until(async () => (await statusOf('a'))?.leadership?.role === 'leader', 'guard a to lead');
-  expect((await fd(['guard', 'plan.yaml', '--state-dir', 'state-b'], 'b', extra)).code).toBe(0);
-  await until(async () => (await statusOf('b'))?.leadership?.role === 'standby', 'guard b to stand by');
-  return { leader: 'a', standby: 'b', leaderPid: (await statusOf('a'))!.pid };
+  const { leaderPid } = await leaderAndStandby((b) => fd(['guard', 'plan.yaml', '--state-dir', `state-${b}`], b, extra), statusOf);
+  return { leader: 'a', standby: 'b', leaderPid };
 }
 
 it('kill -9 of the leader during a slow rollback: the standby adopts it, starts no second one, the audit has started + outcome', async () => {
@@ -117,6 +92,8 @@ it('kill -9 of the leader during a slow rollback: the standby adopts it, starts 
   const answer = command('a', 'rollback', { reason: 'first' });
   await until(() => existsSync(join(dir, 'slow.pid')), 'the slow rollback to start');
   const pgid = await pidIn(join(dir, 'slow.pid'));
+  // Killed once the lock row names the script's process group (what the next leader adopts by).
+  await until(async () => (await lockGroup('slowrb')) === pgid, 'the lock row to name the script\'s process group', 10_000);
   process.kill(g.leaderPid, 'SIGKILL');
   await answer.catch(() => undefined);
   expect(processGroupAlive(pgid)).toBe(true);

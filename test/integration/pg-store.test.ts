@@ -62,7 +62,7 @@ describe('PostgreSQL store', () => {
     await s.ready();
     await expect(migrate(s.sql)).resolves.toBe(SCHEMA_VERSION);
     const rows = await admin<{ version: number }[]>`select version from flightdeck_schema_version`;
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
   });
 
   it('keeps one rollout state per plan, replaced whole', async () => {

@@ -1,0 +1,56 @@
+/**
+ * Running an operator's command on the guard's session, whoever carried it
+ * here: the guard's own socket (a cockpit or the CLI on this bastion) or a
+ * row in PostgreSQL that a standby on another bastion wrote for the leader
+ * (bastions.ts). The answer is what the client shows.
+ */
+import type { AuditOperator } from '../audit/log.js';
+import type { Session } from '../session/session.js';
+
+export type RoutedCommand = 'promote' | 'rollback' | 'signoff';
+
+export const ROUTED: readonly string[] = ['promote', 'rollback', 'signoff'];
+
+export interface CommandResult {
+  ok: boolean;
+  refused?: string;
+  summary?: string;
+  steps?: Array<{ name: string; status: string; exitCode: number | null; note?: string }>;
+}
+
+/** promote, rollback or sign-off on this session as `op` (the verified account that asked). */
+export async function runCommand(session: Session, cmd: RoutedCommand, body: Record<string, unknown>, op: AuditOperator): Promise<CommandResult> {
+  const reason = typeof body.reason === 'string' ? body.reason : undefined;
+  if (cmd === 'signoff') {
+    try {
+      session.signoff(String(body.gateId ?? ''), String(body.note ?? ''), op);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, refused: (err as Error).message };
+    }
+  }
+  const out =
+    cmd === 'promote'
+      ? await session.promote({
+          ...(reason !== undefined ? { reason } : {}),
+          ...(isOverride(body.override) ? { override: body.override } : {}),
+          as: op,
+        })
+      : await session.rollback({
+          reason: reason ?? `manual rollback by ${op.user}`,
+          ...(Array.isArray(body.includeOptional) || body.includeOptional === 'all' ? { includeOptional: body.includeOptional as string[] | 'all' } : {}),
+          as: op,
+        });
+  if (!out.ok && out.refused) return { ok: false, refused: out.refused };
+  const r = out.result;
+  if (!r) return { ok: false, refused: 'interrupted before it started' };
+  return {
+    ok: out.ok,
+    summary: r.summary,
+    steps: r.steps.map((s) => ({ name: s.name, status: s.status, exitCode: s.exitCode, ...(s.note !== undefined ? { note: s.note } : {}) })),
+  };
+}
+
+function isOverride(v: unknown): v is { reason: string; acknowledged: boolean } {
+  return typeof v === 'object' && v !== null && typeof (v as { reason?: unknown }).reason === 'string' && typeof (v as { acknowledged?: unknown }).acknowledged === 'boolean';
+}

@@ -1,0 +1,71 @@
+/**
+ * What the guard tests share: waiting for a condition (bounded polling, never a fixed sleep as an
+ * assertion), and asking a plan's guard (found by its record in a state directory) for its status
+ * or to run a command.
+ */
+import { GuardClient, type CommandAnswer, type GuardStatus } from '../../src/guard/client.js';
+import { findGuard } from '../../src/guard/record.js';
+
+/** Polls `test` every 100 ms until it gives something truthy; throws naming `what` after `ms`. */
+export async function until<T>(test: () => T | Promise<T>, what: string, ms = 30_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await test();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A client of the plan's running guard (its state directory: default beside the plan), or null when none runs. */
+export async function guardClient(planFile: string, stateDir?: string): Promise<GuardClient | null> {
+  const rec = await findGuard(planFile, stateDir);
+  return rec ? new GuardClient(rec.socket) : null;
+}
+
+/** The guard's status, or null when none runs or it does not answer. */
+export async function guardStatus(planFile: string, stateDir?: string): Promise<GuardStatus | null> {
+  const c = await guardClient(planFile, stateDir);
+  if (!c) return null;
+  try {
+    return await c.status();
+  } catch {
+    return null;
+  } finally {
+    await c.close();
+  }
+}
+
+/** Sends a command to the running guard as this process's account (throws when none runs). */
+export async function guardCommand(planFile: string, stateDir: string | undefined, cmd: string, args: Record<string, unknown> = {}): Promise<CommandAnswer> {
+  const c = await guardClient(planFile, stateDir);
+  if (!c) throw new Error(`no guard runs for ${planFile}${stateDir ? ` (state ${stateDir})` : ''}`);
+  try {
+    return await c.command(cmd, args);
+  } finally {
+    await c.close();
+  }
+}
+
+type Bastion = 'a' | 'b';
+
+/**
+ * Two guards for one plan as on two bastions: starts guard a and waits until it leads, then guard b
+ * and waits until it stands by under a known leader. `start` runs `flightdeck guard` as that bastion
+ * (its state directory, registry and environment); `statusOf` asks that bastion's guard.
+ */
+export async function leaderAndStandby(
+  start: (b: Bastion) => Promise<{ code: number | undefined; stdout: string; stderr: string }>,
+  statusOf: (b: Bastion) => Promise<GuardStatus | null>,
+): Promise<{ leaderPid: number; standbyPid: number }> {
+  const a = await start('a');
+  if (a.code !== 0) throw new Error(`guard a did not start (${a.code}): ${a.stdout}${a.stderr}`);
+  await until(async () => (await statusOf('a'))?.leadership?.role === 'leader', 'guard a to lead');
+  const b = await start('b');
+  if (b.code !== 0) throw new Error(`guard b did not start (${b.code}): ${b.stdout}${b.stderr}`);
+  const standby = await until(async () => {
+    const s = await statusOf('b');
+    return s?.leadership?.role === 'standby' && s.leadership.leader !== null ? s : null;
+  }, 'guard b to stand by');
+  return { leaderPid: (await statusOf('a'))!.pid, standbyPid: standby.pid };
+}
