@@ -93,6 +93,8 @@ export type ActionOutcome =
 /** How long an action's outcome is retried while a database store is away (the lock is held meanwhile). */
 const OUTCOME_RETRY_MS = 120_000;
 /** How often an adopted action's process group is looked for. */
+/** How long a refusal's answer waits for its audit row. */
+const REFUSAL_AUDIT_WAIT_MS = 2_000;
 const ADOPT_POLL_MS = 250;
 
 export class Session {
@@ -201,7 +203,7 @@ export class Session {
     const stageId = st.stages[st.stageIndex]!.id;
     if (command === 'promote' || command === 'rollback') this.engine.emit({ type: 'action.refused', action: command, stageId, why });
     else this.note({ text: `${command} refused: ${why}`, topic: 'audit', level: 'warn' });
-    await this.audit({ action: command, stage: stageId, result: 'refused', reason: why, operator: op });
+    await this.auditRefusal({ action: command, stage: stageId, result: 'refused', reason: why, operator: op });
   }
 
   /**
@@ -502,8 +504,23 @@ export class Session {
   private async refuse(kind: ActionKind, stageId: string, why: string, reason?: string, auto = false, op: AuditOperator = this.o.operator): Promise<{ ok: false; refused: string }> {
     this.engine.emit({ type: 'action.refused', action: kind, stageId, why, ...(reason !== undefined ? { reason } : {}), ...(auto ? { auto } : {}) });
     this.o.metrics?.action(kind, 'refused');
-    await this.audit({ action: auto ? `auto-${kind}` : kind, stage: stageId, result: 'refused', ...(reason !== undefined ? { reason } : {}), details: { refusal: why }, operator: op });
+    await this.auditRefusal({ action: auto ? `auto-${kind}` : kind, stage: stageId, result: 'refused', ...(reason !== undefined ? { reason } : {}), details: { refusal: why }, operator: op });
     return { ok: false, refused: why };
+  }
+
+  /**
+   * A refusal's audit row is waited for (whoever reads the audit after the answer finds it), but not past
+   * REFUSAL_AUDIT_WAIT_MS: a store that is away (a database stopped, its client queueing behind connect
+   * timeouts) must not hold the answer "refused" for half a minute. The write goes on, and says if it fails.
+   */
+  private async auditRefusal(e: Parameters<Session['audit']>[0]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((r) => {
+      timer = setTimeout(r, REFUSAL_AUDIT_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([this.audit(e), waited]);
+    clearTimeout(timer);
   }
 
   /** Appends to the audit log; true when written, otherwise why not (also shown as a line). */

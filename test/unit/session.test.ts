@@ -12,6 +12,8 @@ import { ManualClock } from '../../src/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { planSchema, type PlanInput } from '../../src/plan/schema.js';
 import { Session } from '../../src/session/session.js';
+import { fileStore } from '../../src/store/files.js';
+import type { Store } from '../../src/store/store.js';
 import { FakeProm, PROM } from '../helpers/engine-fakes.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -45,7 +47,7 @@ function plan(extra: Partial<PlanInput> = {}): PlanInput {
   };
 }
 
-function makeSession(input: PlanInput, o: { readonly?: boolean; autoRollback?: boolean; file?: string } = {}) {
+function makeSession(input: PlanInput, o: { readonly?: boolean; autoRollback?: boolean; file?: string; store?: (files: Store) => Store } = {}) {
   const clock = new ManualClock();
   const prom = new FakeProm().set('err', 0.01);
   const loaded = { plan: planSchema.parse(input), file: o.file ?? join(dir, 'plan.yaml'), dir };
@@ -60,6 +62,7 @@ function makeSession(input: PlanInput, o: { readonly?: boolean; autoRollback?: b
     dryRun: false,
     autoRollback: o.autoRollback ?? true,
     secrets: [SENTINEL],
+    ...(o.store ? { store: o.store(fileStore(loaded)) } : {}),
   });
   return { session, engine, prom, clock };
 }
@@ -132,6 +135,15 @@ describe('promote', () => {
     const override = audit.find((l) => l.action === 'override');
     expect(override).toMatchObject({ override: { manual_override: true, override_acknowledged: true, override_reason: 'customer escalation, approved by SRE lead' }, details: { blockers: ['err'] } });
     expect(engine.getState().events.some((e) => e.type === 'override')).toBe(true);
+  });
+
+  it('a refusal is answered although its audit row cannot be written yet (the store hangs, as PostgreSQL away does); the write is tried', async () => {
+    let appends = 0;
+    const hanging = (files: Store): Store => ({ ...files, audit: { ...files.audit, append: () => (appends++, new Promise<never>(() => undefined)) } });
+    const { session } = makeSession(plan(), { readonly: true, store: hanging });
+    const late = new Promise<'no answer'>((r) => setTimeout(() => r('no answer'), 8_000).unref());
+    expect(await Promise.race([session.rollback({ reason: 'x' }), late])).toMatchObject({ ok: false, refused: expect.stringMatching(/read-only/) });
+    expect(appends).toBe(1);
   });
 
   it('a read-only session never runs anything', async () => {
