@@ -5,6 +5,7 @@
  * line and column are those of the offending node: the key for an unknown
  * key, the enclosing mapping for a missing key, the value for a bad value.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
@@ -22,6 +23,8 @@ export interface LoadedPlan {
   file: string;
   /** Directory relative paths in the plan resolve against. */
   dir: string;
+  /** sha256 of the plan's text as read (a session looking at the file again knows it unchanged without parsing it). */
+  textSha256?: string;
 }
 
 export interface PlanProblem {
@@ -77,6 +80,10 @@ export function parsePlanText(text: string, file: string, dir: string): LoadedPl
   if (Buffer.byteLength(text) > MAX_PLAN_BYTES) throw new PlanError([problem(1, 1, `a plan is at most ${MAX_PLAN_BYTES} bytes`)]);
 
   const source = text.replace(/^\uFEFF/, '');
+  const textSha256 = createHash('sha256').update(text).digest('hex');
+  const fast = parseJsonPlan(source);
+  if (fast) return { plan: fast, file: isAbsolute(file) ? file : resolve(file), dir, textSha256 };
+
   const lc = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) throw new PlanError(yamlProblems(doc.errors, source, lc, problem));
@@ -95,7 +102,7 @@ export function parsePlanText(text: string, file: string, dir: string): LoadedPl
   const problems: PlanProblem[] = [];
 
   // Secrets first: the schema would only say "unknown key" (or worse, accept the value).
-  const secrets = findLiteralSecrets(doc);
+  const secrets = findLiteralSecrets(input);
   const secretPaths = secrets.map((s) => formatPath(s.path));
   const coveredBySecret = (p: string) => secretPaths.some((s) => p === s || p.startsWith(`${s}.`) || p.startsWith(`${s}[`));
 
@@ -117,7 +124,64 @@ export function parsePlanText(text: string, file: string, dir: string): LoadedPl
     kept.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new PlanError(kept);
   }
-  return { plan: parsed.data, file: isAbsolute(file) ? file : resolve(file), dir };
+  return { plan: parsed.data, file: isAbsolute(file) ? file : resolve(file), dir, textSha256 };
+}
+
+/**
+ * The fast path of a JSON plan (what generators write, such as a 200-node fleet): JSON.parse, and the
+ * plan when it has no problem at all. Anything else (not JSON, a duplicate key, a literal secret, a
+ * schema or cross-field problem) returns undefined, and the plan goes through the YAML parser, which
+ * knows where each problem is (file:line:col) and reports them exactly as for a YAML plan.
+ */
+function parseJsonPlan(source: string): Plan | undefined {
+  if (!/^\s*\{/.test(source)) return undefined;
+  let input: unknown;
+  try {
+    input = JSON.parse(source);
+  } catch {
+    return undefined;
+  }
+  if (hasDuplicateKey(source)) return undefined;
+  if (findLiteralSecrets(input).length > 0) return undefined;
+  const parsed = planSchema.safeParse(input);
+  if (!parsed.success || validatePlan(input).length > 0) return undefined;
+  return parsed.data;
+}
+
+/**
+ * Whether an object of this JSON text (JSON.parse accepted it) repeats a key, which JSON.parse would
+ * take silently (the last one wins) where the YAML parser refuses it.
+ */
+export function hasDuplicateKey(json: string): boolean {
+  const keys: Array<Set<string> | null> = []; // per open {: its keys; per open [: null
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x7b /* { */) keys.push(new Set());
+    else if (c === 0x5b /* [ */) keys.push(null);
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) keys.pop();
+    else if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      while (json.charCodeAt(j) !== 0x22) {
+        if (json.charCodeAt(j) === 0x5c /* \ */) {
+          escaped = true;
+          j++;
+        }
+        j++;
+      }
+      let k = j + 1;
+      while (k < json.length && /\s/.test(json[k]!)) k++;
+      const top = keys[keys.length - 1];
+      if (json[k] === ':' && top) {
+        const raw = json.slice(i + 1, j);
+        const key = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (top.has(key)) return true;
+        top.add(key);
+      }
+      i = j;
+    }
+  }
+  return false;
 }
 
 /** YAML errors as problems; a quoted string that is never closed is reported where it opens. */

@@ -65,6 +65,8 @@ export class RolloutKeeper {
   constructor(private readonly o: KeeperOptions) {
     this.current = planStamp(o.loaded.plan);
     this.stampSeen = this.current.digest;
+    // The text this session loaded: unchanged on the first look, it is not parsed a second time.
+    this.fileSeen = o.loaded.textSha256 ?? '';
     const init = o.initial;
     this.problemSeen = init.status === 'broken' ? init.problem : null;
     const saved = init.status === 'ok' ? init.state : null;
