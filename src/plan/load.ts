@@ -5,85 +5,36 @@
  * line and column are those of the offending node: the key for an unknown
  * key, the enclosing mapping for a missing key, the value for a bad value.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { planSchema, type NodeSpec, type Plan } from './schema.js';
+import {
+  checkedSource, formatPath, formatProblem, parseJsonPlanText, PlanError, textDigest, type LoadedPlan, type PlanProblem,
+} from './plan-file.js';
+import { planSchema } from './schema.js';
 import { findLiteralSecrets, type PathSeg } from './secrets.js';
 import { THRESHOLD_EXAMPLE } from './threshold.js';
 import { validatePlan } from './validate-plan.js';
 import { unclosedQuotes, valueOffset } from './yaml-source.js';
 import leven from 'leven';
 
-export interface LoadedPlan {
-  plan: Plan;
-  /** Absolute path of the plan file. */
-  file: string;
-  /** Directory relative paths in the plan resolve against. */
-  dir: string;
-  /** sha256 of the plan's text as read (a session looking at the file again knows it unchanged without parsing it). */
-  textSha256?: string;
-}
-
-export interface PlanProblem {
-  file: string;
-  line: number;
-  column: number;
-  /** Field path such as stages[0].gates[2].fail */
-  path: string;
-  message: string;
-}
-
-export class PlanError extends Error {
-  constructor(readonly problems: PlanProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-    this.name = 'PlanError';
-  }
-}
-
-export function formatProblem(p: PlanProblem): string {
-  return `${p.file}:${p.line}:${p.column} ${p.path ? `${p.path}: ` : ''}${p.message}`;
-}
-
-/** stages[0].gates[2].fail; keys that are not plain names are quoted: labels["a.b"]. */
-export function formatPath(path: readonly PathSeg[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][\w-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
+// What a plan and its problems are, reading a plan file, and the JSON fast path live in plan-file.ts (no yaml).
+export {
+  formatPath, formatProblem, hasDuplicateKey, loadPlan, planPath, PlanError, withOverrides,
+  type LoadedPlan, type PlanOverrides, type PlanProblem,
+} from './plan-file.js';
 
 // ------------------------------------------------------------ loading
 
-const MAX_PLAN_BYTES = 1024 * 1024;
-
-export async function loadPlan(file: string): Promise<LoadedPlan> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'read failed');
-    throw new PlanError([{ file, line: 1, column: 1, path: '', message: `cannot read the plan: ${why}` }]);
-  }
-  return parsePlanText(text, file, dirname(resolve(file)));
-}
-
 /** Validates plan text; `file` is the name shown in messages, `dir` where relative paths resolve. */
 export function parsePlanText(text: string, file: string, dir: string): LoadedPlan {
+  return parseJsonPlanText(text, file, dir) ?? parseYamlPlanText(text, file, dir);
+}
+
+/** Plan text through the yaml library: every problem with its line and column. */
+export function parseYamlPlanText(text: string, file: string, dir: string): LoadedPlan {
   const problem = (line: number, column: number, message: string): PlanProblem => ({ file, line, column, path: '', message });
-  if (Buffer.byteLength(text) > MAX_PLAN_BYTES) throw new PlanError([problem(1, 1, `a plan is at most ${MAX_PLAN_BYTES} bytes`)]);
-
-  const source = text.replace(/^\uFEFF/, '');
-  const textSha256 = createHash('sha256').update(text).digest('hex');
-  const fast = parseJsonPlan(source);
-  if (fast) return { plan: fast, file: isAbsolute(file) ? file : resolve(file), dir, textSha256 };
-
+  const source = checkedSource(text, file);
   const lc = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) throw new PlanError(yamlProblems(doc.errors, source, lc, problem));
@@ -124,65 +75,10 @@ export function parsePlanText(text: string, file: string, dir: string): LoadedPl
     kept.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new PlanError(kept);
   }
-  return { plan: parsed.data, file: isAbsolute(file) ? file : resolve(file), dir, textSha256 };
+  return { plan: parsed.data, file: isAbsolute(file) ? file : resolve(file), dir, textSha256: textDigest(text) };
 }
 
-/**
- * The fast path of a JSON plan (what generators write, such as a 200-node fleet): JSON.parse, and the
- * plan when it has no problem at all. Anything else (not JSON, a duplicate key, a literal secret, a
- * schema or cross-field problem) returns undefined, and the plan goes through the YAML parser, which
- * knows where each problem is (file:line:col) and reports them exactly as for a YAML plan.
- */
-function parseJsonPlan(source: string): Plan | undefined {
-  if (!/^\s*\{/.test(source)) return undefined;
-  let input: unknown;
-  try {
-    input = JSON.parse(source);
-  } catch {
-    return undefined;
-  }
-  if (hasDuplicateKey(source)) return undefined;
-  if (findLiteralSecrets(input).length > 0) return undefined;
-  const parsed = planSchema.safeParse(input);
-  if (!parsed.success || validatePlan(input).length > 0) return undefined;
-  return parsed.data;
-}
 
-/**
- * Whether an object of this JSON text (JSON.parse accepted it) repeats a key, which JSON.parse would
- * take silently (the last one wins) where the YAML parser refuses it.
- */
-export function hasDuplicateKey(json: string): boolean {
-  const keys: Array<Set<string> | null> = []; // per open {: its keys; per open [: null
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (c === 0x7b /* { */) keys.push(new Set());
-    else if (c === 0x5b /* [ */) keys.push(null);
-    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) keys.pop();
-    else if (c === 0x22 /* " */) {
-      let j = i + 1;
-      let escaped = false;
-      while (json.charCodeAt(j) !== 0x22) {
-        if (json.charCodeAt(j) === 0x5c /* \ */) {
-          escaped = true;
-          j++;
-        }
-        j++;
-      }
-      let k = j + 1;
-      while (k < json.length && /\s/.test(json[k]!)) k++;
-      const top = keys[keys.length - 1];
-      if (json[k] === ':' && top) {
-        const raw = json.slice(i + 1, j);
-        const key = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (top.has(key)) return true;
-        top.add(key);
-      }
-      i = j;
-    }
-  }
-  return false;
-}
 
 /** YAML errors as problems; a quoted string that is never closed is reported where it opens. */
 function yamlProblems(
@@ -465,25 +361,3 @@ function describeIssues(issues: readonly Issue[], input: unknown, base: PathSeg[
 
 // ------------------------------------------------------------ helpers for callers
 
-/** A path of the plan (a script, an evidence file) made absolute against the plan's directory. */
-export function planPath(loaded: LoadedPlan, p: string): string {
-  return isAbsolute(p) ? p : resolve(loaded.dir, p);
-}
-
-export interface PlanOverrides {
-  /** Replaces prometheus.url (and adds a prometheus section when the plan has none). */
-  prometheusUrl?: string;
-  /** Replaces the plan's nodes. */
-  nodes?: NodeSpec[];
-}
-
-/** A copy of the plan pointed at another Prometheus or other nodes; the input is not changed. */
-export function withOverrides(loaded: LoadedPlan, o: PlanOverrides): LoadedPlan {
-  const plan: Plan = structuredClone(loaded.plan);
-  if (o.prometheusUrl !== undefined) {
-    // A plan without Prometheus gets one with the schema's defaults.
-    plan.prometheus = plan.prometheus ? { ...plan.prometheus, url: o.prometheusUrl } : planSchema.shape.prometheus.unwrap().parse({ url: o.prometheusUrl });
-  }
-  if (o.nodes !== undefined) plan.nodes = o.nodes.map((n) => ({ ...n }));
-  return { ...loaded, plan };
-}
