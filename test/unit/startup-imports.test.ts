@@ -4,7 +4,10 @@
  * by static imports. Libraries the first frame does not need must be behind an import() at first use.
  */
 import { build, type Metafile } from 'esbuild';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -56,4 +59,18 @@ describe('start-up path of watch (exec -> first frame)', () => {
     const late = files.filter((f) => /node_modules\/(yaml|jstat)\/|src\/judge\/classify\.ts|src\/plan\/load\.ts/.test(f));
     expect(late).toEqual([]);
   }, 60_000);
+});
+
+describe('the cockpit bundle (dist/, npm run build)', () => {
+  it('loads the layout engine (yoga) without fetch(): Node would first load its own undici for it', async () => {
+    const chunks = join(ROOT, 'dist', 'chunks');
+    const cockpit = readdirSync(chunks).find((f) => /^render-cockpit-.*\.js$/.test(f));
+    expect(cockpit, 'dist/ is built (npm run build)').toBeDefined();
+    // A fresh Node counts the fetch() calls made while the cockpit's chunk (Ink, yoga) loads.
+    const script = `let n = 0; const f = globalThis.fetch; globalThis.fetch = (...a) => { n++; return f(...a); };
+      await import(${JSON.stringify(pathToFileURL(join(chunks, cockpit!)).href)}); process.stdout.write('fetches ' + n);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('fetches 0');
+  }, 90_000);
 });
