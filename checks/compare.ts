@@ -5,7 +5,6 @@
  * classification; the default fail is "!= 'pass'".
  */
 import { z } from 'zod';
-import { classify } from '../src/judge/classify.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import { duration } from '../src/plan/schema-parts.js';
 import { formatWithUnit } from '../src/plan/units.js';
@@ -67,6 +66,8 @@ export const compareCheck: Check = async (gate, ctx) => {
   } catch (err) {
     return { status: 'error', reason: describePromError(err) };
   }
+  // The statistics (jstat) load here, at the first compare, not on every start-up.
+  const { classify } = await import('../src/judge/classify.js');
   const detail = classify(samples.canary, samples.baseline, {
     direction: spec.direction,
     allowedEffect: spec.allowedEffect,

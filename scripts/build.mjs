@@ -10,7 +10,7 @@
  * Runs at install (`prepare`), in `npm test` and in `npm run bench`.
  */
 import { build } from 'esbuild';
-import { readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +28,27 @@ const cachedWidestLine = {
 
 rmSync(DIST, { recursive: true, force: true });
 
+/**
+ * Ink's layout engine (yoga-layout 3) carries its WebAssembly as a base64 data: URL and, when
+ * `fetch` exists, reads it through fetch(), which makes Node load its own copy of undici first
+ * (~100 ms of a cockpit's start-up, seen with --cpu-prof). Its other branch decodes the same
+ * bytes in place: the bundle takes that one. The build fails if the code is not as expected (an
+ * upgraded yoga-layout), rather than silently keeping the slow path.
+ */
+const YOGA_FETCH = 'function ya(){return w||"function"!=typeof fetch?';
+const yogaWithoutFetch = {
+  name: 'yoga-without-fetch',
+  setup(b) {
+    b.onLoad({ filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (text.split(YOGA_FETCH).length !== 2) {
+        throw new Error(`${args.path}: its wasm loader is not the one scripts/build.mjs expects (${YOGA_FETCH}); look again at the yoga-without-fetch plugin`);
+      }
+      return { contents: text.replace(YOGA_FETCH, 'function ya(){return true?'), loader: 'js' };
+    });
+  },
+};
+
 await build({
   absWorkingDir: ROOT,
   entryPoints: { flightdeck: 'src/cli/main.ts' },
@@ -41,6 +62,7 @@ await build({
   jsx: 'automatic',
   // Ink loads React's devtools only when asked to (DEV=true); they are not installed.
   external: ['react-devtools-core'],
+  plugins: [yogaWithoutFetch],
   // Bundled CommonJS libraries call require() for Node's own modules.
   banner: { js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url);" },
   sourcemap: 'linked',

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import { promotionBlockers } from '../engine/stage.js';
 import type { EngineState, GateView, PromotionBlocker } from '../engine/types.js';
-import { formatProblem, PlanError, type LoadedPlan } from '../plan/load.js';
+import { formatProblem, PlanError, type LoadedPlan } from '../plan/plan-file.js';
 import type { Plan } from '../plan/schema.js';
 import { fileStore } from '../store/files.js';
 import type { StateRead } from '../store/rollout-state.js';

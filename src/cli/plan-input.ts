@@ -1,7 +1,7 @@
 /** Loading a plan for a command: overrides from flags, and the message a bad plan gets. */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { formatProblem, loadPlan, PlanError, withOverrides, type LoadedPlan } from '../plan/load.js';
+import { formatProblem, loadPlan, PlanError, withOverrides, type LoadedPlan } from '../plan/plan-file.js';
 import { planSchema } from '../plan/schema.js';
 
 export interface PlanFlags {

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { formatProblem, planLocator, type LoadedPlan } from '../plan/load.js';
+import { formatProblem, type LoadedPlan } from '../plan/plan-file.js';
 import { validateOnline, type OnlineReport } from '../plan/validate-online.js';
 import { createHttpTransport } from '../sources/http.js';
 import { createPromClient, resolvePromAuth } from '../sources/prometheus.js';
@@ -23,6 +23,8 @@ function summary(loaded: LoadedPlan): string {
 /** The report's findings as `file:line:col path: message` lines, in file order. */
 export async function onlineLines(loaded: LoadedPlan, shownAs: string, report: OnlineReport): Promise<string[]> {
   if (report.findings.length === 0) return [];
+  // The yaml library (to place a problem at its line) loads here, not when watch asks for warnings.
+  const { planLocator } = await import('../plan/load.js');
   const locate = planLocator(await readFile(loaded.file, 'utf8'), shownAs);
   return report.findings
     .map((f) => locate(f.path, f.message, f.index))

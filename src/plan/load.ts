@@ -5,78 +5,36 @@
  * line and column are those of the offending node: the key for an unknown
  * key, the enclosing mapping for a missing key, the value for a bad value.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { planSchema, type NodeSpec, type Plan } from './schema.js';
+import {
+  checkedSource, formatPath, formatProblem, parseJsonPlanText, PlanError, textDigest, type LoadedPlan, type PlanProblem,
+} from './plan-file.js';
+import { planSchema } from './schema.js';
 import { findLiteralSecrets, type PathSeg } from './secrets.js';
 import { THRESHOLD_EXAMPLE } from './threshold.js';
 import { validatePlan } from './validate-plan.js';
 import { unclosedQuotes, valueOffset } from './yaml-source.js';
 import leven from 'leven';
 
-export interface LoadedPlan {
-  plan: Plan;
-  /** Absolute path of the plan file. */
-  file: string;
-  /** Directory relative paths in the plan resolve against. */
-  dir: string;
-}
-
-export interface PlanProblem {
-  file: string;
-  line: number;
-  column: number;
-  /** Field path such as stages[0].gates[2].fail */
-  path: string;
-  message: string;
-}
-
-export class PlanError extends Error {
-  constructor(readonly problems: PlanProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-    this.name = 'PlanError';
-  }
-}
-
-export function formatProblem(p: PlanProblem): string {
-  return `${p.file}:${p.line}:${p.column} ${p.path ? `${p.path}: ` : ''}${p.message}`;
-}
-
-/** stages[0].gates[2].fail; keys that are not plain names are quoted: labels["a.b"]. */
-export function formatPath(path: readonly PathSeg[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][\w-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
+// What a plan and its problems are, reading a plan file, and the JSON fast path live in plan-file.ts (no yaml).
+export {
+  formatPath, formatProblem, hasDuplicateKey, loadPlan, planPath, PlanError, withOverrides,
+  type LoadedPlan, type PlanOverrides, type PlanProblem,
+} from './plan-file.js';
 
 // ------------------------------------------------------------ loading
 
-const MAX_PLAN_BYTES = 1024 * 1024;
-
-export async function loadPlan(file: string): Promise<LoadedPlan> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'read failed');
-    throw new PlanError([{ file, line: 1, column: 1, path: '', message: `cannot read the plan: ${why}` }]);
-  }
-  return parsePlanText(text, file, dirname(resolve(file)));
-}
-
 /** Validates plan text; `file` is the name shown in messages, `dir` where relative paths resolve. */
 export function parsePlanText(text: string, file: string, dir: string): LoadedPlan {
-  const problem = (line: number, column: number, message: string): PlanProblem => ({ file, line, column, path: '', message });
-  if (Buffer.byteLength(text) > MAX_PLAN_BYTES) throw new PlanError([problem(1, 1, `a plan is at most ${MAX_PLAN_BYTES} bytes`)]);
+  return parseJsonPlanText(text, file, dir) ?? parseYamlPlanText(text, file, dir);
+}
 
-  const source = text.replace(/^\uFEFF/, '');
+/** Plan text through the yaml library: every problem with its line and column. */
+export function parseYamlPlanText(text: string, file: string, dir: string): LoadedPlan {
+  const problem = (line: number, column: number, message: string): PlanProblem => ({ file, line, column, path: '', message });
+  const source = checkedSource(text, file);
   const lc = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) throw new PlanError(yamlProblems(doc.errors, source, lc, problem));
@@ -95,7 +53,7 @@ export function parsePlanText(text: string, file: string, dir: string): LoadedPl
   const problems: PlanProblem[] = [];
 
   // Secrets first: the schema would only say "unknown key" (or worse, accept the value).
-  const secrets = findLiteralSecrets(doc);
+  const secrets = findLiteralSecrets(input);
   const secretPaths = secrets.map((s) => formatPath(s.path));
   const coveredBySecret = (p: string) => secretPaths.some((s) => p === s || p.startsWith(`${s}.`) || p.startsWith(`${s}[`));
 
@@ -117,8 +75,10 @@ export function parsePlanText(text: string, file: string, dir: string): LoadedPl
     kept.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new PlanError(kept);
   }
-  return { plan: parsed.data, file: isAbsolute(file) ? file : resolve(file), dir };
+  return { plan: parsed.data, file: isAbsolute(file) ? file : resolve(file), dir, textSha256: textDigest(text) };
 }
+
+
 
 /** YAML errors as problems; a quoted string that is never closed is reported where it opens. */
 function yamlProblems(
@@ -401,25 +361,3 @@ function describeIssues(issues: readonly Issue[], input: unknown, base: PathSeg[
 
 // ------------------------------------------------------------ helpers for callers
 
-/** A path of the plan (a script, an evidence file) made absolute against the plan's directory. */
-export function planPath(loaded: LoadedPlan, p: string): string {
-  return isAbsolute(p) ? p : resolve(loaded.dir, p);
-}
-
-export interface PlanOverrides {
-  /** Replaces prometheus.url (and adds a prometheus section when the plan has none). */
-  prometheusUrl?: string;
-  /** Replaces the plan's nodes. */
-  nodes?: NodeSpec[];
-}
-
-/** A copy of the plan pointed at another Prometheus or other nodes; the input is not changed. */
-export function withOverrides(loaded: LoadedPlan, o: PlanOverrides): LoadedPlan {
-  const plan: Plan = structuredClone(loaded.plan);
-  if (o.prometheusUrl !== undefined) {
-    // A plan without Prometheus gets one with the schema's defaults.
-    plan.prometheus = plan.prometheus ? { ...plan.prometheus, url: o.prometheusUrl } : planSchema.shape.prometheus.unwrap().parse({ url: o.prometheusUrl });
-  }
-  if (o.nodes !== undefined) plan.nodes = o.nodes.map((n) => ({ ...n }));
-  return { ...loaded, plan };
-}

@@ -3,8 +3,6 @@
  * unknown-key error never hides (or echoes) a pasted token. Findings name the
  * field and say where the secret belongs instead; they never contain the value.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
-
 export type PathSeg = string | number;
 
 export interface SecretFinding {
@@ -67,61 +65,53 @@ function credentialInValue(value: string): string | undefined {
   return undefined;
 }
 
-function literal(node: Node | null | undefined): boolean {
-  if (!isScalar(node)) return false;
-  const v = node.value;
+function literal(v: unknown): boolean {
   return (typeof v === 'string' && v.trim() !== '') || typeof v === 'number' || typeof v === 'bigint';
 }
 
-/** Every literal secret in the document, in document order. */
-export function findLiteralSecrets(doc: Document): SecretFinding[] {
+/**
+ * Every literal secret in the plan as parsed (JSON.parse's value, or the YAML document's toJS(),
+ * where an alias is its anchor's object), in the plan's key order.
+ */
+export function findLiteralSecrets(root: unknown): SecretFinding[] {
   const out: SecretFinding[] = [];
-  const seen = new Set<Node>();
+  const seen = new Set<object>();
 
-  const walk = (node: unknown, path: PathSeg[], parentKey: string | undefined): void => {
-    let n = node;
-    if (isAlias(n)) n = n.resolve(doc);
-    if (!n || typeof n !== 'object') return;
-    if (seen.has(n as Node)) return; // an alias repeats its anchor: report it once
-    if (isMap(n)) {
-      seen.add(n);
-      for (const pair of n.items) {
-        const keyNode = pair.key;
-        const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
-        if (key === undefined) continue;
-        const p = [...path, key];
-        const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
-        if (parentKey === 'headers' && SECRET_HEADER.test(key) && literal(value as Node)) {
-          out.push({ path: p, at: 'value', message: `header ${key} carries a credential: give it as { env: NAME } or { file: PATH }, never as a literal string` });
-          continue;
-        }
-        if (isSecretKey(key) && literal(value as Node)) {
-          out.push({ path: p, at: 'key', message: `a literal secret is not allowed in a plan; ${hint(key)}` });
-          continue;
-        }
-        walk(pair.value, p, key);
+  const walk = (n: unknown, path: PathSeg[], parentKey: string | undefined): void => {
+    if (!n || typeof n !== 'object') {
+      if (typeof n === 'string') {
+        const problem = credentialInValue(n);
+        if (problem) out.push({ path, at: 'value', message: problem });
       }
       return;
     }
-    if (isSeq(n)) {
-      seen.add(n);
-      n.items.forEach((item, i) => {
-        const prev = i > 0 ? n.items[i - 1] : undefined;
-        const prevText = isScalar(prev) && typeof prev.value === 'string' ? prev.value : undefined;
-        if (prevText !== undefined && SECRET_FLAG.test(prevText) && literal(item as Node)) {
-          out.push({ path: [...path, i], at: 'value', message: `a literal secret after ${prevText} is not allowed in a plan; pass it through the environment` });
+    if (seen.has(n)) return; // an alias repeats its anchor: report it once
+    seen.add(n);
+    if (Array.isArray(n)) {
+      n.forEach((item: unknown, i) => {
+        const prev: unknown = i > 0 ? n[i - 1] : undefined;
+        if (typeof prev === 'string' && SECRET_FLAG.test(prev) && literal(item)) {
+          out.push({ path: [...path, i], at: 'value', message: `a literal secret after ${prev} is not allowed in a plan; pass it through the environment` });
           return;
         }
         walk(item, [...path, i], undefined);
       });
       return;
     }
-    if (isScalar(n) && typeof n.value === 'string') {
-      const problem = credentialInValue(n.value);
-      if (problem) out.push({ path, at: 'value', message: problem });
+    for (const [key, value] of Object.entries(n)) {
+      const p = [...path, key];
+      if (parentKey === 'headers' && SECRET_HEADER.test(key) && literal(value)) {
+        out.push({ path: p, at: 'value', message: `header ${key} carries a credential: give it as { env: NAME } or { file: PATH }, never as a literal string` });
+        continue;
+      }
+      if (isSecretKey(key) && literal(value)) {
+        out.push({ path: p, at: 'key', message: `a literal secret is not allowed in a plan; ${hint(key)}` });
+        continue;
+      }
+      walk(value, p, key);
     }
   };
 
-  walk(doc.contents, [], undefined);
+  walk(root, [], undefined);
   return out;
 }

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Engine } from '../engine/engine.js';
-import { parsePlanText, type LoadedPlan } from '../plan/load.js';
+import type { LoadedPlan } from '../plan/plan-file.js';
 import { describeProblem, gateChanges, planStamp, STATE_VERSION, type GateChange, type PlanStamp, type RolloutState, type StateProblem, type StateRead } from '../store/rollout-state.js';
 import type { RolloutStateStore } from '../store/store.js';
 import type { NoteInput } from './types.js';
@@ -65,6 +65,8 @@ export class RolloutKeeper {
   constructor(private readonly o: KeeperOptions) {
     this.current = planStamp(o.loaded.plan);
     this.stampSeen = this.current.digest;
+    // The text this session loaded: unchanged on the first look, it is not parsed a second time.
+    this.fileSeen = o.loaded.textSha256 ?? '';
     const init = o.initial;
     this.problemSeen = init.status === 'broken' ? init.problem : null;
     const saved = init.status === 'ok' ? init.state : null;
@@ -145,6 +147,7 @@ export class RolloutKeeper {
     this.fileSeen = digest;
     let stamp: PlanStamp;
     try {
+      const { parsePlanText } = await import('../plan/load.js'); // the yaml library: not on the start-up path
       stamp = planStamp(parsePlanText(text, this.o.loaded.file, this.o.loaded.dir).plan);
     } catch {
       return; // mid-edit or invalid: `validate` says why; nothing to compare yet

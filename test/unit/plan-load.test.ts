@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatProblem, loadPlan, parsePlanText, planPath, PlanError, withOverrides, type PlanProblem } from '../../src/plan/load.js';
+import { formatProblem, hasDuplicateKey, loadPlan, parsePlanText, planPath, PlanError, withOverrides, type PlanProblem } from '../../src/plan/load.js';
 
 const BAD = 'fixtures/bad-plans';
 const THRESHOLD = 'a comparison such as "> 0.05", ">= 0.90", "== true" or "> +10%" (relative to the baseline)';
@@ -468,5 +468,67 @@ stages:
   it('file in messages is the path as given; LoadedPlan.file is absolute', () => {
     expect(parsePlanText('service: s\nstages: [ { id: a } ]\n', 'rel/p.yaml', '/tmp').file).toBe(resolve('rel/p.yaml'));
     expect(problemsOf('stages: [ { id: a } ]\n', 'rel/p.yaml')[0]!.file).toBe('rel/p.yaml');
+  });
+});
+
+describe('a JSON plan: parsed once by JSON.parse when it is good, by the YAML parser (for positions) when it is not', () => {
+  const good = {
+    service: 'checkout',
+    prometheus: { url: 'http://127.0.0.1:9090' },
+    nodes: [{ name: 'n1', url: 'http://127.0.0.1:1/health' }, { name: 'n2', url: 'http://127.0.0.1:2/health' }],
+    stages: [{ id: 'canary', gates: [{ id: 'errors', query: 'sum(rate(http_errors_total[1m]))', fail: '> 0.05' }] }],
+  };
+
+  it('gives the plan the YAML path gives for the same text', () => {
+    const json = JSON.stringify(good, null, 2);
+    // A leading newline and a comment make the same plan text that JSON.parse refuses: the YAML path.
+    const viaYaml = parsePlanText(`# the same plan\n${json}`, 'p.json', '/tmp');
+    const fast = parsePlanText(json, 'p.json', '/tmp');
+    expect(fast.plan).toEqual(viaYaml.plan);
+    expect(fast.plan.nodes).toHaveLength(2);
+    expect(fast.textSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(fast.textSha256).not.toBe(viaYaml.textSha256);
+  });
+
+  it('a repeated key (JSON.parse would keep the last) is still refused, at its line', () => {
+    const text = '{\n  "service": "a",\n  "stages": [ { "id": "s" } ],\n  "service": "b"\n}\n';
+    expect(problemsOf(text, 'p.json').map(formatProblem)).toEqual([expect.stringMatching(/^p\.json:4:3 invalid YAML: Map keys must be unique/)]);
+  });
+
+  it('a schema problem and a literal secret are named with file, line and field', () => {
+    const bad = structuredClone(good) as Record<string, unknown>;
+    (bad.stages as Array<{ gates: Array<Record<string, unknown>> }>)[0]!.gates[0]!.onFail = 'explode';
+    (bad.prometheus as Record<string, unknown>).token = 'abcdef123456';
+    const text = JSON.stringify(bad, null, 2);
+    expect(problemsOf(text, 'p.json').map(formatProblem)).toEqual([
+      'p.json:5:5 prometheus.token: a literal secret is not allowed in a plan; use tokenEnv or tokenFile',
+      expect.stringMatching(/^p\.json:\d+:\d+ stages\[0\]\.gates\[0\]\.onFail: expected one of "alert", "block", "rollback", got "explode"$/),
+    ]);
+  });
+
+  it('a literal secret the schema would accept (a token on a command line) is still refused', () => {
+    const bad = structuredClone(good) as Record<string, unknown>;
+    (bad.stages as Array<Record<string, unknown>>)[0]!.rollback = { run: ['deploy', '--token', 'abcdef123456'] };
+    expect(problemsOf(JSON.stringify(bad), 'p.json').map(formatProblem)).toEqual([
+      expect.stringMatching(/^p\.json:1:\d+ stages\[0\]\.rollback\.run\[2\]: a literal secret after --token is not allowed in a plan/),
+    ]);
+  });
+
+  it('a cross-field problem (a bad PromQL query) is placed inside the query', () => {
+    const bad = structuredClone(good);
+    bad.stages[0]!.gates[0]!.query = 'sum(rate(http_errors_total[1m])';
+    expect(problemsOf(JSON.stringify(bad), 'p.json').map(formatProblem)).toEqual([expect.stringMatching(/^p\.json:1:\d+ stages\[0\]\.gates\[0\]\.query: /)]);
+  });
+});
+
+describe('hasDuplicateKey (JSON text JSON.parse accepted)', () => {
+  it('finds a key repeated in the same object, at any depth, escaped or not', () => {
+    expect(hasDuplicateKey('{"a":1,"a":2}')).toBe(true);
+    expect(hasDuplicateKey('{"x":[{"b":1},{"c":{"d":1, "d" : 2}}]}')).toBe(true);
+    expect(hasDuplicateKey('{"ab":1,"a\\u0062":2}')).toBe(true);
+  });
+  it('the same key in different objects, or as a value, is not a repeat', () => {
+    expect(hasDuplicateKey('{"a":{"a":1},"b":[{"a":1},{"a":2}],"c":"a","d":["a","a"]}')).toBe(false);
+    expect(hasDuplicateKey('{"q\\"":"x\\\\","r":"{\\"a\\":1,\\"a\\":2}"}')).toBe(false);
   });
 });

@@ -1,0 +1,76 @@
+/**
+ * What `flightdeck watch` loads before its first frame (issue 14): the bundle as scripts/build.mjs
+ * makes it (esbuild, split at every import()), and the chunks main.ts and the watch command load
+ * by static imports. Libraries the first frame does not need must be behind an import() at first use.
+ */
+import { build, type Metafile } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+async function metafile(): Promise<Metafile> {
+  const r = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { flightdeck: 'src/cli/main.ts' },
+    outdir: '/nonexistent-out',
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22.19',
+    jsx: 'automatic',
+    external: ['react-devtools-core'],
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  return r.metafile;
+}
+
+/** Every source file in the chunks loaded by static imports from the chunks of these entry files. */
+function loadedWith(meta: Metafile, entries: string[]): string[] {
+  const outs = meta.outputs;
+  const seen = new Set<string>();
+  const stack = entries.map((e) => {
+    const out = Object.keys(outs).find((k) => outs[k]!.entryPoint === e);
+    if (!out) throw new Error(`no chunk for ${e}`);
+    return out;
+  });
+  while (stack.length) {
+    const k = stack.pop()!;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    for (const i of outs[k]!.imports) if (i.kind === 'import-statement' && outs[i.path]) stack.push(i.path);
+  }
+  return [...seen].flatMap((k) => Object.keys(outs[k]!.inputs));
+}
+
+describe('start-up path of watch (exec -> first frame)', () => {
+  it('does not load the yaml library, the statistics (jstat) or the compare judge before they are used', async () => {
+    const files = loadedWith(await metafile(), ['src/cli/main.ts', 'src/cli/watch.ts', 'src/cli/plan-input.ts']);
+    // What it must load, so the test looks at the right chunks.
+    expect(files).toContain('src/plan/plan-file.ts');
+    expect(files).toContain('src/cli/watch.ts');
+    const late = files.filter((f) => /node_modules\/(yaml|jstat)\/|src\/judge\/classify\.ts|src\/plan\/load\.ts/.test(f));
+    expect(late).toEqual([]);
+  }, 60_000);
+});
+
+describe('the cockpit bundle (dist/, npm run build)', () => {
+  it('loads the layout engine (yoga) without fetch(): Node would first load its own undici for it', async () => {
+    const chunks = join(ROOT, 'dist', 'chunks');
+    const cockpit = readdirSync(chunks).find((f) => /^render-cockpit-.*\.js$/.test(f));
+    expect(cockpit, 'dist/ is built (npm run build)').toBeDefined();
+    // A fresh Node counts the fetch() calls made while the cockpit's chunk (Ink, yoga) loads.
+    const script = `let n = 0; const f = globalThis.fetch; globalThis.fetch = (...a) => { n++; return f(...a); };
+      await import(${JSON.stringify(pathToFileURL(join(chunks, cockpit!)).href)}); process.stdout.write('fetches ' + n);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('fetches 0');
+  }, 90_000);
+});
