@@ -62,13 +62,12 @@ await build({
   jsx: 'automatic',
   // Ink loads React's devtools only when asked to (DEV=true); they are not installed.
   external: ['react-devtools-core'],
-  plugins: [yogaWithoutFetch],
+  plugins: [yogaWithoutFetch, cachedWidestLine],
   // Bundled CommonJS libraries call require() for Node's own modules.
   banner: { js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [cachedWidestLine],
 });
 
 if (bench) {
