@@ -36,6 +36,9 @@ interface RunResult {
   stderr: string;
 }
 
+/** How long one headless Chromium run may take: seconds on a quiet machine, more on 2 cores under a full suite (seen: over 15 s at load 13). */
+const CHROMIUM_BOUND_MS = 60_000;
+
 async function runChromium(args: string[], timeoutMs: number): Promise<RunResult> {
   const bin = requireChromium();
   const profile = await mkdtemp(join(tmpdir(), 'fd-chromium-'));
@@ -74,14 +77,14 @@ async function runChromium(args: string[], timeoutMs: number): Promise<RunResult
 
 /** Renders an HTML file at width x height and writes a PNG screenshot of it. */
 export async function screenshotHtml(htmlFile: string, pngFile: string, opts: { width: number; height: number; timeoutMs?: number }): Promise<void> {
-  const r = await runChromium([`--screenshot=${resolve(pngFile)}`, `--window-size=${opts.width},${opts.height}`, pathToFileURL(resolve(htmlFile)).href], opts.timeoutMs ?? 15_000);
+  const r = await runChromium([`--screenshot=${resolve(pngFile)}`, `--window-size=${opts.width},${opts.height}`, pathToFileURL(resolve(htmlFile)).href], opts.timeoutMs ?? CHROMIUM_BOUND_MS);
   if (r.code !== 0 || !existsSync(pngFile)) throw new Error(`chromium --screenshot failed (exit ${r.code}): ${r.stderr.slice(-800)}`);
 }
 
 /** The DOM Chromium builds from an HTML file, serialised. */
 export async function dumpDom(htmlFile: string, opts: { timeoutMs?: number; width?: number; height?: number } = {}): Promise<string> {
   const size = opts.width && opts.height ? [`--window-size=${opts.width},${opts.height}`] : [];
-  const r = await runChromium([...size, '--dump-dom', pathToFileURL(resolve(htmlFile)).href], opts.timeoutMs ?? 15_000);
+  const r = await runChromium([...size, '--dump-dom', pathToFileURL(resolve(htmlFile)).href], opts.timeoutMs ?? CHROMIUM_BOUND_MS);
   if (r.code !== 0 || !r.stdout.includes('<html')) throw new Error(`chromium --dump-dom failed (exit ${r.code}): ${r.stderr.slice(-800)}`);
   return r.stdout;
 }

@@ -128,5 +128,5 @@ describe('flightdeck demo --scenario regression --speed 60', () => {
     // A release review reads the verdict, then the chart of the gate that rolled the canary back, before anything else.
     const chart = expectVerdictThenDecidingGate(dom, 'gate-canary-50_3aerror-rate', 'rolled back');
     expect(chart).toMatch(/class="action-mark mark-rollback"/);
-  }, 60_000);
+  }, 150_000);
 });

@@ -307,7 +307,7 @@ it('guard stop while a rollback runs: status says STOPPING, a new rollback is re
   const first = flightdeck(['rollback', 'plan.yaml', '--yes', '--reason', 'first'], { cwd: dir, env: e, timeoutMs: 120_000 });
   await until(() => existsSync(join(dir, 'slow.pid')), 'the slow script to start');
   const stop = flightdeck(['guard', 'stop', 'plan.yaml'], { cwd: dir, env: e, timeoutMs: 120_000 });
-  await until(() => / STOPPING \(asked by \S+ from flightdeck guard stop; once the action has ended\)/.test(execFileSync(BIN, ['status'], { env: { ...process.env, ...e }, encoding: 'utf8' })), 'status to say STOPPING', 30_000);
+  await until(() => / STOPPING \(asked by \S+ from flightdeck guard stop; once the action has ended\)/.test(execFileSync(BIN, ['status'], { env: { ...process.env, ...e }, encoding: 'utf8' })), 'status to say STOPPING', 60_000);
   const second = await flightdeck(['rollback', 'plan.yaml', '--yes', '--reason', 'second'], { cwd: dir, env: e, timeoutMs: 60_000 });
   expect(second.code).toBe(3);
   expect(second.stdout).toMatch(/refused: the guard is stopping \(asked by \S+ from flightdeck guard stop\): nothing new starts/);

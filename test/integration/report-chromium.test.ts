@@ -46,7 +46,7 @@ describe('HTML report in Chromium', () => {
     expect(bytes.readUInt32BE(16)).toBe(1280); // IHDR width
     expect(bytes.readUInt32BE(20)).toBe(2400); // IHDR height
     expect((await stat(png)).size).toBeGreaterThan(60_000); // a blank page of this size compresses to a few KB
-  }, 20_000);
+  }, 90_000);
 
   it('renders a DOM holding every gate.changed transition of the recording, and nothing a reason injected', async () => {
     const dom = await dumpDom(htmlFile);
@@ -72,7 +72,7 @@ describe('HTML report in Chromium', () => {
     expect(dom).toContain('alert(1)&lt;/script&gt;');
     expect(XSS_REASON).toContain('<script>');
     expect(dom).toContain('data-verdict="rolled back"');
-  }, 20_000);
+  }, 90_000);
 });
 
 /**
@@ -108,7 +108,7 @@ document.body.setAttribute('data-layout', JSON.stringify({
       expect(page).toContain(`data-verdict="${verdict}"`);
       const probed = join(sub, 'probed.html');
       await writeFile(probed, page.replace('</body>', `${PROBE}</body>`));
-      const dom = await dumpDom(probed, { width: 1280, height: 900, timeoutMs: 40_000 });
+      const dom = await dumpDom(probed, { width: 1280, height: 900 });
       const layout = JSON.parse(/data-layout="([^"]*)"/.exec(dom)![1]!.replace(/&quot;/g, '"')) as {
         verdict: { top: number; bottom: number };
         chart: { top: number; bottom: number } | null;
@@ -122,8 +122,8 @@ document.body.setAttribute('data-layout', JSON.stringify({
       const keep = process.env.REPORT_SCREENSHOT_DIR;
       if (keep) {
         await mkdir(keep, { recursive: true });
-        await screenshotHtml(html, join(keep, `report-first-screen-${scenario}.png`), { width: 1280, height: 900, timeoutMs: 40_000 });
+        await screenshotHtml(html, join(keep, `report-first-screen-${scenario}.png`), { width: 1280, height: 900 });
       }
-    }, 90_000);
+    }, 250_000);
   }
 });
