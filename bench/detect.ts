@@ -9,7 +9,7 @@
  * bench queries Prometheus itself every ~20 ms to timestamp when the breach
  * first shows, and the rollback script writes `date +%s%N` when it starts.
  */
-import { readFile, writeFile, chmod } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { queryValue, waitFor } from '../test/helpers/prometheus.js';
@@ -82,6 +82,9 @@ export async function measureDetection(env: PromEnv, o: { trials: number; hotMs?
       { what: 'the fleet back below the threshold in Prometheus', timeoutMs: 15_000, intervalMs: 100 },
     );
     if (existsSync(stampFile)) await writeFile(stampFile, '');
+    // Each trial is a fresh rollout: the last one's saved state says canary was rolled back, and a stage
+    // rolled back is not rolled back again (the engine asks once), so the next trial would wait for nothing.
+    await rm(join(dir, '.flightdeck'), { recursive: true, force: true });
     const watch = startFlightdeck(['watch', '--json', '--no-guard', '--stage', 'canary', plan], { cwd: dir });
     try {
       const events = (): Event[] =>
