@@ -336,13 +336,7 @@ export function createCellOutput(stream: Stream, { showCursor = false }: { showC
         col = w.col;
       }
     }
-    if (active) {
-      const w = new Writer(row, col);
-      w.moveTo(active.y, active.x);
-      out += w.out + SHOW_CURSOR;
-      row = w.row;
-      col = w.col;
-    }
+    if (active) out += cursorTo(active);
     if (out !== '') stream.write(out);
     previousOutput = text;
     previousLines = lines;
@@ -351,6 +345,15 @@ export function createCellOutput(stream: Stream, { showCursor = false }: { showC
     wasCursorShown = active !== undefined;
     return true;
   }) as LogUpdate;
+
+  /** The move to where Ink asked for the cursor, and the cursor shown there. */
+  function cursorTo(active: CursorPosition): string {
+    const w = new Writer(row, col);
+    w.moveTo(active.y, active.x);
+    row = w.row;
+    col = w.col;
+    return w.out + SHOW_CURSOR;
+  }
 
   const forget = () => {
     previousOutput = '';
@@ -396,13 +399,7 @@ export function createCellOutput(stream: Stream, { showCursor = false }: { showC
     endOf(lines);
     let out = '';
     if (!active && wasCursorShown) out += HIDE_CURSOR;
-    if (active) {
-      const w = new Writer(row, col);
-      w.moveTo(active.y, active.x);
-      out += w.out + SHOW_CURSOR;
-      row = w.row;
-      col = w.col;
-    }
+    if (active) out += cursorTo(active);
     if (out !== '') stream.write(out);
     previousCursorPosition = active ? { ...active } : undefined;
     wasCursorShown = active !== undefined;
