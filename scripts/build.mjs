@@ -10,7 +10,7 @@
  * Runs at install (`prepare`), in `npm test` and in `npm run bench`.
  */
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,7 +49,7 @@ const yogaWithoutFetch = {
   },
 };
 
-await build({
+const program = await build({
   absWorkingDir: ROOT,
   entryPoints: { flightdeck: 'src/cli/main.ts' },
   outdir: DIST,
@@ -68,7 +68,10 @@ await build({
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
+  metafile: true,
 });
+// What went into which chunk, and which chunk imports which: test/unit/startup-imports.test.ts reads it.
+writeFileSync(join(DIST, 'build-meta.json'), JSON.stringify(program.metafile));
 
 if (bench) {
   const sources = ['src', 'components', 'checks', 'bench', 'test/helpers'].flatMap((dir) => files(join(ROOT, dir)));

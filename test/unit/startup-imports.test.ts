@@ -1,35 +1,20 @@
 /**
- * What `flightdeck watch` loads before its first frame (issue 14): the bundle as scripts/build.mjs
- * makes it (esbuild, split at every import()), and the chunks main.ts and the watch command load
+ * What `flightdeck watch` loads before its first frame (issue 14): the bundle as `npm run build` made
+ * it (esbuild, split at every import(); its metafile), and the chunks main.ts and the watch command load
  * by static imports. Libraries the first frame does not need must be behind an import() at first use.
  */
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-async function metafile(): Promise<Metafile> {
-  const r = await build({
-    absWorkingDir: ROOT,
-    entryPoints: { flightdeck: 'src/cli/main.ts' },
-    outdir: '/nonexistent-out',
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22.19',
-    jsx: 'automatic',
-    external: ['react-devtools-core'],
-    metafile: true,
-    write: false,
-    logLevel: 'silent',
-  });
-  return r.metafile;
+/** The program's bundle as `npm run build` made it (scripts/build.mjs writes its metafile beside it). */
+function metafile(): Metafile {
+  return JSON.parse(readFileSync(join(ROOT, 'dist', 'build-meta.json'), 'utf8')) as Metafile;
 }
 
 /** Every source file in the chunks loaded by static imports from the chunks of these entry files. */
@@ -52,7 +37,7 @@ function loadedWith(meta: Metafile, entries: string[]): string[] {
 
 describe('start-up path of watch (exec -> first frame)', () => {
   it('does not load the yaml library, the statistics (jstat) or the compare judge before they are used', async () => {
-    const files = loadedWith(await metafile(), ['src/cli/main.ts', 'src/cli/watch.ts', 'src/cli/plan-input.ts']);
+    const files = loadedWith(metafile(), ['src/cli/main.ts', 'src/cli/watch.ts', 'src/cli/plan-input.ts']);
     // What it must load, so the test looks at the right chunks.
     expect(files).toContain('src/plan/plan-file.ts');
     expect(files).toContain('src/cli/watch.ts');
