@@ -86,6 +86,8 @@ describe('Lines', () => {
       const want = await frame(<NestedLines lines={specs()} width={width} theme={theme} />, 60, 10);
       expect(got).toContain('\u001b[');
       expect(got).toBe(want);
+      // Muted text is dim (SGR 2) in both themes: under NO_COLOR dim is one of the three emphases left.
+      if (noColor) expect(got).toContain('\u001b[2m── \u001b[22m');
     });
 
   it('re-renders only the rows whose own text changed', async () => {

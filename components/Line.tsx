@@ -54,25 +54,26 @@ export function fitSegments(segs: readonly Seg[], width: number, ellipsis: strin
   return out;
 }
 
-export function styleProps(style: Style | undefined): Style {
+/** A style as the props of Ink's <Text> (whose dim is `dimColor`). */
+export function styleProps(style: Style | undefined): { color?: string; bold?: boolean; dimColor?: boolean; inverse?: boolean } {
   if (!style) return {};
-  const p: Style = {};
+  const p: { color?: string; bold?: boolean; dimColor?: boolean; inverse?: boolean } = {};
   if (style.color) p.color = style.color;
   if (style.bold) p.bold = true;
-  if (style.dim) p.dim = true;
+  if (style.dim) p.dimColor = true;
   if (style.inverse) p.inverse = true;
   return p;
 }
 
 /**
- * `text` styled the way Ink's <Text color bold inverse> styles its children
- * (the same chalk calls in the same order), so a row drawn as one string is
- * byte for byte what nested <Text>s drew. Ink's Text has no `dim` prop (it is
- * `dimColor`), so a style's `dim` has never reached the terminal: ignored here too.
+ * `text` styled the way Ink's <Text dimColor color bold inverse> styles its
+ * children (the same chalk calls in the same order), so a row drawn as one
+ * string is byte for byte what nested <Text>s drew.
  */
 export function styleText(text: string, style: Style | undefined): string {
   if (!style || text === '') return text;
   let out = text;
+  if (style.dim) out = chalk.dim(out);
   if (style.color) out = colorize(out, style.color);
   if (style.bold) out = chalk.bold(out);
   if (style.inverse) out = chalk.inverse(out);
