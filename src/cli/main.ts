@@ -8,6 +8,8 @@ import type { WatchFlags } from './watch.js';
 import type { DemoFlags } from '../demo/run-demo.js';
 import type { ImportFlags } from '../import/cli.js';
 import type { BacktestFlags } from '../backtest/cli.js';
+import type { LoadedPlan } from '../plan/plan-file.js';
+import type { Store } from '../store/store.js';
 
 const program = new Command();
 program
@@ -179,16 +181,18 @@ for (const kind of ['promote', 'rollback'] as const) {
     });
 }
 
-const state = program.command('state').description('where the rollout stands (the state kept beside the plan)');
+const state = program.command('state').description("where the rollout stands (the state in the plan's store: beside the plan, or PostgreSQL)");
+const STATE_URL_ENV = 'the environment variable holding the PostgreSQL URL (overrides store.postgres.urlEnv)';
 state
   .command('show')
   .description('print the stage, since when, the window and its verdict, the baselines; exit 2 when the saved state is unusable')
   .argument('<plan>', 'plan file')
   .option('--json', 'print JSON')
-  .action(async (file: string, opts: { json?: boolean }) => {
+  .option('--store-url-env <name>', STATE_URL_ENV)
+  .action(async (file: string, opts: { json?: boolean; storeUrlEnv?: string }) => {
     const loaded = await loadOrExit(file, {});
     const { runStateShow } = await import('./state.js');
-    process.exitCode = await runStateShow(loaded, opts, (l) => process.stdout.write(`${l}\n`));
+    process.exitCode = await inPlanStore('state show', loaded, opts.storeUrlEnv, (store) => runStateShow(loaded, opts, (l) => process.stdout.write(`${l}\n`), { store }));
   });
 state
   .command('set')
@@ -198,11 +202,29 @@ state
   .requiredOption('--reason <text>', 'why; audited')
   .option('--rolled-back', 'that stage was rolled back')
   .option('--entered-at <time>', 'when the stage was entered (ISO 8601 or epoch ms; default now): the window and its phases run from then')
-  .action(async (file: string, opts: { stage: string; reason: string; rolledBack?: boolean; enteredAt?: string }) => {
+  .option('--store-url-env <name>', STATE_URL_ENV)
+  .action(async (file: string, opts: { stage: string; reason: string; rolledBack?: boolean; enteredAt?: string; storeUrlEnv?: string }) => {
     const loaded = await loadOrExit(file, {});
     const { runStateSet } = await import('./state.js');
-    process.exitCode = await runStateSet(loaded, opts, (l) => process.stdout.write(`${l}\n`));
+    process.exitCode = await inPlanStore('state set', loaded, opts.storeUrlEnv, (store) => runStateSet(loaded, opts, (l) => process.stdout.write(`${l}\n`), { store }));
   });
+
+/** Runs `fn` on the store the plan names (its files, or PostgreSQL), closed after; a store that cannot be opened is exit 2, said. */
+async function inPlanStore(command: string, loaded: LoadedPlan, urlEnv: string | undefined, fn: (store: Store) => Promise<number>): Promise<number> {
+  const { chooseStore } = await import('../store/choose.js');
+  let chosen;
+  try {
+    chosen = await chooseStore(loaded, process.env, urlEnv ? { urlEnv } : {});
+  } catch (err) {
+    process.stderr.write(`flightdeck ${command}: ${(err as Error).message}\n`);
+    return 2;
+  }
+  try {
+    return await fn(chosen.store);
+  } finally {
+    await chosen.close();
+  }
+}
 
 const audit = program.command('audit').description('the audit log');
 audit

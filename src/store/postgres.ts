@@ -95,8 +95,27 @@ export function connect(o: PostgresConnectOptions): Sql {
     connect_timeout: o.connectTimeout ?? 5,
     idle_timeout: 30,
     onnotice: () => undefined,
-    ...(o.ssl !== undefined ? { ssl: o.ssl as never } : {}),
+    ...tlsOption(o.url, o.ssl),
   }) as unknown as Sql;
+}
+
+/**
+ * The client's TLS option. `verify-full` (in the plan, or `sslmode=` in the URL) goes to Node as an
+ * object naming the host: postgres.js gives Node no server name for an IP address, and Node then checks
+ * the certificate against "localhost" (a certificate for 127.0.0.1 was refused as not matching).
+ */
+function tlsOption(url: string, ssl: PostgresConnectOptions['ssl']): { ssl?: never } {
+  let host = '';
+  let mode: string | null = null;
+  try {
+    const u = new URL(url);
+    host = u.hostname.replace(/^\[|\]$/g, '');
+    mode = u.searchParams.get('sslmode');
+  } catch {
+    // not a URL the WHATWG parser takes: leave it to the client
+  }
+  if ((ssl ?? mode) === 'verify-full' && host) return { ssl: { rejectUnauthorized: true, host } as never };
+  return ssl !== undefined ? { ssl: ssl as never } : {};
 }
 
 /** Creates or migrates the schema (idempotent; concurrent callers serialise on an advisory lock). */

@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,8 @@ export interface RunningPostgres {
   logs(): Promise<string>;
   /** Stops the server and removes the directory. */
   stop(): Promise<void>;
+  /** With `tls`: the server's self-signed certificate (PEM file), the one a client must trust to verify it. */
+  certFile?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -48,7 +50,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/**
+ * `tls`: the server has a self-signed certificate for 127.0.0.1 (openssl) and accepts TCP clients only
+ * over TLS (pg_hba `hostssl`), so a client that connects at all spoke TLS.
+ */
+export async function startPostgres(o: { tls?: boolean } = {}): Promise<RunningPostgres> {
   const initdb = join(PG_BIN, 'initdb');
   const pgCtl = join(PG_BIN, 'pg_ctl');
   if (!existsSync(initdb) || !existsSync(pgCtl)) {
@@ -72,7 +78,21 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const as = (bin: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', bin, ...args]) : run(bin, args));
   await as(initdb, ['-D', data, '-U', 'flightdeck', '--pwfile', pwFile, '-A', 'scram-sha-256', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  const opts = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c full_page_writes=off`;
+  let opts = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c full_page_writes=off`;
+  const certFile = join(dir, 'server.crt');
+  if (o.tls) {
+    const keyFile = join(dir, 'server.key');
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile]);
+    await chmod(keyFile, 0o600);
+    if (asRoot) {
+      const ids = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+      for (const f of [keyFile, certFile]) await chown(f, Number(ids[0].stdout.trim()), Number(ids[1].stdout.trim()));
+    }
+    // TCP clients only over TLS: the hba lines initdb wrote for host become hostssl.
+    const hba = join(data, 'pg_hba.conf');
+    await writeFile(hba, (await readFile(hba, 'utf8')).replace(/^host(\s)/gm, 'hostssl$1'));
+    opts += ` -c ssl=on -c ssl_cert_file=${certFile} -c ssl_key_file=${keyFile}`;
+  }
   const start = async () => {
     await as(pgCtl, ['-D', data, '-l', logFile, '-o', opts, '-w', '-t', '30', 'start']);
   };
@@ -93,12 +113,12 @@ export async function startPostgres(): Promise<RunningPostgres> {
   return {
     url: urlFor('flightdeck', password),
     port,
+    ...(o.tls ? { certFile } : {}),
     password,
     urlFor,
     stopServer,
     start,
     async logs() {
-      const { readFile } = await import('node:fs/promises');
       return readFile(logFile, 'utf8').catch(() => '');
     },
     async stop() {
