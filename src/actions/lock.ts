@@ -44,6 +44,8 @@ export interface LockHolder {
   stageId?: string;
   /** The process group of the step running now (its leader's pid); the lock holds while any of it runs. */
   pgid?: number;
+  /** Groups a step left running on purpose (`leftovers: leave`): they carry the holder's mark but do not hold the lock. */
+  disowned?: number[];
 }
 
 /** alive: its holder runs; orphaned: the holder is gone but its step's process group still runs; stale: free to take. */
@@ -67,8 +69,8 @@ export interface HeldLock {
   path: string;
   /** A stale lock this acquisition removed: an action whose end nobody recorded. */
   abandoned?: LockHolder;
-  /** Records the process group now running for this action (undefined: none). */
-  recordGroup(pgid: number | undefined): Promise<void>;
+  /** Records the process group now running for this action (undefined: none); `disowned`: a group left running on purpose. */
+  recordGroup(pgid: number | undefined, disowned?: number): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -199,10 +201,19 @@ export function holderMark(h: Pick<LockHolder, 'token' | 'pid' | 'startedAt'>): 
  */
 export function runningGroup(h: LockHolder): number | undefined {
   if (h.pgid !== undefined && processGroupAlive(h.pgid)) return h.pgid;
-  return markedGroup(`${HOLDER_ENV}=${holderMark(h)}`);
+  return markedGroup(`${HOLDER_ENV}=${holderMark(h)}`, new Set(h.disowned ?? []));
 }
 
-function markedGroup(entry: string): number | undefined {
+/** The holder with the group now running (undefined: none) and one more group left running on purpose. */
+export function withGroup(h: LockHolder, pgid: number | undefined, disowned?: number): LockHolder {
+  const next: LockHolder = { ...h };
+  if (pgid === undefined) delete next.pgid;
+  else next.pgid = pgid;
+  if (disowned !== undefined) next.disowned = [...(h.disowned ?? []), disowned];
+  return next;
+}
+
+function markedGroup(entry: string, skip: Set<number>): number | undefined {
   let names: string[];
   try {
     names = readdirSync('/proc');
@@ -219,7 +230,7 @@ function markedGroup(entry: string): number | undefined {
     }
     if (!env.split('\0').includes(entry)) continue;
     const st = procStat(Number(name));
-    if (st && st.state !== 'Z' && st.state !== 'X' && st.pgrp > 1) return st.pgrp;
+    if (st && st.state !== 'Z' && st.state !== 'X' && st.pgrp > 1 && !skip.has(st.pgrp)) return st.pgrp;
   }
   return undefined;
 }
@@ -265,21 +276,19 @@ function won(path: string, holder: LockHolder, first: string, abandoned: LockHol
     ok: true,
     holder,
     path,
-    recordGroup(pgid) {
+    recordGroup(pgid, disowned) {
       // Serialised: the lock file always holds the latest group. Written whole (temp file + rename).
       writes = writes.then(async () => {
         if (released) return;
-        const next: LockHolder = { ...holder };
-        if (pgid === undefined) delete next.pgid;
-        else next.pgid = pgid;
+        const next: LockHolder = withGroup(holder, pgid, disowned);
         const text = `${JSON.stringify(next)}\n`;
         if ((await readRaw(path)) !== body) return; // not ours any more (cannot happen while we live)
         const tmp = `${path}.${process.pid}.${holder.token}.group.tmp`;
         await writeFile(tmp, text, { mode: 0o664 });
         await rename(tmp, path);
         body = text;
-        if (pgid === undefined) delete holder.pgid;
-        else holder.pgid = pgid;
+        Object.assign(holder, next);
+        if (next.pgid === undefined) delete holder.pgid;
       });
       return writes;
     },
@@ -371,6 +380,7 @@ function parseHolder(raw: string): LockHolder | undefined {
     if (typeof h.user === 'string' && typeof h.host === 'string' && typeof h.pid === 'number' && typeof h.action === 'string' && typeof h.startedAt === 'number') {
       const out = { ...h, planFile: typeof h.planFile === 'string' ? h.planFile : '' } as LockHolder;
       if (typeof out.pgid !== 'number') delete out.pgid;
+      if (!Array.isArray(out.disowned) || !out.disowned.every((g) => typeof g === 'number')) delete out.disowned;
       return out;
     }
   } catch {

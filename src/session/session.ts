@@ -448,8 +448,8 @@ export class Session {
           a.onSpawn?.(pid);
         },
         // A group left running on purpose (leftovers: leave) is no longer the action's: the lock stops naming it.
-        onDisown: () => {
-          groups = groups.then(() => lock.recordGroup(undefined)).catch(() => undefined);
+        onDisown: (pgid) => {
+          groups = groups.then(() => lock.recordGroup(undefined, pgid)).catch(() => undefined);
         },
       });
       const abortedBy = result.aborted && abort.signal.aborted ? describeAbort(abort.signal.reason) : undefined;

@@ -26,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import postgres from 'postgres';
-import { holderState, type HeldLock, type LockHolder, type LockResult, type HolderState } from '../actions/lock.js';
+import { holderState, withGroup, type HeldLock, type LockHolder, type LockResult, type HolderState } from '../actions/lock.js';
 import { AuditError, sealEntry, type AppendOptions, type AuditEntry, type AuditRecord } from '../audit/log.js';
 import { GENESIS_HASH, sha256Hex } from '../audit/chain.js';
 import { verifyAuditBytes, type VerifyResult } from '../audit/verify.js';
@@ -424,11 +424,12 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
       ok: true,
       holder,
       path: `${store.target} flightdeck_lock (plan ${key})`,
-      recordGroup(pgid) {
+      recordGroup(pgid, disowned) {
         writes = writes.then(async () => {
           if (released) return;
-          if (pgid === undefined) delete holder.pgid;
-          else holder.pgid = pgid;
+          const next = withGroup(holder, pgid, disowned);
+          Object.assign(holder, next);
+          if (next.pgid === undefined) delete holder.pgid;
           await sql`update flightdeck_lock set holder = ${sql.json(holder as never)} where plan_key = ${key} and token = ${holder.token!}`;
         });
         return writes;
