@@ -334,6 +334,8 @@ it('"Stop the guard too" while a rollback runs: the cockpit says the guard finis
   await a.waitFor(/ok\s+smoke/, { what: 'the first poll', timeoutMs: 30_000 });
   const guard = (await findGuard(plan))!;
   await rollBackFrom(a, 'then stop');
+  // The script runs once the guard started it; the cockpit knows once the guard's stream says so.
+  await a.waitFor(/ROLLING BACK/, { what: 'the cockpit showing the rollback running' });
   a.send('q');
   const quit = await a.waitFor(/QUIT\?/, { what: 'the quit dialog' });
   expect(quit).toMatch(/rollback by \S+ is running \([^)]+\)\. The guard goes on with it after you leave\./);
