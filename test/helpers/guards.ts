@@ -3,8 +3,13 @@
  * assertion), and asking a plan's guard (found by its record in a state directory) for its status
  * or to run a command.
  */
+import { rm } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { GuardClient, type CommandAnswer, type GuardStatus } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
+import { startLiveFleet, type LiveFleet } from './live-fleet.js';
+import { startPostgres, type RunningPostgres } from './postgres.js';
+import { killAllIn } from './process-table.js';
 
 /** Polls `test` every 100 ms until it gives something truthy; throws naming `what` after `ms`. */
 export async function until<T>(test: () => T | Promise<T>, what: string, ms = 30_000): Promise<NonNullable<T>> {
@@ -68,4 +73,29 @@ export async function leaderAndStandby(
     return s?.leadership?.role === 'standby' && s.leadership.leader !== null ? s : null;
   }, 'guard b to stand by');
   return { leaderPid: (await statusOf('a'))!.pid, standbyPid: standby.pid };
+}
+
+/**
+ * The hooks of a test file whose guards share a real PostgreSQL and a live fleet: both started once for
+ * the file (handed over through `started`) and stopped after it; after each test, every process left in
+ * the test's directory (`dirOf()`) is killed and the directory removed.
+ */
+export function postgresAndFleetPerFile(fleet: { nodes: number; seed: number }, started: (pg: RunningPostgres, live: LiveFleet) => void, dirOf: () => string | undefined): void {
+  let pg: RunningPostgres | undefined;
+  let live: LiveFleet | undefined;
+  beforeAll(async () => {
+    [pg, live] = await Promise.all([startPostgres(), startLiveFleet(fleet)]);
+    started(pg, live);
+  }, 60_000);
+  afterAll(async () => {
+    await live?.stop();
+    await pg?.stop();
+  });
+  afterEach(async () => {
+    const dir = dirOf();
+    if (dir) {
+      killAllIn(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 }

@@ -12,40 +12,35 @@
  *    not run a second one though the gate fails; the audit has started + outcome once; nothing orphaned.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { EngineEvent, EngineState } from '../../src/engine/types.js';
 import { GuardClient } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
 import { flightdeck } from '../helpers/cli.js';
-import { guardCommand, guardStatus, leaderAndStandby, until } from '../helpers/guards.js';
-import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
-import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { guardCommand, guardStatus, leaderAndStandby, postgresAndFleetPerFile, until } from '../helpers/guards.js';
+import { ERROR_RATE, type LiveFleet } from '../helpers/live-fleet.js';
+import type { RunningPostgres } from '../helpers/postgres.js';
 import { processGroupAlive } from '../../src/actions/lock.js';
-import { killAllIn, pidIn, processesIn } from '../helpers/process-table.js';
+import { pidIn, processesIn } from '../helpers/process-table.js';
 
 let live: LiveFleet;
 let pg: RunningPostgres;
 let dir: string;
 const LEASE_MS = 3_000;
 
-beforeAll(async () => {
-  [pg, live] = await Promise.all([startPostgres(), startLiveFleet({ nodes: 2, seed: 21 })]);
-}, 60_000);
-afterAll(async () => {
-  await live?.stop();
-  await pg?.stop();
-});
-afterEach(async () => {
-  if (dir) {
-    killAllIn(dir);
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+postgresAndFleetPerFile(
+  { nodes: 2, seed: 21 },
+  (p, l) => {
+    pg = p;
+    live = l;
+  },
+  () => dir,
+);
 
 type Bastion = 'a' | 'b';
 const plan = () => join(dir, 'plan.yaml');
