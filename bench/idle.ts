@@ -17,7 +17,7 @@ import { waitFor } from '../test/helpers/prometheus.js';
 import { promGates, writePlan } from './env.js';
 import { median, round } from './figures.js';
 import { alive, BIN, cpuSeconds, exited, rssMB, sleep, startFlightdeck, stop, tempDir } from './procs.js';
-import { startPane, type BenchPane } from './tmux.js';
+import { closePane, startPane, type BenchPane } from './tmux.js';
 
 export const SERVICE = 'idlebench';
 const ENTER_ALT_SCREEN = '\u001b[?1049h';
@@ -112,22 +112,6 @@ export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; secon
   } finally {
     for (const { pane } of panes) await closePane(pane);
     await stop(headless);
-  }
-}
-
-/** Kills the pane's tmux server and makes sure the program in it is gone. */
-async function closePane(pane: BenchPane): Promise<void> {
-  const pid = pane.pid();
-  pane.kill();
-  if (pid === undefined) return;
-  const deadline = Date.now() + 3_000;
-  while (alive(pid) && Date.now() < deadline) await sleep(20);
-  if (alive(pid)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
   }
 }
 

@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import type { NodeSpec } from '../src/plan/schema.js';
 import { median, round } from './figures.js';
 import { writeIdlePlan, SERVICE } from './idle.js';
-import { alive, BIN, DIST_BENCH, sleep, tempDir } from './procs.js';
-import { startPane, type BenchPane } from './tmux.js';
+import { BIN, DIST_BENCH, sleep, tempDir } from './procs.js';
+import { closePane, startPane } from './tmux.js';
 
 const ENTER_ALT_SCREEN = '\u001b[?1049h';
 
@@ -82,21 +82,5 @@ async function timeOne(argv: string[], dir: string, subject: StartupSubject, don
     return round(endAt - execAt, 1);
   } finally {
     await closePane(pane);
-  }
-}
-
-/** Kills the pane's tmux server and makes sure the program in it is gone. */
-async function closePane(pane: BenchPane): Promise<void> {
-  const pid = pane.pid();
-  pane.kill();
-  if (pid === undefined) return;
-  const deadline = Date.now() + 3_000;
-  while (alive(pid) && Date.now() < deadline) await sleep(20);
-  if (alive(pid)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
   }
 }

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killTmux, trackTmux } from './procs.js';
+import { alive, killTmux, sleep, trackTmux } from './procs.js';
 
 const TMUX = '/usr/bin/tmux';
 
@@ -68,4 +68,20 @@ export function startPane(argv: string[], o: { dir: string; cols: number; rows: 
     capture: () => t('capture-pane', '-p', '-t', 'fd'),
     kill: () => killTmux(socket),
   };
+}
+
+/** Kills the pane's tmux server and makes sure the program in it is gone. */
+export async function closePane(pane: BenchPane): Promise<void> {
+  const pid = pane.pid();
+  pane.kill();
+  if (pid === undefined) return;
+  const deadline = Date.now() + 3_000;
+  while (alive(pid) && Date.now() < deadline) await sleep(20);
+  if (alive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
 }
