@@ -39,9 +39,12 @@ export function watchTerminalLoss(onLoss: (why: TerminalLoss) => void): () => vo
   process.on('SIGHUP', onHup);
   for (const s of streams) s.on('error', onError);
   return () => {
+    // Once lost, more may come while the process finishes (the dying shell forwards a second SIGHUP,
+    // errors come while the streams drain): keep swallowing them. SIGHUP's default action would kill
+    // the process before a stopped action's end reaches the audit.
+    if (lost) return;
     process.off('SIGHUP', onHup);
-    // Errors may still come while the streams drain: keep swallowing them.
-    if (!lost) for (const s of streams) s.off('error', onError);
+    for (const s of streams) s.off('error', onError);
   };
 }
 
