@@ -78,3 +78,17 @@ describe('the next automatic action, told as the guard will do it', () => {
     expect(statusLine({ ...state, events: [...state.events, entered] }, null)).toContain('AUTO-ROLLBACK now');
   });
 });
+
+describe('the final stage', () => {
+  it('a promotable stage without a promote action but with stages after it is promotable (promoted outside), not the final stage; the last stage is', () => {
+    const state = makeState({ gates: [gate('err', 'ok')] });
+    const withStages = (hasPromote: boolean, index: number): EngineState => ({ ...state, stageIndex: index, stages: state.stages.map((s, i) => (i === index ? { ...s, promotable: true, hasPromote } : s)) });
+    const mid = rolloutStatus(withStages(false, 0), state.now, { readonly: false });
+    expect(mid.final).toBe(false);
+    expect(mid.word).toBe('promotable');
+    const last = state.stages.length - 1;
+    const end = rolloutStatus(withStages(false, last), state.now, { readonly: false });
+    expect(end.final).toBe(true);
+    expect(end.word).toBe('rollout complete');
+  });
+});

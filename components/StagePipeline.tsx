@@ -71,7 +71,8 @@ export function promotionLine(p: StagePipelineProps, theme: Theme): LineSpec {
       return line(seg('ROLLOUT COMPLETE', 'ok'), seg(` ${sanitize(stage.id)} is the final stage: baked, nothing blocks`, 'muted'));
     case 'promotable':
       segs.push(seg('PROMOTABLE', 'ok'), seg(` to ${sanitize(nextId ?? '')}`, 'text'));
-      if (!p.readonly) segs.push(seg(' p to promote', 'muted'));
+      if (!stage.hasPromote) segs.push(seg(' (the plan has no promote action for this stage: promote outside Flightdeck)', 'muted'));
+      else if (!p.readonly) segs.push(seg(' p to promote', 'muted'));
       break;
     default: {
       segs.push(seg(st.final ? 'FINAL STAGE' : 'NOT PROMOTABLE', st.final ? 'pending' : 'danger'));

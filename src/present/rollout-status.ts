@@ -208,7 +208,8 @@ export function nextAutomatic(state: EngineState, now: number, opts: { readonly?
 
 export function rolloutStatus(state: EngineState, now: number, opts: { readonly?: boolean; action?: RunningHint | null } = {}): RolloutStatus {
   const stage = currentStage(state);
-  const final = !!stage && (stage.index >= state.stages.length - 1 || !stage.hasPromote);
+  // The last stage only: a stage without a promote action but with stages after it is promoted outside Flightdeck.
+  const final = !!stage && stage.index >= state.stages.length - 1;
   const running = runningNow(state.events, opts.action);
   const rolledBack = rolledBackInfo(state, stage);
   const left = stage ? bakeLeft(stage, now, state.now) : undefined;
