@@ -99,3 +99,17 @@ export function postgresAndFleetPerFile(fleet: { nodes: number; seed: number }, 
     }
   });
 }
+
+/** The leadership lease the bastion tests give their guards. */
+export const LEASE_MS = 3_000;
+
+/** What every plan of the bastion tests starts with: the live fleet and its Prometheus, fast polling, the PostgreSQL store (its URL in FD_PG_URL). */
+export function bastionPlanHead(live: LiveFleet): Record<string, unknown> {
+  return {
+    prometheus: { url: live.prom.url, timeout: '2s' },
+    nodes: live.fleet.planNodes(),
+    polling: { window: '60m', phases: [{ every: '1s' }], hot: '1s', jitter: 0 },
+    store: { postgres: { urlEnv: 'FD_PG_URL', lease: `${LEASE_MS / 1000}s` } },
+    logs: { dir: 'logs' },
+  };
+}

@@ -22,7 +22,7 @@ import type { EngineEvent, EngineState } from '../../src/engine/types.js';
 import { GuardClient } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
 import { flightdeck } from '../helpers/cli.js';
-import { guardCommand, guardStatus, leaderAndStandby, postgresAndFleetPerFile, until } from '../helpers/guards.js';
+import { bastionPlanHead, guardCommand, guardStatus, leaderAndStandby, LEASE_MS, postgresAndFleetPerFile, until } from '../helpers/guards.js';
 import { ERROR_RATE, type LiveFleet } from '../helpers/live-fleet.js';
 import type { RunningPostgres } from '../helpers/postgres.js';
 import { processGroupAlive } from '../../src/actions/lock.js';
@@ -31,7 +31,6 @@ import { pidIn, processesIn } from '../helpers/process-table.js';
 let live: LiveFleet;
 let pg: RunningPostgres;
 let dir: string;
-const LEASE_MS = 3_000;
 
 postgresAndFleetPerFile(
   { nodes: 2, seed: 21 },
@@ -59,11 +58,7 @@ async function setup(service: string, extra: Record<string, unknown> = {}): Prom
     plan(),
     stringify({
       service,
-      prometheus: { url: live.prom.url, timeout: '2s' },
-      nodes: live.fleet.planNodes(),
-      polling: { window: '60m', phases: [{ every: '1s' }], hot: '1s', jitter: 0 },
-      store: { postgres: { urlEnv: 'FD_PG_URL', lease: `${LEASE_MS / 1000}s` } },
-      logs: { dir: 'logs' },
+      ...bastionPlanHead(live),
       stages: [
         { id: 'canary-10', gates: [{ id: 'error-rate', query: ERROR_RATE, unit: 'ratio', fail: '> 0.5', onFail: 'rollback' }], promote: { run: ['./promote.sh'] }, rollback: { run: ['./rollback.sh'] } },
         { id: 'full', rollback: { run: ['./rollback.sh'] } },

@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { GuardClient } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
 import { flightdeck } from '../helpers/cli.js';
-import { guardStatus, until } from '../helpers/guards.js';
+import { bastionPlanHead, guardStatus, LEASE_MS, until } from '../helpers/guards.js';
 import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 import { killAllIn } from '../helpers/process-table.js';
@@ -23,7 +23,6 @@ import { killAllIn } from '../helpers/process-table.js';
 let live: LiveFleet;
 let pg: RunningPostgres;
 let dir: string;
-const LEASE_MS = 3_000;
 
 beforeAll(async () => {
   [pg, live] = await Promise.all([startPostgres(), startLiveFleet({ nodes: 3, seed: 12 })]);
@@ -33,11 +32,7 @@ beforeAll(async () => {
     join(dir, 'plan.yaml'),
     stringify({
       service: 'dhash',
-      prometheus: { url: live.prom.url, timeout: '2s' },
-      nodes: live.fleet.planNodes(),
-      polling: { window: '60m', phases: [{ every: '1s' }], hot: '1s', jitter: 0 },
-      store: { postgres: { urlEnv: 'FD_PG_URL', lease: `${LEASE_MS / 1000}s` } },
-      logs: { dir: 'logs' },
+      ...bastionPlanHead(live),
       stages: [
         { id: 'canary-10', gates: [{ id: 'error-rate', query: ERROR_RATE, unit: 'ratio', fail: '> 0.05', for: '2s', onFail: 'rollback' }], rollback: { run: ['./rollback.sh'] } },
         { id: 'full' },

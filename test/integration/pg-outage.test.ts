@@ -15,7 +15,7 @@ import { expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { processGroupAlive } from '../../src/actions/lock.js';
 import { flightdeck } from '../helpers/cli.js';
-import { guardCommand, guardStatus, leaderAndStandby, postgresAndFleetPerFile, until } from '../helpers/guards.js';
+import { bastionPlanHead, guardCommand, guardStatus, leaderAndStandby, LEASE_MS, postgresAndFleetPerFile, until } from '../helpers/guards.js';
 import { ERROR_RATE, type LiveFleet } from '../helpers/live-fleet.js';
 import type { RunningPostgres } from '../helpers/postgres.js';
 import { pidIn } from '../helpers/process-table.js';
@@ -23,7 +23,6 @@ import { pidIn } from '../helpers/process-table.js';
 let live: LiveFleet;
 let pg: RunningPostgres;
 let dir: string;
-const LEASE_MS = 3_000;
 
 postgresAndFleetPerFile(
   { nodes: 2, seed: 14 },
@@ -41,11 +40,7 @@ async function setup(service: string): Promise<void> {
     join(dir, 'plan.yaml'),
     stringify({
       service,
-      prometheus: { url: live.prom.url, timeout: '2s' },
-      nodes: live.fleet.planNodes(),
-      polling: { window: '60m', phases: [{ every: '1s' }], hot: '1s', jitter: 0 },
-      store: { postgres: { urlEnv: 'FD_PG_URL', lease: `${LEASE_MS / 1000}s` } },
-      logs: { dir: 'logs' },
+      ...bastionPlanHead(live),
       stages: [{ id: 'canary-10', gates: [{ id: 'error-rate', query: ERROR_RATE, unit: 'ratio', fail: '> 0.5', for: '2s', onFail: 'rollback' }], rollback: { run: ['./slow.sh'] } }, { id: 'full' }],
     }),
   );
