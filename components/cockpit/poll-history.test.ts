@@ -81,6 +81,26 @@ describe('PollHistory', () => {
     expect(shareElements([{ at: 1, v: 1 }], changed)[0]).toBe(changed[0]);
   });
 
+  it('reads a copied ring from where it starts now: the oldest dropped, one appended', () => {
+    const prev = Array.from({ length: 8 }, (_, i) => ({ at: i, v: { n: i } }));
+    const next = JSON.parse(JSON.stringify([...prev.slice(2), { at: 8, v: { n: 8 } }, { at: 9, v: { n: 9 } }])) as typeof prev;
+    const kept = shareElements(prev, next);
+    kept.slice(0, 6).forEach((x, i) => expect(x).toBe(prev[i + 2]));
+    expect(kept[6]).toBe(next[6]);
+    expect(kept[7]).toBe(next[7]);
+  });
+
+  it('keeps every changed element new: a fleet whose every probe moved', () => {
+    const prev = Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, last: { at: 1 } }));
+    const next = prev.map((n) => ({ ...n, last: { at: 2 } }));
+    expect(shareElements(prev, next)).toBe(next);
+    // One that did not move is shared; the rest stay new.
+    next[3] = JSON.parse(JSON.stringify(prev[3])) as (typeof prev)[number];
+    const kept = shareElements(prev, next);
+    expect(kept[3]).toBe(prev[3]);
+    expect(kept[4]).toBe(next[4]);
+  });
+
   it('leaves arrays that already share their elements (the engine\'s copy-on-write) as they are', () => {
     const samples = Array.from({ length: 11 }, (_, i) => ({ at: i }));
     const next = samples.slice(1);
