@@ -15,6 +15,8 @@
  *   node scripts/build.mjs --bench && node dist/bench/render-cost.js [--json] [--frames N]
  */
 import { pathToFileURL } from 'node:url';
+// First: Ink as the bundle has it (its widest-line memoised).
+import { asShipped } from './as-shipped.js';
 import type { EngineState } from '../src/engine/types.js';
 import { percentile, round } from './figures.js';
 
@@ -72,6 +74,11 @@ async function loadForTerminal() {
   };
 }
 
+/** Fails the run when Ink was loaded without the memoised widest-line (the figures would not be the shipped cockpit's). */
+function assertAsShipped(): void {
+  if (asShipped.widestLineResolved === 0) throw new Error("Ink's widest-line was not replaced by the memoised one: bench/as-shipped.js must load before Ink");
+}
+
 function stats(times: number[], bytes: number[], cpu: number[]): FrameStats {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {
@@ -90,6 +97,7 @@ const nextMacrotask = () => new Promise<void>((r) => setTimeout(r, 2));
 
 async function measureAt(columns: number, rows: number, frames: number, gates: number, nodes: number): Promise<RenderCostSize> {
   const { React, render, renderToString, CockpitApp, fixture, FakeTty, FakeStdin, cellOutputStream } = await loadForTerminal();
+  assertAsShipped();
   const tty = new FakeTty(columns, rows);
   const stdin = new FakeStdin();
   const base: EngineState = fixture.makeFullState({ gates, nodes, alerts: 12, events: 200 });

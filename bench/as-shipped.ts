@@ -1,0 +1,26 @@
+/**
+ * Ink as the program's bundle has it, for a bench that loads Ink from
+ * node_modules: where Ink imports 'widest-line', it gets the memoised one
+ * (components/widest-line-cached.ts), as scripts/build.mjs gives it in the
+ * bundle. Without it, a frame measured here paid string-width for every
+ * <Text> on every frame (a quarter of a poll frame's time at 160x50), which
+ * the shipped cockpit does not.
+ *
+ * Import it before Ink is first imported (a resolve hook on Node's loader:
+ * module.registerHooks, Node >= 22.15).
+ */
+import module from 'node:module';
+
+const CACHED = new URL('../components/widest-line-cached.js', import.meta.url).href;
+
+export const asShipped = { widestLineResolved: 0 };
+
+module.registerHooks({
+  resolve(specifier, context, nextResolve) {
+    if (specifier === 'widest-line' && context.parentURL?.includes('/node_modules/ink/')) {
+      asShipped.widestLineResolved++;
+      return { url: CACHED, shortCircuit: true };
+    }
+    return nextResolve(specifier, context);
+  },
+});
