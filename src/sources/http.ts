@@ -2,9 +2,14 @@
  * The real network: undici with one shared keep-alive Agent, a bounded number
  * of connections per origin, a timeout that covers connect, headers and body,
  * and a byte cap enforced while the body streams in.
+ *
+ * undici itself is loaded at the first request, not with this module: the
+ * cockpit draws its first frame before its first poll, and loading undici
+ * (with node:tls, zlib and its HTTP parser) took ~65 ms of `flightdeck watch`'s
+ * start-up before that frame (--cpu-prof, issue 14).
  */
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { HttpError, type HttpRequest, type HttpResponse, type HttpTransport } from './types.js';
 
 export interface HttpTransportOptions {
@@ -38,20 +43,30 @@ const UNREACHABLE_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
+type Undici = typeof import('undici');
+let undiciLoaded: Promise<Undici> | undefined;
+const loadUndici = (): Promise<Undici> => (undiciLoaded ??= import('undici'));
+
 export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTransport {
-  const agent = new Agent({
-    connections: opts.connections ?? 16,
-    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000,
-    keepAliveMaxTimeout: Math.max(opts.keepAliveTimeoutMs ?? 10_000, 10_000),
-  });
   let closed = false;
   // Counted from the agent's own events: reading agent.stats walks every origin's pool.
   let sockets = 0;
-  agent.on('connect', () => sockets++);
-  agent.on('disconnect', () => sockets--);
+  let agent: Promise<{ agent: Agent; request: Undici['request'] }> | undefined;
+  const ready = () =>
+    (agent ??= loadUndici().then((u) => {
+      const a = new u.Agent({
+        connections: opts.connections ?? 16,
+        keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000,
+        keepAliveMaxTimeout: Math.max(opts.keepAliveTimeoutMs ?? 10_000, 10_000),
+      });
+      a.on('connect', () => sockets++);
+      a.on('disconnect', () => sockets--);
+      return { agent: a, request: u.request };
+    }));
 
   async function send(req: HttpRequest): Promise<HttpResponse> {
     if (closed) throw new HttpError('unreachable', 'the HTTP transport is closed');
+    const { agent: dispatcher, request } = await ready();
     const started = performance.now();
     // Only an error names the URL: parse it then, not for every probe.
     const where = (): string => describe(req.url);
@@ -65,7 +80,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
 
     try {
       const res = await request(req.url, {
-        dispatcher: agent,
+        dispatcher,
         method: req.method,
         headers: req.headers,
         body: req.body,
@@ -104,7 +119,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTran
     async close() {
       if (closed) return;
       closed = true;
-      await agent.close();
+      if (agent) await (await agent).agent.close();
     },
     openSockets: () => sockets,
   };

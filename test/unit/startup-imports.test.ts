@@ -36,12 +36,12 @@ function loadedWith(meta: Metafile, entries: string[]): string[] {
 }
 
 describe('start-up path of watch (exec -> first frame)', () => {
-  it('does not load the yaml library, the statistics (jstat) or the compare judge before they are used', async () => {
+  it('does not load the yaml library, the statistics (jstat), the compare judge or the HTTP client (undici) before they are used', async () => {
     const files = loadedWith(metafile(), ['src/cli/main.ts', 'src/cli/watch.ts', 'src/cli/plan-input.ts']);
     // What it must load, so the test looks at the right chunks.
     expect(files).toContain('src/plan/plan-file.ts');
     expect(files).toContain('src/cli/watch.ts');
-    const late = files.filter((f) => /node_modules\/(yaml|jstat)\/|src\/judge\/classify\.ts|src\/plan\/load\.ts/.test(f));
+    const late = files.filter((f) => /node_modules\/(yaml|jstat|undici)\/|src\/judge\/classify\.ts|src\/plan\/load\.ts/.test(f));
     expect(late).toEqual([]);
   }, 60_000);
 });
