@@ -45,7 +45,11 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
 
 type Undici = typeof import('undici');
 let undiciLoaded: Promise<Undici> | undefined;
-const loadUndici = (): Promise<Undici> => (undiciLoaded ??= import('undici'));
+/**
+ * undici is CommonJS: Node's loader gives its exports as named exports and as the default, the
+ * esbuild bundle as the default only (a chunk that does `export default require_undici()`).
+ */
+const loadUndici = (): Promise<Undici> => (undiciLoaded ??= import('undici').then((m) => ((m as { default?: unknown }).default ?? m) as Undici));
 
 export function createHttpTransport(opts: HttpTransportOptions = {}): UndiciTransport {
   let closed = false;
