@@ -101,6 +101,12 @@ describe('PollHistory', () => {
     expect(kept[4]).toBe(next[4]);
   });
 
+  it('keeps an array whose leading elements all changed as it came (a changed fleet is not compared node by node)', () => {
+    const prev = Array.from({ length: 40 }, (_, i) => ({ id: `n${i}`, last: { at: 1 } }));
+    const next = prev.map((n, i) => (i === 20 ? (JSON.parse(JSON.stringify(n)) as typeof n) : { ...n, last: { at: 2 } }));
+    expect(shareElements(prev, next)).toBe(next);
+  });
+
   it('leaves arrays that already share their elements (the engine\'s copy-on-write) as they are', () => {
     const samples = Array.from({ length: 11 }, (_, i) => ({ at: i }));
     const next = samples.slice(1);
