@@ -3,7 +3,7 @@
  * alert (seed 001's "no active alerts"). The value is the number of matching
  * alerts; the default threshold fails on any.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PromError } from '../src/sources/types.js';
 import { describePromError } from './query.js';
 import type { Check, GateKindModule } from './types.js';

@@ -2,7 +2,7 @@
  * Label cardinality (seed 001): the distinct values of a label on a metric
  * must stay inside a set. The value is how many values fall outside it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describePromError } from './query.js';
 import type { Check, GateKindModule, PlanProblem } from './types.js';
 

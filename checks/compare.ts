@@ -4,7 +4,7 @@
  * Kayenta does: `high`, `low`, `pass` or `no data`. The value is the
  * classification; the default fail is "!= 'pass'".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GateSpec } from '../src/plan/schema.js';
 import { duration } from '../src/plan/schema-parts.js';
 import { formatWithUnit } from '../src/plan/units.js';

@@ -1,6 +1,6 @@
 /** A field of a JSON evidence report (seed 003's test report, seed 000's benchmark). */
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, GateKindModule } from './types.js';
 import { asValue, getPath } from './value.js';
 

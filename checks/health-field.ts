@@ -11,7 +11,7 @@
  * "" mean healthy (degraded_reason: null); `expect: ok` fails on any node
  * answering something else.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Value } from './types.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import type { NodeStatus } from '../src/sources/types.js';

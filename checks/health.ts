@@ -3,7 +3,7 @@
  * row (seed 002: consecutive non-OK checks). The value is that count; the
  * default threshold fails on any.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Plan } from '../src/plan/schema.js';
 import type { HealthExpect } from '../src/sources/nodes.js';
 import type { Check, GateKindModule } from './types.js';

@@ -1,5 +1,5 @@
 /** Manual sign-off (seed 003's go-live checklist, seed 004's page checks): true once a named operator ticked it. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Check, GateKindModule } from './types.js';
 
 /** The manual kind's part of a gate's schema: the checklist item, who may sign it, whether a note is needed. */

@@ -1,5 +1,5 @@
 /** The query kind: a PromQL instant query reduced to one number (max by default). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { promqlProblems } from '../src/plan/promql.js';
 import type { GateSpec } from '../src/plan/schema.js';
 import { describePromError, type PromClient, type PromSample } from '../src/sources/types.js';

@@ -3,7 +3,7 @@
  * gates' judgements, so the engine derives it after them in each poll
  * (scoreResult); its check is never asked.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { scoreMetrics } from '../src/judge/score.js';
 import type { Classification } from '../src/judge/types.js';
 import type { GateSpec } from '../src/plan/schema.js';

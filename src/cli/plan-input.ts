@@ -1,6 +1,6 @@
 /** Loading a plan for a command: overrides from flags, and the message a bad plan gets. */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatProblem, loadPlan, PlanError, withOverrides, type LoadedPlan } from '../plan/plan-file.js';
 import { planSchema } from '../plan/schema.js';
 

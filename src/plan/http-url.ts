@@ -4,7 +4,7 @@
  * "localhost:", and would only fail at run time: it is refused here, with
  * the URL it was probably meant to be.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Why `s` is not an absolute http(s) URL, or undefined when it is one. */
 export function httpUrlProblem(s: string, example: string): string | undefined {

@@ -3,7 +3,7 @@
  * schema parts (checks/<kind>.ts): durations, command specs. Kept apart so that
  * a kind's module can build its part without importing the whole plan schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../duration.js';
 
 export const duration = z.string({ error: 'expected a duration such as "30s", "5m" or "1h"' }).transform((s, ctx) => {

@@ -3,7 +3,7 @@
  * come out in milliseconds; thresholds are written "> 0.05" and come out
  * parsed. Secrets are never values in a plan: only `*Env` / `*File` references.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GATE_KIND_FIELDS, GATE_KIND_MODULES, GATE_KINDS } from '../../checks/index.js';
 import { commandSpec, duration } from './schema-parts.js';
 import { httpUrl } from './http-url.js';

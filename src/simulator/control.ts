@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { faultTargetSchema, type Fault, type FaultTarget } from './fault.js';
 import type { FleetState } from './fleet.js';
 

@@ -2,7 +2,7 @@
  * What a simulated node is doing: its traffic and the faults injected into
  * it. A fleet's profile is the baseline; `setFault` overrides fields per node.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface Fault {
   /** Requests per second the node serves (drives every counter). */

@@ -3,7 +3,7 @@
  * Every answer is checked against the shape Prometheus sends; anything else is
  * a PromError('malformed'), never a number made up from garbage.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveSecretRef, type ReadFile, type SecretRef } from '../actions/secrets.js';
 import { secretMasker } from '../audit/redact.js';
 import type { Plan } from '../plan/schema.js';

@@ -11,7 +11,7 @@
  * StateProblem, and every action is refused until an operator repairs it.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Plan, GateSpec } from '../plan/schema.js';
 
 export const STATE_VERSION = 2;

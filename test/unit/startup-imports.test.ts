@@ -44,6 +44,13 @@ describe('start-up path of watch (exec -> first frame)', () => {
     const late = files.filter((f) => /node_modules\/(yaml|jstat|undici)\/|src\/judge\/classify\.ts|src\/plan\/load\.ts/.test(f));
     expect(late).toEqual([]);
   }, 60_000);
+
+  it("takes from zod only the schemas used: not its other languages' messages, its JSON Schema import or its compiler (import * as z lets esbuild drop them: 734 KB of zod before, 198 KB after)", () => {
+    const files = loadedWith(metafile(), ['src/cli/main.ts', 'src/cli/watch.ts', 'src/cli/plan-input.ts']);
+    expect(files).toContain('node_modules/zod/v4/classic/schemas.js');
+    const unused = files.filter((f) => /node_modules\/zod\/v4\/(locales\/(?!en\.js)|classic\/from-json-schema|core\/compile)/.test(f));
+    expect(unused).toEqual([]);
+  }, 60_000);
 });
 
 describe('the cockpit bundle (dist/, npm run build)', () => {

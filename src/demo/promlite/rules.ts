@@ -5,7 +5,7 @@
  * group and rule named.
  */
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Expr } from './ast.js';
 import { parsePromDuration } from './literals.js';
 import { parseExpr } from './parse.js';
