@@ -49,6 +49,26 @@ const yogaWithoutFetch = {
   },
 };
 
+/**
+ * React, its reconciler and its scheduler pick their production or development build from
+ * NODE_ENV at run time (an `if` around two require()s), so a bundle carried both: 1.2 MB of
+ * react-reconciler alone in the cockpit's chunk, read and hashed at every start for a build never
+ * run (the cockpit loads the production one: src/cli/load-cockpit.ts). The bundle takes the
+ * production branch; the development one is dropped as dead code. Tests and the bench run the
+ * sources, where NODE_ENV still chooses.
+ */
+const NODE_ENV_TEST = "process.env.NODE_ENV === 'production'";
+const reactProduction = {
+  name: 'react-production',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/](react|react-reconciler|scheduler)[\\/][^\\/]+\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(NODE_ENV_TEST)) return undefined;
+      return { contents: text.replaceAll(NODE_ENV_TEST, 'true'), loader: 'js' };
+    });
+  },
+};
+
 const program = await build({
   absWorkingDir: ROOT,
   entryPoints: { flightdeck: 'src/cli/main.ts' },
@@ -62,7 +82,7 @@ const program = await build({
   jsx: 'automatic',
   // Ink loads React's devtools only when asked to (DEV=true); they are not installed.
   external: ['react-devtools-core'],
-  plugins: [yogaWithoutFetch, cachedWidestLine],
+  plugins: [yogaWithoutFetch, cachedWidestLine, reactProduction],
   // Bundled CommonJS libraries call require() for Node's own modules.
   banner: { js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url);" },
   sourcemap: 'linked',

@@ -54,6 +54,12 @@ describe('start-up path of watch (exec -> first frame)', () => {
 });
 
 describe('the cockpit bundle (dist/, npm run build)', () => {
+  it("carries React's production build only (the development one, 1.2 MB of react-reconciler alone, is never run by the cockpit)", () => {
+    const inputs = Object.values(metafile().outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(inputs).toContain('node_modules/react-reconciler/cjs/react-reconciler.production.js');
+    expect(inputs.filter((f) => /node_modules\/(react|react-reconciler|scheduler)\/cjs\/.*development/.test(f))).toEqual([]);
+  });
+
   it('loads the layout engine (yoga) without fetch(): Node would first load its own undici for it', async () => {
     const chunks = join(ROOT, 'dist', 'chunks');
     const cockpit = readdirSync(chunks).find((f) => /^render-cockpit-.*\.js$/.test(f));
