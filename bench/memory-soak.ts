@@ -9,6 +9,7 @@
  *   node --expose-gc dist/bench/memory-soak.js PLAN_FILE [WINDOWS] [MAX_SECONDS]
  */
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import { ManualClock } from '../src/clock.js';
 import { buildRuntime } from '../src/cli/runtime.js';
@@ -24,12 +25,16 @@ export interface MemorySample {
   heapTotalMB: number;
   externalMB: number;
   arrayBuffersMB: number;
+  /** What each V8 heap space has committed (MB): which space holds the heap's total. */
+  spacesMB: Record<string, number>;
 }
 
 export interface WindowSample extends MemorySample {
   window: number;
   polls: number;
   realSeconds: number;
+  /** CPU this process used in the window (user + system), ms. */
+  cpuMs: number;
 }
 
 export interface SoakReport {
@@ -57,7 +62,8 @@ function sample(): MemorySample {
   } catch {
     // not Linux
   }
-  return { rssMB: mb(m.rss), rssAnonMB: mb(anon), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), externalMB: mb(m.external), arrayBuffersMB: mb(m.arrayBuffers) };
+  const spacesMB = Object.fromEntries(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, mb(sp.space_size)]));
+  return { rssMB: mb(m.rss), rssAnonMB: mb(anon), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), externalMB: mb(m.external), arrayBuffersMB: mb(m.arrayBuffers), spacesMB };
 }
 
 export async function soak(planFile: string, windows: number, maxSeconds: number): Promise<SoakReport> {
@@ -81,6 +87,7 @@ export async function soak(planFile: string, windows: number, maxSeconds: number
       await new Promise((r) => setTimeout(r, 2));
     }
   };
+  let cpu = process.cpuUsage();
   scheduler.start();
   try {
     for (let w = 1; w <= windows; w++) {
@@ -92,7 +99,9 @@ export async function soak(planFile: string, windows: number, maxSeconds: number
         await clock.advanceTo(next);
       }
       await clock.advanceTo(end);
-      out.push({ window: w, polls, ...sample(), realSeconds: Math.round((performance.now() - started) / 100) / 10 });
+      const used = process.cpuUsage(cpu);
+      cpu = process.cpuUsage();
+      out.push({ window: w, polls, ...sample(), realSeconds: Math.round((performance.now() - started) / 100) / 10, cpuMs: Math.round((used.user + used.system) / 1000) });
     }
     const st = engine.getState();
     return {

@@ -15,6 +15,7 @@ import { measureStartupCompare } from './startup-compare.js';
 import { DIST_BENCH, exited, start, tempDir } from './procs.js';
 import type { RenderCostReport } from './render-cost.js';
 import type { SoakReport } from './memory-soak.js';
+import { GUARD_NODE_FLAGS } from '../src/cli/guard.js';
 import type { TerminalBytesReport } from './terminal-bytes.js';
 
 export interface Settings {
@@ -279,7 +280,7 @@ export const memory: Section = async (env, s) => {
     audit: { file: 'audit.jsonl' },
     stages: [{ id: 'canary', gates: [{ id: 'health', health: { consecutiveFailures: 2 }, onFail: 'block' }, ...promGates(20)] }],
   });
-  const r = await runJsonChild<SoakReport>('memory-soak.js', [plan, String(s.memoryWindows), '170'], { node: ['--expose-gc'], timeoutMs: 200_000 });
+  const r = await runJsonChild<SoakReport>('memory-soak.js', [plan, String(s.memoryWindows), '170'], { node: ['--expose-gc', ...GUARD_NODE_FLAGS], timeoutMs: 200_000 });
   const [w1, w2, w3] = r.windows;
   if (!w1 || !w2) throw new Error(`the soak reported ${r.windows.length} window(s), expected at least 2`);
   const pct = (a: number, b: number) => round(((b - a) / a) * 100, 1);
@@ -291,7 +292,7 @@ export const memory: Section = async (env, s) => {
       value: w1.rssMB,
       unit: 'MB',
       target: { op: '<=', value: 150 },
-      note: `V8 heap used ${w1.heapUsedMB} MB of ${w1.heapTotalMB} MB${r.gc ? ' after a full GC' : ' (no --expose-gc: as is)'}, anonymous RSS ${w1.rssAnonMB} MB; at start (nothing polled) RSS ${r.baseline.rssMB} MB, heap ${r.baseline.heapUsedMB} MB`,
+      note: `as the guard runs it (node ${GUARD_NODE_FLAGS.join(' ')}); V8 heap used ${w1.heapUsedMB} MB of ${w1.heapTotalMB} MB${r.gc ? ' after a full GC' : ' (no --expose-gc: as is)'} (young generation ${w1.spacesMB.new_space ?? '?'} MB), anonymous RSS ${w1.rssAnonMB} MB; at start (nothing polled) RSS ${r.baseline.rssMB} MB, heap ${r.baseline.heapUsedMB} MB; CPU ${w1.cpuMs} ms for the window's ${w1.polls} polls`,
     },
     {
       key: 'memory.rss_growth_pct',

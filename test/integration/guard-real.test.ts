@@ -77,6 +77,8 @@ it('kill -9 of the guard during a slow rollback: nothing overlaps it; the restar
   expect(started.code).toBe(0);
   expect(started.stdout).toMatch(/guard for .*plan\.yaml started: pid \d+/);
   const rec = (await findGuard(join(dir, 'plan.yaml')))!;
+  // The detached guard runs with its Node flags (V8's young generation capped: GUARD_NODE_FLAGS).
+  expect((await readFile(`/proc/${rec.pid}/cmdline`, 'utf8')).split('\0')).toContain('--max-semi-space-size=16');
   const status = await fd(['status']);
   expect(status.stdout).toMatch(/plan\.yaml\s+dhash\s+stage canary-10\s+gates: .*action: none\s+cockpits: 0\s+up \S+\s+pid \d+/);
 
