@@ -564,7 +564,9 @@ export class Session {
       reason: `the flightdeck that ran it (pid ${h.pid}) is gone; ${how}`,
       durationMs: Math.max(0, Date.now() - h.startedAt),
       details: { actionId: h.token, pid: h.pid, pgid: h.pgid, recordedBy: this.operatorName },
-    });
+      // This session took the lock's row away (clearStale), so no one else will write this line: retried
+      // while the store is away, as an action's own outcome is.
+    }, { retryMs: this.o.store ? OUTCOME_RETRY_MS : 0 });
   }
 
   /**

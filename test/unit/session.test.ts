@@ -323,6 +323,44 @@ describe('adopting an action whose flightdeck died', () => {
   });
 });
 
+describe('adopting an action whose flightdeck died, with a store that fails once', () => {
+  it("writes the adopted action's outcome row although the store's first write of it failed (a database hiccup): the lock row is gone, so no one else would", async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdir } = await import('node:fs/promises');
+    const { hostname } = await import('node:os');
+    const { lockPathFor } = await import('../../src/actions/lock.js');
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => gone.on('exit', r));
+    const step = spawn('sleep', ['0.5'], { detached: true, stdio: 'ignore' });
+    const file = join(dir, 'plan.yaml');
+    await mkdir(join(dir, '.flightdeck'), { recursive: true });
+    await writeFile(lockPathFor(file), JSON.stringify({ user: 'bob', host: hostname(), pid: gone.pid, action: 'rollback', startedAt: Date.now() - 5_000, planFile: file, token: 'dead-f00d', stageId: 'canary-10', pgid: step.pid }));
+    let failed = 0;
+    const hiccup = (files: Store): Store => ({
+      ...files,
+      audit: { ...files.audit, append: (entry, opts) => (entry.result === 'outcome unknown' && failed++ === 0 ? Promise.reject(new Error('connection reset by the database')) : files.audit.append(entry, opts)) },
+    });
+    try {
+      const { session, engine } = makeSession(plan(), { file, store: hiccup });
+      await engine.poll();
+      session.start();
+      for (let i = 0; i < 40 && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(session.actionRunning).toMatchObject({ kind: 'rollback', operator: 'bob' });
+      for (let i = 0; i < 200 && session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(session.actionRunning).toBeNull();
+      expect(failed).toBe(2);
+      expect((await auditLines()).filter((l) => l.result === 'outcome unknown')).toMatchObject([{ action: 'rollback', details: { actionId: 'dead-f00d' } }]);
+      await session.stop();
+    } finally {
+      try {
+        process.kill(-step.pid!, 'SIGKILL');
+      } catch {
+        // ended
+      }
+    }
+  });
+});
+
 describe('a stopping guard', () => {
   it('refuses every new action (asked or automatic), audited with why, and runs nothing', async () => {
     const { session, engine, prom } = makeSession(plan());
