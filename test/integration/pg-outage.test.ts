@@ -94,9 +94,16 @@ it('kill -9 of the leader during a slow rollback: the standby adopts it, starts 
   await until(async () => (await statusOf('b'))?.action === null, 'guard b to see the adopted rollback end');
   const order = (await readFile(join(dir, 'order'), 'utf8')).trim().split('\n');
   expect(order).toEqual(['start first', 'done first']);
-  const rows = await auditRows('slowrb');
-  const id = rows.find((r) => r.reason === 'first' && r.result === 'started')?.details?.actionId;
+  const started = (await auditRows('slowrb')).find((r) => r.reason === 'first' && r.result === 'started');
+  const id = started?.details?.actionId;
   expect(id).toBeDefined();
+  // The adopting guard writes the outcome row, then shows the action ended. Under a loaded machine its
+  // status was seen without the action a moment before the row was there (once in a full suite run):
+  // wait for the row (bounded) rather than reading once; the rows must still be exactly these.
+  const rows = await until(async () => {
+    const all = await auditRows('slowrb');
+    return all.some((r) => r.details?.actionId === id && r.result !== 'started') ? all : null;
+  }, 'the outcome row of the adopted rollback', 15_000);
   expect(rows.filter((r) => r.details?.actionId === id).map((r) => r.result)).toEqual(['started', 'outcome unknown']);
   expect(rows.filter((r) => r.reason === 'second').map((r) => r.result)).toEqual(['refused']);
   expect((await fd(['audit', 'verify', '--plan', 'plan.yaml'], 'b')).code).toBe(0);
