@@ -57,12 +57,14 @@ export function shareElements<T>(prev: readonly T[] | undefined, next: readonly 
   for (let i = 0; i < next.length; i++) if (next[i] !== prev[from + i]) foreign++;
   if (foreign * 4 < next.length) return next;
   let shared = 0;
+  let differ = 0;
   const out = next.slice();
   for (let i = 0; i < next.length; i++) {
     const p = prev[from + i];
     const x = next[i];
-    if (p === x || p === undefined || !isDeepStrictEqual(p, x)) {
-      if (shared === 0 && i + 1 >= GIVE_UP_AFTER) return next;
+    if (p === x) continue;
+    if (p === undefined || !isDeepStrictEqual(p, x)) {
+      if (++differ >= GIVE_UP_AFTER && shared === 0) return next;
       continue;
     }
     out[i] = p;
@@ -73,7 +75,7 @@ export function shareElements<T>(prev: readonly T[] | undefined, next: readonly 
 
 /** How far into `prev` the start of `next` is looked for by value. */
 const SHIFT_LIMIT = 32;
-/** Leading elements that all differ from their counterparts: the array changed as a whole. */
+/** Elements compared that all differ from their counterparts, none shared yet: the array changed as a whole. */
 const GIVE_UP_AFTER = 8;
 
 /** Where `next` starts in `prev`: `next[0]` itself, else the first of prev's first SHIFT_LIMIT equal to it; 0 when there is none. */
