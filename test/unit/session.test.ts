@@ -2,6 +2,7 @@
  * The acting session with real executables (fixtures/actions/marker.sh): what
  * ran is read back from the marker files and the audit log.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -283,18 +284,27 @@ describe('write-ahead audit', () => {
   });
 });
 
+/**
+ * A rollback whose flightdeck died: a lock naming a pid that has exited and a step (`sleep`, its own
+ * process group) that still runs for `seconds`.
+ */
+async function orphanedRollback(token: string, seconds: number): Promise<{ file: string; step: ChildProcess }> {
+  const { mkdir } = await import('node:fs/promises');
+  const { hostname } = await import('node:os');
+  const { lockPathFor } = await import('../../src/actions/lock.js');
+  const gone = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => gone.on('exit', r));
+  const step = spawn('sleep', [String(seconds)], { detached: true, stdio: 'ignore' });
+  const file = join(dir, 'plan.yaml');
+  await mkdir(join(dir, '.flightdeck'), { recursive: true });
+  await writeFile(lockPathFor(file), JSON.stringify({ user: 'bob', host: hostname(), pid: gone.pid, action: 'rollback', startedAt: Date.now() - 5_000, planFile: file, token, stageId: 'canary-10', pgid: step.pid }));
+  return { file, step };
+}
+
 describe('adopting an action whose flightdeck died', () => {
   it('shows it as running, refuses anything new, audits its end as outcome unknown once its process group ends', async () => {
-    const { spawn } = await import('node:child_process');
-    const { mkdir } = await import('node:fs/promises');
-    const { hostname } = await import('node:os');
     const { lockPathFor } = await import('../../src/actions/lock.js');
-    const gone = spawn(process.execPath, ['-e', '']);
-    await new Promise((r) => gone.on('exit', r));
-    const step = spawn('sleep', ['1.5'], { detached: true, stdio: 'ignore' });
-    const file = join(dir, 'plan.yaml');
-    await mkdir(join(dir, '.flightdeck'), { recursive: true });
-    await writeFile(lockPathFor(file), JSON.stringify({ user: 'bob', host: hostname(), pid: gone.pid, action: 'rollback', startedAt: Date.now() - 5_000, planFile: file, token: 'dead-beef', stageId: 'canary-10', pgid: step.pid }));
+    const { file, step } = await orphanedRollback('dead-beef', 1.5);
     try {
       const { session, engine } = makeSession(plan(), { file });
       await engine.poll();
@@ -325,16 +335,7 @@ describe('adopting an action whose flightdeck died', () => {
 
 describe('adopting an action whose flightdeck died, with a store that fails once', () => {
   it("writes the adopted action's outcome row although the store's first write of it failed (a database hiccup): the lock row is gone, so no one else would", async () => {
-    const { spawn } = await import('node:child_process');
-    const { mkdir } = await import('node:fs/promises');
-    const { hostname } = await import('node:os');
-    const { lockPathFor } = await import('../../src/actions/lock.js');
-    const gone = spawn(process.execPath, ['-e', '']);
-    await new Promise((r) => gone.on('exit', r));
-    const step = spawn('sleep', ['0.5'], { detached: true, stdio: 'ignore' });
-    const file = join(dir, 'plan.yaml');
-    await mkdir(join(dir, '.flightdeck'), { recursive: true });
-    await writeFile(lockPathFor(file), JSON.stringify({ user: 'bob', host: hostname(), pid: gone.pid, action: 'rollback', startedAt: Date.now() - 5_000, planFile: file, token: 'dead-f00d', stageId: 'canary-10', pgid: step.pid }));
+    const { file, step } = await orphanedRollback('dead-f00d', 0.5);
     let failed = 0;
     const hiccup = (files: Store): Store => ({
       ...files,
