@@ -4,6 +4,7 @@
  * or to run a command.
  */
 import { rm } from 'node:fs/promises';
+import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { GuardClient, type CommandAnswer, type GuardStatus } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
@@ -80,12 +81,12 @@ export async function leaderAndStandby(
  * the file (handed over through `started`) and stopped after it; after each test, every process left in
  * the test's directory (`dirOf()`) is killed and the directory removed.
  */
-export function postgresAndFleetPerFile(fleet: { nodes: number; seed: number }, started: (pg: RunningPostgres, live: LiveFleet) => void, dirOf: () => string | undefined): void {
+/** A real PostgreSQL and a live fleet (with its Prometheus) for one test file: started before its tests, stopped after; each test's directory emptied of processes and removed. */
+export function postgresAndFleetPerFile(fleet: { nodes: number; seed: number }, dirOf: () => string | undefined): { readonly pg: RunningPostgres; readonly live: LiveFleet } {
   let pg: RunningPostgres | undefined;
   let live: LiveFleet | undefined;
   beforeAll(async () => {
     [pg, live] = await Promise.all([startPostgres(), startLiveFleet(fleet)]);
-    started(pg, live);
   }, 60_000);
   afterAll(async () => {
     await live?.stop();
@@ -98,6 +99,39 @@ export function postgresAndFleetPerFile(fleet: { nodes: number; seed: number }, 
       await rm(dir, { recursive: true, force: true });
     }
   });
+  const started = <T>(x: T | undefined, what: string): T => {
+    if (x === undefined) throw new Error(`${what} is not started (used outside a test)`);
+    return x;
+  };
+  return {
+    get pg() {
+      return started(pg, 'PostgreSQL');
+    },
+    get live() {
+      return started(live, 'the live fleet');
+    },
+  };
+}
+
+/** One line of the audit as the PostgreSQL store keeps it. */
+export interface AuditRow {
+  seq: number;
+  action: string;
+  result: string;
+  reason?: string;
+  operator?: { user: string; host: string };
+  details?: { actionId?: string; refusal?: string } & Record<string, unknown>;
+}
+
+/** A plan's audit rows in the database, oldest first (its plan key: SERVICE/production). */
+export async function auditRows(url: string, service: string): Promise<AuditRow[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  try {
+    const rows = await sql<{ line: string }[]>`select line from flightdeck_audit where plan_key = ${`${service}/production`} order by id`;
+    return rows.map((r) => JSON.parse(r.line) as AuditRow);
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
 }
 
 /** The leadership lease the bastion tests give their guards. */

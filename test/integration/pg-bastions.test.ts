@@ -22,30 +22,20 @@ import type { EngineEvent, EngineState } from '../../src/engine/types.js';
 import { GuardClient } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
 import { flightdeck } from '../helpers/cli.js';
-import { bastionPlanHead, guardCommand, guardStatus, leaderAndStandby, LEASE_MS, postgresAndFleetPerFile, until } from '../helpers/guards.js';
-import { ERROR_RATE, type LiveFleet } from '../helpers/live-fleet.js';
-import type { RunningPostgres } from '../helpers/postgres.js';
+import { auditRows, bastionPlanHead, guardCommand, guardStatus, leaderAndStandby, LEASE_MS, postgresAndFleetPerFile, until } from '../helpers/guards.js';
+import { ERROR_RATE } from '../helpers/live-fleet.js';
 import { processGroupAlive } from '../../src/actions/lock.js';
 import { pidIn, processesIn } from '../helpers/process-table.js';
 
-let live: LiveFleet;
-let pg: RunningPostgres;
 let dir: string;
 
-postgresAndFleetPerFile(
-  { nodes: 2, seed: 21 },
-  (p, l) => {
-    pg = p;
-    live = l;
-  },
-  () => dir,
-);
+const servers = postgresAndFleetPerFile({ nodes: 2, seed: 21 }, () => dir);
 
 type Bastion = 'a' | 'b';
 const plan = () => join(dir, 'plan.yaml');
 const stateDir = (b: Bastion) => join(dir, `state-${b}`);
 // Two bastions by name too: the store judges a lock row's processes by pid only on the bastion that wrote it.
-const env = (b: Bastion, extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, FD_PG_URL: pg.url, FLIGHTDECK_GUARD_DIR: join(dir, `registry-${b}`), FLIGHTDECK_BASTION: `bastion-${b}`, ...extra });
+const env = (b: Bastion, extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, FD_PG_URL: servers.pg.url, FLIGHTDECK_GUARD_DIR: join(dir, `registry-${b}`), FLIGHTDECK_BASTION: `bastion-${b}`, ...extra });
 const fd = (args: string[], b: Bastion, extra: Record<string, string> = {}) => flightdeck(args, { cwd: dir, env: env(b, extra), timeoutMs: 90_000 });
 const statusOf = (b: Bastion) => guardStatus(plan(), stateDir(b));
 
@@ -58,7 +48,7 @@ async function setup(service: string, extra: Record<string, unknown> = {}): Prom
     plan(),
     stringify({
       service,
-      ...bastionPlanHead(live),
+      ...bastionPlanHead(servers.live),
       stages: [
         { id: 'canary-10', gates: [{ id: 'error-rate', query: ERROR_RATE, unit: 'ratio', fail: '> 0.5', onFail: 'rollback' }], promote: { run: ['./promote.sh'] }, rollback: { run: ['./rollback.sh'] } },
         { id: 'full', rollback: { run: ['./rollback.sh'] } },
@@ -102,11 +92,16 @@ async function attach(b: Bastion): Promise<{ state: () => EngineState | null; ev
   };
 }
 
-it('a client attached to the standby sees a promote done through the leader: its start, end and the new stage, within about a second', async () => {
-  await setup('mirror');
-  await twoGuards({ PROMOTE_S: '1.5' });
+/** Guard a leads and sees its gate ok; a client is attached to guard b, the standby. */
+async function leaderWithClientOnStandby(service: string, extra: Record<string, string>): Promise<Awaited<ReturnType<typeof attach>>> {
+  await setup(service);
+  await twoGuards(extra);
   await until(async () => (await statusOf('a'))?.gates.ok === 1, 'the leader to see its gate ok');
-  const onB = await attach('b');
+  return attach('b');
+}
+
+it('a client attached to the standby sees a promote done through the leader: its start, end and the new stage, within about a second', async () => {
+  const onB = await leaderWithClientOnStandby('mirror', { PROMOTE_S: '1.5' });
   try {
     expect(onB.state()!.stages[onB.state()!.stageIndex]!.id).toBe('canary-10');
     const asked = guardCommand(plan(), stateDir('a'), 'promote', { reason: 'mirror check' });
@@ -135,23 +130,10 @@ it('a client attached to the standby sees a promote done through the leader: its
   }
 }, 120_000);
 
-async function auditRows(service: string): Promise<Array<{ action: string; result: string; reason?: string; operator?: { user: string; host: string }; details?: Record<string, unknown> }>> {
-  const sql = postgres(pg.url, { max: 1, onnotice: () => undefined });
-  try {
-    const rows = await sql<{ line: string }[]>`select line from flightdeck_audit where plan_key = ${`${service}/production`} order by id`;
-    return rows.map((r) => JSON.parse(r.line) as never);
-  } finally {
-    await sql.end({ timeout: 2 });
-  }
-}
-
 const lines = async (name: string) => (existsSync(join(dir, name)) ? (await readFile(join(dir, name), 'utf8')).trim().split('\n').filter(Boolean) : []);
 
 it('a promote asked of the standby runs once, on the leader, as the account that asked; one action at a time across both bastions', async () => {
-  await setup('routed');
-  await twoGuards({ PROMOTE_S: '2' });
-  await until(async () => (await statusOf('a'))?.gates.ok === 1, 'the leader to see its gate ok');
-  const onB = await attach('b');
+  const onB = await leaderWithClientOnStandby('routed', { PROMOTE_S: '2' });
   try {
     const asked = guardCommand(plan(), stateDir('b'), 'promote', { reason: 'asked on bastion b' });
     await until(async () => (await lines('promotes')).length === 1, 'the promote script to start');
@@ -171,7 +153,7 @@ it('a promote asked of the standby runs once, on the leader, as the account that
   } finally {
     await onB.close();
   }
-  const rows = await auditRows('routed');
+  const rows = await auditRows(servers.pg.url, 'routed');
   const promotes = rows.filter((r) => r.action === 'promote');
   expect(promotes.map((r) => r.result)).toEqual(['started', 'ok']);
   expect(promotes[0]!.reason).toBe('asked on bastion b');
@@ -187,7 +169,7 @@ it('a promote asked of the standby runs once, on the leader, as the account that
 it('no leader reachable: a standby says so and nothing runs (the command is withdrawn, not left for later)', async () => {
   await setup('nolead');
   // A leader on another bastion that holds the lease but does not answer (its host is cut off).
-  const sql = postgres(pg.url, { max: 1, onnotice: () => undefined });
+  const sql = postgres(servers.pg.url, { max: 1, onnotice: () => undefined });
   try {
     const b = await fd(['guard', 'plan.yaml', '--state-dir', 'state-b'], 'b');
     expect(b.code, b.stdout + b.stderr).toBe(0);
@@ -209,7 +191,7 @@ it('no leader reachable: a standby says so and nothing runs (the command is with
     expect(await lines('promotes')).toHaveLength(0);
     expect((await statusOf('b'))?.stage).toBe('canary-10');
     // The refusal is audited once, with who asked.
-    const refused = (await auditRows('nolead')).filter((r) => r.action === 'promote');
+    const refused = (await auditRows(servers.pg.url, 'nolead')).filter((r) => r.action === 'promote');
     expect(refused.map((r) => [r.result, r.operator?.user])).toEqual([['refused', userInfo().username]]);
     expect(refused[0]!.reason).toMatch(/^no leader reachable: /);
   } finally {
@@ -257,7 +239,7 @@ it('kill -9 of the leader during a slow rollback, seen from another bastion: rep
   const pgid = await pidIn(join(dir, 'slow.pid'), 20_000);
   try {
     // The gate fails while it runs: whoever leads next would roll back on its own.
-    await live.fleet.setFault('all', { errorRate: 0.9 });
+    await servers.live.fleet.setFault('all', { errorRate: 0.9 });
     await until(async () => (await statusOf('b'))?.gates.failing === 1, 'the standby to see the gate failing', 30_000);
     expect(processGroupAlive(pgid)).toBe(true);
     process.kill(leaderPid, 'SIGKILL');
@@ -272,10 +254,10 @@ it('kill -9 of the leader during a slow rollback, seen from another bastion: rep
     const settle = Date.now() + 3_000;
     await until(() => Date.now() > settle, 'a few more polls');
   } finally {
-    await live.fleet.setFault('all', { errorRate: 0.005 });
+    await servers.live.fleet.setFault('all', { errorRate: 0.005 });
   }
   expect(await lines('order')).toEqual(['start first', 'done first']);
-  const rows = await auditRows('remote');
+  const rows = await auditRows(servers.pg.url, 'remote');
   const id = rows.find((r) => r.reason === 'first' && r.result === 'started')?.details?.actionId;
   expect(id).toBeDefined();
   expect(rows.filter((r) => r.details?.actionId === id).map((r) => r.result)).toEqual(['started', 'outcome unknown']);

@@ -10,28 +10,17 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { processGroupAlive } from '../../src/actions/lock.js';
 import { flightdeck } from '../helpers/cli.js';
-import { bastionPlanHead, guardCommand, guardStatus, leaderAndStandby, LEASE_MS, postgresAndFleetPerFile, until } from '../helpers/guards.js';
-import { ERROR_RATE, type LiveFleet } from '../helpers/live-fleet.js';
-import type { RunningPostgres } from '../helpers/postgres.js';
+import { auditRows, bastionPlanHead, guardCommand, guardStatus, leaderAndStandby, LEASE_MS, postgresAndFleetPerFile, until } from '../helpers/guards.js';
+import { ERROR_RATE } from '../helpers/live-fleet.js';
 import { pidIn } from '../helpers/process-table.js';
 
-let live: LiveFleet;
-let pg: RunningPostgres;
 let dir: string;
 
-postgresAndFleetPerFile(
-  { nodes: 2, seed: 14 },
-  (p, l) => {
-    pg = p;
-    live = l;
-  },
-  () => dir,
-);
+const servers = postgresAndFleetPerFile({ nodes: 2, seed: 14 }, () => dir);
 
 async function setup(service: string): Promise<void> {
   dir = await mkdtemp(join(tmpdir(), 'fd-pgout-'));
@@ -40,26 +29,16 @@ async function setup(service: string): Promise<void> {
     join(dir, 'plan.yaml'),
     stringify({
       service,
-      ...bastionPlanHead(live),
+      ...bastionPlanHead(servers.live),
       stages: [{ id: 'canary-10', gates: [{ id: 'error-rate', query: ERROR_RATE, unit: 'ratio', fail: '> 0.5', for: '2s', onFail: 'rollback' }], rollback: { run: ['./slow.sh'] } }, { id: 'full' }],
     }),
   );
 }
 
-const bastion = (name: 'a' | 'b', extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, FD_PG_URL: pg.url, FLIGHTDECK_GUARD_DIR: join(dir, `registry-${name}`), ...extra });
+const bastion = (name: 'a' | 'b', extra: Record<string, string> = {}) => ({ MARKER_DIR: dir, FD_PG_URL: servers.pg.url, FLIGHTDECK_GUARD_DIR: join(dir, `registry-${name}`), ...extra });
 const statusOf = (name: 'a' | 'b') => guardStatus(join(dir, 'plan.yaml'), join(dir, `state-${name}`));
 const command = (name: 'a' | 'b', cmd: string, args: Record<string, unknown>) => guardCommand(join(dir, 'plan.yaml'), join(dir, `state-${name}`), cmd, args);
 const fd = (args: string[], name: 'a' | 'b', extra: Record<string, string> = {}) => flightdeck(args, { cwd: dir, env: bastion(name, extra), timeoutMs: 90_000 });
-
-async function auditRows(service: string): Promise<Array<{ seq: number; action: string; result: string; reason?: string; details?: { actionId?: string; refusal?: string } }>> {
-  const sql = postgres(pg.url, { max: 1, onnotice: () => undefined });
-  try {
-    const rows = await sql<{ line: string }[]>`select line from flightdeck_audit where plan_key = ${`${service}/production`} order by id`;
-    return rows.map((r) => JSON.parse(r.line) as never);
-  } finally {
-    await sql.end({ timeout: 2 });
-  }
-}
 
 async function twoGuards(extra: Record<string, string> = {}): Promise<{ leader: 'a' | 'b'; standby: 'a' | 'b'; leaderPid: number }> {
   const { leaderPid } = await leaderAndStandby((b) => fd(['guard', 'plan.yaml', '--state-dir', `state-${b}`], b, extra), statusOf);
@@ -94,14 +73,14 @@ it('kill -9 of the leader during a slow rollback: the standby adopts it, starts 
   await until(async () => (await statusOf('b'))?.action === null, 'guard b to see the adopted rollback end');
   const order = (await readFile(join(dir, 'order'), 'utf8')).trim().split('\n');
   expect(order).toEqual(['start first', 'done first']);
-  const started = (await auditRows('slowrb')).find((r) => r.reason === 'first' && r.result === 'started');
+  const started = (await auditRows(servers.pg.url, 'slowrb')).find((r) => r.reason === 'first' && r.result === 'started');
   const id = started?.details?.actionId;
   expect(id).toBeDefined();
   // The adopting guard writes the outcome row, then shows the action ended. Under a loaded machine its
   // status was seen without the action a moment before the row was there (once in a full suite run):
   // wait for the row (bounded) rather than reading once; the rows must still be exactly these.
   const rows = await until(async () => {
-    const all = await auditRows('slowrb');
+    const all = await auditRows(servers.pg.url, 'slowrb');
     return all.some((r) => r.details?.actionId === id && r.result !== 'started') ? all : null;
   }, 'the outcome row of the adopted rollback', 15_000);
   expect(rows.filter((r) => r.details?.actionId === id).map((r) => r.result)).toEqual(['started', 'outcome unknown']);
@@ -115,8 +94,8 @@ it('PostgreSQL stopped ~10 s mid-window: guards keep polling, refuse to act nami
   // A rollback runs when the database goes away: its outcome is written once it is back.
   const inFlight = command('a', 'rollback', { reason: 'before the outage' });
   await until(() => existsSync(join(dir, 'slow.pid')), 'the rollback to start');
-  const before = await auditRows('outage');
-  await pg.stopServer();
+  const before = await auditRows(servers.pg.url, 'outage');
+  await servers.pg.stopServer();
   const stoppedAt = Date.now();
   try {
     const polls = (await statusOf('a'))!.uptimeMs;
@@ -126,7 +105,7 @@ it('PostgreSQL stopped ~10 s mid-window: guards keep polling, refuse to act nami
       return !r.ok && r.refused && /PostgreSQL|lost the store/.test(r.refused) ? r : null;
     }, 'a refusal naming the database during the outage', 8_000);
     expect(refused.refused).toMatch(/PostgreSQL 127\.0\.0\.1:\d+\/flightdeck|lost the store/);
-    expect(refused.refused).not.toContain(pg.password);
+    expect(refused.refused).not.toContain(servers.pg.password);
     const sa = await statusOf('a');
     const sb = await statusOf('b');
     expect(sa && sb).toBeTruthy();
@@ -134,7 +113,7 @@ it('PostgreSQL stopped ~10 s mid-window: guards keep polling, refuse to act nami
     await until(async () => (await statusOf('a'))?.leadership?.notActing?.includes('lost the store'), 'the leader to say it lost the store', 8_000);
     await until(() => Date.now() - stoppedAt > 10_000, 'ten seconds of outage', 12_000);
   } finally {
-    await pg.start();
+    await servers.pg.start();
   }
   // Its answer came once its outcome was written (the lock held until then).
   expect((await inFlight).ok).toBe(true);
@@ -145,10 +124,10 @@ it('PostgreSQL stopped ~10 s mid-window: guards keep polling, refuse to act nami
     return leaders.length === 1 && ![sa, sb].some((s) => s?.leadership?.notActing?.includes('lost the store')) ? (sa?.leadership?.role === 'leader' ? 'a' : 'b') : null;
   }, 'one guard to lead again', 20_000);
   // The outcome of the rollback that ended during the outage is written once the database is back.
-  await until(async () => (await auditRows('outage')).filter((r) => r.reason === 'before the outage').length === 2, 'the outcome of the rollback that ended during the outage', 20_000);
+  await until(async () => (await auditRows(servers.pg.url, 'outage')).filter((r) => r.reason === 'before the outage').length === 2, 'the outcome of the rollback that ended during the outage', 20_000);
   const after = await command(leader, 'rollback', { reason: 'after the outage' });
   expect(after.ok, after.refused).toBe(true);
-  const rows = await auditRows('outage');
+  const rows = await auditRows(servers.pg.url, 'outage');
   expect(rows.slice(0, before.length)).toEqual(before);
   expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
   const reasons = rows.filter((r) => r.result === 'started').map((r) => r.reason);
@@ -157,5 +136,5 @@ it('PostgreSQL stopped ~10 s mid-window: guards keep polling, refuse to act nami
   expect((await fd(['audit', 'verify', '--plan', 'plan.yaml'], 'a')).code).toBe(0);
   const logs = (await readFile(join(dir, 'state-a', 'plan.yaml.guard.log'), 'utf8')) + (await readFile(join(dir, 'state-b', 'plan.yaml.guard.log'), 'utf8'));
   expect(logs).toMatch(/store reachable again/);
-  expect(logs).not.toContain(pg.password);
+  expect(logs).not.toContain(servers.pg.password);
 }, 90_000);
