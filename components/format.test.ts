@@ -1,9 +1,19 @@
 /** The cockpit's cell formatting: ages, clock times, values, thresholds, safe text, cutting by columns. */
 import { describe, expect, it } from 'vitest';
+import { formatCoarseRemaining } from '../src/present/values.js';
 import { chunk, formatAge, formatClock, formatThresholds, formatValue, sanitize, truncate } from './format.js';
 import { fitSegments } from './Line.js';
 
 describe('format', () => {
+  it('a coarse remaining time: under 10 s it says so, never a longer wait than one poll of a second', () => {
+    expect(formatCoarseRemaining(1_000)).toBe('<10s');
+    expect(formatCoarseRemaining(8_900)).toBe('<10s');
+    expect(formatCoarseRemaining(10_000)).toBe('10s');
+    expect(formatCoarseRemaining(11_000)).toBe('20s');
+    expect(formatCoarseRemaining(0)).toBe('0s');
+    expect(formatCoarseRemaining(150_000)).toBe('3m');
+  });
+
   it('ages, clock times, values, thresholds', () => {
     expect(formatAge(252_000)).toBe('4m12s');
     expect(formatAge(-5)).toBe('0s');

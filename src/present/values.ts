@@ -157,11 +157,14 @@ export function gateNumberText(g: Pick<GateView, 'value' | 'display'>, v: Value 
 /**
  * A remaining time that changes rarely, for clocks nobody acts on to the
  * second (bake, window, next poll): whole minutes from 2 minutes up, then
- * steps of 10 s, rounded up so it never says less than is left.
+ * steps of 10 s, rounded up so it never says less than is left; under 10 s,
+ * "<10s" (as ages say), not "10s": polling every second, "next in 10s" was
+ * wrong at every tick.
  */
 export function formatCoarseRemaining(ms: number): string {
   const s = Math.max(0, Math.ceil(ms / 1000));
   if (s === 0) return '0s';
+  if (s < 10) return '<10s';
   if (s >= 3600) {
     const m = Math.ceil(s / 60);
     return `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
