@@ -32,8 +32,10 @@ export interface ProcessOptions {
   /**
    * Called with the group once its main process has exited and what it left there is left running on
    * purpose (`leftovers: leave`): the group is no longer the step's (a lock naming it must not hold on it).
+   * The step ends once what it returns has settled (at most DISOWN_RECORD_MS): a flightdeck killed just
+   * after must not leave a lock that the daemon, still carrying the holder's mark, holds forever.
    */
-  onDisown?(pgid: number): void;
+  onDisown?(pgid: number): void | Promise<void>;
   /** What to do with processes still running in the group after the main process exited (default kill). */
   leftovers?: LeftoverPolicy;
   /** How long output is read after the main process exited (default 1 s). */
@@ -49,6 +51,8 @@ export interface Leftovers {
 }
 
 export const DEFAULT_DRAIN_MS = 1_000;
+/** How long a step waits for its group to be recorded as left running (a store that is away must not hold the action). */
+const DISOWN_RECORD_MS = 5_000;
 
 export interface ProcessOutcome {
   exitCode: number | null;
@@ -137,7 +141,8 @@ export async function runProcess(argv: string[], opts: ProcessOptions): Promise<
         opts.onNote(`the step's main process exited; ${n} left running in its process group (leftovers: leave): ${list}`);
         out.leftovers = { processes: left, action: 'left running' };
         try {
-          opts.onDisown?.(pid!);
+          const recorded = opts.onDisown?.(pid!);
+          if (recorded) await within(recorded.catch(() => undefined), DISOWN_RECORD_MS, opts.clock);
         } catch {
           // a listener's failure does not stop the step
         }

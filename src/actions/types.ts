@@ -47,7 +47,7 @@ export interface ActionContext {
   /** Called with the pid of every process a step starts (its precondition's too); it leads its own group (pgid = pid). */
   onSpawn?(pid: number): void;
   /** Called with a step's process group when the step has ended and leaves what runs there on purpose (`leftovers: leave`). */
-  onDisown?(pgid: number): void;
+  onDisown?(pgid: number): void | Promise<void>;
 }
 
 export type StepStatus = 'ok' | 'failed' | 'skipped' | 'timed out' | 'precondition failed' | 'aborted';

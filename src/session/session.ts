@@ -448,9 +448,8 @@ export class Session {
           a.onSpawn?.(pid);
         },
         // A group left running on purpose (leftovers: leave) is no longer the action's: the lock stops naming it.
-        onDisown: (pgid) => {
-          groups = groups.then(() => lock.recordGroup(undefined, pgid)).catch(() => undefined);
-        },
+        // Waited for by the step: if this process dies right after, the lock already says so.
+        onDisown: (pgid) => (groups = groups.then(() => lock.recordGroup(undefined, pgid)).catch(() => undefined)),
       });
       const abortedBy = result.aborted && abort.signal.aborted ? describeAbort(abort.signal.reason) : undefined;
       if (claim) this.endRun(claim);

@@ -44,7 +44,7 @@ describe('a step that forks a background child and exits 0', () => {
     const spawned: number[] = [];
     const t0 = Date.now();
     const disowned: number[] = [];
-    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => disowned.push(g) }));
+    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => void disowned.push(g) }));
     const took = Date.now() - t0;
     const bg = await pidIn(join(dir, 'bg.pid'));
     strays.push(bg);
@@ -68,7 +68,7 @@ describe('a step that forks a background child and exits 0', () => {
     const lines: string[] = [];
     const spawned: number[] = [];
     const disowned: number[] = [];
-    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => disowned.push(g) }));
+    const r = await runAction(spec, ctx({ onOutput: (l) => lines.push(l.text), onSpawn: (pid) => spawned.push(pid), onDisown: (g) => void disowned.push(g) }));
     const bg = await pidIn(join(dir, 'bg.pid'));
     strays.push(bg);
     expect(r.outcome).toBe('ok');
@@ -79,6 +79,25 @@ describe('a step that forks a background child and exits 0', () => {
     expect(r.steps[0]!.note).toMatch(/1 process left behind \(\d+ sleep 30\) left running/);
     expect(lines.some((l) => /left running in its process group \(leftovers: leave\)/.test(l))).toBe(true);
     expect(proc(bg)).toBeDefined();
+  });
+
+  it('with leftovers: leave, the step ends only once the group is recorded as left running (a flightdeck killed right after leaves a lock that says so)', async () => {
+    const spec = actionSchema.parse({
+      steps: [
+        { name: 'restart daemon', run: [forks, '30'], timeout: '20s', leftovers: 'leave' },
+        { name: 'after', run: [marker, 'after'] },
+      ],
+    });
+    let recordedAt: number | undefined;
+    const record = () => new Promise<void>((done) => setTimeout(() => ((recordedAt = Date.now()), done()), 400));
+    const spawnedAt: number[] = [];
+    const r = await runAction(spec, ctx({ onDisown: record, onSpawn: () => void spawnedAt.push(Date.now()) }));
+    strays.push(await pidIn(join(dir, 'bg.pid')));
+    expect(r.outcome).toBe('ok');
+    expect(recordedAt).toBeDefined();
+    // The next step started after the record, not beside it.
+    expect(spawnedAt).toHaveLength(2);
+    expect(spawnedAt[1]).toBeGreaterThanOrEqual(recordedAt!);
   });
 
   it('a step whose main process really runs past its timeout is still timed out', async () => {
