@@ -35,6 +35,10 @@ export interface WindowSample extends MemorySample {
   realSeconds: number;
   /** CPU this process used in the window (user + system), ms. */
   cpuMs: number;
+  /** The highest RSS read after any poll of the window (no GC forced): RSS between memory releases. */
+  maxRssMB: number;
+  /** Memory-reducing GCs the runtime ran (see src/cli/memory-release.ts), counted from the start. */
+  releases: number;
 }
 
 export interface SoakReport {
@@ -71,10 +75,14 @@ export async function soak(planFile: string, windows: number, maxSeconds: number
   const clock = new ManualClock(Date.now());
   const runtime = buildRuntime(loaded, { clock });
   const { engine } = runtime;
-  const scheduler = new Scheduler(engine, clock);
+  // As a session wires it: memory given back between polls.
+  const scheduler = new Scheduler(engine, clock, { onIdle: (ms) => runtime.memory.idle(ms) });
   let polls = 0;
+  let maxRss = 0;
   engine.on((e) => {
-    if (e.type === 'poll.done') polls++;
+    if (e.type !== 'poll.done') return;
+    polls++;
+    maxRss = Math.max(maxRss, process.memoryUsage.rss());
   });
   const base = sample();
   const started = performance.now();
@@ -101,7 +109,17 @@ export async function soak(planFile: string, windows: number, maxSeconds: number
       await clock.advanceTo(end);
       const used = process.cpuUsage(cpu);
       cpu = process.cpuUsage();
-      out.push({ window: w, polls, ...sample(), realSeconds: Math.round((performance.now() - started) / 100) / 10, cpuMs: Math.round((used.user + used.system) / 1000) });
+      const windowMaxRss = maxRss;
+      maxRss = 0;
+      out.push({
+        window: w,
+        polls,
+        ...sample(),
+        realSeconds: Math.round((performance.now() - started) / 100) / 10,
+        cpuMs: Math.round((used.user + used.system) / 1000),
+        maxRssMB: mb(windowMaxRss),
+        releases: runtime.memory.runs,
+      });
     }
     const st = engine.getState();
     return {

@@ -28,7 +28,8 @@ import { formatDuration } from '../duration.js';
 export interface SessionOptions {
   loaded: LoadedPlan;
   /** What the session runs on (the CLI's runtime, the demo's, a test's). */
-  runtime: { engine: Engine; clock: Clock; close(): Promise<void> };
+  /** memory: gives memory back between polls (the CLI's runtime has one; tests need not). */
+  runtime: { engine: Engine; clock: Clock; memory?: { idle(untilNextMs: number): void }; close(): Promise<void> };
   env: Record<string, string | undefined>;
   operator: AuditOperator;
   readonly: boolean;
@@ -121,7 +122,8 @@ export class Session {
 
   constructor(private readonly o: SessionOptions) {
     this.engine = o.runtime.engine;
-    this.scheduler = new Scheduler(this.engine, o.runtime.clock);
+    const memory = o.runtime.memory;
+    this.scheduler = new Scheduler(this.engine, o.runtime.clock, { onIdle: memory && ((ms) => memory.idle(ms)) });
     const notifier = o.notifier;
     this.bridge = notifier
       ? new NotificationBridge({ operator: o.operator, dryRun: o.dryRun, scope: o.notifyScope ?? 'all', autoRollbackOff: this.autoRollbackOff() }, () => this.engine.getState(), o.runtime.clock, (n) => notifier.send(n))
