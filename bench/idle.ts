@@ -1,10 +1,12 @@
 /**
  * Idle cost and start-up of the real binary.
  *
- * Idle: `flightdeck watch` (the cockpit in tmux at 100x30 and at 160x50) and
- * `flightdeck watch --json` side by side, on the same kind of plan (200 nodes polled
- * every 30 s, a health gate and five PromQL gates, nothing changing), CPU
- * read from /proc/<pid>/stat over a window after the first poll.
+ * Idle: `flightdeck watch` (the cockpit in tmux at 100x30 and at 160x50),
+ * `flightdeck watch --json` and the bare undici loop of idle-floor.ts (the same
+ * GETs and queries on the same cadence, nothing of Flightdeck's) side by side,
+ * on the same kind of plan (200 nodes polled every 30 s, a health gate and five
+ * PromQL gates, nothing changing), CPU read from /proc/<pid>/stat over a
+ * window after the first poll.
  *
  * Start-up: from exec (the shell's `date +%s%N` just before it execs node)
  * to the alternate-screen escape and to the first frame (the plan's service
@@ -16,7 +18,7 @@ import type { NodeSpec } from '../src/plan/schema.js';
 import { waitFor } from '../test/helpers/prometheus.js';
 import { promGates, writePlan } from './env.js';
 import { median, round } from './figures.js';
-import { alive, BIN, cpuSeconds, exited, rssMB, sleep, startFlightdeck, stop, tempDir } from './procs.js';
+import { alive, BIN, cpuSeconds, DIST_BENCH, exited, rssMB, sleep, start, startFlightdeck, stop, tempDir } from './procs.js';
 import { closePane, startPane, type BenchPane } from './tmux.js';
 
 export const SERVICE = 'idlebench';
@@ -49,7 +51,12 @@ export interface IdleFigures {
   /** One cockpit per terminal size, all idle over the same window. */
   cockpits: IdleCockpit[];
   headless: { cpuPercent: number; cpuSeconds: number; polls: number; rssMB: number };
+  /** The bare undici loop doing the same network on the same cadence (idle-floor.ts). */
+  floor: { cpuPercent: number; cpuSeconds: number; polls: number };
 }
+
+/** The plan's poll interval (writeIdlePlan's 30 s), for the floor loop. */
+const IDLE_EVERY_MS = 30_000;
 
 /** The terminal sizes of the idle cockpits: issue 12's 100x30 and issue 14's 160x50. */
 export const IDLE_SIZES: ReadonlyArray<[number, number]> = [
@@ -68,6 +75,7 @@ export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; secon
   }
   const headlessPlan = await writeIdlePlan(join(root, 'headless'), o.nodes, o.promUrl);
   const headless = startFlightdeck(['watch', '--json', '--no-guard', headlessPlan], { cwd: join(root, 'headless') });
+  const floor = start(process.execPath, [join(DIST_BENCH, 'idle-floor.js'), headlessPlan, String(IDLE_EVERY_MS)]);
   try {
     const pids: number[] = [];
     for (const { pane } of panes) {
@@ -82,6 +90,14 @@ export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; secon
       },
       { what: 'the first headless poll', timeoutMs: 30_000, intervalMs: 50 },
     );
+    const floorPolls = () => (floor.output().match(/^poll \d+:/gm) ?? []).length;
+    await waitFor(
+      () => {
+        if (floor.exitCode !== null) throw new Error(`the idle floor loop exited: ${floor.output().slice(-1000)}`);
+        return floorPolls() > 0;
+      },
+      { what: "the floor loop's first poll", timeoutMs: 30_000, intervalMs: 50 },
+    );
     for (const { pane } of panes) {
       await waitFor(() => pane.capture().includes(SERVICE) && /\bok\b/.test(pane.capture()), { what: 'the cockpit showing its first poll', timeoutMs: 30_000, intervalMs: 100 });
     }
@@ -89,6 +105,8 @@ export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; secon
     await sleep(3_000);
     const c0 = pids.map((pid) => cpuSeconds(pid));
     const h0 = cpuSeconds(headless.pid!);
+    const f0 = cpuSeconds(floor.pid!);
+    const fp0 = floorPolls();
     const b0 = panes.map(({ pane }) => pane.rawSize());
     const p0 = polls();
     const t0 = performance.now();
@@ -104,14 +122,18 @@ export async function measureIdle(o: { nodes: NodeSpec[]; promUrl: string; secon
     });
     if (headless.exitCode !== null) throw new Error(`watch --json exited during the idle window: ${headless.output().slice(-1000)}`);
     const h = cpuSeconds(headless.pid!) - h0;
+    if (floor.exitCode !== null) throw new Error(`the idle floor loop exited during the idle window: ${floor.output().slice(-1000)}`);
+    const f = cpuSeconds(floor.pid!) - f0;
     return {
       seconds: round(elapsed, 1),
       cockpits,
       headless: { cpuPercent: round((h / elapsed) * 100, 2), cpuSeconds: round(h, 2), polls: polls() - p0, rssMB: round(rssMB(headless.pid!), 1) },
+      floor: { cpuPercent: round((f / elapsed) * 100, 2), cpuSeconds: round(f, 2), polls: floorPolls() - fp0 },
     };
   } finally {
     for (const { pane } of panes) await closePane(pane);
     await stop(headless);
+    await stop(floor);
   }
 }
 

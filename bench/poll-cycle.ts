@@ -168,28 +168,36 @@ export async function measureEnginePoll(o: {
  * connections and reading the answers costs this process.
  */
 export async function measureUndiciFloor(nodes: NodeSpec[], concurrency = 64): Promise<{ wallMs: number; cpuMs: number; ok: number }> {
-  const urls = nodes.map((n) => n.url.replace(/\/+$/, '') + n.health);
   const agent = new Agent({ connections: 1 });
-  let next = 0;
-  let ok = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  let ok = 0;
   try {
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, urls.length) }, async () => {
-        while (next < urls.length) {
-          const res = await request(urls[next++]!, { dispatcher: agent });
-          JSON.parse(await res.body.text());
-          if (res.statusCode === 200) ok++;
-        }
-      }),
-    );
+    ok = await bareGets(agent, nodeUrls(nodes), concurrency);
   } finally {
     await agent.close();
   }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, ok };
+}
+
+export const nodeUrls = (nodes: NodeSpec[]): string[] => nodes.map((n) => n.url.replace(/\/+$/, '') + n.health);
+
+/** GETs every URL through `agent`, `concurrency` at a time, each body read and JSON-parsed; returns how many answered 200. */
+export async function bareGets(agent: Agent, urls: string[], concurrency = 64): Promise<number> {
+  let next = 0;
+  let ok = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, urls.length) }, async () => {
+      while (next < urls.length) {
+        const res = await request(urls[next++]!, { dispatcher: agent });
+        JSON.parse(await res.body.text());
+        if (res.statusCode === 200) ok++;
+      }
+    }),
+  );
+  return ok;
 }
 
 /** Runs `fn` under V8's CPU profiler (1 ms sampling is coarse for a 300 ms poll: 250 µs) and writes a .cpuprofile. */

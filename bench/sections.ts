@@ -262,6 +262,20 @@ export const idle: Section = async (env, s) => {
         ];
       }),
       { key: 'idle.headless.cpu_pct', label: `idle CPU, watch --json (${over})`, value: r.headless.cpuPercent, unit: '%', target: { op: '<=', value: 0.3 }, note: `${r.headless.cpuSeconds} s CPU, ${r.headless.polls} poll(s); RSS ${r.headless.rssMB} MB` },
+      {
+        key: 'idle.floor.cpu_pct',
+        label: `idle CPU, a bare undici loop doing the same polls (${over})`,
+        value: r.floor.cpuPercent,
+        unit: '%',
+        note: `${r.floor.cpuSeconds} s CPU, ${r.floor.polls} poll(s): the same GETs and queries, one kept Agent, nothing of Flightdeck's (bench/idle-floor.ts)`,
+      },
+      {
+        key: 'idle.headless.vs_floor',
+        label: 'idle CPU, watch --json / the bare undici loop',
+        value: round(r.headless.cpuPercent / r.floor.cpuPercent, 2),
+        unit: 'x',
+        note: `the cockpits: ${r.cockpits.map((c) => `${c.cols}x${c.rows} ${round(c.cpuPercent / r.floor.cpuPercent, 2)}x`).join(', ')}`,
+      },
     ],
     details: r,
   };
