@@ -65,7 +65,8 @@ export async function listGuards(env: NodeJS.ProcessEnv = process.env): Promise<
   return out.sort((a, b) => a.planFile.localeCompare(b.planFile));
 }
 
-async function readRecord(file: string): Promise<GuardRecord | null> {
+/** The record in `file`, alive or not; null when missing or half-written. */
+export async function readRecord(file: string): Promise<GuardRecord | null> {
   try {
     const r = JSON.parse(await readFile(file, 'utf8')) as Partial<GuardRecord>;
     if (typeof r.pid === 'number' && typeof r.socket === 'string' && typeof r.planFile === 'string') return r as GuardRecord;

@@ -2,8 +2,8 @@
  * The guard: everything `watch` does except drawing — polls, judges,
  * auto-rolls back, notifies, audits, records (--record), serves
  * --metrics-port — in a process with no terminal, and a control endpoint
- * for cockpits and the CLI. Exactly one per plan per machine (a
- * proper-lockfile lock on its record, kept fresh while it runs).
+ * for cockpits and the CLI. Exactly one per plan per machine (see
+ * instance-lock.ts).
  *
  * It stops on SIGTERM / SIGINT or an operator's `guard stop`; an action in
  * flight is let finish first (its end is audited). SIGHUP is ignored: the
@@ -12,13 +12,13 @@
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { openWatching } from '../cli/open-session.js';
 import type { AuditOperator } from '../audit/log.js';
 import type { EngineEvent } from '../engine/types.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { guardPaths, registryDir } from './paths.js';
 import { findGuard, processStart, removeGuardRecord, writeGuardRecord } from './record.js';
+import { lockGuard } from './instance-lock.js';
 import { startControlServer } from './server.js';
 import { Leadership } from './leadership.js';
 import { Bastions } from './bastions.js';
@@ -45,17 +45,8 @@ export const GUARD_EXIT = { ok: 0, failed: 2, alreadyRunning: 3 } as const;
 export async function runGuardForeground(loaded: LoadedPlan, f: GuardFlags, log: (line: string) => void): Promise<number> {
   const paths = guardPaths(loaded.file, f.stateDir);
   await mkdir(paths.stateDir, { recursive: true, mode: 0o775 });
-  let release: () => Promise<void>;
-  try {
-    // A guard killed with -9 leaves a lock that goes stale after 10 s: a restarted guard waits that long for it.
-    release = await lockfile.lock(paths.info, {
-      realpath: false,
-      stale: 10_000,
-      update: 2_000,
-      retries: { retries: 30, factor: 1, minTimeout: 500, maxTimeout: 500 },
-      onCompromised: (err) => log(`guard lock compromised: ${err.message}`),
-    });
-  } catch {
+  const release = await lockGuard(paths.info, { onCompromised: (err) => log(`guard lock compromised: ${err.message}`) });
+  if (!release) {
     const other = await findGuard(loaded.file);
     log(`a guard already runs for ${loaded.file}${other ? ` (pid ${other.pid}, socket ${other.socket})` : ''}`);
     return GUARD_EXIT.alreadyRunning;

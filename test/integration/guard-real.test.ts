@@ -7,6 +7,7 @@
  *  - two clients attached to one guard's stream both see an auto-rollback and
  *    a CLI rollback within one poll interval.
  *  - a user not in `operators:` is refused, and the refusal is audited.
+ *  - a guard killed with -9 is replaced within seconds; one that stalls alive keeps its lock.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { stringify } from 'yaml';
 import { processGroupAlive } from '../../src/actions/lock.js';
 import { GuardClient } from '../../src/guard/client.js';
 import { findGuard } from '../../src/guard/record.js';
+import { lockGuard } from '../../src/guard/instance-lock.js';
+import { guardPaths } from '../../src/guard/paths.js';
 import { BIN, flightdeck } from '../helpers/cli.js';
 import { guardStatus, until } from '../helpers/guards.js';
 import { ERROR_RATE, startLiveFleet, type LiveFleet } from '../helpers/live-fleet.js';
@@ -132,6 +135,37 @@ it('kill -9 of the guard during a slow rollback: nothing overlaps it; the restar
   await until(() => processesIn(dir).length === 0, 'no process left', 60_000);
   console.log(`figures: kill -9 -> script group ended ${groupEndedAt - killedAt} ms later; no second rollback ran meanwhile`);
 }, 240_000);
+
+it('a guard killed with -9 is replaced within seconds, not after its lock goes 10 s stale; a guard stalled alive (SIGSTOP) keeps its lock', async () => {
+  await writePlan();
+  const plan = join(dir, 'plan.yaml');
+  expect((await fd(['guard', 'plan.yaml'])).code).toBe(0);
+  const rec = (await findGuard(plan))!;
+  process.kill(rec.pid, 'SIGSTOP');
+  const stoppedAt = Date.now();
+  let taken: Awaited<ReturnType<typeof lockGuard>> = null;
+  try {
+    taken = await lockGuard(guardPaths(plan).info, { waitMs: 5_000, onCompromised: () => undefined });
+  } finally {
+    process.kill(rec.pid, 'SIGCONT');
+  }
+  expect(taken).toBeNull();
+  expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(5_000);
+  await until(async () => (await statusNow()) !== null, 'the stalled guard to answer again', 10_000);
+
+  process.kill(rec.pid, 'SIGKILL');
+  const killedAt = Date.now();
+  const again = await fd(['guard', 'plan.yaml']);
+  const replacedMs = Date.now() - killedAt;
+  expect(again.code).toBe(0);
+  const next = (await findGuard(plan))!;
+  expect(next.pid).not.toBe(rec.pid);
+  // proper-lockfile alone takes a lock over once 10 s stale; a dead holder's is taken once 3 s stale.
+  expect(replacedMs).toBeLessThan(8_000);
+  expect((await fd(['guard', 'stop', 'plan.yaml'])).code).toBe(0);
+  await until(() => processesIn(dir).length === 0, 'no process left', 60_000);
+  console.log(`figures: kill -9 -> the restarted guard served ${replacedMs} ms later`);
+}, 120_000);
 
 it('two clients on one guard see an auto-rollback and a CLI rollback within one poll interval', async () => {
   await writePlan();
