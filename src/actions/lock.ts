@@ -42,6 +42,8 @@ export interface LockHolder {
   token?: string;
   /** The stage acted on. */
   stageId?: string;
+  /** Started by Flightdeck itself (a failing gate's rollback), not by an operator: the audit names it `auto-rollback`. */
+  auto?: boolean;
   /** The process group of the step running now (its leader's pid); the lock holds while any of it runs. */
   pgid?: number;
   /** Groups a step left running on purpose (`leftovers: leave`): they carry the holder's mark but do not hold the lock. */
@@ -61,6 +63,7 @@ export interface LockOptions {
   /** Epoch ms source for startedAt (default Date.now). */
   now?: () => number;
   stageId?: string;
+  auto?: boolean;
 }
 
 export interface HeldLock {
@@ -110,6 +113,7 @@ export async function acquireActionLock(opts: LockOptions): Promise<LockResult> 
     token: randomBytes(8).toString('hex'),
   };
   if (opts.stageId !== undefined) holder.stageId = opts.stageId;
+  if (opts.auto) holder.auto = true;
   const start = processStartTime(process.pid);
   if (start !== undefined) holder.pidStart = start;
   const body = `${JSON.stringify(holder)}\n`;
@@ -380,6 +384,7 @@ function parseHolder(raw: string): LockHolder | undefined {
     if (typeof h.user === 'string' && typeof h.host === 'string' && typeof h.pid === 'number' && typeof h.action === 'string' && typeof h.startedAt === 'number') {
       const out = { ...h, planFile: typeof h.planFile === 'string' ? h.planFile : '' } as LockHolder;
       if (typeof out.pgid !== 'number') delete out.pgid;
+      if (out.auto !== true) delete out.auto;
       if (!Array.isArray(out.disowned) || !out.disowned.every((g) => typeof g === 'number')) delete out.disowned;
       return out;
     }

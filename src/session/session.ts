@@ -360,8 +360,8 @@ export class Session {
     let lock: LockResult;
     try {
       lock = this.o.store
-        ? await this.o.store.lock.acquire({ action: kind, operator: a.op.user, stageId: stage.id })
-        : await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: a.op.user, dir: this.o.lockDir, stageId: stage.id });
+        ? await this.o.store.lock.acquire({ action: kind, operator: a.op.user, stageId: stage.id, auto: a.auto })
+        : await acquireActionLock({ planFile: this.o.loaded.file, action: kind, operator: a.op.user, dir: this.o.lockDir, stageId: stage.id, auto: a.auto });
     } catch (err) {
       if (claim) this.endRun(claim);
       return this.refuse(kind, stage.id, `not started: ${(err as Error).message}`, a.reason, a.auto, a.op);
@@ -381,9 +381,9 @@ export class Session {
       if (lock.abandoned) {
         const ab = lock.abandoned;
         await this.auditAbandoned(ab, 'found when the next action took the lock');
-        // A rollback another bastion lost (its processes unseen from here) is not run again on its own.
-        if (a.auto && kind === 'rollback' && ab.action === 'rollback' && ab.host !== lock.holder.host && ab.stageId === stage.id) {
-          const text = `rollback started by ${ab.user} through the guard on ${ab.host} (pid ${ab.pid}), outcome unknown: that guard lost its lease and its processes cannot be seen from this bastion`;
+        // A rollback of this stage whose outcome is unknown is not run again on its own (see unknownRollback).
+        if (a.auto && kind === 'rollback' && ab.action === 'rollback' && ab.stageId === stage.id) {
+          const text = abandonedText(ab, ab.host !== lock.holder.host);
           this.unknownRollback = { stageId: stage.id, text };
           if (claim) this.endRun(claim);
           return await this.refuse(kind, stage.id, `${text}; not run again on its own — roll back by hand if it is still needed`, a.reason, a.auto, a.op);
@@ -558,7 +558,8 @@ export class Session {
   private async auditAbandoned(h: LockHolder, how: string): Promise<void> {
     const stage = h.stageId ?? null;
     await this.audit({
-      action: h.action,
+      // Named as its started line named it.
+      action: h.auto ? `auto-${h.action}` : h.action,
       stage: stage ?? undefined,
       result: 'outcome unknown',
       operator: { user: h.user, host: h.host },
@@ -587,7 +588,7 @@ export class Session {
     if (found.state === 'stale' && found.unseen) {
       // Stale by its guard's lease, not because its processes were seen to end: they may still run there.
       if (!(await this.clearStale(h))) return;
-      const text = `${h.action} started by ${h.user} through the guard on ${h.host} (pid ${h.pid}), outcome unknown: that guard lost its lease and its processes cannot be seen from this bastion`;
+      const text = abandonedText(h, true);
       await this.auditAbandoned(h, `it ran on ${h.host}, whose guard lost the lease; its processes there cannot be seen from this bastion`);
       if (h.action === 'rollback' && h.stageId) {
         this.unknownRollback = { stageId: h.stageId, text };
@@ -596,10 +597,14 @@ export class Session {
       return;
     }
     if (found.state === 'stale') {
-      if (await this.clearStale(h)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
+      if (await this.clearStale(h)) {
+        await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
+        this.withholdAfter(h);
+      }
       return;
     }
     if (this.running) return;
+    this.withholdAfter(h);
     // The group the lock names, or the one its holder started but did not live to record.
     const pgid = runningGroup(h);
     const abort = new AbortController();
@@ -627,6 +632,19 @@ export class Session {
       return { ok: false } as ActionOutcome;
     })();
     this.inFlight = adopted.then((o) => o ?? ({ ok: false } as ActionOutcome));
+  }
+
+  /**
+   * After a rollback of a stage whose flightdeck died (ended unseen, adopted, or run on another bastion), an
+   * automatic rollback of that stage is withheld: what the first did is unknown, and a gate still failing
+   * right after a rollback (rates over minutes-long windows) says nothing new. A failing gate raises
+   * `auto-rollback withheld`; the operator rolls back by hand if it is still needed.
+   */
+  private withholdAfter(h: LockHolder): void {
+    if (h.action !== 'rollback' || !h.stageId) return;
+    const text = abandonedText(h, false);
+    this.unknownRollback = { stageId: h.stageId, text };
+    this.note({ text: `${text} — a failing gate does not roll back again on its own: check the service, and roll back by hand if it is still needed`, level: 'warn' });
   }
 
   private onEvent(e: EngineEvent): void {
@@ -774,4 +792,11 @@ function describeAbort(reason: unknown): string {
 
 function toHealth(u: { count: number; lastError?: string }) {
   return { undelivered: u.count, lastError: u.lastError };
+}
+
+/** What is known of an action whose flightdeck died: who started it, where, and that its outcome is unknown. */
+function abandonedText(h: LockHolder, otherBastion: boolean): string {
+  return otherBastion
+    ? `${h.action} started by ${h.user} through the guard on ${h.host} (pid ${h.pid}), outcome unknown: that guard lost its lease and its processes cannot be seen from this bastion`
+    : `${h.action} started by ${h.user}@${h.host} (pid ${h.pid}), outcome unknown: its flightdeck died while it ran`;
 }

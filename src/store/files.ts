@@ -86,7 +86,7 @@ export function fileStore(loaded: LoadedPlan, opts: FileStoreOptions = {}): Stor
   return {
     state: new FileStateStore(loaded, opts),
     lock: {
-      acquire: (o) => acquireActionLock({ planFile: loaded.file, action: o.action, operator: o.operator, dir: opts.dir, ...(o.stageId !== undefined ? { stageId: o.stageId } : {}) }),
+      acquire: (o) => acquireActionLock({ planFile: loaded.file, action: o.action, operator: o.operator, dir: opts.dir, ...(o.stageId !== undefined ? { stageId: o.stageId } : {}), ...(o.auto ? { auto: true } : {}) }),
       inspect: () => inspectLock(loaded.file, opts.dir),
       clearStale: (h) => clearStaleLock(loaded.file, h, opts.dir),
     },

@@ -347,7 +347,7 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
     return 'stale';
   };
   const self: PgLockStore = {
-    async acquire(o: { action: string; operator: string; stageId?: string }): Promise<LockResult> {
+    async acquire(o: { action: string; operator: string; stageId?: string; auto?: boolean }): Promise<LockResult> {
       try {
         await store.ready();
         return await sql.begin(async (tx) => {
@@ -379,6 +379,7 @@ function postgresLock(store: PostgresStore, loaded: LoadedPlan, fail: (what: str
             token: fence,
           };
           if (o.stageId !== undefined) holder.stageId = o.stageId;
+          if (o.auto) holder.auto = true;
           const start = procStart(process.pid);
           if (start !== undefined) holder.pidStart = start;
           heldHere.add(fence);

@@ -19,7 +19,7 @@ export interface RolloutStateStore {
 
 export interface ActionLockStore {
   /** Takes the plan's one-action-at-a-time lock, or says who holds it. */
-  acquire(o: { action: string; operator: string; stageId?: string }): Promise<LockResult>;
+  acquire(o: { action: string; operator: string; stageId?: string; auto?: boolean }): Promise<LockResult>;
   /**
    * The lock's holder as recorded, with its state (alive, orphaned: its processes outlive it, stale); null when free.
    * `unseen`: the holder ran on another bastion, whose processes cannot be seen from here (a stale one

@@ -288,7 +288,7 @@ describe('write-ahead audit', () => {
  * A rollback whose flightdeck died: a lock naming a pid that has exited and a step (`sleep`, its own
  * process group) that still runs for `seconds`.
  */
-async function orphanedRollback(token: string, seconds: number): Promise<{ file: string; step: ChildProcess }> {
+async function orphanedRollback(token: string, seconds: number, o: { auto?: boolean } = {}): Promise<{ file: string; step: ChildProcess }> {
   const { mkdir } = await import('node:fs/promises');
   const { hostname } = await import('node:os');
   const { lockPathFor } = await import('../../src/actions/lock.js');
@@ -297,7 +297,7 @@ async function orphanedRollback(token: string, seconds: number): Promise<{ file:
   const step = spawn('sleep', [String(seconds)], { detached: true, stdio: 'ignore' });
   const file = join(dir, 'plan.yaml');
   await mkdir(join(dir, '.flightdeck'), { recursive: true });
-  await writeFile(lockPathFor(file), JSON.stringify({ user: 'bob', host: hostname(), pid: gone.pid, action: 'rollback', startedAt: Date.now() - 5_000, planFile: file, token, stageId: 'canary-10', pgid: step.pid }));
+  await writeFile(lockPathFor(file), JSON.stringify({ user: 'bob', host: hostname(), pid: gone.pid, action: 'rollback', startedAt: Date.now() - 5_000, planFile: file, token, stageId: 'canary-10', pgid: step.pid, ...(o.auto ? { auto: true } : {}) }));
   return { file, step };
 }
 
@@ -331,6 +331,44 @@ describe('adopting an action whose flightdeck died', () => {
       }
     }
   });
+});
+
+describe('after an automatic rollback whose flightdeck died: one rule, whether it had ended or is adopted', () => {
+  const alerts = (engine: Engine) => engine.getState().events.filter((e) => e.type === 'alert.firing').map((e) => (e as { name: string }).name);
+  for (const [how, seconds] of [
+    ['had ended before this session started', 0],
+    ['still runs and is adopted', 1],
+  ] as const) {
+    it(`${how}: a gate still failing does not roll back again on its own ('auto-rollback withheld'); the audit names it auto-rollback`, async () => {
+      const { file, step } = await orphanedRollback(`dead-${seconds}`, seconds, { auto: true });
+      if (seconds === 0 && step.exitCode === null && step.signalCode === null) await new Promise((r) => step.once('exit', r));
+      try {
+        const { session, engine, prom } = makeSession(plan(), { file });
+        await engine.poll();
+        session.start();
+        for (let i = 0; i < 40 && !existsSync(join(dir, 'audit.jsonl')) && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+        prom.set('err', 0.5);
+        await engine.poll();
+        for (let i = 0; i < 200 && session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+        for (let i = 0; i < 40 && !alerts(engine).includes('auto-rollback withheld'); i++) await new Promise((r) => setTimeout(r, 25));
+        expect(alerts(engine)).toContain('auto-rollback withheld');
+        expect(alerts(engine)).not.toContain('auto-rollback refused');
+        expect(await order()).toEqual([]);
+        const lines = await auditLines();
+        expect(lines.map((l) => `${l.action} ${l.result}`)).toEqual(['auto-rollback outcome unknown']);
+        // The operator may still roll back by hand.
+        expect((await session.rollback({ reason: 'by hand' })).ok).toBe(true);
+        expect(await order()).toEqual(['rb-1', 'rb-2']);
+        await session.stop();
+      } finally {
+        try {
+          process.kill(-step.pid!, 'SIGKILL');
+        } catch {
+          // ended
+        }
+      }
+    });
+  }
 });
 
 describe('adopting an action whose flightdeck died, with a store that fails once', () => {
