@@ -585,26 +585,20 @@ export class Session {
     }
     if (!found || found.state === 'alive') return;
     const h = found.holder;
+    // Withheld first: a failing gate's request must not slip in while the lock is cleared and the end audited.
     if (found.state === 'stale' && found.unseen) {
       // Stale by its guard's lease, not because its processes were seen to end: they may still run there.
-      if (!(await this.clearStale(h))) return;
-      const text = abandonedText(h, true);
-      await this.auditAbandoned(h, `it ran on ${h.host}, whose guard lost the lease; its processes there cannot be seen from this bastion`);
-      if (h.action === 'rollback' && h.stageId) {
-        this.unknownRollback = { stageId: h.stageId, text };
-        this.note({ text: `${text} — not run again on its own: check the service on ${h.host}, and roll back by hand if it is still needed`, level: 'warn' });
-      } else this.note({ text: `${text}: check the service`, level: 'warn' });
+      this.withholdAfter(h, true);
+      if (await this.clearStale(h)) await this.auditAbandoned(h, `it ran on ${h.host}, whose guard lost the lease; its processes there cannot be seen from this bastion`);
       return;
     }
     if (found.state === 'stale') {
-      if (await this.clearStale(h)) {
-        await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
-        this.withholdAfter(h);
-      }
+      this.withholdAfter(h, false);
+      if (await this.clearStale(h)) await this.auditAbandoned(h, 'its action had ended when this flightdeck started');
       return;
     }
     if (this.running) return;
-    this.withholdAfter(h);
+    this.withholdAfter(h, false);
     // The group the lock names, or the one its holder started but did not live to record.
     const pgid = runningGroup(h);
     const abort = new AbortController();
@@ -640,11 +634,15 @@ export class Session {
    * right after a rollback (rates over minutes-long windows) says nothing new. A failing gate raises
    * `auto-rollback withheld`; the operator rolls back by hand if it is still needed.
    */
-  private withholdAfter(h: LockHolder): void {
-    if (h.action !== 'rollback' || !h.stageId) return;
-    const text = abandonedText(h, false);
+  private withholdAfter(h: LockHolder, otherBastion: boolean): void {
+    const text = abandonedText(h, otherBastion);
+    const where = otherBastion ? ` on ${h.host}` : '';
+    if (h.action !== 'rollback' || !h.stageId) {
+      if (otherBastion) this.note({ text: `${text}: check the service${where}`, level: 'warn' });
+      return;
+    }
     this.unknownRollback = { stageId: h.stageId, text };
-    this.note({ text: `${text} — a failing gate does not roll back again on its own: check the service, and roll back by hand if it is still needed`, level: 'warn' });
+    this.note({ text: `${text} — a failing gate does not roll back again on its own: check the service${where}, and roll back by hand if it is still needed`, level: 'warn' });
   }
 
   private onEvent(e: EngineEvent): void {
@@ -672,7 +670,10 @@ export class Session {
       return;
     }
     void this.rollback({ reason: `auto: ${e.reason}`, auto: true }).then((o) => {
-      if (!o.ok && o.refused) this.engine.emit({ type: 'alert.firing', name: 'auto-rollback refused', source: 'flightdeck', severity: 'critical', summary: o.refused });
+      if (o.ok || !o.refused) return;
+      // Refused under the lock for the same rule as above (the abandoned rollback was found there first).
+      const withheld = this.unknownRollback?.stageId === e.stageId;
+      this.engine.emit({ type: 'alert.firing', name: withheld ? 'auto-rollback withheld' : 'auto-rollback refused', source: 'flightdeck', severity: 'critical', summary: o.refused });
     });
   }
 

@@ -346,11 +346,12 @@ describe('after an automatic rollback whose flightdeck died: one rule, whether i
         const { session, engine, prom } = makeSession(plan(), { file });
         await engine.poll();
         session.start();
-        for (let i = 0; i < 40 && !existsSync(join(dir, 'audit.jsonl')) && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+        // Adopted, or its end audited: the session has seen the orphan.
+        for (let i = 0; i < 400 && !existsSync(join(dir, 'audit.jsonl')) && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
         prom.set('err', 0.5);
         await engine.poll();
         for (let i = 0; i < 200 && session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
-        for (let i = 0; i < 40 && !alerts(engine).includes('auto-rollback withheld'); i++) await new Promise((r) => setTimeout(r, 25));
+        for (let i = 0; i < 200 && !alerts(engine).includes('auto-rollback withheld'); i++) await new Promise((r) => setTimeout(r, 25));
         expect(alerts(engine)).toContain('auto-rollback withheld');
         expect(alerts(engine)).not.toContain('auto-rollback refused');
         expect(await order()).toEqual([]);
