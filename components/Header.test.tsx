@@ -77,6 +77,15 @@ describe('the next automatic action, told as the guard will do it', () => {
     const entered: EngineEvent = { at: T0 - 1 * SEC, type: 'stage.entered', stageId: 'canary-10', index: 1, by: 'promote' };
     expect(statusLine({ ...state, events: [...state.events, entered] }, null)).toContain('AUTO-ROLLBACK now');
   });
+
+  it("withheld after a rollback whose outcome is unknown (its guard died), or off: it says so, not 'AUTO-ROLLBACK now'", () => {
+    const alert = (name: string): EngineEvent => ({ at: T0 - 2 * SEC, type: 'alert.firing', name, source: 'flightdeck', severity: 'critical', summary: 'error-rate failing' });
+    const withheld = statusLine({ ...failing, events: [...failing.events, alert('auto-rollback withheld')] }, null);
+    expect(withheld).not.toContain('AUTO-ROLLBACK');
+    expect(withheld).toContain('ROLLBACK DUE now: error-rate 15.2% > 2%');
+    expect(withheld).toContain("auto-rollback withheld (an earlier rollback's outcome is unknown): roll back by hand");
+    expect(statusLine({ ...failing, events: [...failing.events, alert('auto-rollback disabled')] }, null)).toContain('auto-rollback off: roll back by hand');
+  });
 });
 
 describe('the final stage', () => {

@@ -158,14 +158,17 @@ function firstPollAtOrAfter(state: EngineState, at: number, now: number): number
 }
 
 /**
- * Why the guard's own rollback of the current stage was refused (it asks once
- * per stage and does not ask again), or undefined when it was not.
+ * Why the guard's own rollback of the current stage did not run (it asks once
+ * per stage and does not ask again): refused, withheld after a rollback whose
+ * outcome is unknown, or off (--no-auto-rollback); undefined when it was not held back.
  */
 export function autoRollbackRefused(events: readonly EngineEvent[]): string | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     if (e.type === 'stage.entered' || e.type === 'stage.rolled-back' || (e.type === 'action.started' && e.action === 'rollback')) return undefined;
-    if (e.type === 'action.refused' && e.action === 'rollback' && e.auto) return sanitize(e.why);
+    if (e.type === 'action.refused' && e.action === 'rollback' && e.auto) return `auto-rollback refused (${sanitize(e.why)})`;
+    if (e.type === 'alert.firing' && e.source === 'flightdeck' && e.name === 'auto-rollback withheld') return "auto-rollback withheld (an earlier rollback's outcome is unknown)";
+    if (e.type === 'alert.firing' && e.source === 'flightdeck' && e.name === 'auto-rollback disabled') return 'auto-rollback off';
   }
   return undefined;
 }
@@ -184,7 +187,7 @@ export function nextAutomatic(state: EngineState, now: number, opts: { readonly?
   const disabled = opts.readonly
     ? 'read-only: roll back by hand'
     : refused !== undefined
-      ? `auto-rollback refused (${refused}): roll back by hand`
+      ? `${refused}: roll back by hand`
       : opts.running
         ? `the guard refuses it while the ${opts.running.action} runs`
         : undefined;
