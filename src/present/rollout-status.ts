@@ -162,7 +162,7 @@ function firstPollAtOrAfter(state: EngineState, at: number, now: number): number
  * per stage and does not ask again): refused, withheld after a rollback whose
  * outcome is unknown, or off (--no-auto-rollback); undefined when it was not held back.
  */
-export function autoRollbackRefused(events: readonly EngineEvent[]): string | undefined {
+export function autoRollbackHeldBack(events: readonly EngineEvent[]): string | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     if (e.type === 'stage.entered' || e.type === 'stage.rolled-back' || (e.type === 'action.started' && e.action === 'rollback')) return undefined;
@@ -183,7 +183,7 @@ export function nextAutomatic(state: EngineState, now: number, opts: { readonly?
   const consider = (n: NextAutomatic) => {
     if (!best || (n.inMs ?? Infinity) < (best.inMs ?? Infinity)) best = n;
   };
-  const refused = opts.readonly ? undefined : autoRollbackRefused(state.events);
+  const refused = opts.readonly ? undefined : autoRollbackHeldBack(state.events);
   const disabled = opts.readonly
     ? 'read-only: roll back by hand'
     : refused !== undefined

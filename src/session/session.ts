@@ -797,7 +797,8 @@ function toHealth(u: { count: number; lastError?: string }) {
 
 /** What is known of an action whose flightdeck died: who started it, where, and that its outcome is unknown. */
 function abandonedText(h: LockHolder, otherBastion: boolean): string {
+  const what = h.auto ? `auto-${h.action}` : h.action;
   return otherBastion
-    ? `${h.action} started by ${h.user} through the guard on ${h.host} (pid ${h.pid}), outcome unknown: that guard lost its lease and its processes cannot be seen from this bastion`
-    : `${h.action} started by ${h.user}@${h.host} (pid ${h.pid}), outcome unknown: its flightdeck died while it ran`;
+    ? `${what} started by ${h.user} through the guard on ${h.host} (pid ${h.pid}), outcome unknown: that guard lost its lease and its processes cannot be seen from this bastion`
+    : `${what} started by ${h.user}@${h.host} (pid ${h.pid}), outcome unknown: its flightdeck died while it ran`;
 }
