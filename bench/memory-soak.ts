@@ -35,10 +35,8 @@ export interface WindowSample extends MemorySample {
   realSeconds: number;
   /** CPU this process used in the window (user + system), ms. */
   cpuMs: number;
-  /** The highest RSS read after any poll of the window (no GC forced): RSS between memory releases. */
+  /** The highest RSS read at the end of any poll of the window (no GC forced). */
   maxRssMB: number;
-  /** Memory-reducing GCs the runtime ran (see src/cli/memory-release.ts), counted from the start. */
-  releases: number;
 }
 
 export interface SoakReport {
@@ -75,8 +73,7 @@ export async function soak(planFile: string, windows: number, maxSeconds: number
   const clock = new ManualClock(Date.now());
   const runtime = buildRuntime(loaded, { clock });
   const { engine } = runtime;
-  // As a session wires it: memory given back between polls.
-  const scheduler = new Scheduler(engine, clock, { onIdle: (ms) => runtime.memory.idle(ms) });
+  const scheduler = new Scheduler(engine, clock);
   let polls = 0;
   let maxRss = 0;
   engine.on((e) => {
@@ -118,7 +115,6 @@ export async function soak(planFile: string, windows: number, maxSeconds: number
         realSeconds: Math.round((performance.now() - started) / 100) / 10,
         cpuMs: Math.round((used.user + used.system) / 1000),
         maxRssMB: mb(windowMaxRss),
-        releases: runtime.memory.runs,
       });
     }
     const st = engine.getState();

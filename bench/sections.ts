@@ -306,20 +306,20 @@ export const memory: Section = async (env, s) => {
       value: w1.rssMB,
       unit: 'MB',
       target: { op: '<=', value: 150 },
-      note: `as the guard runs it (node ${GUARD_NODE_FLAGS.join(' ')}), ${w1.releases} memory release(s) in the window; V8 heap used ${w1.heapUsedMB} MB of ${w1.heapTotalMB} MB${r.gc ? ' after a full GC' : ' (no --expose-gc: as is)'} (young generation ${w1.spacesMB.new_space ?? '?'} MB), anonymous RSS ${w1.rssAnonMB} MB; at start (nothing polled) RSS ${r.baseline.rssMB} MB, heap ${r.baseline.heapUsedMB} MB; CPU ${w1.cpuMs} ms for the window's ${w1.polls} polls`,
+      note: `as the guard runs it (node ${GUARD_NODE_FLAGS.join(' ')}); V8 heap used ${w1.heapUsedMB} MB of ${w1.heapTotalMB} MB${r.gc ? ' after a full GC' : ' (no --expose-gc: as is)'} (young generation ${w1.spacesMB.new_space ?? '?'} MB), anonymous RSS ${w1.rssAnonMB} MB; at start (nothing polled) RSS ${r.baseline.rssMB} MB, heap ${r.baseline.heapUsedMB} MB; CPU ${w1.cpuMs} ms for the window's ${w1.polls} polls`,
     },
     {
       key: 'memory.rss_max_window1_mb',
       label: 'RSS right after a poll, highest in the first window',
       value: w1.maxRssMB,
       unit: 'MB',
-      note: 'read at the end of each poll, no GC forced: the top of the saw between memory releases (src/cli/memory-release.ts)',
+      note: 'read at the end of each poll, no GC forced',
     },
     {
       key: 'memory.rss_growth_pct',
       label: `RSS growth over the second window (${w2.polls - w1.polls} more polls), highest after a poll`,
-      // The highest RSS after a poll, not the RSS at the window's end: between memory releases RSS rises and
-      // falls (a saw), and two points on it differ by where they fall; a leak raises the saw's top.
+      // The highest RSS after a poll, not one reading after the window's forced GC: a leak raises it too, and it
+      // does not depend on where in a rise and fall of RSS the window happens to end.
       value: pct(w1.maxRssMB, w2.maxRssMB),
       unit: '%',
       target: { op: '<', value: 10 },

@@ -16,7 +16,6 @@ import { createPromClient, resolvePromAuth } from '../sources/prometheus.js';
 import type { NodePoller, PromClient } from '../sources/types.js';
 import { definedEnv } from '../env.js';
 import { healthExpectations } from '../../checks/health.js';
-import { createMemoryRelease, type MemoryRelease } from './memory-release.js';
 
 export interface Runtime {
   engine: Engine;
@@ -26,8 +25,6 @@ export interface Runtime {
   nodeTransport: UndiciTransport;
   prometheus: PromClient | null;
   nodes: NodePoller | null;
-  /** Gives memory back between polls: hand it to the Scheduler as its onIdle. */
-  memory: MemoryRelease;
   close(): Promise<void>;
 }
 
@@ -101,7 +98,6 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     runCommand: (argv, o) =>
       runGateCommand(argv, { ...o, env: { ...definedEnv(env), ...plan.env, ...o.env }, signal: o.signal ? AbortSignal.any([o.signal, closing.signal]) : closing.signal }),
   });
-  const memory = createMemoryRelease({ clock });
   return {
     engine,
     clock,
@@ -109,9 +105,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     nodeTransport,
     prometheus,
     nodes,
-    memory,
     async close() {
-      memory.close();
       closing.abort();
       await nodes?.close();
       await deepNodes?.close();

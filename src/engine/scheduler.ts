@@ -44,16 +44,13 @@ export class Scheduler {
   private refreshQueued = false;
   private unsubscribe: (() => void) | null = null;
   private readonly random: () => number;
-  private readonly onIdle: ((untilNextMs: number) => void) | undefined;
 
   constructor(
     private readonly engine: Engine,
     private readonly clock: Clock,
-    /** onIdle: told how far away the next poll is, each time one is scheduled. */
-    opts: { random?: () => number; onIdle?: (untilNextMs: number) => void } = {},
+    opts: { random?: () => number } = {},
   ) {
     this.random = opts.random ?? Math.random;
-    this.onIdle = opts.onIdle;
   }
 
   /** The cadence that applies now, from the engine's state. */
@@ -130,6 +127,5 @@ export class Scheduler {
     }
     this.engine.setPolling({ label: c.label, intervalMs: c.intervalMs, hot: c.hot, phaseIndex: c.phaseIndex, nextPollAt: now + delay });
     this.timer = this.clock.setTimeout(() => void this.run('schedule'), delay);
-    this.onIdle?.(delay);
   }
 }

@@ -28,8 +28,7 @@ import { formatDuration } from '../duration.js';
 export interface SessionOptions {
   loaded: LoadedPlan;
   /** What the session runs on (the CLI's runtime, the demo's, a test's). */
-  /** memory: gives memory back between polls (the CLI's runtime has one; tests need not). */
-  runtime: { engine: Engine; clock: Clock; memory?: { idle(untilNextMs: number): void }; close(): Promise<void> };
+  runtime: { engine: Engine; clock: Clock; close(): Promise<void> };
   env: Record<string, string | undefined>;
   operator: AuditOperator;
   readonly: boolean;
@@ -122,8 +121,7 @@ export class Session {
 
   constructor(private readonly o: SessionOptions) {
     this.engine = o.runtime.engine;
-    const memory = o.runtime.memory;
-    this.scheduler = new Scheduler(this.engine, o.runtime.clock, { onIdle: memory && ((ms) => memory.idle(ms)) });
+    this.scheduler = new Scheduler(this.engine, o.runtime.clock);
     const notifier = o.notifier;
     this.bridge = notifier
       ? new NotificationBridge({ operator: o.operator, dryRun: o.dryRun, scope: o.notifyScope ?? 'all', autoRollbackOff: this.autoRollbackOff() }, () => this.engine.getState(), o.runtime.clock, (n) => notifier.send(n))
