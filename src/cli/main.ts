@@ -40,6 +40,15 @@ async function loadOrExit(file: string, flags: PlanFlags, code = 2) {
   }
 }
 
+/** Whether `file` loads as a plan (an audit log given a plan file by mistake is not "tampered"). */
+async function isPlan(file: string): Promise<boolean> {
+  const { loadPlanWithFlags } = await import('./plan-input.js');
+  return loadPlanWithFlags(file, {}).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** `check --json` on a plan that does not load still prints a JSON document: the verdict and every problem. */
 async function loadOrJson(file: string, flags: PlanFlags) {
   const { loadPlanWithFlags } = await import('./plan-input.js');
@@ -244,6 +253,7 @@ audit
       if (!file) throw new Error('name an audit file, or --plan PLAN');
       const { verifyAudit } = await import('../audit/verify.js');
       const r = await verifyAudit(file);
+      if (!r.ok && r.line === 1 && (await isPlan(file))) throw new Error(`${file} is a plan, not an audit log: flightdeck audit verify --plan ${file}`);
       if (r.ok) process.stdout.write(`${file}: intact, ${r.lines} line(s)\n${r.note ? `note: ${r.note}\n` : ''}`);
       else process.stdout.write(`${file}:${r.line}: ${r.problem}\n`);
       process.exitCode = r.ok ? 0 : 1;

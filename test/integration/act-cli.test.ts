@@ -139,4 +139,11 @@ describe('flightdeck audit verify', () => {
     expect(old.code).toBe(0);
     expect(old.stdout).toMatch(/intact, \d+ line\(s\)\nnote: no sealed head beside it/);
   });
+
+  it('given the plan instead of its audit log, says so and how to ask (exit 2), rather than calling it tampered', async () => {
+    const r = await flightdeck(['audit', 'verify', planFile]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${planFile} is a plan, not an audit log: flightdeck audit verify --plan ${planFile}`);
+    expect(r.stdout).toBe('');
+  });
 });
