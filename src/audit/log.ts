@@ -73,6 +73,12 @@ export interface AppendOptions {
   env?: Record<string, string | undefined>;
   /** How long to wait for another process's append (default 10 s). */
   lockWaitMs?: number;
+  /**
+   * This action's line with this result is written at most once: an append retried after its reply was
+   * lost (the database may have committed it) finds the line already there and writes nothing. Kept by
+   * the PostgreSQL store; a file append cannot lose its reply.
+   */
+  once?: { actionId: string; result: string };
 }
 
 export class AuditError extends Error {

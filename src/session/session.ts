@@ -529,8 +529,11 @@ export class Session {
   ): Promise<true | string> {
     const file = resolve(this.o.loaded.dir, this.engine.plan.audit.file);
     const entry = { plan: this.o.loaded.file, service: this.engine.plan.service, stage: e.stage ?? this.engine.plan.stages[this.engine.getState().stageIndex]!.id, operator: this.o.operator, ...e };
-    const opts = { secrets: this.o.secrets, clock: this.o.runtime.clock };
-    // An outcome is retried while the store is away (the lock stays held meanwhile): a start never is.
+    // An outcome is retried while the store is away (the lock stays held meanwhile): a start never is. A retry
+    // after a reply lost in transit must not write the line twice (`once`).
+    const actionId = e.details?.actionId;
+    const once = o.retryMs && typeof actionId === 'string' ? { once: { actionId, result: e.result } } : {};
+    const opts = { secrets: this.o.secrets, clock: this.o.runtime.clock, ...once };
     const deadline = Date.now() + (o.retryMs ?? 0);
     let shown = false;
     for (;;) {

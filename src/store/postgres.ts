@@ -292,10 +292,27 @@ export function describeDbFailure(err: unknown, url: string): string {
   return `failed: ${redactDbError(err, url)}`;
 }
 
+/** Lines a retried append may have written before its reply was lost: the last few of the plan's audit. */
+const ONCE_LOOKBACK = 200;
+
+/** The line this action already has with this result, among the plan's last ONCE_LOOKBACK, if any. */
+async function alreadyWritten(sql: Sql, key: string, once: { actionId: string; result: string }): Promise<AuditRecord | null> {
+  const rows = await sql<{ line: string }[]>`select line from flightdeck_audit where plan_key = ${key} order by id desc limit ${ONCE_LOOKBACK}`;
+  for (const { line } of rows) {
+    const rec = JSON.parse(line) as AuditRecord & { details?: { actionId?: unknown } };
+    if (rec.result === once.result && rec.details?.actionId === once.actionId) return rec;
+  }
+  return null;
+}
+
 async function appendRow(sql: Sql, key: string, entry: AuditEntry, opts: AppendOptions): Promise<AuditRecord> {
   return sql.begin(async (tx) => {
     // One appender per plan at a time, across bastions.
     await tx`select pg_advisory_xact_lock(hashtext(${`flightdeck.audit.${key}`}))`;
+    if (opts.once) {
+      const written = await alreadyWritten(tx as unknown as Sql, key, opts.once);
+      if (written) return written;
+    }
     const [last] = await tx<{ seq: number; line: string }[]>`select seq, line from flightdeck_audit where plan_key = ${key} order by id desc limit 1`;
     const { record, line } = sealEntry(entry, opts, last ? { seq: last.seq, hash: sha256Hex(last.line) } : { seq: 0, hash: GENESIS_HASH });
     await tx`insert into flightdeck_audit (plan_key, seq, line) values (${key}, ${record.seq as number}, ${line})`;

@@ -183,6 +183,24 @@ describe('PostgreSQL store', () => {
     expect(await s.verifyAudit()).toMatchObject({ ok: false, problem: expect.stringContaining('removed from the end') });
   });
 
+  it("an action's outcome row is written once: an append retried after its reply was lost (committed) writes nothing more", async () => {
+    const s = storeFor('once');
+    const key = 'once/production';
+    const count = async () => Number((await admin<{ n: string }[]>`select count(*)::text as n from flightdeck_audit where plan_key = ${key}`)[0]!.n);
+    const action = (result: string) => ({ ...entry('rollback', result), details: { actionId: '42' } });
+    await s.audit.append(action('started'));
+    const first = await s.audit.append(action('ok'), { once: { actionId: '42', result: 'ok' } });
+    // The session's retry, as after "connection reset" on a reply whose transaction had committed.
+    const again = await s.audit.append(action('ok'), { once: { actionId: '42', result: 'ok' } });
+    expect(again).toEqual(first);
+    expect(await count()).toBe(2);
+    // Another action's line, and another result of this one, are written.
+    await s.audit.append({ ...action('ok'), details: { actionId: '43' } }, { once: { actionId: '43', result: 'ok' } });
+    await s.audit.append(action('outcome unknown'), { once: { actionId: '42', result: 'outcome unknown' } });
+    expect(await count()).toBe(4);
+    expect(await s.verifyAudit()).toEqual({ ok: true, lines: 4 });
+  });
+
   it('the role Flightdeck uses gets INSERT and SELECT on the audit: UPDATE and DELETE are refused', async () => {
     const boot = storeFor('grants');
     await boot.ready();

@@ -376,9 +376,16 @@ describe('adopting an action whose flightdeck died, with a store that fails once
   it("writes the adopted action's outcome row although the store's first write of it failed (a database hiccup): the lock row is gone, so no one else would", async () => {
     const { file, step } = await orphanedRollback('dead-f00d', 0.5);
     let failed = 0;
+    const asked: unknown[] = [];
     const hiccup = (files: Store): Store => ({
       ...files,
-      audit: { ...files.audit, append: (entry, opts) => (entry.result === 'outcome unknown' && failed++ === 0 ? Promise.reject(new Error('connection reset by the database')) : files.audit.append(entry, opts)) },
+      audit: {
+        ...files.audit,
+        append: (entry, opts) => {
+          if (entry.result === 'outcome unknown') asked.push(opts?.once);
+          return entry.result === 'outcome unknown' && failed++ === 0 ? Promise.reject(new Error('connection reset by the database')) : files.audit.append(entry, opts);
+        },
+      },
     });
     try {
       const { session, engine } = makeSession(plan(), { file, store: hiccup });
@@ -390,6 +397,8 @@ describe('adopting an action whose flightdeck died, with a store that fails once
       expect(session.actionRunning).toBeNull();
       expect(failed).toBe(2);
       expect((await auditLines()).filter((l) => l.result === 'outcome unknown')).toMatchObject([{ action: 'rollback', details: { actionId: 'dead-f00d' } }]);
+      // Each try asks the store to write the line at most once (a reset may have come after the commit).
+      expect(asked).toEqual([{ actionId: 'dead-f00d', result: 'outcome unknown' }, { actionId: 'dead-f00d', result: 'outcome unknown' }]);
       await session.stop();
     } finally {
       try {
