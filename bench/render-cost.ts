@@ -77,6 +77,7 @@ async function loadForTerminal() {
 /** Fails the run when Ink was loaded without the memoised widest-line (the figures would not be the shipped cockpit's). */
 function assertAsShipped(): void {
   if (asShipped.widestLineResolved === 0) throw new Error("Ink's widest-line was not replaced by the memoised one: bench/as-shipped.js must load before Ink");
+  if (asShipped.stringWidthResolved === 0) throw new Error("Ink's string-width was not replaced by components/string-width-fast: bench/as-shipped.js must load before Ink");
 }
 
 function stats(times: number[], bytes: number[], cpu: number[]): FrameStats {

@@ -26,6 +26,15 @@ const cachedWidestLine = {
   },
 };
 
+// Ink and the text packages it uses measure with string-width: give them the one that does not segment
+// standalone characters (components/string-width-fast.ts, which itself imports the real one).
+const fastStringWidth = {
+  name: 'fast-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, (args) => (/[\\/]node_modules[\\/]/.test(args.importer) ? { path: join(ROOT, 'components', 'string-width-fast.ts') } : undefined));
+  },
+};
+
 rmSync(DIST, { recursive: true, force: true });
 
 /**
@@ -82,7 +91,7 @@ const program = await build({
   jsx: 'automatic',
   // Ink loads React's devtools only when asked to (DEV=true); they are not installed.
   external: ['react-devtools-core'],
-  plugins: [yogaWithoutFetch, cachedWidestLine, reactProduction],
+  plugins: [yogaWithoutFetch, cachedWidestLine, fastStringWidth, reactProduction],
   // Bundled CommonJS libraries call require() for Node's own modules.
   banner: { js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
