@@ -6,7 +6,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import chalk, { foregroundColorNames, type ForegroundColorName } from 'chalk';
-import { textWidth } from './format.js';
+import { firstCodePoints, textWidth } from './format.js';
 import type { Style, Theme, Token } from './theme.js';
 import { useTheme } from './ThemeContext.js';
 // Ink's output stage, cached row by row (installs itself once).
@@ -45,7 +45,7 @@ export function fitSegments(segs: readonly Seg[], width: number, ellipsis: strin
   let lastTok: Token | undefined;
   for (const s of segs) {
     if (left <= 0) break;
-    const text = [...s.text].slice(0, left).join('');
+    const text = firstCodePoints(s.text, left);
     left -= textWidth(text);
     push(text, s.tok);
     lastTok = s.tok;

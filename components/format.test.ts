@@ -1,7 +1,7 @@
 /** The cockpit's cell formatting: ages, clock times, values, thresholds, safe text, cutting by columns. */
 import { describe, expect, it } from 'vitest';
 import { formatCoarseRemaining } from '../src/present/values.js';
-import { chunk, formatAge, formatClock, formatThresholds, formatValue, sanitize, truncate } from './format.js';
+import { chunk, firstCodePoints, formatAge, formatClock, formatThresholds, formatValue, sanitize, textWidth, truncate } from './format.js';
 import { fitSegments } from './Line.js';
 
 describe('format', () => {
@@ -34,5 +34,15 @@ describe('format', () => {
     expect(truncate('abc', 4)).toBe('abc');
     expect(chunk('abcdefghij', 4, 2)).toEqual(['abcd', 'efg…']);
     expect(fitSegments([{ text: 'abc', tok: 'ok' }, { text: 'def', tok: 'ok' }, { text: 'ghi' }], 7, '~')).toEqual([{ text: 'abcdef~', tok: 'ok' }]);
+  });
+});
+
+describe('textWidth and firstCodePoints count code points as the spread did', () => {
+  it('agree with [...s] on ASCII, glyphs, astral characters and lone surrogates', () => {
+    const samples = ['', 'abc', '●─│✓▶', '👍x👍', 'a\ud83d', '\udc4db', '\ud83d\ud83d\udc4d', '🇩🇪 flag', 'e\u0301'];
+    for (const s of samples) {
+      expect([s, textWidth(s)]).toEqual([s, [...s].length]);
+      for (let n = 0; n <= [...s].length + 1; n++) expect([s, n, firstCodePoints(s, n)]).toEqual([s, n, [...s].slice(0, n).join('')]);
+    }
   });
 });

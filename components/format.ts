@@ -31,11 +31,32 @@ export function formatLatency(ms: number | undefined): string {
   return `${Number((ms / 1000).toFixed(1))}s`;
 }
 
-/** Number of code points: the cockpit's glyphs are all one column wide. */
+/** Number of code points: the cockpit's glyphs are all one column wide. (Counted without an iterator: it runs for every segment of every row drawn.) */
 export function textWidth(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
   return n;
+}
+
+/** The first `count` code points of `s` (all of it when it has no more). */
+export function firstCodePoints(s: string, count: number): string {
+  if (count <= 0) return '';
+  let i = 0;
+  for (let k = 0; k < count && i < s.length; k++) {
+    const c = s.charCodeAt(i);
+    const d = s.charCodeAt(i + 1);
+    i += c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
+  }
+  return i >= s.length ? s : s.slice(0, i);
 }
 
 /** Cuts `s` to `width` columns, ending with `ellipsis` when cut. */
