@@ -34,6 +34,10 @@ export async function runGuardCommand(loaded: LoadedPlan, f: GuardCliFlags, out:
     out(started);
     return GUARD_EXIT.failed;
   }
+  if (started.startedElsewhere) {
+    out(`a guard already runs for ${loaded.file}: pid ${started.pid}, socket ${started.socket} (another command started it a moment ago)`);
+    return GUARD_EXIT.alreadyRunning;
+  }
   out(`guard for ${loaded.file} started: pid ${started.pid}, log ${started.log}, socket ${started.socket}`);
   return GUARD_EXIT.ok;
 }
@@ -49,8 +53,12 @@ export async function runGuardCommand(loaded: LoadedPlan, f: GuardCliFlags, out:
  */
 export const GUARD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
-/** Starts a guard in its own session, stdio to its log; resolves once it answers on its socket. */
-export async function startGuardDetached(planFile: string, f: GuardFlags = {}): Promise<GuardRecord | string> {
+/**
+ * Starts a guard in its own session, stdio to its log; resolves once it answers on its socket. When
+ * another command's guard took the plan first (two started at once), that guard's record, marked
+ * startedElsewhere, and the one started here is stopped (it would wait for the lock, then give up).
+ */
+export async function startGuardDetached(planFile: string, f: GuardFlags = {}): Promise<(GuardRecord & { startedElsewhere?: true }) | string> {
   const paths = guardPaths(planFile, f.stateDir);
   await mkdir(paths.stateDir, { recursive: true, mode: 0o775 });
   const logFd = openSync(paths.log, 'a', 0o640);
@@ -84,7 +92,14 @@ export async function startGuardDetached(planFile: string, f: GuardFlags = {}): 
       } finally {
         await c.close();
       }
-    } else if (rec) return rec; // another guard won the start: use it
+    } else if (rec) {
+      try {
+        process.kill(child.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      return { ...rec, startedElsewhere: true };
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return `the guard did not answer within ${START_WAIT_MS / 1000} s; see ${paths.log}`;

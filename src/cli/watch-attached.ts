@@ -32,7 +32,9 @@ export async function runAttached(loaded: LoadedPlan, f: WatchFlags, headless: b
       return 2;
     }
     rec = started;
-    startedNote = `started a guard for this plan in the background (pid ${rec.pid}); it keeps watching after you quit — flightdeck guard stop ${loaded.file} stops it`;
+    startedNote = started.startedElsewhere
+      ? `attached to the guard (pid ${rec.pid}) another command started a moment ago; quitting leaves it running`
+      : `started a guard for this plan in the background (pid ${rec.pid}); it keeps watching after you quit — flightdeck guard stop ${loaded.file} stops it`;
   }
   const attached = await AttachedSession.connect(rec.socket, loaded.plan, { readonly: f.readonly ?? false });
   attached.note(startedNote ?? `attached to the guard (pid ${rec.pid}); quitting leaves it running`);

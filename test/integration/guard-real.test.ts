@@ -167,6 +167,20 @@ it('a guard killed with -9 is replaced within seconds, not after its lock goes 1
   console.log(`figures: kill -9 -> the restarted guard served ${replacedMs} ms later`);
 }, 120_000);
 
+it('two `guard` commands at once: one starts the guard, the other says one already runs (exit 3); one guard left, none waiting', async () => {
+  await writePlan();
+  const [a, b] = await Promise.all([fd(['guard', 'plan.yaml']), fd(['guard', 'plan.yaml'])]);
+  expect([a.code, b.code].sort()).toEqual([0, 3]);
+  const [won, lost] = a.code === 0 ? [a, b] : [b, a];
+  const rec = (await findGuard(join(dir, 'plan.yaml')))!;
+  expect(won.stdout).toContain(`started: pid ${rec.pid}`);
+  expect(lost.stdout).toMatch(new RegExp(`a guard already runs for \\S+plan\\.yaml: pid ${rec.pid}`));
+  // The loser's own guard, if it had spawned one, is not left waiting for the lock.
+  await until(() => processesIn(dir).filter((p) => / guard .*--foreground/.test(p.args)).length === 1, 'one guard process', 10_000);
+  expect((await fd(['guard', 'stop', 'plan.yaml'])).code).toBe(0);
+  await until(() => processesIn(dir).length === 0, 'no process left', 60_000);
+}, 120_000);
+
 it('two clients on one guard see an auto-rollback and a CLI rollback within one poll interval', async () => {
   await writePlan();
   expect((await fd(['guard', 'plan.yaml'], { SLOW_S: '1' })).code).toBe(0);
