@@ -378,13 +378,13 @@ export class Session {
     try {
       if (lock.abandoned) {
         const ab = lock.abandoned;
+        // The same rule as when adoptOrphan finds it first (withholdAfter).
+        this.withholdAfter(ab, ab.host !== lock.holder.host);
         await this.auditAbandoned(ab, 'found when the next action took the lock');
-        // A rollback of this stage whose outcome is unknown is not run again on its own (see unknownRollback).
-        if (a.auto && kind === 'rollback' && ab.action === 'rollback' && ab.stageId === stage.id) {
-          const text = abandonedText(ab, ab.host !== lock.holder.host);
-          this.unknownRollback = { stageId: stage.id, text };
+        const unknown = this.unknownRollback;
+        if (a.auto && kind === 'rollback' && unknown?.stageId === stage.id) {
           if (claim) this.endRun(claim);
-          return await this.refuse(kind, stage.id, `${text}; not run again on its own — roll back by hand if it is still needed`, a.reason, a.auto, a.op);
+          return await this.refuse(kind, stage.id, `${unknown.text}; not run again on its own — roll back by hand if it is still needed`, a.reason, a.auto, a.op);
         }
       }
       // A guard leading on a shared store first takes what an earlier leader saved (it is the one writer now).
