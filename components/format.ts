@@ -63,9 +63,8 @@ export function firstCodePoints(s: string, count: number): string {
 export function truncate(s: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
   if (textWidth(s) <= width) return s;
-  const cps = [...s];
   const e = textWidth(ellipsis) < width ? ellipsis : '';
-  return cps.slice(0, width - textWidth(e)).join('') + e;
+  return firstCodePoints(s, width - textWidth(e)) + e;
 }
 
 /** Pads or cuts to exactly `width` columns. */
