@@ -284,52 +284,61 @@ describe('write-ahead audit', () => {
   });
 });
 
+/** Polls `ready` every 25 ms for at most `ms`; what it finds is asserted after. */
+async function waitUpTo(ms: number, ready: () => boolean): Promise<void> {
+  for (let waited = 0; waited < ms && !ready(); waited += 25) await new Promise((r) => setTimeout(r, 25));
+}
+
 /**
- * A rollback whose flightdeck died: a lock naming a pid that has exited and a step (`sleep`, its own
- * process group) that still runs for `seconds`.
+ * Runs `test` beside a rollback whose flightdeck died: a lock naming a pid that has exited and a step
+ * (`sleep`, its own process group) that runs for `seconds` (0: ended before `test` starts). The step's
+ * group is killed afterwards, whatever `test` did.
  */
-async function orphanedRollback(token: string, seconds: number, o: { auto?: boolean } = {}): Promise<{ file: string; step: ChildProcess }> {
+async function withOrphanedRollback(token: string, seconds: number, o: { auto?: boolean }, test: (orphan: { file: string; step: ChildProcess }) => Promise<void>): Promise<void> {
   const { mkdir } = await import('node:fs/promises');
   const { hostname } = await import('node:os');
   const { lockPathFor } = await import('../../src/actions/lock.js');
   const gone = spawn(process.execPath, ['-e', '']);
   await new Promise((r) => gone.on('exit', r));
   const step = spawn('sleep', [String(seconds)], { detached: true, stdio: 'ignore' });
-  const file = join(dir, 'plan.yaml');
-  await mkdir(join(dir, '.flightdeck'), { recursive: true });
-  await writeFile(lockPathFor(file), JSON.stringify({ user: 'bob', host: hostname(), pid: gone.pid, action: 'rollback', startedAt: Date.now() - 5_000, planFile: file, token, stageId: 'canary-10', pgid: step.pid, ...(o.auto ? { auto: true } : {}) }));
-  return { file, step };
+  const ended = new Promise((r) => step.once('exit', r));
+  try {
+    const file = join(dir, 'plan.yaml');
+    await mkdir(join(dir, '.flightdeck'), { recursive: true });
+    await writeFile(lockPathFor(file), JSON.stringify({ user: 'bob', host: hostname(), pid: gone.pid, action: 'rollback', startedAt: Date.now() - 5_000, planFile: file, token, stageId: 'canary-10', pgid: step.pid, ...(o.auto ? { auto: true } : {}) }));
+    if (seconds === 0) await ended;
+    await test({ file, step });
+  } finally {
+    try {
+      process.kill(-step.pid!, 'SIGKILL');
+    } catch {
+      // ended
+    }
+  }
 }
 
 describe('adopting an action whose flightdeck died', () => {
   it('shows it as running, refuses anything new, audits its end as outcome unknown once its process group ends', async () => {
     const { lockPathFor } = await import('../../src/actions/lock.js');
-    const { file, step } = await orphanedRollback('dead-beef', 1.5);
-    try {
+    await withOrphanedRollback('dead-beef', 1.5, {}, async ({ file, step }) => {
       const { session, engine } = makeSession(plan(), { file });
       await engine.poll();
       session.start();
-      for (let i = 0; i < 40 && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitUpTo(1_000, () => session.actionRunning !== null);
       expect(session.actionRunning).toMatchObject({ kind: 'rollback', operator: 'bob' });
       const refused = await session.rollback({ reason: 'second' });
       expect(refused).toMatchObject({ ok: false, refused: expect.stringMatching(/^rollback by bob running for \d+ s/) });
       expect(await order()).toEqual([]);
-      for (let i = 0; i < 200 && session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitUpTo(5_000, () => session.actionRunning === null);
       expect(session.actionRunning).toBeNull();
-      for (let i = 0; i < 40 && !existsSync(join(dir, 'audit.jsonl')); i++) await new Promise((r) => setTimeout(r, 25));
+      await waitUpTo(1_000, () => existsSync(join(dir, 'audit.jsonl')));
       const ended = (await auditLines()).find((l) => l.result === 'outcome unknown');
       expect(ended).toMatchObject({ action: 'rollback', stage: 'canary-10', operator: { user: 'bob' }, details: { actionId: 'dead-beef', pgid: step.pid } });
       expect(existsSync(lockPathFor(file))).toBe(false);
       expect(engine.getState().events.filter((e) => e.type === 'session.note').map((e) => (e as { text: string }).text).join('\n')).toMatch(/adopted a running rollback by bob[\s\S]*ended after \d+ s: outcome unknown/);
       expect((await session.rollback({ reason: 'now it may' })).ok).toBe(true);
       await session.stop();
-    } finally {
-      try {
-        process.kill(-step.pid!, 'SIGKILL');
-      } catch {
-        // ended
-      }
-    }
+    });
   });
 });
 
@@ -340,18 +349,16 @@ describe('after an automatic rollback whose flightdeck died: one rule, whether i
     ['still runs and is adopted', 1],
   ] as const) {
     it(`${how}: a gate still failing does not roll back again on its own ('auto-rollback withheld'); the audit names it auto-rollback`, async () => {
-      const { file, step } = await orphanedRollback(`dead-${seconds}`, seconds, { auto: true });
-      if (seconds === 0 && step.exitCode === null && step.signalCode === null) await new Promise((r) => step.once('exit', r));
-      try {
+      await withOrphanedRollback(`dead-${seconds}`, seconds, { auto: true }, async ({ file }) => {
         const { session, engine, prom } = makeSession(plan(), { file });
         await engine.poll();
         session.start();
         // Adopted, or its end audited: the session has seen the orphan.
-        for (let i = 0; i < 400 && !existsSync(join(dir, 'audit.jsonl')) && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+        await waitUpTo(10_000, () => existsSync(join(dir, 'audit.jsonl')) || session.actionRunning !== null);
         prom.set('err', 0.5);
         await engine.poll();
-        for (let i = 0; i < 200 && session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
-        for (let i = 0; i < 200 && !alerts(engine).includes('auto-rollback withheld'); i++) await new Promise((r) => setTimeout(r, 25));
+        await waitUpTo(5_000, () => session.actionRunning === null);
+        await waitUpTo(5_000, () => alerts(engine).includes('auto-rollback withheld'));
         expect(alerts(engine)).toContain('auto-rollback withheld');
         expect(alerts(engine)).not.toContain('auto-rollback refused');
         expect(await order()).toEqual([]);
@@ -361,52 +368,39 @@ describe('after an automatic rollback whose flightdeck died: one rule, whether i
         expect((await session.rollback({ reason: 'by hand' })).ok).toBe(true);
         expect(await order()).toEqual(['rb-1', 'rb-2']);
         await session.stop();
-      } finally {
-        try {
-          process.kill(-step.pid!, 'SIGKILL');
-        } catch {
-          // ended
-        }
-      }
+      });
     });
   }
 });
 
 describe('adopting an action whose flightdeck died, with a store that fails once', () => {
   it("writes the adopted action's outcome row although the store's first write of it failed (a database hiccup): the lock row is gone, so no one else would", async () => {
-    const { file, step } = await orphanedRollback('dead-f00d', 0.5);
-    let failed = 0;
-    const asked: unknown[] = [];
-    const hiccup = (files: Store): Store => ({
-      ...files,
-      audit: {
-        ...files.audit,
-        append: (entry, opts) => {
-          if (entry.result === 'outcome unknown') asked.push(opts?.once);
-          return entry.result === 'outcome unknown' && failed++ === 0 ? Promise.reject(new Error('connection reset by the database')) : files.audit.append(entry, opts);
+    await withOrphanedRollback('dead-f00d', 0.5, {}, async ({ file }) => {
+      let failed = 0;
+      const asked: unknown[] = [];
+      const hiccup = (files: Store): Store => ({
+        ...files,
+        audit: {
+          ...files.audit,
+          append: (entry, opts) => {
+            if (entry.result === 'outcome unknown') asked.push(opts?.once);
+            return entry.result === 'outcome unknown' && failed++ === 0 ? Promise.reject(new Error('connection reset by the database')) : files.audit.append(entry, opts);
+          },
         },
-      },
-    });
-    try {
+      });
       const { session, engine } = makeSession(plan(), { file, store: hiccup });
       await engine.poll();
       session.start();
-      for (let i = 0; i < 40 && !session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitUpTo(1_000, () => session.actionRunning !== null);
       expect(session.actionRunning).toMatchObject({ kind: 'rollback', operator: 'bob' });
-      for (let i = 0; i < 200 && session.actionRunning; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitUpTo(5_000, () => session.actionRunning === null);
       expect(session.actionRunning).toBeNull();
       expect(failed).toBe(2);
       expect((await auditLines()).filter((l) => l.result === 'outcome unknown')).toMatchObject([{ action: 'rollback', details: { actionId: 'dead-f00d' } }]);
       // Each try asks the store to write the line at most once (a reset may have come after the commit).
       expect(asked).toEqual([{ actionId: 'dead-f00d', result: 'outcome unknown' }, { actionId: 'dead-f00d', result: 'outcome unknown' }]);
       await session.stop();
-    } finally {
-      try {
-        process.kill(-step.pid!, 'SIGKILL');
-      } catch {
-        // ended
-      }
-    }
+    });
   });
 });
 
