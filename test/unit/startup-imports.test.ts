@@ -60,6 +60,15 @@ describe('the cockpit bundle (dist/, npm run build)', () => {
     expect(inputs.filter((f) => /node_modules\/(react|react-reconciler|scheduler)\/cjs\/.*development/.test(f))).toEqual([]);
   });
 
+  it("gives Ink and the text packages the string-width that does not segment standalone characters, and string-width-fast the real one", () => {
+    const { inputs } = metafile();
+    const resolved = (file: string) => inputs[file]?.imports.find((i) => i.original === 'string-width')?.path;
+    for (const file of ['node_modules/ink/build/output.js', 'node_modules/widest-line/index.js', 'node_modules/wrap-ansi/index.js', 'node_modules/cli-truncate/index.js']) {
+      expect([file, resolved(file)]).toEqual([file, 'components/string-width-fast.ts']);
+    }
+    expect(resolved('components/string-width-fast.ts')).toBe('node_modules/string-width/index.js');
+  });
+
   it('loads the layout engine (yoga) without fetch(): Node would first load its own undici for it', async () => {
     const chunks = join(ROOT, 'dist', 'chunks');
     const cockpit = readdirSync(chunks).find((f) => /^render-cockpit-.*\.js$/.test(f));
