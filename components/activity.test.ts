@@ -12,6 +12,7 @@ it('formats every event type in one line and merges extra lines by time', () => 
   expect(formatEvent({ at: 1, type: 'poll.started', reason: 'schedule' }, glyphs)).toBeNull();
   expect(formatEvent({ at: 1, type: 'poll.done', durationMs: 5, ok: true, gates: 1, nodes: 1 }, glyphs)).toBeNull();
   const acting = [
+    formatEvent({ at: 1, type: 'rollback.requested', stageId: 'canary-10', gateId: 'error-rate', reason: 'failing: 9% > 5%', auto: true }, glyphs),
     formatEvent({ at: 1, type: 'action.started', action: 'rollback', stageId: 'canary-10', operator: 'alice', auto: true, dryRun: false, reason: 'gate failing' }, glyphs),
     formatEvent({ at: 1, type: 'action.output', action: 'rollback', step: 'tag', stream: 'stderr', text: 'warn: \u001b[31mslow' }, glyphs),
     formatEvent({ at: 1, type: 'action.finished', action: 'rollback', stageId: 'canary-10', ok: false, durationMs: 61_000, steps: [], summary: 'step tag exit 1' }, glyphs),
@@ -19,6 +20,8 @@ it('formats every event type in one line and merges extra lines by time', () => 
     formatEvent({ at: 1, type: 'override', stageId: 'canary-10', operator: 'bob', blockers: ['health'], fields: { manual_override: true, override_acknowledged: true, override_reason: 'known flaky probe' } }, glyphs),
   ].map((x) => x?.text);
   expect(acting).toEqual([
+    // The engine's request is not the start: a guard may withhold it (seen in a stranger's trial: "started" before "withheld").
+    'ROLLBACK due for canary-10: error-rate failing: 9% > 5%',
     'ROLLBACK of canary-10 started by alice (automatic): gate failing',
     'rollback tag: warn: slow',
     'rollback of canary-10 FAILED after 1m1s: step tag exit 1',

@@ -47,7 +47,8 @@ export function formatEvent(e: EngineEvent, g: Glyphs): ActivityEntry | null {
     case 'stage.rolled-back':
       return { at, text: `stage ${e.stageId} rolled back`, tok: 'danger' };
     case 'rollback.requested':
-      return { at, text: `ROLLBACK ${e.auto ? 'started automatically' : 'requested'} for ${e.stageId}: ${e.gateId} ${sanitize(e.reason)}`, tok: 'danger' };
+      // Asked for, not started: a guard may withhold or refuse it (its own line says), or leave it to the leader.
+      return { at, text: `ROLLBACK ${e.auto ? 'due' : 'requested'} for ${e.stageId}: ${e.gateId} ${sanitize(e.reason)}`, tok: 'danger' };
     case 'signoff':
       return { at, text: `${e.gateId} signed off by ${sanitize(e.operator)}: ${sanitize(e.note)}`, tok: 'ok' };
     case 'window.completed':
