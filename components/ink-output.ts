@@ -13,8 +13,18 @@
  * that row's string; any other row is drawn by Ink's own Output on a one-row
  * grid, with the same operations in the same order, so the result is what Ink
  * would have drawn. A frame with a multi-line write goes to Ink's Output whole.
+ *
+ * A changed row whose writes sit side by side (none overlapping, none cut by
+ * its clip, none outside the frame) is drawn without a grid: Ink's Output
+ * makes an object per cell of the row, copies each write's styled characters
+ * in and serialises the row again (an allocation profile of the render bench
+ * put ~150 MB of 559 MB there). Such a row is the writes' own serialised
+ * strings with spaces between them, which is what Ink's serialisation of the
+ * grid gives byte for byte (see drawSideBySide); the property test in
+ * ink-output.test.ts compares the two on random rows.
  */
 import chalk from 'chalk';
+import { styledCharsToString, type StyledChar } from '@alcalzone/ansi-tokenize';
 // Not in Ink's export map: the file itself, which Ink's renderer imports too.
 import Output from '../node_modules/ink/build/output.js';
 
@@ -31,6 +41,9 @@ interface OutputCaches {
   widths: Map<string, number>;
   blockWidths: Map<string, number>;
   styledChars: Map<string, unknown>;
+  getStyledChars(line: string): StyledChar[];
+  getStringWidth(text: string): number;
+  getWidestLine(text: string): number;
 }
 interface OutputInternals {
   operations: Operation[];
@@ -57,7 +70,39 @@ function shared(fresh: OutputCaches): OutputCaches {
   const c = sharedCaches;
   if (c && c.widths.size + c.blockWidths.size + c.styledChars.size <= SHARED_CACHE_ENTRIES) return c;
   if (c) sharedCachesStats.replaced++;
+  pieces.clear();
   return (sharedCaches = fresh);
+}
+
+/** A one-line string as Ink's Output sees it: its styled characters, their serialisation, the columns they take. */
+interface Piece {
+  chars: StyledChar[];
+  /** styledCharsToString(chars): what Ink writes for these characters on their own. */
+  str: string;
+  /** Columns the characters take in Output's grid (each at least one). */
+  placed: number;
+  /** Every character at least one column wide, and together as wide as the string: cutting it at 0 and its width keeps every character. */
+  whole: boolean;
+}
+/** Pieces by string, measured with the shared caches (cleared with them). */
+const pieces = new Map<string, Piece>();
+function piece(caches: OutputCaches, s: string): Piece {
+  let p = pieces.get(s);
+  if (p === undefined) {
+    const chars = caches.getStyledChars(s);
+    let placed = 0;
+    let sum = 0;
+    let whole = true;
+    for (const c of chars) {
+      const w = caches.getStringWidth(c.value);
+      if (w < 1) whole = false;
+      sum += w;
+      placed += Math.max(1, w);
+    }
+    p = { chars, str: styledCharsToString(chars), placed, whole: whole && sum === caches.getStringWidth(s) };
+    pieces.set(s, p);
+  }
+  return p;
 }
 
 const bound = (a: number | undefined, b: number | undefined, f: (x: number, y: number) => number) => (a === undefined ? b : b === undefined ? a : f(a, b));
@@ -73,13 +118,70 @@ const fnId = (f: Transformer) => {
   return id;
 };
 
+type RowWrite = { op: Extract<Operation, { type: 'write' }>; clip: Clip | undefined };
+
+/**
+ * A row of side-by-side writes, as Ink's Output#get would draw it, or
+ * undefined when it is not such a row. It follows applyWriteOperation step by
+ * step with the same caches: a write cut away by its clip draws nothing; a
+ * write inside its clip is "cut" to its whole width, which keeps every
+ * character when the piece is whole (sliceLineToColumns then serialises the
+ * same characters); the transformers run on the line as in Ink. Ink's grid
+ * row serialised is then: blank cells, which add only spaces; each write's
+ * characters, whose styles begin from none and end back at none (as their own
+ * serialisation does) when a blank or the row's end is beside them; and the
+ * continuation cells of wide characters, which add nothing. Two writes that
+ * touch with styles on both sides of the seam would differ there, so such a
+ * row goes to Ink. trimEnd() drops the trailing blanks either way.
+ */
+function drawSideBySide(caches: OutputCaches, row: readonly RowWrite[], y: number, width: number): string | undefined {
+  const placed: Array<{ x: number; end: number; p: Piece }> = [];
+  for (const { op, clip } of row) {
+    let line = piece(caches, op.text).str;
+    if (clip) {
+      if (isClipEmpty(clip)) continue;
+      const { x1, x2, y1, y2 } = clip;
+      if (x1 !== undefined && x2 !== undefined) {
+        if (op.x + caches.getWidestLine(op.text) < x1 || op.x > x2) continue;
+      }
+      if (y1 !== undefined && y2 !== undefined && (y < y1 || y >= y2)) continue;
+      if (x1 !== undefined && x2 !== undefined) {
+        const cut = piece(caches, line);
+        if (op.x < x1 || op.x + caches.getStringWidth(line) > x2 || !cut.whole) return undefined;
+        line = cut.str;
+      }
+    }
+    for (const transformer of op.transformers) line = transformer(line, 0);
+    const p = piece(caches, line);
+    if (p.chars.length === 0) continue;
+    if (op.x < 0 || op.x + p.placed > width) return undefined;
+    placed.push({ x: op.x, end: op.x + p.placed, p });
+  }
+  placed.sort((a, b) => a.x - b.x);
+  let out = '';
+  let col = 0;
+  let before: StyledChar | undefined;
+  for (const { x, end, p } of placed) {
+    if (x < col) return undefined;
+    if (x === col && before && before.styles.length > 0 && p.chars[0]!.styles.length > 0) return undefined;
+    out += ' '.repeat(x - col) + p.str;
+    col = end;
+    before = p.chars.at(-1);
+  }
+  return out.trimEnd();
+}
+
+const isClipEmpty = (c: Clip) => (c.x1 !== undefined && c.x2 !== undefined && c.x1 >= c.x2) || (c.y1 !== undefined && c.y2 !== undefined && c.y1 >= c.y2);
+
 /** Rows drawn in the last frame and the frame before (two generations: bounded, and a row that flips back is still there). */
 let current = new Map<string, string>();
 let previous = new Map<string, string>();
-export const outputStageStats = { frames: 0, rows: 0, rowsDrawn: 0, wholeFrames: 0 };
+export const outputStageStats = { frames: 0, rows: 0, rowsDrawn: 0, rowsSideBySide: 0, wholeFrames: 0 };
 
 const proto = Output.prototype as unknown as OutputInternals;
 const inkGet = proto.get;
+/** Ink's own Output#get, as it was before the row cache (for tests). */
+export const inkOutputGet: (this: unknown) => { output: string; height: number } = inkGet;
 let installed = false;
 
 /** Installs the row cache on Ink's Output (once). */
@@ -88,7 +190,7 @@ export function installRowCache(): void {
   installed = true;
   proto.get = function get(this: OutputInternals) {
     const { width, height, operations } = this;
-    const rows: Array<Array<{ op: Extract<Operation, { type: 'write' }>; clip: Clip | undefined }>> = Array.from({ length: height }, () => []);
+    const rows: RowWrite[][] = Array.from({ length: height }, () => []);
     const clips: Clip[] = [];
     for (const op of operations) {
       if (op.type === 'clip') clips.push(intersect(clips.at(-1), op.clip));
@@ -115,12 +217,16 @@ export function installRowCache(): void {
       if (text === undefined) {
         const one = new Output({ width, height: 1 }) as unknown as OutputInternals;
         one.caches = shared(one.caches);
-        for (const { op, clip } of row) {
-          if (clip) one.operations.push({ type: 'clip', clip: { ...clip, y1: clip.y1 === undefined ? undefined : clip.y1 - y, y2: clip.y2 === undefined ? undefined : clip.y2 - y } });
-          one.operations.push({ ...op, y: 0 });
-          if (clip) one.operations.push({ type: 'unclip' });
+        text = drawSideBySide(one.caches, row, y, width);
+        if (text !== undefined) outputStageStats.rowsSideBySide++;
+        else {
+            for (const { op, clip } of row) {
+            if (clip) one.operations.push({ type: 'clip', clip: { ...clip, y1: clip.y1 === undefined ? undefined : clip.y1 - y, y2: clip.y2 === undefined ? undefined : clip.y2 - y } });
+            one.operations.push({ ...op, y: 0 });
+            if (clip) one.operations.push({ type: 'unclip' });
+          }
+          text = inkGet.call(one).output;
         }
-        text = inkGet.call(one).output;
         outputStageStats.rowsDrawn++;
       }
       current.set(key, text);

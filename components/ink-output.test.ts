@@ -1,0 +1,145 @@
+/**
+ * The row-cached output stage draws what Ink's own Output#get draws, byte for
+ * byte: random frames of one-line writes (side by side, touching, overlapping,
+ * cut by clips, outside the frame, with transformers) drawn both ways.
+ */
+import chalk from 'chalk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Output from '../node_modules/ink/build/output.js';
+import { inkOutputGet, outputStageStats } from './ink-output.js';
+
+/** A small deterministic PRNG (mulberry32), so a failure names a reproducible frame. */
+function prng(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Transformer = (line: string, index: number) => string;
+interface Clip {
+  x1?: number;
+  x2?: number;
+  y1?: number;
+  y2?: number;
+}
+interface OutputLike {
+  width: number;
+  height: number;
+  write(x: number, y: number, text: string, options: { transformers: Transformer[] }): void;
+  clip(clip: Clip): void;
+  unclip(): void;
+  get(): { output: string; height: number };
+}
+
+let level: typeof chalk.level = 0;
+beforeAll(() => {
+  level = chalk.level;
+  chalk.level = 3;
+});
+afterAll(() => {
+  chalk.level = level;
+});
+
+// Text as the cockpit writes it, and what a plan, a node or Prometheus may put in a label.
+const WORDS = ['ok', 'error-rate', '15.2%', ' ', '  ', '●', '│', '─', '✓', '▶', '…', 'äö', '中文', '👍', 'e\u0301', '\t', '\u200b', '\u00a0', 'x\u00a0'];
+const STYLES: Array<(s: string) => string> = [
+  (s) => s,
+  (s) => chalk.red(s),
+  (s) => chalk.bold.green(s),
+  (s) => chalk.inverse(s),
+  (s) => chalk.dim(s),
+  (s) => chalk.bgBlue(s),
+  (s) => chalk.hex('#ff8800')(s),
+];
+const TRANSFORMERS: Transformer[] = [(s) => s, (s) => chalk.bold(s), (s) => chalk.inverse(s), (s) => chalk.dim(chalk.yellow(s)), (s) => `${s}!`, (s) => s.toUpperCase()];
+
+function randomText(r: () => number): string {
+  let t = '';
+  const n = 1 + Math.floor(r() * 4);
+  for (let i = 0; i < n; i++) t += STYLES[Math.floor(r() * STYLES.length)]!(WORDS[Math.floor(r() * WORDS.length)]!);
+  return t;
+}
+
+function randomClip(r: () => number, width: number, height: number): Clip {
+  const c: Clip = {};
+  if (r() < 0.8) {
+    c.x1 = Math.floor(r() * width * 0.5) - 1;
+    c.x2 = c.x1 + Math.floor(r() * width * 1.2);
+  }
+  if (r() < 0.8) {
+    c.y1 = Math.floor(r() * height) - 1;
+    c.y2 = c.y1 + Math.floor(r() * (height + 1));
+  }
+  return c;
+}
+
+/** The same random operations on two Outputs. */
+function randomFrame(r: () => number): [OutputLike, OutputLike] {
+  const width = 4 + Math.floor(r() * 40);
+  const height = 1 + Math.floor(r() * 4);
+  const a = new Output({ width, height }) as unknown as OutputLike;
+  const b = new Output({ width, height }) as unknown as OutputLike;
+  let open = 0;
+  const ops = Math.floor(r() * 10);
+  for (let i = 0; i < ops; i++) {
+    const k = r();
+    if (k < 0.15) {
+      const c = randomClip(r, width, height);
+      a.clip(c);
+      b.clip(c);
+      open++;
+    } else if (k < 0.25 && open > 0) {
+      a.unclip();
+      b.unclip();
+      open--;
+    } else {
+      // Mostly side by side: x at a column a write may end on, sometimes anywhere (overlaps, off the frame).
+      const x = r() < 0.7 ? Math.floor(r() * width) : Math.floor(r() * (width + 10)) - 5;
+      const y = Math.floor(r() * (height + 1)) - (r() < 0.1 ? 1 : 0);
+      const text = randomText(r);
+      const transformers = r() < 0.5 ? [] : [TRANSFORMERS[Math.floor(r() * TRANSFORMERS.length)]!];
+      a.write(x, y, text, { transformers });
+      b.write(x, y, text, { transformers });
+    }
+  }
+  return [a, b];
+}
+
+describe("the row-cached Output#get", () => {
+  it("draws 20,000 random frames of one-line writes exactly as Ink's Output#get", () => {
+    const r = prng(14);
+    const before = { ...outputStageStats };
+    for (let n = 0; n < 20_000; n++) {
+      const [ours, ink] = randomFrame(r);
+      const got = ours.get();
+      const want = inkOutputGet.call(ink);
+      expect([n, got]).toEqual([n, want]);
+    }
+    // Both ways of drawing a new row were taken many times.
+    const sideBySide = outputStageStats.rowsSideBySide - before.rowsSideBySide;
+    const drawn = outputStageStats.rowsDrawn - before.rowsDrawn;
+    expect(sideBySide).toBeGreaterThan(5_000);
+    expect(drawn - sideBySide).toBeGreaterThan(5_000);
+  });
+
+  it('draws a cockpit row of side-by-side writes without a grid, and a row whose styled writes touch through Ink', () => {
+    const o = new Output({ width: 40, height: 2 }) as unknown as OutputLike;
+    o.clip({ x1: 0, x2: 40, y1: 0, y2: 2 });
+    o.write(0, 0, `${chalk.green('✓ ok')} error-rate`, { transformers: [] });
+    o.write(20, 0, chalk.red('15.2%'), { transformers: [] });
+    o.write(0, 1, chalk.red('ab'), { transformers: [] });
+    o.write(2, 1, chalk.red('cd'), { transformers: [] });
+    o.unclip();
+    const before = { ...outputStageStats };
+    const got = o.get();
+    expect(outputStageStats.rowsDrawn - before.rowsDrawn).toBe(2);
+    expect(outputStageStats.rowsSideBySide - before.rowsSideBySide).toBe(1);
+    expect(got).toEqual(inkOutputGet.call(o));
+    // One style run across the seam, as Ink serialises its grid.
+    expect(got.output.split('\n')[1]).toBe(chalk.red('abcd'));
+  });
+});
