@@ -17,6 +17,7 @@
  * (scripts/build.mjs) gives this module to the packages in node_modules that
  * import 'string-width' (Ink, wrap-ansi, cli-truncate, slice-ansi, widest-line).
  */
+import { eastAsianWidth } from 'get-east-asian-width';
 import stringWidth from 'string-width';
 
 type Options = Parameters<typeof stringWidth>[1];
@@ -41,9 +42,18 @@ function standalone(c: number): boolean {
 /** Widths of single characters, as string-width gives them (only standalone ones are kept). */
 const widths = new Map<number, number>();
 
+/**
+ * A standalone character's width: its East Asian Width, which is what
+ * string-width gives a cluster of one such code point (in these ranges the
+ * emoji it counts 2, such as ⌚ ☔ ✅, are East Asian Wide too; the tests
+ * compare every character of the ranges with string-width). Asked directly
+ * rather than of string-width, whose first non-ASCII call sets up a grapheme
+ * segmenter and compiles its emoji and property regexes: ~50 ms on the way
+ * to the cockpit's first frame.
+ */
 function charWidth(c: number): number {
   let w = widths.get(c);
-  if (w === undefined) widths.set(c, (w = stringWidth(String.fromCharCode(c))));
+  if (w === undefined) widths.set(c, (w = eastAsianWidth(c, { ambiguousAsWide: false })));
   return w;
 }
 
