@@ -26,7 +26,8 @@
  * (CUU/CUD/CNL/CPL, CHA): correct on the alternate screen and on the primary
  * one alike.
  */
-import { ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, tokenize, type AnsiCode } from '@alcalzone/ansi-tokenize';
+import { ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, tokenize, type AnsiCode, type StyledChar } from '@alcalzone/ansi-tokenize';
+import { standaloneStyledChars } from './styled-chars-fast.js';
 // Not in Ink's export map: the module object ink.js itself imports.
 import logUpdate from '../node_modules/ink/build/log-update.js';
 
@@ -69,17 +70,14 @@ const keyOf = (styles: AnsiCode[]): string => {
  * One of Ink's output rows (text and escape codes) as cells, as the terminal
  * shows them: the characters and styles @alcalzone/ansi-tokenize gives them
  * (the styles reduced once per escape code, not copied for every character:
- * the cells of a run share one styles array).
- *
- * ansi-tokenize segments the whole row into graphemes (Intl.Segmenter), about
- * 1 µs a character; a cockpit row is SGR codes and characters that are each
- * their own grapheme (ASCII, Latin, box drawing, arrows, block elements), so
- * such a row is read directly: an SGR sequence tokenised once and remembered,
- * each character's width asked of ansi-tokenize once and remembered. Any other
- * row (another escape, a combining mark, an emoji, CJK) goes to ansi-tokenize.
+ * the cells of a run share one styles array). A cockpit row (SGR sequences
+ * and standalone characters) is read by standaloneStyledChars, without
+ * ansi-tokenize's grapheme segmenting (~1 µs a character); any other row
+ * (another escape, a combining mark, an emoji, CJK) goes to ansi-tokenize.
  */
 export function parseRow(line: string): Cell[] {
-  return SIMPLE_ROW.test(line) ? parseSimpleRow(line) : parseTokens(tokenize(line));
+  const chars = standaloneStyledChars(line);
+  return chars ? cellsOf(chars) : parseTokens(tokenize(line));
 }
 
 function parseTokens(tokens: ReturnType<typeof tokenize>): Cell[] {
@@ -98,46 +96,22 @@ function parseTokens(tokens: ReturnType<typeof tokenize>): Cell[] {
   return cells;
 }
 
-/**
- * SGR sequences and characters each a grapheme of its own: printable ASCII,
- * Latin-1 and Latin Extended (not the combining marks from U+0300), general
- * punctuation without the zero-width and bidi controls, and U+2070–U+2BFF
- * (letterlike symbols, arrows, technical, box drawing, block elements,
- * geometric shapes, dingbats) without the combining marks for symbols.
- */
-// eslint-disable-next-line no-control-regex
-const SIMPLE_ROW = /^(?:\u001b\[[0-9;]*m|[\u0020-\u007e\u00a0-\u02ff\u2010-\u2027\u2030-\u205e\u2070-\u20cf\u2100-\u2bff])*$/;
-const sgrTokens = new Map<string, ReturnType<typeof tokenize>>();
-const charWide = new Map<string, boolean>();
+/** The cell of each styled character (one per character: they are interned, as the styles are). */
+const cellOf = new WeakMap<StyledChar, Cell>();
+const contOf = new WeakMap<AnsiCode[], Cell>();
 
-function parseSimpleRow(line: string): Cell[] {
+/** Cells of interned styled characters (standaloneStyledChars): shared objects, not one per character of each row. */
+function cellsOf(chars: readonly StyledChar[]): Cell[] {
   const cells: Cell[] = [];
-  let styles: AnsiCode[] = [];
-  let key = '';
-  for (let i = 0; i < line.length; ) {
-    if (line.charCodeAt(i) === 0x1b) {
-      // SIMPLE_ROW let only whole SGR sequences in: ESC [ digits and ; then m.
-      const end = line.indexOf('m', i) + 1;
-      const m = line.slice(i, end);
-      i = end;
-      let tokens = sgrTokens.get(m);
-      if (tokens === undefined) {
-        tokens = tokenize(m);
-        if (sgrTokens.size < 4096) sgrTokens.set(m, tokens);
-      }
-      for (const t of tokens) if (t.type === 'ansi') styles = reduceAnsiCodesIncremental(styles, [t]);
-      key = keyOf(styles);
-      continue;
+  for (const c of chars) {
+    let cell = cellOf.get(c);
+    if (cell === undefined) cellOf.set(c, (cell = { ch: c.value, styles: c.styles, key: keyOf(c.styles), wide: c.fullWidth, cont: false }));
+    cells.push(cell);
+    if (c.fullWidth) {
+      let cont = contOf.get(c.styles);
+      if (cont === undefined) contOf.set(c.styles, (cont = { ch: '', styles: c.styles, key: cell.key, wide: false, cont: true }));
+      cells.push(cont);
     }
-    const ch = line[i++]!;
-    let wide = ch < '\u1100' ? false : charWide.get(ch);
-    if (wide === undefined) {
-      const t = tokenize(ch)[0];
-      wide = t?.type === 'char' && t.fullWidth;
-      charWide.set(ch, wide);
-    }
-    cells.push({ ch, styles, key, wide, cont: false });
-    if (wide) cells.push({ ch: '', styles, key, wide: false, cont: true });
   }
   return cells;
 }

@@ -25,6 +25,7 @@
  */
 import chalk from 'chalk';
 import { styledCharsToString, type StyledChar } from '@alcalzone/ansi-tokenize';
+import { standaloneStyledChars } from './styled-chars-fast.js';
 // Not in Ink's export map: the file itself, which Ink's renderer imports too.
 import Output from '../node_modules/ink/build/output.js';
 
@@ -71,6 +72,16 @@ function shared(fresh: OutputCaches): OutputCaches {
   if (c && c.widths.size + c.blockWidths.size + c.styledChars.size <= SHARED_CACHE_ENTRIES) return c;
   if (c) sharedCachesStats.replaced++;
   pieces.clear();
+  // A row of SGR sequences and standalone characters is read without Ink's tokenize (styled-chars-fast.ts).
+  const inkStyledChars = fresh.getStyledChars;
+  fresh.getStyledChars = function getStyledChars(this: OutputCaches, line: string) {
+    const known = this.styledChars.get(line) as StyledChar[] | undefined;
+    if (known !== undefined) return known;
+    const chars = standaloneStyledChars(line);
+    if (chars === undefined) return inkStyledChars.call(this, line);
+    this.styledChars.set(line, chars);
+    return chars;
+  };
   return (sharedCaches = fresh);
 }
 
@@ -220,7 +231,7 @@ export function installRowCache(): void {
         text = drawSideBySide(one.caches, row, y, width);
         if (text !== undefined) outputStageStats.rowsSideBySide++;
         else {
-            for (const { op, clip } of row) {
+          for (const { op, clip } of row) {
             if (clip) one.operations.push({ type: 'clip', clip: { ...clip, y1: clip.y1 === undefined ? undefined : clip.y1 - y, y2: clip.y2 === undefined ? undefined : clip.y2 - y } });
             one.operations.push({ ...op, y: 0 });
             if (clip) one.operations.push({ type: 'unclip' });

@@ -23,20 +23,29 @@ import stringWidth from 'string-width';
 type Options = Parameters<typeof stringWidth>[1];
 
 /** Ranges (inclusive) of code points that never join a neighbour: see above. */
-const STANDALONE: ReadonlyArray<readonly [number, number]> = [
+export const STANDALONE: ReadonlyArray<readonly [number, number]> = [
   [0x20, 0x7e], // ASCII printable
   [0xa0, 0xac], // Latin-1 (U+00AD soft hyphen left out)
   [0xae, 0x24f], // Latin-1, Latin Extended-A and -B
   [0x2010, 0x2027], // dashes, quotes, bullets, ellipsis
   [0x2030, 0x205e], // per mille … (no joiners, no invisible operators)
+  [0x2070, 0x209f], // superscripts and subscripts
+  [0x20a0, 0x20cf], // currency symbols (€)
+  [0x2100, 0x218f], // letterlike symbols (™), number forms
   [0x2190, 0x23ff], // arrows, mathematical operators, miscellaneous technical
-  [0x2500, 0x27bf], // box drawing, block elements, geometric shapes, symbols, dingbats
-  [0x2800, 0x28ff], // braille (spinners)
+  [0x2500, 0x27ff], // box drawing, block elements, geometric shapes, symbols, dingbats, arrows (⟳)
+  [0x2800, 0x2bff], // braille (spinners), arrows, mathematical symbols, miscellaneous symbols
 ];
 
 function standalone(c: number): boolean {
   for (const [lo, hi] of STANDALONE) if (c >= lo && c <= hi) return true;
   return false;
+}
+
+/** The width of a standalone character (a UTF-16 code unit), or undefined when `c` is not one. */
+export function standaloneCharWidth(c: number): number | undefined {
+  if (c >= 0x20 && c <= 0x7e) return 1;
+  return standalone(c) ? charWidth(c) : undefined;
 }
 
 /** Widths of single characters, as string-width gives them (only standalone ones are kept). */
