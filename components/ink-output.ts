@@ -184,6 +184,32 @@ function drawSideBySide(caches: OutputCaches, row: readonly RowWrite[], y: numbe
 
 const isClipEmpty = (c: Clip) => (c.x1 !== undefined && c.x2 !== undefined && c.x1 >= c.x2) || (c.y1 !== undefined && c.y2 !== undefined && c.y1 >= c.y2);
 
+const visibleAt = (clip: Clip | undefined, y: number) => !clip || ((clip.y1 === undefined || y >= clip.y1) && (clip.y2 === undefined || y < clip.y2));
+
+/** Whether row y's writes draw what `before` drew: the same x, text, horizontal clip, visibility and transformers (what the row key holds). */
+function sameWrites(before: readonly RowWrite[], now: readonly RowWrite[], y: number): boolean {
+  if (before.length !== now.length) return false;
+  for (let i = 0; i < now.length; i++) {
+    const a = before[i]!;
+    const b = now[i]!;
+    if (a.op.x !== b.op.x || a.op.text !== b.op.text || a.clip?.x1 !== b.clip?.x1 || a.clip?.x2 !== b.clip?.x2 || visibleAt(a.clip, y) !== visibleAt(b.clip, y)) return false;
+    const fa = a.op.transformers;
+    const fb = b.op.transformers;
+    if (fa.length !== fb.length) return false;
+    for (let k = 0; k < fa.length; k++) if (fa[k] !== fb[k]) return false;
+  }
+  return true;
+}
+
+/**
+ * Each row's writes and string in the last frame drawn (at this width and
+ * colour level): a row whose writes are the same again is that string again,
+ * compared field by field without building its key (a key is the row's whole
+ * text: building and hashing one per row per frame was the largest part of
+ * this stage's own time in a profile of render-cost).
+ */
+let lastFrame: { width: number; level: number; rows: Array<{ row: RowWrite[]; text: string } | undefined> } = { width: -1, level: -1, rows: [] };
+
 /** Rows drawn in the last frame and the frame before (two generations: bounded, and a row that flips back is still there). */
 let current = new Map<string, string>();
 let previous = new Map<string, string>();
@@ -217,12 +243,18 @@ export function installRowCache(): void {
     outputStageStats.frames++;
     const out: string[] = [];
     const level = chalk.level;
+    if (width !== lastFrame.width || level !== lastFrame.level) lastFrame = { width, level, rows: [] };
     for (let y = 0; y < height; y++) {
       const row = rows[y]!;
+      const last = lastFrame.rows[y];
+      if (last && sameWrites(last.row, row, y)) {
+        last.row = row;
+        out.push(last.text);
+        continue;
+      }
       let key = `${width}\u0001${level}`;
       for (const { op, clip } of row) {
-        const visible = !clip || ((clip.y1 === undefined || y >= clip.y1) && (clip.y2 === undefined || y < clip.y2));
-        key += `\u0002${op.x}\u0001${clip?.x1}\u0001${clip?.x2}\u0001${visible ? 1 : 0}\u0001${op.transformers.map(fnId).join(',')}\u0001${op.text}`;
+        key += `\u0002${op.x}\u0001${clip?.x1}\u0001${clip?.x2}\u0001${visibleAt(clip, y) ? 1 : 0}\u0001${op.transformers.map(fnId).join(',')}\u0001${op.text}`;
       }
       let text = current.get(key) ?? previous.get(key);
       if (text === undefined) {
@@ -241,6 +273,7 @@ export function installRowCache(): void {
         outputStageStats.rowsDrawn++;
       }
       current.set(key, text);
+      lastFrame.rows[y] = { row, text };
       out.push(text);
     }
     outputStageStats.rows += height;
