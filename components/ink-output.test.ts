@@ -7,17 +7,8 @@ import chalk from 'chalk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Output from '../node_modules/ink/build/output.js';
 import { inkOutputGet, outputStageStats } from './ink-output.js';
-
-/** A small deterministic PRNG (mulberry32), so a failure names a reproducible frame. */
-function prng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so a failure names a reproducible frame.
+import { mulberry32 } from '../src/simulator/prng.js';
 
 type Transformer = (line: string, index: number) => string;
 interface Clip {
@@ -138,7 +129,7 @@ function outputOf(f: Frame): OutputLike {
 
 describe("the row-cached Output#get", () => {
   it("draws 20,000 random frames of one-line writes exactly as Ink's Output#get, each followed by itself with one thing changed", () => {
-    const r = prng(14);
+    const r = mulberry32(14);
     const before = { ...outputStageStats };
     for (let n = 0; n < 20_000; n++) {
       const frame = randomFrame(r);

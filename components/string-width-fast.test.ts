@@ -1,17 +1,8 @@
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import fastStringWidth, { STANDALONE } from './string-width-fast.js';
-
-/** A small deterministic PRNG (mulberry32), so a failure names a reproducible string. */
-function prng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so a failure names a reproducible string.
+import { mulberry32 } from '../src/simulator/prng.js';
 
 // The cockpit's own glyphs and styles, and what a plan, a node or Prometheus may put in a label.
 const POOL = [
@@ -25,7 +16,7 @@ const POOL = [
 
 describe('fastStringWidth', () => {
   it('agrees with string-width on 20,000 random strings of the cockpit glyphs, styles and harder text', () => {
-    const r = prng(14);
+    const r = mulberry32(14);
     for (let n = 0; n < 20_000; n++) {
       let s = '';
       const len = 1 + Math.floor(r() * 12);

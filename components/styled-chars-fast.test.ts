@@ -1,5 +1,6 @@
 import { styledCharsFromTokens, tokenize } from '@alcalzone/ansi-tokenize';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../src/simulator/prng.js';
 import { STANDALONE } from './string-width-fast.js';
 import { standaloneStyledChars } from './styled-chars-fast.js';
 
@@ -21,8 +22,7 @@ describe('standaloneStyledChars', () => {
   });
 
   it('reads random rows of styles and standalone characters as ansi-tokenize does, and leaves anything else to it', () => {
-    let seed = 14;
-    const r = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const r = mulberry32(14);
     const chars = STANDALONE.flatMap(([lo, hi]) => [lo, hi, lo + Math.floor((hi - lo) / 2)]).map((c) => String.fromCharCode(c));
     for (let n = 0; n < 5_000; n++) {
       let s = '';
