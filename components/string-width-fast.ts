@@ -11,7 +11,7 @@
  * A string whose code points all come from ranges where no character joins
  * its neighbours into a grapheme (no combining marks, joiners, variation
  * selectors, Hangul jamo, surrogates or controls) is as wide as the sum of
- * its characters' widths, each asked of string-width once and remembered;
+ * its characters' widths (each its East Asian Width, remembered: charWidth);
  * CSI escape sequences (ESC [ params final) count 0, as string-width strips
  * them. Anything else goes to string-width whole. The program's bundle
  * (scripts/build.mjs) gives this module to the packages in node_modules that

@@ -2,7 +2,7 @@ import { styledCharsFromTokens, tokenize } from '@alcalzone/ansi-tokenize';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../src/simulator/prng.js';
 import { STANDALONE } from './string-width-fast.js';
-import { standaloneStyledChars } from './styled-chars-fast.js';
+import { rememberedCounts, standaloneStyledChars } from './styled-chars-fast.js';
 
 /** What Ink's Output reads a line as (its OutputCaches#getStyledChars). */
 const inkStyledChars = (s: string) => styledCharsFromTokens(tokenize(s)).filter((c) => !/^\p{Default_Ignorable_Code_Point}+$/u.test(c.value));
@@ -41,5 +41,16 @@ describe('standaloneStyledChars', () => {
     const again = standaloneStyledChars('\u001b[32mok\u001b[39m')!;
     expect(again[0]).toBe(chars[2]);
     expect(again[1]).toBe(chars[3]);
+  });
+
+  it('remembers a bounded number of styles and characters, and reads rows the same past the bound', () => {
+    for (let i = 0; i < 6_000; i++) {
+      const s = `\u001b[38;2;${i % 256};${Math.floor(i / 256)};7m${String.fromCharCode(0x2500 + (i % 200))}x\u001b[39m`;
+      expect([s, standaloneStyledChars(s)]).toEqual([s, inkStyledChars(s)]);
+    }
+    const n = rememberedCounts();
+    expect(n.transitions).toBeLessThanOrEqual(4096);
+    expect(n.chars).toBeLessThanOrEqual(65_536);
+    expect(n.transitions).toBe(4096);
   });
 });

@@ -9,8 +9,9 @@
  * for each; an allocation profile of the render bench (160x50, poll frames)
  * put ~44 MB of 366 MB there, and the cell-diff stage parsed every new row
  * again. Here each SGR sequence is tokenised once per styles it follows,
- * and the objects are shared (below). The result equals what styledCharsFromTokens(tokenize(row))
- * gives: the tests compare them over every standalone character.
+ * and the objects are shared (below). The result equals what
+ * styledCharsFromTokens(tokenize(row)) gives: the tests compare them over
+ * every standalone character.
  */
 import { reduceAnsiCodesIncremental, tokenize, type AnsiCode, type StyledChar } from '@alcalzone/ansi-tokenize';
 import { standaloneCharWidth } from './string-width-fast.js';
@@ -25,30 +26,43 @@ import { standaloneCharWidth } from './string-width-fast.js';
 const NONE: AnsiCode[] = [];
 const transitions = new WeakMap<AnsiCode[], Map<string, AnsiCode[]>>();
 const interned = new WeakMap<AnsiCode[], Map<string, StyledChar>>();
-/** Bounds on what is remembered per styles array (past them, results are made afresh). */
-const SEQUENCES_PER_STYLE = 256;
-const CHARS_PER_STYLE = 4096;
+/**
+ * How many transitions and characters are remembered in all: past that, a
+ * result is made afresh (and is garbage with its row), so text full of ever
+ * new colours cannot grow these tables without bound.
+ */
+const MAX_TRANSITIONS = 4096;
+const MAX_CHARS = 65_536;
+const remembered = { transitions: 0, chars: 0 };
+/** How many are remembered now (for tests). */
+export const rememberedCounts = (): Readonly<typeof remembered> => ({ ...remembered });
 
 function apply(styles: AnsiCode[], seq: string): AnsiCode[] {
-  let next = transitions.get(styles);
-  if (next === undefined) transitions.set(styles, (next = new Map()));
-  let to = next.get(seq);
+  let to = transitions.get(styles)?.get(seq);
   if (to === undefined) {
     to = styles;
     for (const t of tokenize(seq)) if (t.type === 'ansi') to = reduceAnsiCodesIncremental(to, [t]);
     if (to.length === 0) to = NONE;
-    if (next.size < SEQUENCES_PER_STYLE) next.set(seq, to);
+    if (remembered.transitions < MAX_TRANSITIONS) {
+      remembered.transitions++;
+      let next = transitions.get(styles);
+      if (next === undefined) transitions.set(styles, (next = new Map()));
+      next.set(seq, to);
+    }
   }
   return to;
 }
 
 function styledChar(value: string, fullWidth: boolean, styles: AnsiCode[]): StyledChar {
-  let chars = interned.get(styles);
-  if (chars === undefined) interned.set(styles, (chars = new Map()));
-  let c = chars.get(value);
+  let c = interned.get(styles)?.get(value);
   if (c === undefined) {
     c = { type: 'char', value, fullWidth, styles };
-    if (chars.size < CHARS_PER_STYLE) chars.set(value, c);
+    if (remembered.chars < MAX_CHARS) {
+      remembered.chars++;
+      let chars = interned.get(styles);
+      if (chars === undefined) interned.set(styles, (chars = new Map()));
+      chars.set(value, c);
+    }
   }
   return c;
 }
