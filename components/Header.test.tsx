@@ -101,3 +101,15 @@ describe('the final stage', () => {
     expect(end.word).toBe('rollout complete');
   });
 });
+
+describe('the polling line', () => {
+  it('keeps "prom DOWN" when its error alone is wider than the line: cut, never the whole line dropped', () => {
+    const lastError = 'Prometheus /api/v1/alerts: http://127.0.0.1:19491/api/v1/alerts is unreachable (ECONNREFUSED)';
+    const state = makeState({ prometheus: { configured: true, status: 'down', lastError, url: 'http://x' } });
+    for (const width of [60, 80, 100]) {
+      const status = rolloutStatus(state, state.now, { readonly: false, action: null });
+      const [, l2] = headerLines({ state, now: state.now, status, extras: {}, readonly: false, width }, theme);
+      expect([width, l2!.segs.map((s) => s.text).join('')]).toEqual([width, expect.stringContaining('prom DOWN: Prometheus /api/v1/alerts')]);
+    }
+  });
+});

@@ -46,11 +46,12 @@ export interface Part {
   drop: number;
 }
 
-/** Leaves out parts, least needed first, until the line fits `width`; the separator goes with its part. */
+/** Leaves out parts, least needed first, until the line fits `width` or one part is left (cut by the row); the separator goes with its part. */
 export function fitParts(parts: readonly Part[], width: number, sep: Seg): Seg[] {
   const kept = parts.filter((p) => p.segs.length > 0).map((p) => ({ ...p }));
   const w = (ps: typeof kept) => ps.reduce((n, p, i) => n + p.segs.reduce((m, s) => m + textWidth(s.text), 0) + (i > 0 ? textWidth(sep.text) : 0), 0);
-  while (w(kept) > width) {
+  // The last part left stays, cut at the width by the row: a line is never emptied (a long "prom DOWN" error was).
+  while (w(kept) > width && kept.length > 1) {
     let idx = -1;
     for (let i = 0; i < kept.length; i++) if (Number.isFinite(kept[i]!.drop) && (idx < 0 || kept[i]!.drop <= kept[idx]!.drop)) idx = i;
     if (idx < 0) break;
