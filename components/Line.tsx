@@ -6,7 +6,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import chalk, { foregroundColorNames, type ForegroundColorName } from 'chalk';
-import { firstCodePoints, textWidth } from './format.js';
+import { firstColumns, textWidth } from './format.js';
 import type { Style, Theme, Token } from './theme.js';
 import { useTheme } from './ThemeContext.js';
 // Ink's output stage, cached row by row (installs itself once).
@@ -45,10 +45,12 @@ export function fitSegments(segs: readonly Seg[], width: number, ellipsis: strin
   let lastTok: Token | undefined;
   for (const s of segs) {
     if (left <= 0) break;
-    const text = firstCodePoints(s.text, left);
+    const text = firstColumns(s.text, left);
     left -= textWidth(text);
     push(text, s.tok);
     lastTok = s.tok;
+    // Cut here (a wide character that did not fit may leave a column): nothing after it.
+    if (text.length < s.text.length) break;
   }
   push(e, lastTok);
   return out;

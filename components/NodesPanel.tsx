@@ -1,7 +1,7 @@
 /** Nodes panel: a fleet summary line, then the nodes that need attention first, in a scrolling window. */
 import React from 'react';
 import type { NodeStatus } from '../src/sources/types.js';
-import { cell, countsText, formatLatency, formatRemaining, sanitize } from './format.js';
+import { cell, countsText, formatLatency, formatRemaining, sanitize, textWidth } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
 import { listWindow, panelTitle } from './PanelTitle.js';
 import type { Theme, Token } from './theme.js';
@@ -102,7 +102,7 @@ export function nodesLines(p: NodesPanelProps, theme: Theme): LineSpec[] {
   const rows = Math.max(0, p.height - 1);
   const { selIndex, start, shown, right } = listWindow(list, p.nodes.length, rows, { ...p, selected: p.selectedName, key: (n) => n.name });
   const out: LineSpec[] = [panelTitle(theme, 'NODES', p.focused, fleetSummary(p.nodes), right)];
-  const longest = p.nodes.reduce((m, n) => Math.max(m, n.name.length), 4);
+  const longest = p.nodes.reduce((m, n) => Math.max(m, textWidth(sanitize(n.name))), 4);
   const nameW = Math.min(28, Math.max(8, longest + 2), Math.max(8, p.width - 50));
   shown.forEach((n, i) => {
     const sel = p.focused && start + i === selIndex;

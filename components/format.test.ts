@@ -1,7 +1,8 @@
 /** The cockpit's cell formatting: ages, clock times, values, thresholds, safe text, cutting by columns. */
 import { describe, expect, it } from 'vitest';
 import { formatCoarseRemaining } from '../src/present/values.js';
-import { chunk, firstCodePoints, formatAge, formatClock, formatThresholds, formatValue, sanitize, textWidth, truncate } from './format.js';
+import stringWidth from 'string-width';
+import { cell, chunk, codePointCount, firstCodePoints, firstColumns, formatAge, formatClock, formatThresholds, formatValue, lastColumns, sanitize, textWidth, truncate } from './format.js';
 import { fitSegments } from './Line.js';
 
 describe('format', () => {
@@ -37,12 +38,44 @@ describe('format', () => {
   });
 });
 
-describe('textWidth and firstCodePoints count code points as the spread did', () => {
+describe('codePointCount and firstCodePoints count code points as the spread did', () => {
   it('agree with [...s] on ASCII, glyphs, astral characters and lone surrogates', () => {
     const samples = ['', 'abc', '●─│✓▶', '👍x👍', 'a\ud83d', '\udc4db', '\ud83d\ud83d\udc4d', '🇩🇪 flag', 'e\u0301'];
     for (const s of samples) {
-      expect([s, textWidth(s)]).toEqual([s, [...s].length]);
+      expect([s, codePointCount(s)]).toEqual([s, [...s].length]);
       for (let n = 0; n <= [...s].length + 1; n++) expect([s, n, firstCodePoints(s, n)]).toEqual([s, n, [...s].slice(0, n).join('')]);
     }
+  });
+});
+
+describe('columns: what a terminal shows (wide characters two, combining marks none)', () => {
+  // Node names and labels from a fleet nobody chose for the cockpit.
+  const samples = ['', 'abc', '●─│✓▶', '节点-1', 'cafe\u0301-2', 'node-👍-3', '⟳-node™-4', '🇩🇪 flag', '👨‍👩‍👧 family', 'ｶﾞ', '한국어', 'क्षत्रिय'];
+
+  it('textWidth is string-width', () => {
+    for (const s of samples) expect([s, textWidth(s)]).toEqual([s, stringWidth(s)]);
+  });
+
+  it('firstColumns and lastColumns keep whole characters, at most the columns asked, as many as fit', () => {
+    for (const s of samples) {
+      const gs = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)].map((x) => x.segment);
+      for (let cols = 0; cols <= stringWidth(s) + 1; cols++) {
+        // The longest run of whole graphemes from the start (from the end) that fits.
+        let head = '';
+        for (const g of gs) if (stringWidth(head + g) <= cols) head += g; else break;
+        let tail = '';
+        for (const g of [...gs].reverse()) if (stringWidth(g + tail) <= cols) tail = g + tail; else break;
+        expect([s, cols, firstColumns(s, cols), lastColumns(s, cols)]).toEqual([s, cols, head, tail]);
+      }
+    }
+  });
+
+  it('cell pads a name of wide or combining characters to its columns, and truncate never splits one', () => {
+    expect(stringWidth(cell('节点-1', 10))).toBe(10);
+    expect(stringWidth(cell('cafe\u0301-2', 10))).toBe(10);
+    expect(stringWidth(cell('node-👍-3', 10))).toBe(10);
+    expect(truncate('节点节点', 4)).toBe('节…');
+    expect(stringWidth(cell('节点节点', 4))).toBe(4);
+    expect(fitSegments([{ text: 'ab节点' }, { text: 'cd' }], 4, '…')).toEqual([{ text: 'ab…' }]);
   });
 });

@@ -4,6 +4,7 @@
  * (src/present/values.ts), re-exported here.
  */
 export { formatAge, formatCoarseAge, formatRemaining, formatValue, sanitize } from '../src/present/values.js';
+import fastStringWidth, { standaloneCharWidth } from './string-width-fast.js';
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
@@ -31,8 +32,18 @@ export function formatLatency(ms: number | undefined): string {
   return `${Number((ms / 1000).toFixed(1))}s`;
 }
 
-/** Number of code points: the cockpit's glyphs are all one column wide. (Counted without an iterator: it runs for every segment of every row drawn.) */
+/**
+ * Columns `s` takes on a terminal: an East Asian wide character or an emoji
+ * two, a combining mark none (string-width's rules; a row of the cockpit's
+ * own glyphs is added up without segmenting: string-width-fast). Segments
+ * hold no escape codes (sanitize). It runs for every segment of every row drawn.
+ */
 export function textWidth(s: string): number {
+  return fastStringWidth(s);
+}
+
+/** Number of code points ("characters" as an operator counts them, e.g. in a reason). */
+export function codePointCount(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length - 1; i++) {
     const c = s.charCodeAt(i);
@@ -59,12 +70,49 @@ export function firstCodePoints(s: string, count: number): string {
   return i >= s.length ? s : s.slice(0, i);
 }
 
+let graphemes: Intl.Segmenter | undefined;
+const segmentsOf = (s: string) => (graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(s);
+
+/** The longest start of `s` at most `cols` columns wide, never splitting a character (a wide one that does not fit is left out whole). */
+export function firstColumns(s: string, cols: number): string {
+  if (cols <= 0) return '';
+  let w = 0;
+  let i = 0;
+  for (; i < s.length; i++) {
+    const cw = standaloneCharWidth(s.charCodeAt(i));
+    if (cw === undefined) break;
+    if (w + cw > cols) return s.slice(0, i);
+    w += cw;
+  }
+  if (i >= s.length) return s;
+  // Not every character stands alone: whole graphemes, from the start.
+  w = 0;
+  for (const { segment, index } of segmentsOf(s)) {
+    w += fastStringWidth(segment);
+    if (w > cols) return s.slice(0, index);
+  }
+  return s;
+}
+
+/** The longest end of `s` at most `cols` columns wide, never splitting a character. */
+export function lastColumns(s: string, cols: number): string {
+  if (cols <= 0) return '';
+  if (textWidth(s) <= cols) return s;
+  const parts = [...segmentsOf(s)];
+  let w = 0;
+  for (let k = parts.length - 1; k >= 0; k--) {
+    w += fastStringWidth(parts[k]!.segment);
+    if (w > cols) return s.slice(k + 1 < parts.length ? parts[k + 1]!.index : s.length);
+  }
+  return s;
+}
+
 /** Cuts `s` to `width` columns, ending with `ellipsis` when cut. */
 export function truncate(s: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
   if (textWidth(s) <= width) return s;
   const e = textWidth(ellipsis) < width ? ellipsis : '';
-  return firstCodePoints(s, width - textWidth(e)) + e;
+  return firstColumns(s, width - textWidth(e)) + e;
 }
 
 /** Pads or cuts to exactly `width` columns. */

@@ -9,7 +9,7 @@ import type { GateView } from '../../src/engine/types.js';
 import type { RolloutStatus } from '../../src/present/rollout-status.js';
 import { blockerText } from '../../src/present/values.js';
 import type { PromotePreview } from '../../src/ui-contract.js';
-import { formatClock, formatCoarseAge, formatRemaining, sanitize, textWidth } from '../format.js';
+import { formatClock, formatCoarseAge, formatRemaining, sanitize, codePointCount } from '../format.js';
 import { line, seg, type LineSpec, type Seg } from '../Line.js';
 import { stateToken, type Theme } from '../theme.js';
 import { useTheme } from '../ThemeContext.js';
@@ -36,7 +36,7 @@ export const reasonNeeded = (p: PromotePreview) => Math.max(1, p.minReasonLength
 /** What the override still needs, in words; empty when it may go. */
 export function overrideMissing(p: PromotePreview, f: FormState): string[] {
   const out: string[] = [];
-  const reason = textWidth(fieldValue(f, 'reason').trim());
+  const reason = codePointCount(fieldValue(f, 'reason').trim());
   if (reason < reasonNeeded(p)) out.push(`a reason of at least ${reasonNeeded(p)} characters (${reason} so far)`);
   if (fieldValue(f, 'ack').trim() !== p.from) out.push(`the stage id "${p.from}" typed exactly`);
   return out;
@@ -120,7 +120,7 @@ function OverrideView({ p, f, box, ctx }: { p: PromotePreview; f: FormState; box
   const missing = overrideMissing(p, f);
   const reason = fieldValue(f, 'reason');
   const ack = fieldValue(f, 'ack');
-  const reasonLen = textWidth(reason.trim());
+  const reasonLen = codePointCount(reason.trim());
   const ackOk = ack.trim() === p.from;
   const needs = [reasonLen < reasonNeeded(p) ? 'reason' : '', ackOk ? '' : 'stage id'].filter(Boolean);
   const why: string[] = [];

@@ -1,5 +1,5 @@
 /** The lines dialogs are drawn from: title, wrapped text, fields, checkboxes, buttons. One row each, themed, ASCII-safe. */
-import { sanitize, textWidth } from '../format.js';
+import { firstCodePoints, firstColumns, lastColumns, sanitize, textWidth } from '../format.js';
 import { line, seg, type LineSpec, type Seg } from '../Line.js';
 import type { Theme, Token } from '../theme.js';
 import { fixed, section, type Section } from './fit.js';
@@ -17,8 +17,10 @@ export function wrapWords(text: string, width: number, maxLines = Infinity, elli
     let w = word;
     while (textWidth(w) > width) {
       if (cur) push();
-      out.push([...w].slice(0, width).join(''));
-      w = [...w].slice(width).join('');
+      // At least one character, so a character wider than the line still moves on.
+      const head = firstColumns(w, width) || firstCodePoints(w, 1);
+      out.push(head);
+      w = w.slice(head.length);
     }
     if (!w) continue;
     if (cur && textWidth(cur) + 1 + textWidth(w) > width) push();
@@ -29,7 +31,7 @@ export function wrapWords(text: string, width: number, maxLines = Infinity, elli
   const kept = out.slice(0, Math.max(0, maxLines));
   if (kept.length) {
     const last = kept[kept.length - 1]!;
-    kept[kept.length - 1] = [...last].slice(0, Math.max(0, width - textWidth(ellipsis))).join('') + ellipsis;
+    kept[kept.length - 1] = firstColumns(last, width - textWidth(ellipsis)) + ellipsis;
   }
   return kept;
 }
@@ -75,9 +77,8 @@ export function fieldLine(theme: Theme, f: FieldSpec, width: number): LineSpec {
   const inner = Math.max(8, width - 2 - textWidth(head) - 2 - suffixW);
   const cursor = f.focused ? '_' : '';
   const room = inner - textWidth(cursor);
-  const cps = [...f.value];
-  let shown = cps.join('');
-  if (cps.length > room) shown = theme.glyphs.ellipsis + cps.slice(cps.length - room + textWidth(theme.glyphs.ellipsis)).join('');
+  let shown = f.value;
+  if (textWidth(shown) > room) shown = theme.glyphs.ellipsis + lastColumns(shown, room - textWidth(theme.glyphs.ellipsis));
   const body: Seg[] = [];
   if (!f.value && f.placeholder && !f.focused) body.push(seg(f.placeholder.slice(0, inner), 'muted'));
   else body.push(seg(shown, 'title'), seg(cursor, 'accent'));
