@@ -10,3 +10,8 @@ it('flattens a health body into field paths', () => {
     ['e', '{}'],
   ]);
 });
+
+it('has no field for a node that never sent a body (not "(body) undefined")', () => {
+  expect(flattenBody(undefined)).toEqual([]);
+  expect(flattenBody('ok')).toEqual([['(body)', 'ok']]);
+});

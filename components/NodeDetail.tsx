@@ -21,6 +21,8 @@ export interface NodeDetailProps {
 /** "a.b.c = value" for every leaf of a JSON body (arrays by index), at most `limit`. */
 export function flattenBody(body: unknown, limit = 500): Array<[string, string]> {
   const out: Array<[string, string]> = [];
+  // A node that never answered with a body: no field ("no JSON body"), not "(body) undefined".
+  if (body === undefined) return out;
   const walk = (v: unknown, path: string, depth: number) => {
     if (out.length >= limit) return;
     if (v !== null && typeof v === 'object' && depth < 6) {
