@@ -390,7 +390,13 @@ export class Session {
       // A guard leading on a shared store first takes what an earlier leader saved (it is the one writer now).
       if (this.o.mayAct) await this.catchUp();
       // Under the lock, the store is asked where the rollout is: another process may have moved it on.
-      const stale = await this.rollout?.checkBeforeAction();
+      let stale = await this.rollout?.checkBeforeAction();
+      if (stale && this.o.mayAct) {
+        // The old leader's last move can land between the two reads (its rollback's state, written as the database
+        // came back after this guard took the lead): a leader takes that too, once, rather than refusing "reopen".
+        await this.catchUp();
+        stale = await this.rollout?.checkBeforeAction();
+      }
       if (stale) {
         if (claim) this.endRun(claim);
         return await this.refuse(kind, stage.id, stale, a.reason, a.auto, a.op);

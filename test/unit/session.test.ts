@@ -12,6 +12,7 @@ import { verifyAudit } from '../../src/audit/verify.js';
 import { ManualClock } from '../../src/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { planSchema, type PlanInput } from '../../src/plan/schema.js';
+import { keeperFor } from '../../src/cli/open-session.js';
 import { Session } from '../../src/session/session.js';
 import { fileStore } from '../../src/store/files.js';
 import type { Store } from '../../src/store/store.js';
@@ -48,12 +49,13 @@ function plan(extra: Partial<PlanInput> = {}): PlanInput {
   };
 }
 
-function makeSession(input: PlanInput, o: { readonly?: boolean; autoRollback?: boolean; file?: string; store?: (files: Store) => Store } = {}) {
+function makeSession(input: PlanInput, o: { readonly?: boolean; autoRollback?: boolean; file?: string; store?: (files: Store) => Store; leader?: boolean } = {}) {
   const clock = new ManualClock();
   const prom = new FakeProm().set('err', 0.01);
   const loaded = { plan: planSchema.parse(input), file: o.file ?? join(dir, 'plan.yaml'), dir };
   const engine = new Engine({ loaded, clock, prometheus: prom, nodes: null, readFile: async () => '', runCommand: async () => ({ exitCode: 0, timedOut: false, durationMs: 0, tail: '' }) });
   const env = { MARKER_DIR: dir, PATH: process.env.PATH!, API_KEY: SENTINEL };
+  const store = o.store ? o.store(fileStore(loaded)) : undefined;
   const session = new Session({
     loaded,
     runtime: { engine, clock, close: async () => {} },
@@ -63,9 +65,11 @@ function makeSession(input: PlanInput, o: { readonly?: boolean; autoRollback?: b
     dryRun: false,
     autoRollback: o.autoRollback ?? true,
     secrets: [SENTINEL],
-    ...(o.store ? { store: o.store(fileStore(loaded)) } : {}),
+    ...(store ? { store } : {}),
+    // A guard leading several bastions: it may act, and keeps the rollout's state in the store.
+    ...(store && o.leader ? { mayAct: () => null, rollout: keeperFor(store, engine, loaded, { status: 'none', location: store.state.location }) } : {}),
   });
-  return { session, engine, prom, clock };
+  return { session, engine, prom, clock, store };
 }
 
 async function order(): Promise<string[]> {
@@ -433,5 +437,39 @@ describe('a stopping guard', () => {
     }
     expect(lines.map((l) => [l.action, l.result])).toEqual([['promote', 'refused'], ['rollback', 'refused'], ['auto-rollback', 'refused']]);
     await session.stop({ flushMs: 0 });
+  });
+});
+
+describe('a leading guard and the position another guard saved', () => {
+  it("takes a move saved between its catch-up and its check (the old leader's rollback written as the database came back): it acts, not refuses 'reopen'", async () => {
+    let arm = false;
+    const racing = (files: Store): Store => ({
+      ...files,
+      state: {
+        location: files.state.location,
+        write: (st) => files.state.write(st),
+        // The first read once armed is answered with what was there; the other guard's write lands just after it.
+        read: async () => {
+          const r = await files.state.read();
+          if (arm && r.status === 'ok') {
+            arm = false;
+            await files.state.write({ ...r.state, rolledBack: true, by: 'bob@bastion-2', updatedAt: r.state.updatedAt + 1 });
+          }
+          return r;
+        },
+      },
+    });
+    const { session, engine, store } = makeSession(plan(), { store: racing, leader: true });
+    await engine.poll();
+    // The session's keeper saves the state after the first poll.
+    for (let waited = 0; waited < 2_000 && (await store!.state.read()).status !== 'ok'; waited += 25) await new Promise((r) => setTimeout(r, 25));
+    expect((await store!.state.read()).status).toBe('ok');
+    arm = true;
+    const out = await session.rollback({ reason: 'after the outage' });
+    expect('refused' in out ? out.refused : undefined).toBeUndefined();
+    expect(out.ok).toBe(true);
+    expect(arm).toBe(false);
+    expect(await order()).toEqual(['rb-1', 'rb-2']);
+    expect(engine.getState().rolledBack).toBe(true);
   });
 });
