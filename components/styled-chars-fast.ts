@@ -24,45 +24,46 @@ import { standaloneCharWidth } from './string-width-fast.js';
  * places and copies them, the cell-diff stage reads them).
  */
 const NONE: AnsiCode[] = [];
-const transitions = new WeakMap<AnsiCode[], Map<string, AnsiCode[]>>();
-const interned = new WeakMap<AnsiCode[], Map<string, StyledChar>>();
-/**
- * How many transitions and characters are remembered in all: past that, a
- * result is made afresh (and is garbage with its row), so text full of ever
- * new colours cannot grow these tables without bound.
- */
-const MAX_TRANSITIONS = 4096;
-const MAX_CHARS = 65_536;
-const remembered = { transitions: 0, chars: 0 };
+
+/** A table by styles array, then by string, that stops taking entries past `max` in all (text full of ever new colours cannot grow it without bound). */
+class StyleMemo<V> {
+  private readonly byStyles = new WeakMap<AnsiCode[], Map<string, V>>();
+  size = 0;
+  constructor(private readonly max: number) {}
+  get(styles: AnsiCode[], key: string): V | undefined {
+    return this.byStyles.get(styles)?.get(key);
+  }
+  set(styles: AnsiCode[], key: string, value: V): void {
+    if (this.size >= this.max) return;
+    this.size++;
+    let m = this.byStyles.get(styles);
+    if (m === undefined) this.byStyles.set(styles, (m = new Map()));
+    m.set(key, value);
+  }
+}
+
+/** The styles each SGR sequence leads to from each styles array, and each character in each styles array (past the bounds, made afresh). */
+const transitions = new StyleMemo<AnsiCode[]>(4096);
+const interned = new StyleMemo<StyledChar>(65_536);
 /** How many are remembered now (for tests). */
-export const rememberedCounts = (): Readonly<typeof remembered> => ({ ...remembered });
+export const rememberedCounts = () => ({ transitions: transitions.size, chars: interned.size });
 
 function apply(styles: AnsiCode[], seq: string): AnsiCode[] {
-  let to = transitions.get(styles)?.get(seq);
+  let to = transitions.get(styles, seq);
   if (to === undefined) {
     to = styles;
     for (const t of tokenize(seq)) if (t.type === 'ansi') to = reduceAnsiCodesIncremental(to, [t]);
     if (to.length === 0) to = NONE;
-    if (remembered.transitions < MAX_TRANSITIONS) {
-      remembered.transitions++;
-      let next = transitions.get(styles);
-      if (next === undefined) transitions.set(styles, (next = new Map()));
-      next.set(seq, to);
-    }
+    transitions.set(styles, seq, to);
   }
   return to;
 }
 
 function styledChar(value: string, fullWidth: boolean, styles: AnsiCode[]): StyledChar {
-  let c = interned.get(styles)?.get(value);
+  let c = interned.get(styles, value);
   if (c === undefined) {
     c = { type: 'char', value, fullWidth, styles };
-    if (remembered.chars < MAX_CHARS) {
-      remembered.chars++;
-      let chars = interned.get(styles);
-      if (chars === undefined) interned.set(styles, (chars = new Map()));
-      chars.set(value, c);
-    }
+    interned.set(styles, value, c);
   }
   return c;
 }
