@@ -78,6 +78,7 @@ async function loadForTerminal() {
 function assertAsShipped(): void {
   if (asShipped.widestLineResolved === 0) throw new Error("Ink's widest-line was not replaced by the memoised one: bench/as-shipped.js must load before Ink");
   if (asShipped.stringWidthResolved === 0) throw new Error("Ink's string-width was not replaced by components/string-width-fast: bench/as-shipped.js must load before Ink");
+  if (asShipped.squashResolved === 0) throw new Error("Ink's squash-text-nodes was not replaced by components/squash-text-cached: bench/as-shipped.js must load before Ink");
 }
 
 function stats(times: number[], bytes: number[], cpu: number[]): FrameStats {

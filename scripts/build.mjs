@@ -35,6 +35,17 @@ const fastStringWidth = {
   },
 };
 
+// Ink squashes every <Text> on every frame (sanitising a styled row means tokenising it again): give its
+// dom.js and render-node-to-output.js the one remembered per text node (components/squash-text-cached.ts).
+const cachedSquash = {
+  name: 'cached-squash-text-nodes',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/squash-text-nodes\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]ink[\\/]build[\\/][^\\/]+$/.test(args.importer) ? { path: join(ROOT, 'components', 'squash-text-cached.ts') } : undefined,
+    );
+  },
+};
+
 rmSync(DIST, { recursive: true, force: true });
 
 /**
@@ -91,7 +102,7 @@ const program = await build({
   jsx: 'automatic',
   // Ink loads React's devtools only when asked to (DEV=true); they are not installed.
   external: ['react-devtools-core'],
-  plugins: [yogaWithoutFetch, cachedWidestLine, fastStringWidth, reactProduction],
+  plugins: [yogaWithoutFetch, cachedWidestLine, fastStringWidth, cachedSquash, reactProduction],
   // Bundled CommonJS libraries call require() for Node's own modules.
   banner: { js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url);" },
   sourcemap: 'linked',

@@ -69,6 +69,15 @@ describe('the cockpit bundle (dist/, npm run build)', () => {
     expect(resolved('components/string-width-fast.ts')).toBe('node_modules/string-width/index.js');
   });
 
+  it("gives Ink's dom.js and render-node-to-output.js the squashTextNodes remembered per text node, and it Ink's own", () => {
+    const { inputs } = metafile();
+    const resolved = (file: string, original: string) => inputs[file]?.imports.find((i) => i.original === original)?.path;
+    for (const file of ['node_modules/ink/build/dom.js', 'node_modules/ink/build/render-node-to-output.js']) {
+      expect([file, resolved(file, './squash-text-nodes.js')]).toEqual([file, 'components/squash-text-cached.ts']);
+    }
+    expect(resolved('components/squash-text-cached.ts', '../node_modules/ink/build/squash-text-nodes.js')).toBe('node_modules/ink/build/squash-text-nodes.js');
+  });
+
   it('loads the layout engine (yoga) without fetch(): Node would first load its own undici for it', async () => {
     const chunks = join(ROOT, 'dist', 'chunks');
     const cockpit = readdirSync(chunks).find((f) => /^render-cockpit-.*\.js$/.test(f));
