@@ -9,6 +9,7 @@ import type { EngineEvent, EngineState } from '../src/engine/types.js';
 import type { RunningAction } from '../src/ui-contract.js';
 import { rolloutStatus } from '../src/present/rollout-status.js';
 import { headerLines } from './Header.js';
+import { fitSegments } from './Line.js';
 import { makeTheme } from './theme.js';
 import { gate, makeState, T0 } from '../test/helpers/state-fixture.js';
 
@@ -85,6 +86,17 @@ describe('the next automatic action, told as the guard will do it', () => {
     expect(withheld).toContain('ROLLBACK DUE now: error-rate 15.2% > 2%');
     expect(withheld).toContain("auto-rollback withheld (an earlier rollback's outcome is unknown): roll back by hand");
     expect(statusLine({ ...failing, events: [...failing.events, alert('auto-rollback disabled')] }, null)).toContain('auto-rollback off: roll back by hand');
+  });
+
+  it('says "roll back by hand" at 80 columns too: the reason is said short, the instruction first, not left out', () => {
+    const alert: EngineEvent = { at: T0 - 2 * SEC, type: 'alert.firing', name: 'auto-rollback withheld', source: 'flightdeck', severity: 'critical', summary: 'error-rate failing' };
+    const state = { ...failing, events: [...failing.events, alert] };
+    const status = rolloutStatus(state, state.now, { readonly: false, action: null });
+    for (const width of [80, 100, 120]) {
+      const [l1] = headerLines({ state, now: state.now, status, extras: {}, readonly: false, width }, theme);
+      const text = fitSegments(l1!.segs, width, '…').map((s) => s.text).join('');
+      expect([width, text]).toEqual([width, expect.stringContaining('ROLLBACK DUE now: error-rate 15.2% > 2% │ roll back by hand')]);
+    }
   });
 });
 

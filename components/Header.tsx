@@ -44,9 +44,11 @@ export interface Part {
   segs: Seg[];
   /** Infinity: never dropped (cut at the end as a last resort). */
   drop: number;
+  /** Said shorter instead of left out when its turn to go comes; the short form then goes at its own `drop`. */
+  short?: { segs: Seg[]; drop: number };
 }
 
-/** Leaves out parts, least needed first, until the line fits `width` or one part is left (cut by the row); the separator goes with its part. */
+/** Leaves out parts (or says them short), least needed first, until the line fits `width` or one part is left (cut by the row); the separator goes with its part. */
 export function fitParts(parts: readonly Part[], width: number, sep: Seg): Seg[] {
   const kept = parts.filter((p) => p.segs.length > 0).map((p) => ({ ...p }));
   const w = (ps: typeof kept) => ps.reduce((n, p, i) => n + p.segs.reduce((m, s) => m + textWidth(s.text), 0) + (i > 0 ? textWidth(sep.text) : 0), 0);
@@ -55,7 +57,9 @@ export function fitParts(parts: readonly Part[], width: number, sep: Seg): Seg[]
     let idx = -1;
     for (let i = 0; i < kept.length; i++) if (Number.isFinite(kept[i]!.drop) && (idx < 0 || kept[i]!.drop <= kept[idx]!.drop)) idx = i;
     if (idx < 0) break;
-    kept.splice(idx, 1);
+    const p = kept[idx]!;
+    if (p.short) kept[idx] = p.short;
+    else kept.splice(idx, 1);
   }
   const out: Seg[] = [];
   kept.forEach((p, i) => {
@@ -75,6 +79,13 @@ const STAGE_WORD_TOKEN = {
   blocked: 'danger',
   waiting: 'muted',
 } as const;
+
+/** "X (why): roll back by hand" said short as "roll back by hand (X)", the instruction first and never left out; undefined for other texts. */
+function byHandFirst(text: string, readonly: boolean | undefined): Part['short'] {
+  // Read-only: the READ-ONLY badge says so already, and keeps its place.
+  const m = readonly ? null : /^(.*?)(?: \(.*\))?: roll back by hand$/.exec(text);
+  return m ? { segs: [seg(`roll back by hand (${m[1]})`, 'warn')], drop: Infinity } : undefined;
+}
 
 /** The status line's parts, most needed kept longest. */
 export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'now' | 'extras' | 'readonly' | 'frozen' | 'past' | 'utc' | 'width'>, theme: Theme): Part[] {
@@ -115,7 +126,8 @@ export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'n
       segs: [seg(nextAutomaticHead(n, formatRemaining), 'rollback'), seg(`: ${n.reason}`, 'danger')],
       drop: Infinity,
     });
-    if (n.disabled) parts.push({ segs: [seg(n.disabled, 'warn')], drop: 40 });
+    // An automatic rollback that will not come says so at any width: "roll back by hand" first when short of room.
+    if (n.disabled) parts.push({ segs: [seg(n.disabled, 'warn')], drop: 40, short: byHandFirst(n.disabled, p.readonly) });
   }
   if (st.stage) {
     const left = st.bakeLeftMs;
