@@ -17,6 +17,7 @@ import { parsePlanText, withOverrides } from '../plan/load.js';
 import { Recorder } from '../record/recorder.js';
 import { startFleet } from '../simulator/index.js';
 import { startAutopilot } from './autopilot.js';
+import { FIRST_STAGE_PERCENT, splitTraffic } from './traffic.js';
 import { demoIntro } from './intro.js';
 import { startDemoPrometheus } from './promlite/demo.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
@@ -64,6 +65,9 @@ export async function runDemo(f: DemoFlags, say: (line: string) => void): Promis
 
   const clock = new ScaledClock(speed);
   const fleet = await startFleet({ nodes, service: 'checkout', clock, seed: 42, control: true, profile: { version: 'v1', requestRate: 40, errorRate: 0.004, saturation: 0.45, memoryRatio: 0.5 } });
+  // The rollout starts in its first stage (canary-10), so its share already runs v2, as the plan's
+  // own shift-traffic.mjs leaves it: without it the smoke gate of canary-10 checked no node at all.
+  await splitTraffic(fleet, FIRST_STAGE_PERCENT);
   const cleanups: Array<() => Promise<void>> = [() => fleet.close()];
   try {
     const rulesYaml = await readFile(join(work, 'rules.yml'), 'utf8');

@@ -1,0 +1,80 @@
+/**
+ * The demo's canary traffic and its smoke script, run for real: the fleet's
+ * control server, `fixtures/demo/scripts/smoke.mjs` and `shift-traffic.mjs`
+ * as the demo plan's gates and actions run them (node, the control URL in
+ * the environment, the working directory for the report).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ManualClock } from '../../src/clock.js';
+import { FIRST_STAGE_PERCENT, splitTraffic, v2Count } from '../../src/demo/traffic.js';
+import { startFleet, type Fleet } from '../../src/simulator/index.js';
+
+const SCRIPTS = join(import.meta.dirname, '../../fixtures/demo/scripts');
+const run = promisify(execFile);
+
+const fleets: Fleet[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(fleets.splice(0).map((f) => f.close()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function demoFleet(): Promise<Fleet> {
+  const f = await startFleet({ nodes: 6, service: 'checkout', clock: new ManualClock(0), seed: 42, control: true, profile: { version: 'v1' } });
+  fleets.push(f);
+  return f;
+}
+
+/** Runs a demo script against the fleet; its exit code, stdout and (for smoke) the report it wrote. */
+async function script(fleet: Fleet, name: string, ...args: string[]): Promise<{ code: number; stdout: string; report?: { checked: number; passed: number; failed: number; failures: string[] } }> {
+  const cwd = await mkdtemp(join(tmpdir(), 'fd-demo-traffic-'));
+  dirs.push(cwd);
+  const env = { ...process.env, FLIGHTDECK_DEMO_CONTROL: fleet.controlUrl! };
+  const r = await run(process.execPath, [join(SCRIPTS, name), ...args], { cwd, env, timeout: 20_000 }).then(
+    (ok) => ({ code: 0, stdout: ok.stdout }),
+    (err: { code?: number; stdout?: string }) => ({ code: err.code ?? -1, stdout: err.stdout ?? '' }),
+  );
+  const report = name === 'smoke.mjs' ? JSON.parse(await readFile(join(cwd, 'monitor_logs/smoke-report.json'), 'utf8')) : undefined;
+  return { ...r, report };
+}
+
+const versions = (f: Fleet) => f.nodes.map((_, i) => `${f.faultOf(i).version}@${f.faultOf(i).trafficPercent}`);
+
+describe('the demo canary', () => {
+  it('a smoke test of a version no node runs fails: nothing checked is not a pass', async () => {
+    const fleet = await demoFleet();
+    const r = await script(fleet, 'smoke.mjs');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^smoke v2: 0\/0 nodes healthy; failing: no node runs v2$/m);
+    expect(r.report).toMatchObject({ checked: 0, passed: 0, failed: 1 });
+  });
+
+  it("the demo's first stage starts with its share on v2, and the smoke test checks those nodes", async () => {
+    const fleet = await demoFleet();
+    await splitTraffic(fleet, FIRST_STAGE_PERCENT);
+    expect(versions(fleet)).toEqual(['v2@10', 'v1@90', 'v1@90', 'v1@90', 'v1@90', 'v1@90']);
+    const v2 = await script(fleet, 'smoke.mjs');
+    expect(v2.code).toBe(0);
+    expect(v2.stdout).toMatch(/^smoke v2: 1\/1 nodes healthy$/m);
+    const v1 = await script(fleet, 'smoke.mjs', '--expect', 'v1');
+    expect(v1.code).toBe(0);
+    expect(v1.stdout).toMatch(/^smoke v1: 5\/5 nodes healthy$/m);
+  });
+
+  it('splits the traffic as the plan\'s shift-traffic.mjs does, at every stage of the demo plan', async () => {
+    for (const pct of [FIRST_STAGE_PERCENT, 50, 100, 0]) {
+      const byScript = await demoFleet();
+      const r = await script(byScript, 'shift-traffic.mjs', '--to', String(pct));
+      expect(r.code).toBe(0);
+      const byDemo = await demoFleet();
+      await splitTraffic(byDemo, pct);
+      expect(versions(byDemo)).toEqual(versions(byScript));
+      expect(versions(byDemo).filter((v) => v.startsWith('v2')).length).toBe(v2Count(6, pct));
+    }
+  });
+});
