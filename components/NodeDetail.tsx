@@ -62,10 +62,15 @@ export function nodeDetailLines(p: NodeDetailProps, theme: Theme): LineSpec[] {
   out.push(line(label('last ok'), n.lastOkAt !== undefined ? seg(`${formatClock(n.lastOkAt, p.utc)} (${formatAge(p.now - n.lastOkAt)} ago)`, 'text') : seg('never', 'warn')));
   const reason = nodeReason(n);
   if (reason) out.push(line(label('reason'), seg(reason, n.up ? 'warn' : 'failing')));
-  const fields = flattenBody(n.lastBody ?? last?.body);
+  // The latest answer's body (a 503's says why); else the last body a 2xx answer sent, said to be older:
+  // a down node's last healthy body is not its state now.
+  const older = last?.body === undefined && n.lastBody !== undefined;
+  const fields = flattenBody(older ? n.lastBody : last?.body);
   const rows = Math.max(0, p.height - out.length - 1);
   const start = Math.min(Math.max(0, p.scroll), Math.max(0, fields.length - rows));
-  out.push(panelTitle(theme, 'HEALTH BODY', false, [seg(fields.length ? `${fields.length} fields` : 'no JSON body', 'muted')], start > 0 ? `${start} above` : ''));
+  const about: Seg[] = [seg(fields.length ? `${fields.length} fields` : 'no JSON body', 'muted')];
+  if (older) about.push(dot, seg('from an earlier answer: the last probe had none', 'warn'));
+  out.push(panelTitle(theme, 'HEALTH BODY', false, about, start > 0 ? `${start} above` : ''));
   const keyW = Math.min(48, Math.max(10, fields.reduce((m, [k]) => Math.max(m, k.length + 2), 0)));
   for (const [k, v] of fields.slice(start, start + rows)) out.push(line(seg(sanitize(k).padEnd(keyW, ' '), 'muted'), seg(sanitize(v), 'text')));
   return out;
