@@ -67,11 +67,12 @@ let sharedCaches: OutputCaches | undefined;
 export const sharedCachesStats = { replaced: 0 };
 /** The caches the rows are drawn with now (for tests). */
 export const outputCachesInUse = (): OutputCaches | undefined => sharedCaches;
-function shared(fresh: OutputCaches): OutputCaches {
+function shared(width: number): OutputCaches {
   const c = sharedCaches;
   if (c && c.widths.size + c.blockWidths.size + c.styledChars.size <= SHARED_CACHE_ENTRIES) return c;
   if (c) sharedCachesStats.replaced++;
   pieces.clear();
+  const fresh = (new Output({ width, height: 1 }) as unknown as OutputInternals).caches;
   // A row of SGR sequences and standalone characters is read without Ink's tokenize (styled-chars-fast.ts).
   const inkStyledChars = fresh.getStyledChars;
   fresh.getStyledChars = function getStyledChars(this: OutputCaches, line: string) {
@@ -104,8 +105,8 @@ function piece(caches: OutputCaches, s: string): Piece {
     let placed = 0;
     let sum = 0;
     let whole = true;
-    for (const c of chars) {
-      const w = caches.getStringWidth(c.value);
+    for (let i = 0; i < chars.length; i++) {
+      const w = caches.getStringWidth(chars[i]!.value);
       if (w < 1) whole = false;
       sum += w;
       placed += Math.max(1, w);
@@ -131,6 +132,9 @@ const fnId = (f: Transformer) => {
 
 type RowWrite = { op: Extract<Operation, { type: 'write' }>; clip: Clip | undefined };
 
+// (The loops here index their arrays: this stage runs for every row of every frame, and for-of
+// allocates an iterator result per step until V8 has optimised the function.)
+
 /**
  * A row of side-by-side writes, as Ink's Output#get would draw it, or
  * undefined when it is not such a row. It follows applyWriteOperation step by
@@ -147,7 +151,8 @@ type RowWrite = { op: Extract<Operation, { type: 'write' }>; clip: Clip | undefi
  */
 function drawSideBySide(caches: OutputCaches, row: readonly RowWrite[], y: number, width: number): string | undefined {
   const placed: Array<{ x: number; end: number; p: Piece }> = [];
-  for (const { op, clip } of row) {
+  for (let i = 0; i < row.length; i++) {
+    const { op, clip } = row[i]!;
     let line = piece(caches, op.text).str;
     if (clip) {
       if (isClipEmpty(clip)) continue;
@@ -162,22 +167,29 @@ function drawSideBySide(caches: OutputCaches, row: readonly RowWrite[], y: numbe
         line = cut.str;
       }
     }
-    for (const transformer of op.transformers) line = transformer(line, 0);
+    for (let k = 0; k < op.transformers.length; k++) line = op.transformers[k]!(line, 0);
     const p = piece(caches, line);
     if (p.chars.length === 0) continue;
     if (op.x < 0 || op.x + p.placed > width) return undefined;
     placed.push({ x: op.x, end: op.x + p.placed, p });
   }
-  placed.sort((a, b) => a.x - b.x);
+  // Writes come in tree order, which is left to right in the cockpit's rows: sorted only when they are not.
+  for (let i = 1; i < placed.length; i++) {
+    if (placed[i]!.x < placed[i - 1]!.x) {
+      placed.sort((a, b) => a.x - b.x);
+      break;
+    }
+  }
   let out = '';
   let col = 0;
   let before: StyledChar | undefined;
-  for (const { x, end, p } of placed) {
+  for (let i = 0; i < placed.length; i++) {
+    const { x, end, p } = placed[i]!;
     if (x < col) return undefined;
     if (x === col && before && before.styles.length > 0 && p.chars[0]!.styles.length > 0) return undefined;
     out += ' '.repeat(x - col) + p.str;
     col = end;
-    before = p.chars.at(-1);
+    before = p.chars[p.chars.length - 1];
   }
   return out.trimEnd();
 }
@@ -229,7 +241,8 @@ export function installRowCache(): void {
     const { width, height, operations } = this;
     const rows: RowWrite[][] = Array.from({ length: height }, () => []);
     const clips: Clip[] = [];
-    for (const op of operations) {
+    for (let i = 0; i < operations.length; i++) {
+      const op = operations[i]!;
       if (op.type === 'clip') clips.push(intersect(clips.at(-1), op.clip));
       else if (op.type === 'unclip') clips.pop();
       else {
@@ -253,16 +266,17 @@ export function installRowCache(): void {
         continue;
       }
       let key = `${width}\u0001${level}`;
-      for (const { op, clip } of row) {
+      for (let i = 0; i < row.length; i++) {
+        const { op, clip } = row[i]!;
         key += `\u0002${op.x}\u0001${clip?.x1}\u0001${clip?.x2}\u0001${visibleAt(clip, y) ? 1 : 0}\u0001${op.transformers.map(fnId).join(',')}\u0001${op.text}`;
       }
       let text = current.get(key) ?? previous.get(key);
       if (text === undefined) {
-        const one = new Output({ width, height: 1 }) as unknown as OutputInternals;
-        one.caches = shared(one.caches);
-        text = drawSideBySide(one.caches, row, y, width);
+        text = drawSideBySide(shared(width), row, y, width);
         if (text !== undefined) outputStageStats.rowsSideBySide++;
         else {
+          const one = new Output({ width, height: 1 }) as unknown as OutputInternals;
+          one.caches = shared(width);
           for (const { op, clip } of row) {
             if (clip) one.operations.push({ type: 'clip', clip: { ...clip, y1: clip.y1 === undefined ? undefined : clip.y1 - y, y2: clip.y2 === undefined ? undefined : clip.y2 - y } });
             one.operations.push({ ...op, y: 0 });
