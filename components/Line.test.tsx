@@ -2,9 +2,11 @@
 import React from 'react';
 import chalk from 'chalk';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fitSegments, Lines, line, seg, styleProps, type LineSpec } from './Line.js';
+import { fitSegments, Lines, line, seg, styleProps, type LineSpec, type Seg } from './Line.js';
+import { firstColumns, textWidth } from './format.js';
+import { mulberry32 } from '../src/simulator/prng.js';
 import { outputCachesInUse, outputStageStats } from './ink-output.js';
-import { makeTheme, type Theme } from './theme.js';
+import { makeTheme, type Theme, type Token } from './theme.js';
 import { ThemeProvider } from './ThemeContext.js';
 import { renderSized, stripAnsi, waitForFrame, type SizedRender } from './testing/render.js';
 
@@ -152,5 +154,50 @@ describe('Lines', () => {
     open.push(fresh);
     await waitForFrame();
     expect(r.lastFrame()).toBe(fresh.lastFrame());
+  });
+});
+
+describe('fitSegments', () => {
+  /** fitSegments as it was before its loops were rewritten (reduce, for-of, a closure per call): the reference. */
+  function fitSegmentsBefore(segs: readonly Seg[], width: number, ellipsis: string): Seg[] {
+    const total = segs.reduce((n, s) => n + textWidth(s.text), 0);
+    const cut = total > width;
+    const e = cut && textWidth(ellipsis) < width ? ellipsis : '';
+    let left = width - textWidth(e);
+    const out: Seg[] = [];
+    const push = (text: string, tok: Token | undefined) => {
+      if (text === '') return;
+      const prev = out[out.length - 1];
+      if (prev && prev.tok === tok) prev.text += text;
+      else out.push(tok ? { text, tok } : { text });
+    };
+    let lastTok: Token | undefined;
+    for (const s of segs) {
+      if (left <= 0) break;
+      const text = firstColumns(s.text, left);
+      left -= textWidth(text);
+      push(text, s.tok);
+      lastTok = s.tok;
+      if (text.length < s.text.length) break;
+    }
+    push(e, lastTok);
+    return out;
+  }
+
+  it('cuts and merges exactly as before on 20,000 random rows: wide, combining, zero-width and empty segments, at every width', () => {
+    const rnd = mulberry32(14);
+    const pieces = ['a', 'bc', 'error-rate ', '节点', '👍', 'e\u0301', '\u200b', '', ' ', '…', '15.2% > 2%', '⟳'];
+    const toks: Array<Token | undefined> = [undefined, 'muted', 'ok', 'failing'];
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    for (let i = 0; i < 20_000; i++) {
+      const segs: Seg[] = Array.from({ length: Math.floor(rnd() * 6) }, () => {
+        const text = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(pieces)).join('');
+        const tok = pick(toks);
+        return tok ? { text, tok } : { text };
+      });
+      const width = Math.floor(rnd() * 30);
+      const ellipsis = pick(['…', '...', '']);
+      expect(fitSegments(segs, width, ellipsis), JSON.stringify({ segs, width, ellipsis })).toEqual(fitSegmentsBefore(segs, width, ellipsis));
+    }
   });
 });

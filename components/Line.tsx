@@ -24,36 +24,50 @@ export interface LineSpec {
 }
 
 export const seg = (text: string, tok?: Token): Seg => (tok ? { text, tok } : { text });
-export const line = (...segs: Array<Seg | string | false | null | undefined>): LineSpec => ({
-  segs: segs.filter((s): s is Seg | string => !!s).map((s) => (typeof s === 'string' ? { text: s } : s)),
-});
+export function line(...parts: Array<Seg | string | false | null | undefined>): LineSpec {
+  const segs: Seg[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const s = parts[i];
+    if (s) segs.push(typeof s === 'string' ? { text: s } : s);
+  }
+  return { segs };
+}
 export const blank = (): LineSpec => ({ segs: [] });
 
 /** Cuts the segments to `width` columns (ending with `ellipsis` when cut) and merges neighbours of the same token. */
 export function fitSegments(segs: readonly Seg[], width: number, ellipsis: string): Seg[] {
-  const total = segs.reduce((n, s) => n + textWidth(s.text), 0);
-  const cut = total > width;
-  const e = cut && textWidth(ellipsis) < width ? ellipsis : '';
-  let left = width - textWidth(e);
+  // (Index loops and no closures: this runs for every row shown, at every frame that re-renders its panel.)
+  let total = 0;
+  for (let i = 0; i < segs.length; i++) total += textWidth(segs[i]!.text);
   const out: Seg[] = [];
-  const push = (text: string, tok: Token | undefined) => {
-    if (text === '') return;
-    const prev = out[out.length - 1];
-    if (prev && prev.tok === tok) prev.text += text;
-    else out.push(tok ? { text, tok } : { text });
-  };
+  // Room to spare: every segment whole (the cut below would take each whole, as `left` never reaches 0).
+  if (total < width) {
+    for (let i = 0; i < segs.length; i++) pushMerged(out, segs[i]!.text, segs[i]!.tok);
+    return out;
+  }
+  const e = total > width && textWidth(ellipsis) < width ? ellipsis : '';
+  let left = width - textWidth(e);
   let lastTok: Token | undefined;
-  for (const s of segs) {
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
     if (left <= 0) break;
     const text = firstColumns(s.text, left);
     left -= textWidth(text);
-    push(text, s.tok);
+    pushMerged(out, text, s.tok);
     lastTok = s.tok;
     // Cut here (a wide character that did not fit may leave a column): nothing after it.
     if (text.length < s.text.length) break;
   }
-  push(e, lastTok);
+  pushMerged(out, e, lastTok);
   return out;
+}
+
+/** Appends `text` to `out`, joined to the last segment when it has the same token. */
+function pushMerged(out: Seg[], text: string, tok: Token | undefined): void {
+  if (text === '') return;
+  const prev = out[out.length - 1];
+  if (prev && prev.tok === tok) prev.text += text;
+  else out.push(tok ? { text, tok } : { text });
 }
 
 /** A style as the props of Ink's <Text> (whose dim is `dimColor`). */
@@ -92,7 +106,10 @@ function colorize(text: string, color: string): string {
 export function composeLine(spec: LineSpec, width: number, theme: Theme): string {
   const segs = fitSegments(spec.segs, width, theme.glyphs.ellipsis);
   let out = '';
-  for (const s of segs) out += s.tok ? styleText(s.text, theme.styles[s.tok]) : s.text;
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
+    out += s.tok ? styleText(s.text, theme.styles[s.tok]) : s.text;
+  }
   return out;
 }
 

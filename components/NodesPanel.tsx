@@ -40,11 +40,13 @@ export function nodeReason(n: NodeStatus): string {
 /** Nodes needing attention first (stable), then the filter (name, URL or reason, any case). */
 export function nodeList(nodes: readonly NodeStatus[], filter: string): NodeStatus[] {
   const f = filter.trim().toLowerCase();
-  return nodes
-    .map((n, i) => ({ n, i }))
-    .filter(({ n }) => !f || n.name.toLowerCase().includes(f) || n.url.toLowerCase().includes(f) || nodeReason(n).toLowerCase().includes(f))
-    .sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i)
-    .map(({ n }) => n);
+  // One list per rank, each in fleet order: a stable sort by rank, without a sort (this runs at every poll).
+  const byRank: NodeStatus[][] = [[], [], [], [], []];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (!f || n.name.toLowerCase().includes(f) || n.url.toLowerCase().includes(f) || nodeReason(n).toLowerCase().includes(f)) byRank[rank(n)]!.push(n);
+  }
+  return byRank[4]!.length === nodes.length ? byRank[4]! : byRank[0]!.concat(byRank[1]!, byRank[2]!, byRank[3]!, byRank[4]!);
 }
 
 /** "412 nodes: 409 up, 2 down, 1 open breaker". */
@@ -55,7 +57,8 @@ export function fleetSummary(nodes: readonly NodeStatus[]): Seg[] {
   let open = 0;
   let half = 0;
   let degraded = 0;
-  for (const n of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     if (n.up === true) up++;
     else if (n.up === false) down++;
     else unknown++;
@@ -125,9 +128,15 @@ export function nodesLines(p: NodesPanelProps, theme: Theme): LineSpec[] {
   return out;
 }
 
-/** What the panel draws from the clock: the nodes' "retry in" countdowns. */
-export const nodesClockTexts = (p: NodesPanelProps): string =>
-  p.nodes.map((n) => (n.retryAt !== undefined && n.retryAt > p.now ? formatRemaining(n.retryAt - p.now) : '')).join('\n');
+/** What the panel draws from the clock: the nodes' "retry in" countdowns (each with its node's place; none for most nodes). */
+export function nodesClockTexts(p: NodesPanelProps): string {
+  let out = '';
+  for (let i = 0; i < p.nodes.length; i++) {
+    const at = p.nodes[i]!.retryAt;
+    if (at !== undefined && at > p.now) out += `${i} ${formatRemaining(at - p.now)}\n`;
+  }
+  return out;
+}
 
 export const NodesPanel = memoOnClock(function NodesPanel(p: NodesPanelProps) {
   const theme = useTheme();

@@ -84,11 +84,15 @@ export function gateValueCell(g: GateFacts): string {
 /** The failing threshold(s) in the gate's unit ("> 2%"), with the warn band when asked; "sign-off" for manual gates. */
 export function gateThresholdText(g: GateFacts, opts: { warnBand?: boolean; none?: string } = {}): string {
   if (g.kind === 'manual') return 'sign-off';
-  const f = g.fail.map(sanitize).join(' or ');
-  const w = opts.warnBand && g.warn.length ? `warn ${g.warn.map(sanitize).join(' or ')}` : '';
+  // (Every gate row at every frame: no intermediate arrays for the usual one threshold.)
+  const f = eitherOf(g.fail);
+  const w = opts.warnBand && g.warn.length ? `warn ${eitherOf(g.warn)}` : '';
   if (!f && !w) return opts.none ?? '-';
-  return [f, w].filter(Boolean).join(' | ');
+  return f && w ? `${f} | ${w}` : f || w;
 }
+
+/** Thresholds sanitised, joined by "or". */
+const eitherOf = (xs: readonly string[]): string => (xs.length === 1 ? sanitize(xs[0]!) : xs.map(sanitize).join(' or '));
 
 /** Value against its threshold: "15.2% > 2%", "awaiting sign-off", "no data". */
 export function gateConditionText(g: GateFacts): string {
