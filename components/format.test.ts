@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatCoarseRemaining } from '../src/present/values.js';
 import stringWidth from 'string-width';
-import { cell, chunk, codePointCount, firstCodePoints, firstColumns, formatAge, formatClock, formatThresholds, formatValue, lastColumns, sanitize, textWidth, truncate } from './format.js';
+import { cell, chunk, codePointCount, firstCodePoints, firstColumns, formatAge, formatClock, formatThresholds, formatValue, lastColumns, sanitize, spaces, textWidth, truncate } from './format.js';
 import { fitSegments } from './Line.js';
 
 describe('format', () => {
@@ -78,4 +78,9 @@ describe('columns: what a terminal shows (wide characters two, combining marks n
     expect(stringWidth(cell('节点节点', 4))).toBe(4);
     expect(fitSegments([{ text: 'ab节点' }, { text: 'cd' }], 4, '…')).toEqual([{ text: 'ab…' }]);
   });
+});
+
+it('spaces(n) is n spaces, none for n <= 0, the same string again for the same n', () => {
+  for (let n = -3; n <= 600; n++) expect(spaces(n)).toBe(' '.repeat(Math.max(0, n)));
+  expect(Object.is(spaces(40), spaces(40))).toBe(true);
 });

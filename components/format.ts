@@ -118,8 +118,17 @@ export function truncate(s: string, width: number, ellipsis = '…'): string {
 /** Pads or cuts to exactly `width` columns. */
 export function cell(s: string, width: number, align: 'left' | 'right' = 'left', ellipsis = '…'): string {
   const t = truncate(s, width, ellipsis);
-  const pad = ' '.repeat(Math.max(0, width - textWidth(t)));
+  const pad = spaces(width - textWidth(t));
   return align === 'left' ? t + pad : pad + t;
+}
+
+/** Padding strings by length, made once: cells and rows pad at every frame ('x'.repeat builds each anew). */
+const PADS: string[] = [];
+/** `n` spaces (none when n <= 0). */
+export function spaces(n: number): string {
+  if (n <= 0) return '';
+  if (n > 512) return ' '.repeat(n);
+  return (PADS[n] ??= ' '.repeat(n));
 }
 
 /** Splits text into chunks of at most `width` columns (for long queries), at most `maxLines` of them. */

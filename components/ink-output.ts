@@ -25,6 +25,7 @@
  */
 import chalk from 'chalk';
 import { styledCharsToString, type StyledChar } from '@alcalzone/ansi-tokenize';
+import { spaces } from './format.js';
 import { standaloneStyledChars } from './styled-chars-fast.js';
 // Not in Ink's export map: the file itself, which Ink's renderer imports too.
 import Output from '../node_modules/ink/build/output.js';
@@ -187,7 +188,7 @@ function drawSideBySide(caches: OutputCaches, row: readonly RowWrite[], y: numbe
     const { x, end, p } = placed[i]!;
     if (x < col) return undefined;
     if (x === col && before && before.styles.length > 0 && p.chars[0]!.styles.length > 0) return undefined;
-    out += ' '.repeat(x - col) + p.str;
+    out += spaces(x - col) + p.str;
     col = end;
     before = p.chars[p.chars.length - 1];
   }
