@@ -27,7 +27,7 @@
  * one alike.
  */
 import { ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, tokenize, type AnsiCode, type StyledChar } from '@alcalzone/ansi-tokenize';
-import { standaloneStyledChars } from './styled-chars-fast.js';
+import { eachStandaloneChar } from './styled-chars-fast.js';
 // Not in Ink's export map: the module object ink.js itself imports.
 import logUpdate from '../node_modules/ink/build/log-update.js';
 
@@ -71,13 +71,13 @@ const keyOf = (styles: AnsiCode[]): string => {
  * shows them: the characters and styles @alcalzone/ansi-tokenize gives them
  * (the styles reduced once per escape code, not copied for every character:
  * the cells of a run share one styles array). A cockpit row (SGR sequences
- * and standalone characters) is read by standaloneStyledChars, without
+ * and standalone characters) is read by eachStandaloneChar, without
  * ansi-tokenize's grapheme segmenting (~1 µs a character); any other row
  * (another escape, a combining mark, an emoji, CJK) goes to ansi-tokenize.
  */
 export function parseRow(line: string): Cell[] {
-  const chars = standaloneStyledChars(line);
-  return chars ? cellsOf(chars) : parseTokens(tokenize(line));
+  const cells: Cell[] = [];
+  return eachStandaloneChar(line, cells, pushCell) ? cells : parseTokens(tokenize(line));
 }
 
 function parseTokens(tokens: ReturnType<typeof tokenize>): Cell[] {
@@ -100,20 +100,16 @@ function parseTokens(tokens: ReturnType<typeof tokenize>): Cell[] {
 const cellOf = new WeakMap<StyledChar, Cell>();
 const contOf = new WeakMap<AnsiCode[], Cell>();
 
-/** Cells of interned styled characters (standaloneStyledChars): shared objects, not one per character of each row. */
-function cellsOf(chars: readonly StyledChar[]): Cell[] {
-  const cells: Cell[] = [];
-  for (const c of chars) {
-    let cell = cellOf.get(c);
-    if (cell === undefined) cellOf.set(c, (cell = { ch: c.value, styles: c.styles, key: keyOf(c.styles), wide: c.fullWidth, cont: false }));
-    cells.push(cell);
-    if (c.fullWidth) {
-      let cont = contOf.get(c.styles);
-      if (cont === undefined) contOf.set(c.styles, (cont = { ch: '', styles: c.styles, key: cell.key, wide: false, cont: true }));
-      cells.push(cont);
-    }
+/** Appends the cell of an interned styled character (eachStandaloneChar): shared objects, not one per character of each row. */
+function pushCell(cells: Cell[], c: StyledChar): void {
+  let cell = cellOf.get(c);
+  if (cell === undefined) cellOf.set(c, (cell = { ch: c.value, styles: c.styles, key: keyOf(c.styles), wide: c.fullWidth, cont: false }));
+  cells.push(cell);
+  if (c.fullWidth) {
+    let cont = contOf.get(c.styles);
+    if (cont === undefined) contOf.set(c.styles, (cont = { ch: '', styles: c.styles, key: cell.key, wide: false, cont: true }));
+    cells.push(cont);
   }
-  return cells;
 }
 
 /** Parsed rows of the last two frames, by row string (two generations: bounded, and a row that flips back is still there). */

@@ -71,23 +71,32 @@ function styledChar(value: string, fullWidth: boolean, styles: AnsiCode[]): Styl
 /** The styled characters of `row`, or undefined when it holds anything but SGR sequences and standalone characters. */
 export function standaloneStyledChars(row: string): StyledChar[] | undefined {
   const out: StyledChar[] = [];
+  return eachStandaloneChar(row, out, (o, c) => o.push(c)) ? out : undefined;
+}
+
+/**
+ * Hands each styled character of `row` to `visit` (with `acc`, so a caller needs no closure),
+ * in order; false when the row holds anything but SGR sequences and standalone characters (the
+ * characters before that point were visited: the caller drops what it built).
+ */
+export function eachStandaloneChar<A>(row: string, acc: A, visit: (acc: A, c: StyledChar) => void): boolean {
   let styles = NONE;
   const n = row.length;
   for (let i = 0; i < n; i++) {
     const c = row.charCodeAt(i);
     if (c === 0x1b) {
       // ESC [ digits and ; then m: an SGR sequence. Any other escape is left to tokenize().
-      if (row.charCodeAt(i + 1) !== 0x5b) return undefined;
+      if (row.charCodeAt(i + 1) !== 0x5b) return false;
       let j = i + 2;
       while (j < n && ((row.charCodeAt(j) >= 0x30 && row.charCodeAt(j) <= 0x39) || row.charCodeAt(j) === 0x3b)) j++;
-      if (row.charCodeAt(j) !== 0x6d) return undefined;
+      if (row.charCodeAt(j) !== 0x6d) return false;
       styles = apply(styles, row.slice(i, j + 1));
       i = j;
       continue;
     }
     const w = standaloneCharWidth(c);
-    if (w === undefined) return undefined;
-    out.push(styledChar(row[i]!, w === 2, styles));
+    if (w === undefined) return false;
+    visit(acc, styledChar(row[i]!, w === 2, styles));
   }
-  return out;
+  return true;
 }
