@@ -38,7 +38,8 @@ export const STANDALONE: ReadonlyArray<readonly [number, number]> = [
 ];
 
 function standalone(c: number): boolean {
-  for (const [lo, hi] of STANDALONE) if (c >= lo && c <= hi) return true;
+  // (Indexed: asked for every non-ASCII character of every row read; destructuring allocated per range.)
+  for (let i = 0; i < STANDALONE.length; i++) if (c >= STANDALONE[i]![0] && c <= STANDALONE[i]![1]) return true;
   return false;
 }
 
