@@ -1,7 +1,9 @@
 /** The ring of past polls that [ ] step through: one snapshot per poll, bounded, oldest dropped first. */
 import { describe, expect, it } from 'vitest';
+import { isDeepStrictEqual } from 'node:util';
+import { mulberry32 } from '../../src/simulator/prng.js';
 import { makeState, T0 } from '../../test/helpers/state-fixture.js';
-import { PollHistory, POLL_HISTORY_LIMIT, pollKey, shareElements } from './poll-history.js';
+import { PollHistory, POLL_HISTORY_LIMIT, pollKey, shareElements, shareTree } from './poll-history.js';
 import type { Snapshot } from './ui-state.js';
 
 const SEC = 1000;
@@ -111,5 +113,88 @@ describe('PollHistory', () => {
     const samples = Array.from({ length: 11 }, (_, i) => ({ at: i }));
     const next = samples.slice(1);
     expect(shareElements(samples.slice(0, 10), next)).toBe(next);
+  });
+});
+
+describe('shareTree', () => {
+  const body = (uptime: number) => JSON.parse(JSON.stringify({ status: 'ok', uptime_seconds: uptime, pool: { size: 20, state: { saturation: 0.45 } }, tags: ['a', { b: 1 }] })) as Record<string, unknown>;
+
+  it('gives the old tree when the new one equals it, and shares every unchanged part when it does not', () => {
+    const a = body(100);
+    expect(shareTree(a, body(100))).toBe(a);
+    const next = body(130);
+    const kept = shareTree(a, next) as Record<string, unknown>;
+    expect(kept).toEqual(next);
+    expect(kept).not.toBe(a);
+    expect(kept['pool']).toBe(a['pool']);
+    expect(kept['tags']).toBe(a['tags']);
+  });
+
+  it('never shares across a difference of keys, types or lengths, nor into class instances', () => {
+    const a = { x: { y: 1 }, list: [1, 2], when: new Date(0) };
+    for (const next of [{ x: { y: 1, z: 2 }, list: [1, 2], when: new Date(0) }, { x: { y: '1' }, list: [1, 2, 3], when: new Date(0) }, { x: [1], list: { 0: 1, 1: 2 }, when: new Date(1) }]) {
+      const kept = shareTree(a, next);
+      expect(kept).toEqual(next);
+      expect((kept as { when: Date }).when).toBe(next.when);
+    }
+  });
+
+  it('on 3,000 random JSON trees and random changes to them: the result always equals the new tree, and is the old one exactly when they are equal', () => {
+    const rnd = mulberry32(21);
+    const leaf = () => [1, 2.5, 'ok', 'down', true, null, ''][Math.floor(rnd() * 7)];
+    const tree = (d: number): unknown => {
+      const r = rnd();
+      if (d > 3 || r < 0.3) return leaf();
+      if (r < 0.5) return Array.from({ length: Math.floor(rnd() * 4) }, () => tree(d + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 5) }, (_, i) => [`k${Math.floor(rnd() * 6)}${i % 2}`, tree(d + 1)]));
+    };
+    const change = (t: unknown): unknown => {
+      if (rnd() < 0.15) return tree(2);
+      if (Array.isArray(t)) return rnd() < 0.1 ? [...t, leaf()] : t.map(change);
+      if (t && typeof t === 'object') {
+        const o = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, change(v)]));
+        if (rnd() < 0.1) o[`n${Math.floor(rnd() * 3)}`] = leaf();
+        if (rnd() < 0.1) delete o[Object.keys(o)[0] ?? ''];
+        return o;
+      }
+      return t;
+    };
+    let equalSeen = 0;
+    for (let i = 0; i < 3_000; i++) {
+      const prev = tree(0);
+      const next = JSON.parse(JSON.stringify(change(prev))) as unknown;
+      const kept = shareTree(prev, next);
+      expect(kept).toStrictEqual(next);
+      const equal = JSON.stringify(prev) === JSON.stringify(next) && isDeepStrictEqual(prev, next);
+      if (equal) equalSeen++;
+      if (prev !== null && typeof prev === 'object') expect(kept === prev).toBe(equal);
+    }
+    expect(equalSeen).toBeGreaterThan(100);
+  });
+
+  it("a kept poll's node bodies share with the poll before what did not change, and still read as they came", () => {
+    const h = new PollHistory();
+    const withBodies = (i: number): Snapshot => {
+      const s = poll(i);
+      const nodes = s.state.nodes.map((n) => {
+        const b = body(100 + i * 30);
+        return { ...n, last: n.last ? { ...n.last, body: b } : n.last, lastBody: b };
+      });
+      return { ...s, state: { ...s.state, nodes } };
+    };
+    const polls = [1, 2, 3].map(withBodies);
+    for (const p of polls) h.record(p);
+    // The kept polls 2 and 3: each the newest kept before the poll after it.
+    const second = h.before(polls[2]!)!.state.nodes;
+    const third = h.before(withBodies(4))!.state.nodes;
+    expect(second.map((n) => n.last?.body)).toEqual(polls[1]!.state.nodes.map((n) => n.last?.body));
+    expect(third.map((n) => n.lastBody)).toEqual(polls[2]!.state.nodes.map((n) => n.lastBody));
+    expect(third.length).toBeGreaterThan(0);
+    for (let i = 0; i < third.length; i++) {
+      const [a, b] = [second[i]!.last?.body as Record<string, unknown>, third[i]!.last?.body as Record<string, unknown>];
+      expect(b['uptime_seconds']).toBe(190);
+      expect(b['pool']).toBe(a['pool']);
+      expect(third[i]!.lastBody).toBe(b);
+    }
   });
 });

@@ -18,8 +18,12 @@
  * copied through JSON (as an attached cockpit receives them) cost 109.5 MB
  * kept as they came, 10.4 MB with what did not change shared with the poll
  * before (shareElements). A plan's cost scales with gates x history length.
+ * Nodes are kept per poll (every probe moves), their health bodies sharing
+ * what did not change (shareTree): 120 polls of 1,000 nodes with seed 004's
+ * body, its uptime moving, 88 MB kept as they came, 45 MB shared.
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { NodeStatus } from '../../src/sources/types.js';
 import type { Snapshot } from './ui-state.js';
 
 /** An hour of polls at 30 s; 10 minutes of hot 5 s polling. */
@@ -88,6 +92,60 @@ function alignment<T>(prev: readonly T[], next: readonly T[]): number {
   return 0;
 }
 
+/**
+ * `next` with every part (object or array, at any depth) structurally equal
+ * to its counterpart in `prev` replaced by that part; `next` itself when
+ * nothing could be shared, `prev` when all of it equals. A node's health
+ * body is parsed afresh at every probe, and most of it does not change from
+ * one poll to the next (an uptime counter does): kept as it came, 120 polls
+ * of 1,000 such bodies held 88 MB in a test of this ring, every object of
+ * them live for the hour, for the GC to copy and mark.
+ */
+export function shareTree<T>(prev: unknown, next: T, depth = 0): T {
+  // An equal string is the one kept already (JSON.parse makes every value's string anew).
+  if (prev === next) return prev as T;
+  if (typeof next !== 'object' || next === null || typeof prev !== 'object' || prev === null || depth > 16) return next;
+  if (Array.isArray(next)) {
+    if (!Array.isArray(prev)) return next;
+    let same = prev.length === next.length;
+    let shared = false;
+    const out = next.map((x: unknown, i: number) => {
+      const v = i < prev.length ? shareTree(prev[i], x, depth + 1) : x;
+      if (v !== prev[i]) same = false;
+      if (v !== x) shared = true;
+      return v;
+    });
+    return (same ? prev : shared ? out : next) as T;
+  }
+  if (Array.isArray(prev) || Object.getPrototypeOf(next) !== Object.prototype || Object.getPrototypeOf(prev) !== Object.prototype) return next;
+  const p = prev as Record<string, unknown>;
+  let same = true;
+  let shared = false;
+  let keys = 0;
+  const out: Record<string, unknown> = {};
+  for (const k in next) {
+    keys++;
+    const x = (next as Record<string, unknown>)[k];
+    const v = Object.hasOwn(p, k) ? shareTree(p[k], x, depth + 1) : x;
+    if (v !== p[k]) same = false;
+    if (v !== x) shared = true;
+    out[k] = v;
+  }
+  for (const _ in p) keys--;
+  return (same && keys === 0 ? prev : shared ? out : next) as T;
+}
+
+/** A node's health bodies (its last probe's, and the last one kept) sharing what did not change with the node's in the poll before. */
+function shareBodies(prev: NodeStatus | undefined, n: NodeStatus): NodeStatus {
+  if (!prev || prev === n || prev.name !== n.name) return n;
+  const body = n.last?.body === undefined ? undefined : shareTree(prev.last?.body ?? prev.lastBody, n.last.body);
+  const lastBody = n.lastBody === undefined ? undefined : n.lastBody === n.last?.body ? body : shareTree(prev.lastBody, n.lastBody);
+  if (body === n.last?.body && lastBody === n.lastBody) return n;
+  const out: NodeStatus = { ...n, lastBody };
+  if (n.last) out.last = { ...n.last, body };
+  return out;
+}
+
 /** `s` sharing with the previous kept poll every sample, event, node and line that did not change. */
 function shareWith(prev: Snapshot, s: Snapshot): Snapshot {
   const prevGates = new Map(prev.state.gates.map((g) => [g.id, g]));
@@ -96,7 +154,15 @@ function shareWith(prev: Snapshot, s: Snapshot): Snapshot {
     return history === g.history ? g : { ...g, history: history as typeof g.history };
   });
   const events = shareElements(prev.state.events, s.state.events) as typeof s.state.events;
-  const nodes = shareElements(prev.state.nodes, s.state.nodes) as typeof s.state.nodes;
+  const sharedNodes = shareElements(prev.state.nodes, s.state.nodes) as typeof s.state.nodes;
+  // A fleet whose probes all moved is kept node by node as it came, but for what each body kept of the poll before.
+  let nodes = sharedNodes;
+  for (let i = 0; i < sharedNodes.length; i++) {
+    const n = shareBodies(prev.state.nodes[i], sharedNodes[i]!);
+    if (n === sharedNodes[i]) continue;
+    if (nodes === sharedNodes) nodes = sharedNodes.slice();
+    (nodes as NodeStatus[])[i] = n;
+  }
   const state = { ...s.state, gates, events, nodes };
   const lines = s.extras.lines ? shareElements(prev.extras.lines, s.extras.lines) : undefined;
   return { ...s, state, extras: lines === s.extras.lines ? s.extras : { ...s.extras, lines } };
