@@ -115,6 +115,18 @@ describe('the final stage', () => {
 });
 
 describe('the polling line', () => {
+  it('says polls came with errors rather than "none yet" when every poll had one, and "no poll yet" before the first', () => {
+    const line2 = (polling: Partial<EngineState['polling']>) => {
+      const base = makeState({});
+      const state = { ...base, polling: { ...base.polling, lastSuccessAt: undefined, ...polling } };
+      const status = rolloutStatus(state, state.now, { readonly: false, action: null });
+      return headerLines({ state, now: state.now, status, extras: {}, readonly: false, width: 160 }, theme)[1]!.segs.map((s) => s.text).join('');
+    };
+    expect(line2({ lastPollAt: T0 - 40 * SEC })).toMatch(/every poll with errors \(last 40s ago\)/);
+    expect(line2({ lastPollAt: undefined })).toMatch(/no poll yet/);
+    expect(line2({ lastPollAt: T0 - 12 * SEC, lastSuccessAt: T0 - 40 * SEC })).toMatch(/last ok 40s ago/);
+  });
+
   it('keeps "prom DOWN" when its error alone is wider than the line: cut, never the whole line dropped', () => {
     const lastError = 'Prometheus /api/v1/alerts: http://127.0.0.1:19491/api/v1/alerts is unreachable (ECONNREFUSED)';
     const state = makeState({ prometheus: { configured: true, status: 'down', lastError, url: 'http://x' } });

@@ -222,7 +222,10 @@ export function headerLines(p: HeaderProps, theme: Theme): LineSpec[] {
   if (pl.lastSuccessAt !== undefined) {
     const age = now - pl.lastSuccessAt;
     l2.push({ segs: [seg(`last ok ${formatCoarseAge(age)} ago`, age > Math.max(3 * pl.intervalMs, 60_000) ? 'warn' : 'text')], drop: age > Math.max(3 * pl.intervalMs, 60_000) ? 30 : 6 });
-  } else l2.push({ segs: [seg('no successful poll yet', 'warn')], drop: 30 });
+  } else if (pl.lastPollAt !== undefined) {
+    // Polled, but never without an error (Prometheus down, a gate's source erroring): not "nothing polled".
+    l2.push({ segs: [seg(`every poll with errors (last ${formatCoarseAge(now - pl.lastPollAt)} ago)`, 'warn')], drop: 30 });
+  } else l2.push({ segs: [seg('no poll yet', 'warn')], drop: 30 });
   const prom = state.prometheus;
   if (!prom.configured) l2.push({ segs: [seg('prom n/a', 'muted')], drop: 2 });
   else if (prom.status === 'up') l2.push({ segs: [seg('prom up', 'ok')], drop: 7 });
