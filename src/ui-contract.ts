@@ -128,8 +128,9 @@ export interface CockpitActions {
   /** A string says why there is nothing to promote (read-only, no promote action). */
   previewPromote(): PromotePreview | string;
   previewRollback(): RollbackPreview | string;
-  promote(req: { reason?: string; override?: { reason: string; acknowledged: boolean } }): Promise<ActionOutcomeView>;
-  rollback(req: { reason?: string; includeOptional?: string[] }): Promise<ActionOutcomeView>;
+  /** `stageId`: the stage the dialog showed and the operator confirmed; the action is refused if the rollout has moved on. */
+  promote(req: { stageId?: string; reason?: string; override?: { reason: string; acknowledged: boolean } }): Promise<ActionOutcomeView>;
+  rollback(req: { stageId?: string; reason?: string; includeOptional?: string[] }): Promise<ActionOutcomeView>;
   /** Signs off a manual gate as the current operator. */
   signoff(gateId: string, note: string): { ok: true } | { ok: false; error: string };
   /** The action running now, if any: quitting asks first, and a second action is refused. */

@@ -51,7 +51,7 @@ export function usePromoteDialog(deps: DialogDeps): FormDialog<PromotePreview> {
       const info = { kind: 'promote' as const, path: [p.from, p.to ?? 'complete'], dryRun: p.dryRun, commands: p.commands };
       if (id === 'promote' && p.promotable) {
         api.close();
-        deps.startRun({ ...info, override: false }, () => deps.actions.promote({}));
+        deps.startRun({ ...info, override: false }, () => deps.actions.promote({ stageId: p.from }));
         return;
       }
       if (id !== 'override') return;
@@ -59,7 +59,7 @@ export function usePromoteDialog(deps: DialogDeps): FormDialog<PromotePreview> {
       if (missing.length) return api.error(`needs ${missing.join(' and ')}`);
       const reason = fieldValue(f, 'reason').trim();
       api.close();
-      deps.startRun({ ...info, override: true }, () => deps.actions.promote({ override: { reason, acknowledged: true } }));
+      deps.startRun({ ...info, override: true }, () => deps.actions.promote({ stageId: p.from, override: { reason, acknowledged: true } }));
     },
   });
 }

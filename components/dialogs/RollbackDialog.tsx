@@ -46,7 +46,7 @@ export function useRollbackDialog(deps: DialogDeps): FormDialog<RollbackPreview>
       const includeOptional = ticked(p, f);
       api.close();
       deps.startRun({ kind: 'rollback', path: [`${p.stage} (${p.service})`], override: false, dryRun: p.dryRun, commands: p.commands }, () =>
-        deps.actions.rollback({ ...(reason ? { reason } : {}), includeOptional }),
+        deps.actions.rollback({ stageId: p.stage, ...(reason ? { reason } : {}), includeOptional }),
       );
     },
   });

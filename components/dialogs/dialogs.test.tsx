@@ -42,7 +42,7 @@ describe('promote (promotable)', () => {
     expect(t.frame()).toMatch(/\[ Cancel \]\s+▶\[ Promote \]/);
     await t.press(KEYS.enter);
     await waitForFrame();
-    expect(a.calls.promote).toEqual([{}]);
+    expect(a.calls.promote).toEqual([{ stageId: 'canary-10' }]);
     expect(t.frame()).toContain('PROMOTE canary-10 → canary-50 done');
     expect(t.frame()).toContain('promote finished in 12s');
     await t.press(KEYS.enter);
@@ -130,7 +130,7 @@ describe('guarded override', () => {
     await t.press(KEYS.shiftTab, KEYS.shiftTab);
     await t.type('0');
     await t.press(KEYS.tab, KEYS.tab, KEYS.enter);
-    expect(a.calls.promote).toEqual([{ override: { reason: 'too short of a reason that is long', acknowledged: true } }]);
+    expect(a.calls.promote).toEqual([{ stageId: 'canary-10', override: { reason: 'too short of a reason that is long', acknowledged: true } }]);
   });
 
   it('with both valid, calls promote with the override, and Enter in a field never confirms', async () => {
@@ -150,7 +150,7 @@ describe('guarded override', () => {
     expect(t.frame()).not.toContain('disabled, needs');
     await t.press(KEYS.enter);
     await waitForFrame();
-    expect(a.calls.promote).toEqual([{ override: { reason: REASON, acknowledged: true } }]);
+    expect(a.calls.promote).toEqual([{ stageId: 'canary-10', override: { reason: REASON, acknowledged: true } }]);
     expect(t.frame()).toContain('OVERRIDE');
     expect(t.frame()).toContain('promote finished in 3s');
   });
@@ -192,7 +192,7 @@ describe('rollback', () => {
     expect(f).toMatch(/type dhash or canary-10 to confirm \[dhash_\s*\] ✓/);
     await t.press(KEYS.shiftTab, KEYS.enter);
     await waitForFrame();
-    expect(a.calls.rollback).toEqual([{ includeOptional: [] }]);
+    expect(a.calls.rollback).toEqual([{ stageId: 'canary-10', includeOptional: [] }]);
   });
 
   it('Space ticks an optional step; the reason and the ticked steps go with the rollback', async () => {
@@ -209,7 +209,7 @@ describe('rollback', () => {
     expect(t.frame()).toContain('[ ] restore-snapshot');
     await t.press(' ', KEYS.tab, KEYS.tab, KEYS.enter);
     await waitForFrame();
-    expect(a.calls.rollback).toEqual([{ reason: 'errors up', includeOptional: ['restore-snapshot'] }]);
+    expect(a.calls.rollback).toEqual([{ stageId: 'canary-10', reason: 'errors up', includeOptional: ['restore-snapshot'] }]);
   });
 });
 
@@ -411,7 +411,7 @@ describe('bursts', () => {
     // p, Right, Enter in one read (typeahead over SSH): Ink splits it at the escape sequence.
     await t.press(`p${KEYS.right}${KEYS.enter}`);
     await waitForFrame();
-    expect(a.calls.promote).toEqual([{}]);
+    expect(a.calls.promote).toEqual([{ stageId: 'canary-10' }]);
     const b = start(fakeActions({ running: ALICE }));
     await b.ready();
     // q opens the quit question; Right (Quit), Left (back to Stay), Enter: stays.

@@ -47,7 +47,7 @@ describe('renderCockpit with actions', () => {
     await press('p');
     await press(KEYS.tab);
     await press(KEYS.enter);
-    expect(actions.calls.promote).toEqual([{}]);
+    expect(actions.calls.promote).toEqual([{ stageId: 'canary-10' }]);
     await press(KEYS.enter);
     await press('q');
     expect(quits).toBe(1);

@@ -60,7 +60,7 @@ export function cockpitActions(session: ActingSession, opts: { dryRun: boolean }
       };
     },
     promote: async (req) => view(await session.promote(req)),
-    rollback: async (req) => view(await session.rollback({ reason: req.reason, includeOptional: req.includeOptional })),
+    rollback: async (req) => view(await session.rollback({ stageId: req.stageId, reason: req.reason, includeOptional: req.includeOptional })),
     signoff(gateId, note) {
       try {
         session.signoff(gateId, note);

@@ -134,6 +134,7 @@ export class AttachedSession {
 
   async promote(req: PromoteRequest): Promise<Outcome> {
     const args: Record<string, unknown> = {};
+    if (req.stageId !== undefined) args.stageId = req.stageId;
     if (req.reason !== undefined) args.reason = req.reason;
     if (req.override) args.override = req.override;
     return this.act('promote', args);
@@ -141,6 +142,7 @@ export class AttachedSession {
 
   async rollback(req: RollbackRequest): Promise<Outcome> {
     const args: Record<string, unknown> = {};
+    if (req.stageId !== undefined) args.stageId = req.stageId;
     if (req.reason !== undefined) args.reason = req.reason;
     if (req.includeOptional) args.includeOptional = req.includeOptional;
     return this.act('rollback', args);

@@ -21,6 +21,8 @@ export interface CommandResult {
 /** promote, rollback or sign-off on this session as `op` (the verified account that asked). */
 export async function runCommand(session: Session, cmd: RoutedCommand, body: Record<string, unknown>, op: AuditOperator): Promise<CommandResult> {
   const reason = typeof body.reason === 'string' ? body.reason : undefined;
+  // The stage a cockpit's dialog confirmed: the session refuses the action if the rollout has moved on since.
+  const stage = typeof body.stageId === 'string' ? { stageId: body.stageId } : {};
   if (cmd === 'signoff') {
     try {
       session.signoff(String(body.gateId ?? ''), String(body.note ?? ''), op);
@@ -32,11 +34,13 @@ export async function runCommand(session: Session, cmd: RoutedCommand, body: Rec
   const out =
     cmd === 'promote'
       ? await session.promote({
+          ...stage,
           ...(reason !== undefined ? { reason } : {}),
           ...(isOverride(body.override) ? { override: body.override } : {}),
           as: op,
         })
       : await session.rollback({
+          ...stage,
           reason: reason ?? `manual rollback by ${op.user}`,
           ...(Array.isArray(body.includeOptional) || body.includeOptional === 'all' ? { includeOptional: body.includeOptional as string[] | 'all' } : {}),
           as: op,

@@ -65,6 +65,8 @@ export interface SessionOptions {
 
 export interface PromoteRequest {
   reason?: string;
+  /** The stage the operator confirmed (a dialog's): refused when the rollout is at another stage by then. */
+  stageId?: string;
   /** Who asks, when not this session's own operator (a client of the guard, as the guard verified it). */
   as?: AuditOperator;
   /** A guarded override: needed when the stage is not promotable. */
@@ -77,6 +79,8 @@ export interface PromoteRequest {
 
 export interface RollbackRequest {
   reason?: string;
+  /** The stage the operator confirmed (a dialog's): refused when the rollout is at another stage by then. */
+  stageId?: string;
   /** Who asks, when not this session's own operator. */
   as?: AuditOperator;
   auto?: boolean;
@@ -255,6 +259,8 @@ export class Session {
     const stage = st.stages[st.stageIndex]!;
     const spec = this.engine.plan.stages[st.stageIndex]!;
     const op = req.as ?? this.o.operator;
+    const moved = stageMoved(req.stageId, stage.id);
+    if (moved) return this.refuse('promote', stage.id, moved, req.reason, false, op);
     if (this.stateProblem) await this.rollout?.refresh(); // repaired meanwhile (`flightdeck state set`)?
     if (this.stateProblem) return this.refuse('promote', stage.id, this.stateRefusal(), req.reason, false, op);
     if (this.o.readonly) return this.refuse('promote', stage.id, 'read-only session: promotion is disabled', req.reason, false, op);
@@ -272,7 +278,7 @@ export class Session {
       override = { manual_override: true, override_acknowledged: true, override_reason: req.override.reason.trim() };
     }
     const next = this.engine.plan.stages[st.stageIndex + 1];
-    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId), signal: req.signal, onSpawn: req.onSpawn, op });
+    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId), expectStage: stage.id, signal: req.signal, onSpawn: req.onSpawn, op });
   }
 
   async rollback(req: RollbackRequest = {}): Promise<ActionOutcome> {
@@ -281,6 +287,8 @@ export class Session {
     const spec = this.engine.plan.stages[st.stageIndex]!;
     const auto = req.auto ?? false;
     const op = req.as ?? this.o.operator;
+    const moved = stageMoved(req.stageId, stage.id);
+    if (moved) return this.refuse('rollback', stage.id, moved, req.reason, auto, op);
     if (this.stateProblem) await this.rollout?.refresh(); // repaired meanwhile (`flightdeck state set`)?
     if (this.stateProblem) return this.refuse('rollback', stage.id, this.stateRefusal(), req.reason, auto, op);
     if (this.o.readonly) return this.refuse('rollback', stage.id, 'read-only session: rollback is disabled', req.reason, auto, op);
@@ -291,7 +299,7 @@ export class Session {
       if (!r.ok) return this.refuse('rollback', stage.id, `no step named ${r.unknown.map((n) => `"${n}"`).join(', ')} in the rollback of ${stage.id}; its steps: ${r.names.map((n) => `"${n}"`).join(', ')}`, req.reason, auto, op);
       include = r.include;
     }
-    return this.act('rollback', { reason: req.reason, auto, includeOptional: include, blockers: [], signal: req.signal, onSpawn: req.onSpawn, op });
+    return this.act('rollback', { reason: req.reason, auto, includeOptional: include, blockers: [], expectStage: stage.id, signal: req.signal, onSpawn: req.onSpawn, op });
   }
 
   private async act(
@@ -303,6 +311,10 @@ export class Session {
     const stage = this.engine.plan.stages[stageIndex]!;
     const clock = this.o.runtime.clock;
     if (this.closingWhy) return this.refuse(kind, stage.id, this.closingWhy, a.reason, a.auto, a.op);
+    // What promote() or rollback() judged (promotable, the override, the steps) was of this stage: not of another
+    // the rollout reached while a state refresh was awaited.
+    const moved = stageMoved(a.expectStage, stage.id);
+    if (moved) return this.refuse(kind, stage.id, moved, a.reason, a.auto, a.op);
     const notLeader = this.o.mayAct?.() ?? null;
     if (notLeader) return this.refuse(kind, stage.id, notLeader, a.reason, a.auto, a.op);
     if (this.running) {
@@ -767,11 +779,19 @@ type ActRequest = {
   targetStageId?: string;
   includeOptional?: string[] | 'all';
   blockers: string[];
+  /** The stage promote() or rollback() judged: refused when the rollout is at another one when the action is claimed. */
+  expectStage?: string;
   signal?: AbortSignal | undefined;
   onSpawn?: (pid: number) => void;
   /** Who asked (a guard acts for the verified account of its client). */
   op: AuditOperator;
 };
+
+/** Why an action asked of stage `expected` is refused when the rollout is at `now` instead; null when they are the same. */
+function stageMoved(expected: string | undefined, now: string): string | null {
+  if (expected === undefined || expected === now) return null;
+  return `the rollout is at ${now} now, not ${expected} as confirmed (it moved meanwhile): nothing was run; look again and confirm for ${now}`;
+}
 
 /** "queue failing 5000 (threshold > 1000, failing for 3m12s)", "bake 4m left". */
 export function describeBlockers(

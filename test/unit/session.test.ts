@@ -14,6 +14,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { planSchema, type PlanInput } from '../../src/plan/schema.js';
 import { keeperFor } from '../../src/cli/open-session.js';
 import { Session } from '../../src/session/session.js';
+import { runCommand } from '../../src/guard/commands.js';
 import { fileStore } from '../../src/store/files.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeProm, PROM } from '../helpers/engine-fakes.js';
@@ -220,6 +221,33 @@ describe('rollback', () => {
     expect(await order()).toEqual([]);
     const alert = engine.getState().events.find((e) => e.type === 'alert.firing' && e.name === 'auto-rollback disabled');
     expect(alert).toMatchObject({ severity: 'critical' });
+  });
+});
+
+describe('an action confirmed for a stage the rollout has left', () => {
+  it('is refused, runs nothing and is audited, for promote and rollback alike; confirmed for the stage it is at, it runs', async () => {
+    const { session, engine } = makeSession(plan());
+    await engine.poll();
+    // The operator's dialog showed canary-10; meanwhile the rollout was promoted (another operator, the CLI).
+    expect((await session.promote({ stageId: 'canary-10' })).ok).toBe(true);
+    expect(engine.getState().stages.map((s) => s.status)).toEqual(['done', 'current']);
+    for (const act of [() => session.promote({ stageId: 'canary-10', reason: 'go' }), () => session.rollback({ stageId: 'canary-10', reason: 'errors up' })]) {
+      const out = await act();
+      expect(!out.ok && out.refused).toMatch(/^the rollout is at full now, not canary-10 as confirmed \(it moved meanwhile\): nothing was run/);
+    }
+    // The same through a guard's command (what an attached cockpit sends, over the socket or a standby's row).
+    const viaGuard = await runCommand(session, 'rollback', { stageId: 'canary-10', reason: 'errors up' }, { user: 'bob', host: 'bastion-2' });
+    expect(viaGuard).toMatchObject({ ok: false, refused: expect.stringMatching(/^the rollout is at full now, not canary-10/) });
+    expect(await order()).toEqual(['promote-canary']);
+    const refusals = (await auditLines()).filter((l) => l.result === 'refused');
+    expect(refusals.map((l) => [l.action, l.stage])).toEqual([
+      ['promote', 'full'],
+      ['rollback', 'full'],
+      ['rollback', 'full'],
+    ]);
+    expect((await session.rollback({ stageId: 'full', reason: 'errors up' })).ok).toBe(true);
+    expect(await order()).toEqual(['promote-canary', 'rb-full']);
+    expect((await verifyAudit(join(dir, 'audit.jsonl'))).ok).toBe(true);
   });
 });
 
