@@ -124,6 +124,9 @@ export interface ActionOutcomeView {
   summary?: string;
 }
 
+/** A sign-off's answer: done, or refused and why (a guard answers later: a promise). */
+export type SignoffOutcome = { ok: true } | { ok: false; error: string };
+
 export interface CockpitActions {
   /** A string says why there is nothing to promote (read-only, no promote action). */
   previewPromote(): PromotePreview | string;
@@ -132,7 +135,8 @@ export interface CockpitActions {
   promote(req: { stageId?: string; reason?: string; override?: { reason: string; acknowledged: boolean } }): Promise<ActionOutcomeView>;
   rollback(req: { stageId?: string; reason?: string; includeOptional?: string[] }): Promise<ActionOutcomeView>;
   /** Signs off a manual gate as the current operator. */
-  signoff(gateId: string, note: string): { ok: true } | { ok: false; error: string };
+  /** `stageId`: the gate's stage as the dialog showed it; refused when the rollout has left that stage. */
+  signoff(gateId: string, note: string, stageId?: string): SignoffOutcome | Promise<SignoffOutcome>;
   /** The action running now, if any: quitting asks first, and a second action is refused. */
   running(): RunningAction | null;
   /**

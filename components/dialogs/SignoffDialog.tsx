@@ -1,6 +1,7 @@
 /** Sign-off of a manual gate: the checklist item, a required note, and the session's refusal when there is one. */
 import React from 'react';
 import type { GateView } from '../../src/engine/types.js';
+import type { SignoffOutcome } from '../../src/ui-contract.js';
 import { formatClock, sanitize } from '../format.js';
 import { line, seg } from '../Line.js';
 import { useTheme } from '../ThemeContext.js';
@@ -25,15 +26,20 @@ export function useSignoffDialog(deps: DialogDeps): FormDialog<GateView> {
       if (id !== 'signoff') return;
       const note = fieldValue(f, 'note').trim();
       if (!note) return api.error('a note is required: what was checked, and how');
+      const answered = (res: SignoffOutcome) => {
+        if (!res.ok) return api.error(`refused: ${sanitize(res.error)}`);
+        api.close();
+        deps.message(`signed off ${gate.id}`, 'ok');
+      };
       let res: ReturnType<typeof deps.actions.signoff>;
       try {
-        res = deps.actions.signoff(gate.id, note);
+        res = deps.actions.signoff(gate.id, note, gate.stageId ?? undefined);
       } catch (err) {
         res = { ok: false, error: err instanceof Error ? err.message : String(err) };
       }
-      if (!res.ok) return api.error(`refused: ${sanitize(res.error)}`);
-      api.close();
-      deps.message(`signed off ${gate.id}`, 'ok');
+      // Through a guard the answer comes later: the dialog stays open until it says what the guard did.
+      if ('then' in res) void res.then(answered);
+      else answered(res);
     },
   });
 }

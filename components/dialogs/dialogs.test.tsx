@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYS, waitForFrame } from '../testing/render.js';
 import { ALICE, blocked, cockpit, deferred, fakeActions, promotable } from './testing.js';
-import type { ActionOutcomeView } from '../../src/ui-contract.js';
+import type { ActionOutcomeView, SignoffOutcome } from '../../src/ui-contract.js';
 import { T0 } from '../../test/helpers/state-fixture.js';
 
 let open: Array<ReturnType<typeof cockpit>> = [];
@@ -372,7 +372,7 @@ describe('sign-off', () => {
     await t.press(KEYS.tab);
     await t.type('checked the go-live list with ops');
     await t.press(KEYS.tab, KEYS.tab, KEYS.enter);
-    expect(a.calls.signoff).toEqual([['go-live-signoff', 'checked the go-live list with ops']]);
+    expect(a.calls.signoff).toEqual([['go-live-signoff', 'checked the go-live list with ops', 'canary-10']]);
     expect(t.frame()).not.toContain('SIGN OFF');
     expect(t.frame()).toContain('signed off go-live-signoff');
   });
@@ -386,6 +386,28 @@ describe('sign-off', () => {
     await t.press(KEYS.enter, KEYS.tab, KEYS.enter);
     expect(t.frame()).toContain('refused: alice may not sign off go-live-signoff (allowed: bob)');
     expect(t.frame()).toContain('SIGN OFF go-live-signoff');
+  });
+
+  it("through a guard (an answer that comes later): stays open until it comes, then closes, or shows the guard's refusal", async () => {
+    for (const answer of [{ ok: true } as const, { ok: false, error: 'the rollout is at canary-50 now, not canary-10 as confirmed (it moved meanwhile): nothing was done' } as const]) {
+      const d = deferred<SignoffOutcome>();
+      const t = start(fakeActions({ signoff: () => d.promise }));
+      await t.ready();
+      await t.press('G', 's');
+      await t.type('checked the go-live list');
+      await t.press(KEYS.tab, KEYS.tab, KEYS.enter);
+      expect(t.frame()).toContain('SIGN OFF go-live-signoff');
+      expect(t.frame()).not.toContain('signed off go-live-signoff');
+      d.resolve(answer);
+      await waitForFrame();
+      if (answer.ok) {
+        expect(t.frame()).not.toContain('SIGN OFF');
+        expect(t.frame()).toContain('signed off go-live-signoff');
+      } else {
+        expect(t.frame()).toContain('SIGN OFF go-live-signoff');
+        expect(t.frame()).toContain('refused: the rollout is at canary-50 now, not canary-10 as confirmed');
+      }
+    }
   });
 
   it('s on a gate that is not manual says so; from the gate detail it signs that gate', async () => {

@@ -1,7 +1,7 @@
 /** Test fixtures for the dialogs: previews like the session's, and CockpitActions that record what they were asked. */
 import React from 'react';
 import type { EngineCommand, EngineState } from '../../src/engine/types.js';
-import type { ActionOutcomeView, CockpitActions, PromotePreview, RollbackPreview, RunningAction } from '../../src/ui-contract.js';
+import type { ActionOutcomeView, CockpitActions, PromotePreview, RollbackPreview, RunningAction, SignoffOutcome } from '../../src/ui-contract.js';
 import { CockpitApp, type CockpitAppProps } from '../CockpitApp.js';
 import { KEYS, renderSized, stripAnsi, waitForFrame } from '../testing/render.js';
 import { T0, makeState } from '../../test/helpers/state-fixture.js';
@@ -56,7 +56,7 @@ export interface FakeActions extends CockpitActions {
   calls: {
     promote: Array<Parameters<CockpitActions['promote']>[0]>;
     rollback: Array<Parameters<CockpitActions['rollback']>[0]>;
-    signoff: Array<[string, string]>;
+    signoff: Array<[string, string] | [string, string, string]>;
   };
   /** What running() returns. */
   runningNow: RunningAction | null;
@@ -66,7 +66,7 @@ export function fakeActions(o: {
   promote?: PromotePreview | string;
   rollback?: RollbackPreview | string;
   outcome?: ActionOutcomeView | (() => Promise<ActionOutcomeView>);
-  signoff?: (gateId: string, note: string) => { ok: true } | { ok: false; error: string };
+  signoff?: (gateId: string, note: string) => SignoffOutcome | Promise<SignoffOutcome>;
   running?: RunningAction | null;
 } = {}): FakeActions {
   const outcome = async (): Promise<ActionOutcomeView> => (typeof o.outcome === 'function' ? o.outcome() : (o.outcome ?? { ok: true, summary: 'finished in 12s' }));
@@ -83,8 +83,8 @@ export function fakeActions(o: {
       a.calls.rollback.push(req);
       return outcome();
     },
-    signoff: (gateId, note) => {
-      a.calls.signoff.push([gateId, note]);
+    signoff: (gateId, note, stageId) => {
+      a.calls.signoff.push(stageId === undefined ? [gateId, note] : [gateId, note, stageId]);
       return o.signoff ? o.signoff(gateId, note) : { ok: true };
     },
     running: () => a.runningNow,

@@ -20,7 +20,8 @@ export interface ActingSession {
   readonly actionRunning: RunningAction | null;
   promote(req: PromoteRequest): Promise<Outcome>;
   rollback(req: RollbackRequest): Promise<Outcome>;
-  signoff(gateId: string, note: string): void;
+  /** Throws (or, through a guard, rejects with) the refusal. */
+  signoff(gateId: string, note: string, o?: { stageId?: string }): void | Promise<void>;
 }
 
 export function cockpitActions(session: ActingSession, opts: { dryRun: boolean }): CockpitActions {
@@ -61,9 +62,10 @@ export function cockpitActions(session: ActingSession, opts: { dryRun: boolean }
     },
     promote: async (req) => view(await session.promote(req)),
     rollback: async (req) => view(await session.rollback({ stageId: req.stageId, reason: req.reason, includeOptional: req.includeOptional })),
-    signoff(gateId, note) {
+    signoff(gateId, note, stageId) {
       try {
-        session.signoff(gateId, note);
+        const answer = session.signoff(gateId, note, stageId !== undefined ? { stageId } : {});
+        if (answer) return answer.then(() => ({ ok: true }) as const, (err: Error) => ({ ok: false, error: err.message }) as const);
         return { ok: true };
       } catch (err) {
         return { ok: false, error: (err as Error).message };

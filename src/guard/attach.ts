@@ -148,13 +148,20 @@ export class AttachedSession {
     return this.act('rollback', args);
   }
 
-  signoff(gateId: string, note: string): void {
+  /** Settles with the guard's answer (rejects with its refusal), so the dialog says what the guard did. */
+  signoff(gateId: string, note: string, o: { stageId?: string } = {}): Promise<void> {
     if (this.readonly) throw new Error('read-only: sign-off is disabled');
-    void this.client.command('signoff', { gateId, note }).then(
+    return this.client.command('signoff', { gateId, note, ...(o.stageId !== undefined ? { stageId: o.stageId } : {}) }).then(
       (a) => {
-        if (!a.ok) this.note(`sign-off refused: ${a.refused ?? a.error}`, 'warn');
+        if (a.ok) return;
+        const why = a.refused ?? a.error ?? 'refused';
+        this.note(`sign-off refused: ${why}`, 'warn');
+        throw new Error(why);
       },
-      (err: Error) => this.note(`sign-off failed: ${err.message}`, 'error'),
+      (err: Error) => {
+        this.note(`sign-off failed: ${err.message}`, 'error');
+        throw err;
+      },
     );
   }
 

@@ -25,7 +25,7 @@ export async function runCommand(session: Session, cmd: RoutedCommand, body: Rec
   const stage = typeof body.stageId === 'string' ? { stageId: body.stageId } : {};
   if (cmd === 'signoff') {
     try {
-      session.signoff(String(body.gateId ?? ''), String(body.note ?? ''), op);
+      session.signoff(String(body.gateId ?? ''), String(body.note ?? ''), { as: op, ...stage });
       return { ok: true };
     } catch (err) {
       return { ok: false, refused: (err as Error).message };

@@ -248,8 +248,13 @@ export class Session {
     return () => this.listeners.delete(cb);
   }
 
-  signoff(gateId: string, note: string, as: AuditOperator = this.o.operator): void {
+  /** `o.stageId`: the stage whose gate the operator signed off (a dialog's); refused when the rollout has left it. */
+  signoff(gateId: string, note: string, o: { as?: AuditOperator; stageId?: string } = {}): void {
+    const as = o.as ?? this.o.operator;
     if (this.o.readonly) throw new Error('read-only session: sign-off is disabled');
+    const st = this.engine.getState();
+    const moved = stageMoved(o.stageId, st.stages[st.stageIndex]!.id);
+    if (moved) throw new Error(moved);
     this.engine.dispatch({ type: 'signoff', gateId, operator: as.user, note });
     void this.audit({ action: 'signoff', result: 'ok', reason: note, details: { gate: gateId }, operator: as });
   }
@@ -790,7 +795,7 @@ type ActRequest = {
 /** Why an action asked of stage `expected` is refused when the rollout is at `now` instead; null when they are the same. */
 function stageMoved(expected: string | undefined, now: string): string | null {
   if (expected === undefined || expected === now) return null;
-  return `the rollout is at ${now} now, not ${expected} as confirmed (it moved meanwhile): nothing was run; look again and confirm for ${now}`;
+  return `the rollout is at ${now} now, not ${expected} as confirmed (it moved meanwhile): nothing was done; look again and confirm for ${now}`;
 }
 
 /** "queue failing 5000 (threshold > 1000, failing for 3m12s)", "bake 4m left". */

@@ -233,7 +233,7 @@ describe('an action confirmed for a stage the rollout has left', () => {
     expect(engine.getState().stages.map((s) => s.status)).toEqual(['done', 'current']);
     for (const act of [() => session.promote({ stageId: 'canary-10', reason: 'go' }), () => session.rollback({ stageId: 'canary-10', reason: 'errors up' })]) {
       const out = await act();
-      expect(!out.ok && out.refused).toMatch(/^the rollout is at full now, not canary-10 as confirmed \(it moved meanwhile\): nothing was run/);
+      expect(!out.ok && out.refused).toMatch(/^the rollout is at full now, not canary-10 as confirmed \(it moved meanwhile\): nothing was done/);
     }
     // The same through a guard's command (what an attached cockpit sends, over the socket or a standby's row).
     const viaGuard = await runCommand(session, 'rollback', { stageId: 'canary-10', reason: 'errors up' }, { user: 'bob', host: 'bastion-2' });
@@ -248,6 +248,30 @@ describe('an action confirmed for a stage the rollout has left', () => {
     expect((await session.rollback({ stageId: 'full', reason: 'errors up' })).ok).toBe(true);
     expect(await order()).toEqual(['promote-canary', 'rb-full']);
     expect((await verifyAudit(join(dir, 'audit.jsonl'))).ok).toBe(true);
+  });
+});
+
+describe('a sign-off given for a stage the rollout has left', () => {
+  it('is refused and recorded nowhere, directly and through the guard; given for the current stage it counts', async () => {
+    const input = plan();
+    const go = { id: 'go-live', manual: { item: 'go-live approved' }, onFail: 'block' as const };
+    input.stages[0]!.gates = [...(input.stages[0]!.gates ?? []), go];
+    input.stages[1]!.gates = [go];
+    const { session, engine } = makeSession(input);
+    await engine.poll();
+    expect((await session.promote({ override: { reason: 'moving on for this test', acknowledged: true } })).ok).toBe(true);
+    // A dialog opened on canary-10's go-live gate; the rollout is at full now, whose gate has the same id.
+    expect(() => session.signoff('go-live', 'checked', { stageId: 'canary-10' })).toThrow(/^the rollout is at full now, not canary-10 as confirmed/);
+    expect(await runCommand(session, 'signoff', { gateId: 'go-live', note: 'checked', stageId: 'canary-10' }, { user: 'bob', host: 'bastion-2' })).toMatchObject({ ok: false, refused: expect.stringMatching(/^the rollout is at full now/) });
+    await engine.poll();
+    expect(engine.getState().gates.find((g) => g.id === 'go-live')?.signoff).toBeUndefined();
+    expect((await auditLines()).filter((l) => l.action === 'signoff')).toEqual([]);
+    session.signoff('go-live', 'checked the list', { stageId: 'full' });
+    await engine.poll();
+    expect(engine.getState().gates.find((g) => g.id === 'go-live')?.signoff).toMatchObject({ operator: 'alice' });
+    // Its audit line (written after the sign-off is taken) is the only one.
+    for (let i = 0; i < 100 && (await auditLines()).every((l) => l.action !== 'signoff'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await auditLines()).filter((l) => l.action === 'signoff').map((l) => [l.result, (l.details as { gate: string }).gate])).toEqual([['ok', 'go-live']]);
   });
 });
 
