@@ -1,18 +1,25 @@
 /**
- * The demo's canary traffic and its smoke script, run for real: the fleet's
+ * The demo's canary traffic and its smoke gate, run for real: the fleet's
  * control server, `fixtures/demo/scripts/smoke.mjs` and `shift-traffic.mjs`
  * as the demo plan's gates and actions run them (node, the control URL in
- * the environment, the working directory for the report).
+ * the environment, the working directory for the report), the demo's own
+ * split of the first stage's traffic (in process: running the script would
+ * hold the first frame ~0.8 s), and the demo itself, headless.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { ManualClock } from '../../src/clock.js';
+import type { EngineEvent } from '../../src/engine/types.js';
 import { FIRST_STAGE_PERCENT, splitTraffic, v2Count } from '../../src/demo/traffic.js';
 import { startFleet, type Fleet } from '../../src/simulator/index.js';
+import { BIN } from '../helpers/cli.js';
+import { processesIn } from '../helpers/process-table.js';
 
 const SCRIPTS = join(import.meta.dirname, '../../fixtures/demo/scripts');
 const run = promisify(execFile);
@@ -24,6 +31,12 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'fd-demo-traffic-'));
+  dirs.push(d);
+  return d;
+}
+
 async function demoFleet(): Promise<Fleet> {
   const f = await startFleet({ nodes: 6, service: 'checkout', clock: new ManualClock(0), seed: 42, control: true, profile: { version: 'v1' } });
   fleets.push(f);
@@ -32,8 +45,7 @@ async function demoFleet(): Promise<Fleet> {
 
 /** Runs a demo script against the fleet; its exit code, stdout and (for smoke) the report it wrote. */
 async function script(fleet: Fleet, name: string, ...args: string[]): Promise<{ code: number; stdout: string; report?: { checked: number; passed: number; failed: number; failures: string[] } }> {
-  const cwd = await mkdtemp(join(tmpdir(), 'fd-demo-traffic-'));
-  dirs.push(cwd);
+  const cwd = await tempDir();
   const env = { ...process.env, FLIGHTDECK_DEMO_CONTROL: fleet.controlUrl! };
   const r = await run(process.execPath, [join(SCRIPTS, name), ...args], { cwd, env, timeout: 20_000 }).then(
     (ok) => ({ code: 0, stdout: ok.stdout }),
@@ -66,7 +78,7 @@ describe('the demo canary', () => {
     expect(v1.stdout).toMatch(/^smoke v1: 5\/5 nodes healthy$/m);
   });
 
-  it('splits the traffic as the plan\'s shift-traffic.mjs does, at every stage of the demo plan', async () => {
+  it("splits the traffic as the plan's shift-traffic.mjs does, at every stage of the demo plan", async () => {
     for (const pct of [FIRST_STAGE_PERCENT, 50, 100, 0]) {
       const byScript = await demoFleet();
       const r = await script(byScript, 'shift-traffic.mjs', '--to', String(pct));
@@ -76,5 +88,23 @@ describe('the demo canary', () => {
       expect(versions(byDemo)).toEqual(versions(byScript));
       expect(versions(byDemo).filter((v) => v.startsWith('v2')).length).toBe(v2Count(6, pct));
     }
+  });
+
+  it("the demo starts in canary-10 with that stage's share on v2: its smoke gate checks one node, not none", async () => {
+    const dir = await tempDir();
+    const demo = execa(BIN, ['demo', '--json', '--speed', '120', '--no-autopilot', '--dir', dir], { reject: false, env: { NO_COLOR: '1' }, stdin: 'ignore', timeout: 60_000 });
+    let smoke: Extract<EngineEvent, { type: 'gate.changed' }> | undefined;
+    for await (const l of createInterface({ input: demo.stdout! })) {
+      const e = JSON.parse(l) as EngineEvent;
+      if (e.type === 'gate.changed' && e.gateId === 'smoke' && e.to !== 'no data') {
+        smoke = e;
+        break;
+      }
+    }
+    demo.kill('SIGINT');
+    const done = await demo;
+    expect(smoke).toMatchObject({ stageId: 'canary-10', to: 'ok', why: expect.stringMatching(/smoke v2: 1\/1 nodes healthy/) });
+    expect(done.exitCode).toBe(0);
+    expect(processesIn(dir)).toEqual([]);
   });
 });
