@@ -80,12 +80,8 @@ const STAGE_WORD_TOKEN = {
   waiting: 'muted',
 } as const;
 
-/** "X (why): roll back by hand" said short as "roll back by hand (X)", the instruction first and never left out; undefined for other texts. */
-function byHandFirst(text: string, readonly: boolean | undefined): Part['short'] {
-  // Read-only: the READ-ONLY badge says so already, and keeps its place.
-  const m = readonly ? null : /^(.*?)(?: \(.*\))?: roll back by hand$/.exec(text);
-  return m ? { segs: [seg(`roll back by hand (${m[1]})`, 'warn')], drop: Infinity } : undefined;
-}
+/** A rollback the guard will not do, said short as "roll back by hand (auto-rollback withheld)": the instruction first, never left out. */
+const byHandFirst = (byHand: string | undefined): Part['short'] => (byHand ? { segs: [seg(`roll back by hand (${byHand})`, 'warn')], drop: Infinity } : undefined);
 
 /** The status line's parts, most needed kept longest. */
 export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'now' | 'extras' | 'readonly' | 'frozen' | 'past' | 'utc' | 'width'>, theme: Theme): Part[] {
@@ -127,7 +123,7 @@ export function statusParts(st: RolloutStatus, p: Pick<HeaderProps, 'state' | 'n
       drop: Infinity,
     });
     // An automatic rollback that will not come says so at any width: "roll back by hand" first when short of room.
-    if (n.disabled) parts.push({ segs: [seg(n.disabled, 'warn')], drop: 40, short: byHandFirst(n.disabled, p.readonly) });
+    if (n.disabled) parts.push({ segs: [seg(n.disabled, 'warn')], drop: 40, short: byHandFirst(n.byHand) });
   }
   if (st.stage) {
     const left = st.bakeLeftMs;

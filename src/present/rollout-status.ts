@@ -41,6 +41,8 @@ export interface NextAutomatic {
   reason: string;
   /** Set when the guard will not act itself: it raises an alert instead. */
   disabled?: string;
+  /** With `disabled`, when it is for the operator to roll back: why the guard will not, in a few words ("auto-rollback withheld"). */
+  byHand?: string;
 }
 
 export interface RolloutStatus {
@@ -162,13 +164,13 @@ function firstPollAtOrAfter(state: EngineState, at: number, now: number): number
  * per stage and does not ask again): refused, withheld after a rollback whose
  * outcome is unknown, or off (--no-auto-rollback); undefined when it was not held back.
  */
-export function autoRollbackHeldBack(events: readonly EngineEvent[]): string | undefined {
+export function autoRollbackHeldBack(events: readonly EngineEvent[]): { word: string; why?: string } | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     if (e.type === 'stage.entered' || e.type === 'stage.rolled-back' || (e.type === 'action.started' && e.action === 'rollback')) return undefined;
-    if (e.type === 'action.refused' && e.action === 'rollback' && e.auto) return `auto-rollback refused (${sanitize(e.why)})`;
-    if (e.type === 'alert.firing' && e.source === 'flightdeck' && e.name === 'auto-rollback withheld') return "auto-rollback withheld (an earlier rollback's outcome is unknown)";
-    if (e.type === 'alert.firing' && e.source === 'flightdeck' && e.name === 'auto-rollback disabled') return 'auto-rollback off';
+    if (e.type === 'action.refused' && e.action === 'rollback' && e.auto) return { word: 'auto-rollback refused', why: sanitize(e.why) };
+    if (e.type === 'alert.firing' && e.source === 'flightdeck' && e.name === 'auto-rollback withheld') return { word: 'auto-rollback withheld', why: "an earlier rollback's outcome is unknown" };
+    if (e.type === 'alert.firing' && e.source === 'flightdeck' && e.name === 'auto-rollback disabled') return { word: 'auto-rollback off' };
   }
   return undefined;
 }
@@ -187,22 +189,23 @@ export function nextAutomatic(state: EngineState, now: number, opts: { readonly?
   const disabled = opts.readonly
     ? 'read-only: roll back by hand'
     : refused !== undefined
-      ? `${refused}: roll back by hand`
+      ? `${refused.word}${refused.why ? ` (${refused.why})` : ''}: roll back by hand`
       : opts.running
         ? `the guard refuses it while the ${opts.running.action} runs`
         : undefined;
+  const byHand = refused?.word;
   for (const g of state.gates) {
     if (g.onFail !== 'rollback') continue;
     const reason = `${sanitize(g.id)} ${gateConditionText(g)}`;
-    if (g.state === 'failing') consider({ kind: 'auto-rollback', gateId: g.id, inMs: 0, reason, disabled });
+    if (g.state === 'failing') consider({ kind: 'auto-rollback', gateId: g.id, inMs: 0, reason, disabled, byHand });
     else if (g.state === 'pending' && g.failsIn) {
       if (g.failsIn.ms !== undefined) {
         const due = state.now + g.failsIn.ms;
-        consider({ kind: 'auto-rollback', gateId: g.id, inMs: Math.max(0, firstPollAtOrAfter(state, due, now) - now), reason, disabled });
+        consider({ kind: 'auto-rollback', gateId: g.id, inMs: Math.max(0, firstPollAtOrAfter(state, due, now) - now), reason, disabled, byHand });
       } else if (g.failsIn.probes !== undefined) {
         const nextPoll = state.polling.nextPollAt;
         const inMs = nextPoll === undefined ? undefined : Math.max(0, nextPoll + (g.failsIn.probes - 1) * state.polling.intervalMs - now);
-        consider({ kind: 'auto-rollback', gateId: g.id, inMs, probes: g.failsIn.probes, reason, disabled });
+        consider({ kind: 'auto-rollback', gateId: g.id, inMs, probes: g.failsIn.probes, reason, disabled, byHand });
       }
     }
   }
