@@ -10,7 +10,6 @@ import type { SelfMetrics } from '../metrics/self-metrics.js';
 import { createNotifier, NotifierConfigError, type Notifier } from '../notify/index.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { NotifierSpec } from '../plan/schema.js';
-import { collectSecretValues } from '../plan/secret-values.js';
 import { Recorder } from '../record/recorder.js';
 import { RolloutKeeper } from '../session/rollout-keeper.js';
 import { Session } from '../session/session.js';
@@ -61,7 +60,7 @@ export async function openSession(loaded: LoadedPlan, o: OpenOptions): Promise<O
   const state = await store.state.read();
   const restored = restoredFrom(state, o.stageId);
   const runtime = buildRuntime(loaded, { clock: o.clock, env, ...restored });
-  const secrets = collectSecretValues(plan, env, loaded.dir);
+  const secrets = runtime.secrets;
   const notifier = makeNotifier(plan.notify, loaded, runtime, env, o.warn);
   let metrics: SelfMetrics | null = null;
   let metricsUrl: string | undefined;

@@ -15,6 +15,7 @@ import { createNodePoller } from '../sources/nodes.js';
 import { createPromClient, resolvePromAuth } from '../sources/prometheus.js';
 import type { NodePoller, PromClient } from '../sources/types.js';
 import { definedEnv } from '../env.js';
+import { collectSecretValues } from '../plan/secret-values.js';
 import { healthExpectations } from '../../checks/health.js';
 
 export interface Runtime {
@@ -25,6 +26,8 @@ export interface Runtime {
   nodeTransport: UndiciTransport;
   prometheus: PromClient | null;
   nodes: NodePoller | null;
+  /** The plan's secret values (collectSecretValues), for every writer to mask. */
+  secrets: string[];
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
   const clock = opts.clock ?? systemClock;
   const env = opts.env ?? process.env;
   const plan = loaded.plan;
+  const secrets = collectSecretValues(plan, env, loaded.dir);
   const transport = createHttpTransport({ connections: 8 });
   // Nodes get their own transport: one connection each (a node is asked one thing at a time), kept
   // open across the longest poll interval when the node allows it, so a poll does not reconnect to every node.
@@ -96,7 +100,12 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     readFile: (p) => readFile(p, 'utf8'),
     // Command gates see the session's environment (the demo adds its fleet's control URL there).
     runCommand: (argv, o) =>
-      runGateCommand(argv, { ...o, env: { ...definedEnv(env), ...plan.env, ...o.env }, signal: o.signal ? AbortSignal.any([o.signal, closing.signal]) : closing.signal }),
+      runGateCommand(argv, {
+        ...o,
+        env: { ...definedEnv(env), ...plan.env, ...o.env },
+        signal: o.signal ? AbortSignal.any([o.signal, closing.signal]) : closing.signal,
+        secrets,
+      }),
   });
   return {
     engine,
@@ -105,6 +114,7 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     nodeTransport,
     prometheus,
     nodes,
+    secrets,
     async close() {
       closing.abort();
       await nodes?.close();

@@ -2,7 +2,15 @@
  * Runs a gate's command (argv, no shell) through the action runner's process
  * handling: its own process group, killed whole on timeout (a hung test run
  * takes its children with it). Never throws.
+ *
+ * The lines it keeps become the gate's note, which reaches the screen, the
+ * --json stream, `check` and notifications: they are kept with the plan's
+ * secret values and URL credentials masked (a command sees the session's
+ * environment, tokens included, and may print them), and without terminal
+ * escape sequences (Maven colours its output even into a pipe).
  */
+import { stripVTControlCharacters } from 'node:util';
+import { redactText } from '../audit/redact.js';
 import type { CommandOutcome } from '../gate-contract.js';
 import { runProcess } from '../actions/process-tree.js';
 import { systemClock } from '../clock.js';
@@ -12,8 +20,8 @@ const KILL_GRACE_MS = 2_000;
 
 export async function runGateCommand(
   argv: string[],
-  /** `env` is the command's whole environment. */
-  opts: { cwd: string; timeoutMs: number; env: Record<string, string>; signal?: AbortSignal },
+  /** `env` is the command's whole environment; `secrets`, values masked in what it prints. */
+  opts: { cwd: string; timeoutMs: number; env: Record<string, string>; signal?: AbortSignal; secrets?: readonly string[] },
 ): Promise<CommandOutcome> {
   const started = performance.now();
   const lines: string[] = [];
@@ -32,7 +40,7 @@ export async function runGateCommand(
     onNote: () => undefined,
   });
   const durationMs = performance.now() - started;
-  const tail = lines.join('\n');
+  const tail = lines.map((l) => redactText(stripVTControlCharacters(l), opts.secrets)).join('\n');
   if (out.timedOut) return { exitCode: null, timedOut: true, durationMs, tail };
   if (out.exitCode === null) {
     const error = out.error ?? (out.aborted ? 'aborted' : out.signal ? `killed by ${out.signal}` : 'did not run');
