@@ -203,6 +203,13 @@ export const render: Section = async (_env, s) => {
         note: `p50 ${z.full.p50Ms} ms, CPU p50 ${z.full.cpuP50Ms} ms; the cockpit's poll frame takes ${round(z.poll.p50Ms / Math.max(0.001, z.full.p50Ms), 2)}x a whole frame's wall time and ${round(z.poll.cpuP50Ms / Math.max(0.001, z.full.cpuP50Ms), 2)}x its CPU at p50 (lower is better)`,
       },
     );
+    figures.push({
+      key: `render.${at}.poll.first_p95_ms`,
+      label: `  beside: the first ${z.firstPolls.frames} poll frames (V8 still compiling), ${at}: p95`,
+      value: z.firstPolls.p95Ms,
+      unit: 'ms',
+      note: `p50 ${z.firstPolls.p50Ms} ms, max ${z.firstPolls.maxMs} ms: the warm-up the figures above are counted after (for reference)`,
+    });
     if (dev) figures.push({ key: `render.${at}.poll.p95_ms.react_development`, label: `render a poll frame, ${at}, React development build: p95`, value: dev.poll.p95Ms, unit: 'ms', note: `p50 ${dev.poll.p50Ms} ms (for reference)` });
   }
   return { figures, details: { shipped, development } };
