@@ -23,12 +23,17 @@ export function useSignoffDialog(deps: DialogDeps): FormDialog<GateView> {
     requestQuit: deps.requestQuit,
     onButton(id, gate, f, api) {
       if (id === 'cancel') return api.close();
-      if (id !== 'signoff') return;
+      // Asked already: a second Enter while the guard answers would sign off twice.
+      if (id !== 'signoff' || f.busy) return;
       const note = fieldValue(f, 'note').trim();
       if (!note) return api.error('a note is required: what was checked, and how');
       const answered = (res: SignoffOutcome) => {
-        if (!res.ok) return api.error(`refused: ${sanitize(res.error)}`);
-        api.close();
+        const showing = api.isShowing();
+        if (!res.ok) {
+          if (showing) return api.error(`refused: ${sanitize(res.error)}`);
+          return deps.message(`sign-off of ${gate.id} refused: ${sanitize(res.error)}`, 'danger');
+        }
+        if (showing) api.close();
         deps.message(`signed off ${gate.id}`, 'ok');
       };
       let res: ReturnType<typeof deps.actions.signoff>;
@@ -38,7 +43,10 @@ export function useSignoffDialog(deps: DialogDeps): FormDialog<GateView> {
         res = { ok: false, error: err instanceof Error ? err.message : String(err) };
       }
       // Through a guard the answer comes later: the dialog stays open until it says what the guard did.
-      if ('then' in res) void res.then(answered);
+      if ('then' in res) {
+        api.busy("waiting for the guard's answer");
+        void res.then(answered);
+      }
       else answered(res);
     },
   });
@@ -60,7 +68,7 @@ export function SignoffDialog({ gate, f, box, utc }: { gate: GateView; f: FormSt
       { id: 'cancel', label: 'Cancel', focused: focus === 'cancel', enabled: true },
       { id: 'signoff', label: 'Sign off', focused: focus === 'signoff', enabled: note.trim() !== '' },
     ], note.trim() ? undefined : [seg('disabled, needs: ', 'muted'), seg('a note', 'warn')])),
-    fixed(0, statusLine(f.error, 'Signed off under your name; audited.')),
+    fixed(0, statusLine(f.error, f.busy ?? 'Signed off under your name; audited.')),
   ];
   return <DialogFrame title={titleLine(theme, 'SIGN OFF', 'title', [seg(sanitize(gate.id), 'title')], 'Esc cancels')} sections={sections} box={box} />;
 }

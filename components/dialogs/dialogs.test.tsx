@@ -410,6 +410,26 @@ describe('sign-off', () => {
     }
   });
 
+  it('while the guard answers, Enter again (or in the same burst) asks once; an answer after Esc goes to the footer', async () => {
+    const d = deferred<SignoffOutcome>();
+    const a = fakeActions({ signoff: () => d.promise });
+    const t = start(a);
+    await t.ready();
+    await t.press('G', 's');
+    await t.type('checked the go-live list');
+    await t.press(KEYS.tab, KEYS.tab);
+    await t.press(`${KEYS.enter}${KEYS.enter}`);
+    await t.press(KEYS.enter);
+    expect(a.calls.signoff).toHaveLength(1);
+    expect(t.frame()).toContain("waiting for the guard's answer");
+    await t.press(KEYS.escape);
+    expect(t.frame()).not.toContain('SIGN OFF');
+    d.resolve({ ok: false, error: 'the rollout is at full now, not canary as confirmed (it moved meanwhile): nothing was done' });
+    await waitForFrame();
+    expect(t.frame()).not.toContain('SIGN OFF');
+    expect(t.frame()).toContain('sign-off of go-live-signoff refused: the rollout is at full now');
+  });
+
   it('s on a gate that is not manual says so; from the gate detail it signs that gate', async () => {
     const a = fakeActions();
     const t = start(a);

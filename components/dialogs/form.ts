@@ -21,6 +21,8 @@ export interface FormState {
   checked: readonly string[];
   /** Why the last button press did nothing (too short a reason, a refused sign-off). */
   error: string | null;
+  /** What the dialog waits for (the guard's answer to a sign-off); its button does nothing meanwhile. */
+  busy: string | null;
 }
 
 /** A dialog's state: what it was opened with (null: closed) and its form. */
@@ -34,14 +36,15 @@ export type FormAction =
   | { type: 'type'; id: string; text: string }
   | { type: 'erase'; id: string }
   | { type: 'toggle'; id: string }
-  | { type: 'error'; text: string | null };
+  | { type: 'error'; text: string | null }
+  | { type: 'busy'; text: string | null };
 
 export type DialogAction<P> = { type: 'open'; payload: P; focus?: number } | { type: 'close' } | FormAction;
 
 /** Longest text a field keeps (a reason, a note). */
 export const MAX_FIELD_LENGTH = 200;
 
-export const emptyForm = (focus = 0): FormState => ({ focus, values: {}, checked: [], error: null });
+export const emptyForm = (focus = 0): FormState => ({ focus, values: {}, checked: [], error: null, busy: null });
 
 export function closedDialog<P>(): DialogState<P> {
   return { payload: null, form: emptyForm() };
@@ -70,7 +73,9 @@ export function formReducer(s: FormState, a: FormAction): FormState {
       return { ...s, checked: on ? s.checked.filter((c) => c !== a.id) : [...s.checked, a.id], error: null };
     }
     case 'error':
-      return { ...s, error: a.text };
+      return { ...s, error: a.text, busy: null };
+    case 'busy':
+      return { ...s, busy: a.text, error: null };
   }
 }
 

@@ -24,10 +24,20 @@ export interface DialogDeps {
   message(text: string, tok: Token): void;
 }
 
+/** What a button's handler can do to its dialog. */
+export interface FormApi {
+  close(): void;
+  error(text: string): void;
+  /** Waiting for an answer: shown in the status line. */
+  busy(text: string): void;
+  /** The dialog still shows what the button was pressed on (an answer that comes later may find it closed, or open on another). */
+  isShowing(): boolean;
+}
+
 export interface FormDialogSpec<P> {
   items(payload: P, form: FormState): FormItem[];
   /** Enter on a button; `close` closes the dialog. */
-  onButton(id: string, payload: P, form: FormState, api: { close(): void; error(text: string): void }): void;
+  onButton(id: string, payload: P, form: FormState, api: FormApi): void;
   requestQuit(): void;
   /** DIALOG_PRIORITY.form unless it must come first (quit). */
   priority?: number;
@@ -53,7 +63,13 @@ export function useFormDialog<P>(spec: FormDialogSpec<P>): FormDialog<P> {
     const { payload, form } = ref.current;
     if (payload === null) return false;
     formKey(spec.items(payload, form), form, apply, input, key, {
-      onButton: (id) => spec.onButton(id, payload, form, { close, error: (text) => apply({ type: 'error', text }) }),
+      onButton: (id) =>
+        spec.onButton(id, payload, form, {
+          close,
+          error: (text) => apply({ type: 'error', text }),
+          busy: (text) => apply({ type: 'busy', text }),
+          isShowing: () => ref.current.payload === payload,
+        }),
       onClose: close,
       onQuit: spec.requestQuit,
     });
