@@ -1,14 +1,54 @@
-/** A field of a JSON evidence report (seed 003's test report, seed 000's benchmark). */
+/**
+ * A field of a JSON evidence report (seed 003's test report, seed 000's benchmark).
+ *
+ * `since` asks for a report written recently: `since: stage`, since the rollout
+ * entered the stage being judged (a report a stage's own smoke test writes);
+ * `since: 30m`, within that long. An older report is `no data`: it says
+ * nothing about what is running now (the demo's 100 % stage read the report
+ * its 50 % stage's smoke test had left, which had checked half the nodes).
+ */
 import { resolve } from 'node:path';
 import * as z from 'zod';
-import type { Check, GateKindModule } from './types.js';
+import { formatDuration, parseDuration } from '../src/duration.js';
+import type { Check, CheckContext, GateKindModule } from './types.js';
 import { asValue, getPath } from './value.js';
 
-/** The evidence kind's part of a gate's schema: a JSON report and the field to read. */
-export const evidenceFields = { evidence: z.object({ file: z.string().min(1), field: z.string().min(1) }).strict().optional() };
+/** The evidence kind's part of a gate's schema: a JSON report, the field to read, and how recent it must be. */
+export const evidenceFields = {
+  evidence: z
+    .object({
+      file: z.string().min(1),
+      field: z.string().min(1),
+      since: z
+        .string()
+        .transform((s, c): 'stage' | number => {
+          const ms = s === 'stage' ? 'stage' : parseDuration(s);
+          if (ms !== undefined) return ms;
+          c.addIssue({ code: 'custom', message: `expected "stage" (written since the stage began) or a duration such as "30m", got "${s}"` });
+          return z.NEVER;
+        })
+        .optional(),
+    })
+    .strict()
+    .optional(),
+};
+
+/** Why the report is too old to count, or undefined when it is recent enough (or no `since` was asked). */
+async function staleness(file: string, path: string, since: 'stage' | number, ctx: CheckContext): Promise<string | undefined> {
+  if (!ctx.fileModifiedAt) return `cannot tell when ${file} was written here`;
+  const written = await ctx.fileModifiedAt(path);
+  const now = ctx.clock.now();
+  const age = formatDuration(Math.max(0, now - written));
+  if (since === 'stage') {
+    if (written >= ctx.stageEnteredAt) return undefined;
+    return `${file} was written ${age} ago, before this stage began ${formatDuration(Math.max(0, now - ctx.stageEnteredAt))} ago: it says nothing about this stage`;
+  }
+  if (now - written <= since) return undefined;
+  return `${file} was written ${age} ago, longer ago than the ${formatDuration(since)} it may be`;
+}
 
 export const evidenceCheck: Check = async (gate, ctx) => {
-  const { file, field } = gate.evidence!;
+  const { file, field, since } = gate.evidence!;
   const path = resolve(ctx.planDir, file);
   let text: string;
   try {
@@ -17,6 +57,15 @@ export const evidenceCheck: Check = async (gate, ctx) => {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { status: 'no data', reason: `${file} not found` };
     return { status: 'error', reason: `cannot read ${file}: ${(err as Error).message}` };
+  }
+  if (since !== undefined) {
+    let stale: string | undefined;
+    try {
+      stale = await staleness(file, path, since, ctx);
+    } catch (err) {
+      return { status: 'error', reason: `cannot tell when ${file} was written: ${(err as Error).message}` };
+    }
+    if (stale) return { status: 'no data', reason: stale };
   }
   let doc: unknown;
   try {
@@ -40,7 +89,11 @@ export const evidenceCheck: Check = async (gate, ctx) => {
 export const evidenceKind: GateKindModule = {
   kind: 'evidence',
   check: evidenceCheck,
-  describe: (g) => `${g.evidence!.file} ${g.evidence!.field}`,
+  describe: (g) => {
+    const { file, field, since } = g.evidence!;
+    const recent = since === undefined ? '' : since === 'stage' ? ', written since the stage began' : `, written within ${formatDuration(since)}`;
+    return `${file} ${field}${recent}`;
+  },
   readsNumber: true,
   baselines: { field: 'baseline.field reads a field of an evidence report; this is not an evidence gate' },
 };

@@ -9,6 +9,8 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
   /** Resolves after `ms` of this clock's time. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** This clock's time at a real (wall-clock) time, such as a file's modification time; the same time where absent. */
+  fromWallTime?(ms: number): number;
 }
 
 export type TimerHandle = { readonly id: number } | NodeJS.Timeout;
@@ -52,7 +54,11 @@ export class ScaledClock implements Clock {
   }
 
   now(): number {
-    return this.simStart + (Date.now() - this.realStart) * this.speed;
+    return this.fromWallTime(Date.now());
+  }
+
+  fromWallTime(ms: number): number {
+    return this.simStart + (ms - this.realStart) * this.speed;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {

@@ -65,6 +65,10 @@ export interface CheckContext {
   windowStart: number;
   runCommand(argv: string[], opts: { cwd: string; timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal }): Promise<CommandOutcome>;
   readFile(path: string): Promise<string>;
+  /** When a file was last written (ms since the epoch); absent where files are not read (replay). */
+  fileModifiedAt?(path: string): Promise<number>;
+  /** When the rollout entered the stage being judged. */
+  stageEnteredAt: number;
   signoffs: ReadonlyMap<string, { operator: string; at: number; note: string }>;
   signal?: AbortSignal;
 }

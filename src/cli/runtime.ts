@@ -4,7 +4,7 @@
  * the node poller, command and file readers. Every
  * command (check, watch, promote, demo) starts from here.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../clock.js';
 import { Engine, type EngineDeps } from '../engine/engine.js';
@@ -98,6 +98,11 @@ export function buildRuntime(loaded: LoadedPlan, opts: RuntimeOptions = {}): Run
     baselines: opts.baselines,
     oneShot: opts.oneShot,
     readFile: (p) => readFile(p, 'utf8'),
+    // On the session's clock (the accelerated demo's runs faster than the file system's).
+    fileModifiedAt: async (p) => {
+      const written = (await stat(p)).mtimeMs;
+      return clock.fromWallTime ? clock.fromWallTime(written) : written;
+    },
     // Command gates see the session's environment (the demo adds its fleet's control URL there).
     runCommand: (argv, o) =>
       runGateCommand(argv, {

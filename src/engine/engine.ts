@@ -28,6 +28,8 @@ export interface EngineDeps {
   deepNodes?: NodePoller | null;
   runCommand: CheckContext['runCommand'];
   readFile(path: string): Promise<string>;
+  /** When a file was last written (evidence gates with `since`). */
+  fileModifiedAt?(path: string): Promise<number>;
   /** Start in this stage (default: the first). */
   stageId?: string;
   /** When that stage was entered (a restored rollout keeps its bake time); default now. */
@@ -341,6 +343,8 @@ export class Engine {
       windowStart: this.windowStart,
       runCommand: this.deps.runCommand,
       readFile: this.deps.readFile,
+      fileModifiedAt: this.deps.fileModifiedAt,
+      stageEnteredAt: this.stageEnteredAt,
       signoffs: this.signoffs,
     };
     const promDown = prom && !prom.ok && prom.down ? prom.error : undefined;

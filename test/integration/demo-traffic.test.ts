@@ -107,4 +107,22 @@ describe('the demo canary', () => {
     expect(done.exitCode).toBe(0);
     expect(processesIn(dir)).toEqual([]);
   });
+
+  it("at full-100 the smoke report canary-50 left is not evidence: no data until that stage's own smoke test writes one (on the demo's sped-up clock)", async () => {
+    const dir = await tempDir();
+    const demo = execa(BIN, ['demo', '--json', '--speed', '120', '--dir', dir], { reject: false, env: { NO_COLOR: '1' }, stdin: 'ignore', timeout: 120_000 });
+    const report: Array<Extract<EngineEvent, { type: 'gate.changed' }>> = [];
+    for await (const l of createInterface({ input: demo.stdout! })) {
+      const e = JSON.parse(l) as EngineEvent;
+      if (e.type === 'gate.changed' && e.gateId === 'smoke-report') report.push(e);
+      if (report.some((r) => r.to === 'ok')) break;
+    }
+    demo.kill('SIGINT');
+    await demo;
+    expect(report[0]).toMatchObject({ stageId: 'full-100', to: 'no data', why: expect.stringMatching(/smoke-report\.json was written \S+ ago, before this stage began \S+ ago/) });
+    expect(report.at(-1)).toMatchObject({ stageId: 'full-100', to: 'ok' });
+    const final = JSON.parse(await readFile(join(dir, 'monitor_logs/smoke-report.json'), 'utf8'));
+    expect(final).toMatchObject({ version: 'v2', checked: 6, failed: 0 });
+    expect(processesIn(dir)).toEqual([]);
+  }, 150_000);
 });
