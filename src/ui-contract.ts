@@ -114,6 +114,8 @@ export interface RollbackPreview {
   /** Steps that run only when the operator ticks them (seed 001's "if needed"). */
   optionalSteps: string[];
   dryRun: boolean;
+  /** The stage was rolled back already when the dialog opened: confirming runs its steps again. */
+  rolledBack: boolean;
 }
 
 export interface ActionOutcomeView {
@@ -133,7 +135,8 @@ export interface CockpitActions {
   previewRollback(): RollbackPreview | string;
   /** `stageId`: the stage the dialog showed and the operator confirmed; the action is refused if the rollout has moved on. */
   promote(req: { stageId?: string; reason?: string; override?: { reason: string; acknowledged: boolean } }): Promise<ActionOutcomeView>;
-  rollback(req: { stageId?: string; reason?: string; includeOptional?: string[] }): Promise<ActionOutcomeView>;
+  /** `expectNotRolledBack`: the dialog showed the stage not rolled back; refused if it has been since (never run twice unasked). */
+  rollback(req: { stageId?: string; expectNotRolledBack?: boolean; reason?: string; includeOptional?: string[] }): Promise<ActionOutcomeView>;
   /** Signs off a manual gate as the current operator. */
   /** `stageId`: the gate's stage as the dialog showed it; refused when the rollout has left that stage. */
   signoff(gateId: string, note: string, stageId?: string): SignoffOutcome | Promise<SignoffOutcome>;

@@ -46,7 +46,8 @@ export function useRollbackDialog(deps: DialogDeps): FormDialog<RollbackPreview>
       const includeOptional = ticked(p, f);
       api.close();
       deps.startRun({ kind: 'rollback', path: [`${p.stage} (${p.service})`], override: false, dryRun: p.dryRun, commands: p.commands }, () =>
-        deps.actions.rollback({ stageId: p.stage, ...(reason ? { reason } : {}), includeOptional }),
+        // A stage shown not rolled back is not rolled back twice: refused if another operator or the guard did meanwhile.
+        deps.actions.rollback({ stageId: p.stage, ...(p.rolledBack ? {} : { expectNotRolledBack: true }), ...(reason ? { reason } : {}), includeOptional }),
       );
     },
   });
@@ -71,6 +72,7 @@ export function RollbackDialog({ p, f, box }: { p: RollbackPreview; f: FormState
       ]
     : [];
   const sections: Section[] = [
+    ...(p.rolledBack ? [fixed(1, line(seg(`${sanitize(p.stage)} was rolled back already: this runs its steps again`, 'warn')))] : []),
     ...commandSections(theme, p.commands, box.width, 2, 'rollback'),
     spacer(),
     fixed(0, fieldLine(theme, {

@@ -1,7 +1,7 @@
 /** The dialogs through the whole cockpit (80x24), with CockpitActions that record what they were asked. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYS, waitForFrame } from '../testing/render.js';
-import { ALICE, blocked, cockpit, deferred, fakeActions, promotable } from './testing.js';
+import { ALICE, blocked, cockpit, deferred, fakeActions, promotable, rollbackPreview } from './testing.js';
 import type { ActionOutcomeView, SignoffOutcome } from '../../src/ui-contract.js';
 import { T0 } from '../../test/helpers/state-fixture.js';
 
@@ -192,7 +192,7 @@ describe('rollback', () => {
     expect(f).toMatch(/type dhash or canary-10 to confirm \[dhash_\s*\] ✓/);
     await t.press(KEYS.shiftTab, KEYS.enter);
     await waitForFrame();
-    expect(a.calls.rollback).toEqual([{ stageId: 'canary-10', includeOptional: [] }]);
+    expect(a.calls.rollback).toEqual([{ stageId: 'canary-10', expectNotRolledBack: true, includeOptional: [] }]);
   });
 
   it('Space ticks an optional step; the reason and the ticked steps go with the rollback', async () => {
@@ -209,7 +209,21 @@ describe('rollback', () => {
     expect(t.frame()).toContain('[ ] restore-snapshot');
     await t.press(' ', KEYS.tab, KEYS.tab, KEYS.enter);
     await waitForFrame();
-    expect(a.calls.rollback).toEqual([{ stageId: 'canary-10', reason: 'errors up', includeOptional: ['restore-snapshot'] }]);
+    expect(a.calls.rollback).toEqual([{ stageId: 'canary-10', expectNotRolledBack: true, reason: 'errors up', includeOptional: ['restore-snapshot'] }]);
+  });
+});
+
+describe('rolling back a stage rolled back already', () => {
+  it('says it runs the steps again, and asks without the not-rolled-back condition', async () => {
+    const a = fakeActions({ rollback: rollbackPreview({ rolledBack: true }) });
+    const t = start(a);
+    await t.ready();
+    await t.press('b');
+    expect(t.frame()).toContain('canary-10 was rolled back already: this runs its steps again');
+    await t.type('canary-10');
+    await t.press(KEYS.shiftTab, KEYS.enter);
+    await waitForFrame();
+    expect(a.calls.rollback).toEqual([{ stageId: 'canary-10', includeOptional: [] }]);
   });
 });
 

@@ -38,6 +38,7 @@ export const rollbackPreview = (over: Partial<RollbackPreview> = {}): RollbackPr
   commands: ['mode-warn: ./scripts/set_mode.sh warn', 'previous-tag: ./scripts/deploy_dhash.sh --tag v1.2.2', 'restore-snapshot: ./scripts/restore_snapshot.sh (optional)'],
   optionalSteps: ['restore-snapshot'],
   dryRun: false,
+  rolledBack: false,
   ...over,
 });
 

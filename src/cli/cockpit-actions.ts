@@ -58,10 +58,12 @@ export function cockpitActions(session: ActingSession, opts: { dryRun: boolean }
         commands: describeAction(spec.rollback, 'rollback', opts.dryRun),
         optionalSteps: planSteps(spec.rollback, 'rollback').filter((s) => s.optional).map((s) => s.name),
         dryRun: opts.dryRun,
+        rolledBack: view.status === 'rolled back',
       };
     },
     promote: async (req) => view(await session.promote(req)),
-    rollback: async (req) => view(await session.rollback({ stageId: req.stageId, reason: req.reason, includeOptional: req.includeOptional })),
+    rollback: async (req) =>
+      view(await session.rollback({ stageId: req.stageId, expectNotRolledBack: req.expectNotRolledBack, reason: req.reason, includeOptional: req.includeOptional })),
     signoff(gateId, note, stageId) {
       try {
         const answer = session.signoff(gateId, note, stageId !== undefined ? { stageId } : {});

@@ -143,6 +143,7 @@ export class AttachedSession {
   async rollback(req: RollbackRequest): Promise<Outcome> {
     const args: Record<string, unknown> = {};
     if (req.stageId !== undefined) args.stageId = req.stageId;
+    if (req.expectNotRolledBack) args.expectNotRolledBack = true;
     if (req.reason !== undefined) args.reason = req.reason;
     if (req.includeOptional) args.includeOptional = req.includeOptional;
     return this.act('rollback', args);

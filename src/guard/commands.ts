@@ -41,6 +41,7 @@ export async function runCommand(session: Session, cmd: RoutedCommand, body: Rec
         })
       : await session.rollback({
           ...stage,
+          ...(body.expectNotRolledBack === true ? { expectNotRolledBack: true } : {}),
           reason: reason ?? `manual rollback by ${op.user}`,
           ...(Array.isArray(body.includeOptional) || body.includeOptional === 'all' ? { includeOptional: body.includeOptional as string[] | 'all' } : {}),
           as: op,

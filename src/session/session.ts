@@ -14,7 +14,7 @@ import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js
 import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import { Scheduler } from '../engine/scheduler.js';
-import type { EngineEvent, OverrideFields } from '../engine/types.js';
+import type { EngineEvent, OverrideFields, StageStatus } from '../engine/types.js';
 import type { SelfMetrics } from '../metrics/self-metrics.js';
 import type { Notifier } from '../notify/index.js';
 import type { LoadedPlan } from '../plan/load.js';
@@ -81,6 +81,8 @@ export interface RollbackRequest {
   reason?: string;
   /** The stage the operator confirmed (a dialog's): refused when the rollout is at another stage by then. */
   stageId?: string;
+  /** The operator confirmed a stage not rolled back (a dialog's): refused when it has been rolled back by then, rather than run twice. */
+  expectNotRolledBack?: boolean;
   /** Who asks, when not this session's own operator. */
   as?: AuditOperator;
   auto?: boolean;
@@ -292,7 +294,7 @@ export class Session {
     const spec = this.engine.plan.stages[st.stageIndex]!;
     const auto = req.auto ?? false;
     const op = req.as ?? this.o.operator;
-    const moved = stageMoved(req.stageId, stage.id);
+    const moved = stageMoved(req.stageId, stage.id) ?? (req.expectNotRolledBack ? rolledBackMeanwhile(stage.id, stage.status) : null);
     if (moved) return this.refuse('rollback', stage.id, moved, req.reason, auto, op);
     if (this.stateProblem) await this.rollout?.refresh(); // repaired meanwhile (`flightdeck state set`)?
     if (this.stateProblem) return this.refuse('rollback', stage.id, this.stateRefusal(), req.reason, auto, op);
@@ -304,7 +306,7 @@ export class Session {
       if (!r.ok) return this.refuse('rollback', stage.id, `no step named ${r.unknown.map((n) => `"${n}"`).join(', ')} in the rollback of ${stage.id}; its steps: ${r.names.map((n) => `"${n}"`).join(', ')}`, req.reason, auto, op);
       include = r.include;
     }
-    return this.act('rollback', { reason: req.reason, auto, includeOptional: include, blockers: [], expectStage: stage.id, signal: req.signal, onSpawn: req.onSpawn, op });
+    return this.act('rollback', { reason: req.reason, auto, includeOptional: include, blockers: [], expectStage: stage.id, expectNotRolledBack: req.expectNotRolledBack, signal: req.signal, onSpawn: req.onSpawn, op });
   }
 
   private async act(
@@ -318,7 +320,7 @@ export class Session {
     if (this.closingWhy) return this.refuse(kind, stage.id, this.closingWhy, a.reason, a.auto, a.op);
     // What promote() or rollback() judged (promotable, the override, the steps) was of this stage: not of another
     // the rollout reached while a state refresh was awaited.
-    const moved = stageMoved(a.expectStage, stage.id);
+    const moved = stageMoved(a.expectStage, stage.id) ?? (a.expectNotRolledBack ? rolledBackMeanwhile(stage.id, st.stages[stageIndex]!.status) : null);
     if (moved) return this.refuse(kind, stage.id, moved, a.reason, a.auto, a.op);
     const notLeader = this.o.mayAct?.() ?? null;
     if (notLeader) return this.refuse(kind, stage.id, notLeader, a.reason, a.auto, a.op);
@@ -786,11 +788,19 @@ type ActRequest = {
   blockers: string[];
   /** The stage promote() or rollback() judged: refused when the rollout is at another one when the action is claimed. */
   expectStage?: string;
+  /** A rollback confirmed for a stage not rolled back: refused when it has been by the time it is claimed. */
+  expectNotRolledBack?: boolean | undefined;
   signal?: AbortSignal | undefined;
   onSpawn?: (pid: number) => void;
   /** Who asked (a guard acts for the verified account of its client). */
   op: AuditOperator;
 };
+
+/** Why a rollback confirmed for a stage that was not rolled back is refused when it has been since; null when it has not. */
+function rolledBackMeanwhile(stageId: string, status: StageStatus): string | null {
+  if (status !== 'rolled back') return null;
+  return `${stageId} was rolled back meanwhile (another operator, or the guard on its own): nothing was run again; look again, and confirm a new rollback to run its steps once more`;
+}
 
 /** Why an action asked of stage `expected` is refused when the rollout is at `now` instead; null when they are the same. */
 function stageMoved(expected: string | undefined, now: string): string | null {

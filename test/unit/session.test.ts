@@ -251,6 +251,29 @@ describe('an action confirmed for a stage the rollout has left', () => {
   });
 });
 
+describe('a rollback confirmed for a stage that has been rolled back since', () => {
+  it('is refused and runs nothing, directly and through the guard; asked knowing it was rolled back, it runs again', async () => {
+    const { session, engine } = makeSession(plan());
+    await engine.poll();
+    // The operator's dialog showed canary-10 not rolled back; meanwhile the guard (or another operator) rolled it back.
+    expect((await session.rollback({ reason: 'auto: error-rate' })).ok).toBe(true);
+    expect(engine.getState().stages[0]!.status).toBe('rolled back');
+    const out = await session.rollback({ stageId: 'canary-10', expectNotRolledBack: true, reason: 'errors up' });
+    expect(!out.ok && out.refused).toBe('canary-10 was rolled back meanwhile (another operator, or the guard on its own): nothing was run again; look again, and confirm a new rollback to run its steps once more');
+    const viaGuard = await runCommand(session, 'rollback', { stageId: 'canary-10', expectNotRolledBack: true, reason: 'errors up' }, { user: 'bob', host: 'bastion-2' });
+    expect(viaGuard).toMatchObject({ ok: false, refused: expect.stringMatching(/^canary-10 was rolled back meanwhile/) });
+    expect(await order()).toEqual(['rb-1', 'rb-2']);
+    expect((await auditLines()).filter((l) => l.result === 'refused').map((l) => [l.action, l.stage])).toEqual([
+      ['rollback', 'canary-10'],
+      ['rollback', 'canary-10'],
+    ]);
+    // A dialog opened on the rolled-back stage says so, and asks without the condition: the steps run again.
+    expect((await session.rollback({ stageId: 'canary-10', reason: 'once more' })).ok).toBe(true);
+    expect(await order()).toEqual(['rb-1', 'rb-2', 'rb-1', 'rb-2']);
+    expect((await verifyAudit(join(dir, 'audit.jsonl'))).ok).toBe(true);
+  });
+});
+
 describe('a sign-off given for a stage the rollout has left', () => {
   it('is refused and recorded nowhere, directly and through the guard; given for the current stage it counts', async () => {
     const input = plan();
