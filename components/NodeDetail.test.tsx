@@ -18,6 +18,30 @@ it('has no field for a node that never sent a body (not "(body) undefined")', ()
   expect(flattenBody('ok')).toEqual([['(body)', 'ok']]);
 });
 
+it("masks what a service's body should not have put on an operator's screen: secret-looking keys' strings, URL credentials", () => {
+  const body = {
+    status: 'UP',
+    components: { redis: { details: { url: 'redis://:hunter2pass@cache:6379/0', mode: 'on' } }, db: { password: 'p4ssw0rd!', pool: { maxTokens: 5, active: 2 } } },
+    api_key: 'k-123456789',
+    tokens: ['t-abc123def'],
+    callback: 'https://hooks.example/cb?token=zz-999&x=1',
+  };
+  const fields = flattenBody(body);
+  const text = fields.map(([k, v]) => `${k} ${v}`).join('\n');
+  for (const secret of ['hunter2pass', 'p4ssw0rd!', 'k-123456789', 't-abc123def', 'zz-999']) expect(text).not.toContain(secret);
+  expect(fields).toEqual([
+    ['status', 'UP'],
+    ['components.redis.details.url', 'redis://[REDACTED]@cache:6379/0'],
+    ['components.redis.details.mode', 'on'],
+    ['components.db.password', '[REDACTED]'],
+    ['components.db.pool.maxTokens', '5'],
+    ['components.db.pool.active', '2'],
+    ['api_key', '[REDACTED]'],
+    ['tokens.0', '[REDACTED]'],
+    ['callback', 'https://hooks.example/cb?token=[REDACTED]&x=1'],
+  ]);
+});
+
 describe("the health body shown", () => {
   const theme = makeTheme({ noColor: true, ascii: false });
   const text = (node: NodeStatus) =>

@@ -1,5 +1,6 @@
 /** Node detail (Enter on a node): its probe, breaker, Retry-After and the fields of its health JSON. */
 import React from 'react';
+import { redact } from '../src/audit/redact.js';
 import type { NodeStatus } from '../src/sources/types.js';
 import { formatAge, formatClock, formatLatency, formatRemaining, sanitize } from './format.js';
 import { Lines, line, seg, type LineSpec, type Seg } from './Line.js';
@@ -18,7 +19,11 @@ export interface NodeDetailProps {
   utc?: boolean;
 }
 
-/** "a.b.c = value" for every leaf of a JSON body (arrays by index), at most `limit`. */
+/**
+ * "a.b.c = value" for every leaf of a JSON body (arrays by index), at most `limit`. A body is the
+ * service's, not ours: a string under a secret-looking key (password, token, api_key…) is masked,
+ * and URL credentials (redis://:pw@cache) are stripped, as the recordings and the audit have them.
+ */
 export function flattenBody(body: unknown, limit = 500): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   // A node that never answered with a body: no field ("no JSON body"), not "(body) undefined".
@@ -33,7 +38,7 @@ export function flattenBody(body: unknown, limit = 500): Array<[string, string]>
     }
     out.push([path || '(body)', typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)]);
   };
-  walk(body, '', 0);
+  walk(redact(body), '', 0);
   return out;
 }
 
