@@ -52,20 +52,14 @@ export const evidenceCheck: Check = async (gate, ctx) => {
   const path = resolve(ctx.planDir, file);
   let text: string;
   try {
+    // When it was written, before it is read: a report rewritten in between is judged by its older time, never the reverse.
+    const stale = since === undefined ? undefined : await staleness(file, path, since, ctx);
+    if (stale) return { status: 'no data', reason: stale };
     text = await ctx.readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { status: 'no data', reason: `${file} not found` };
     return { status: 'error', reason: `cannot read ${file}: ${(err as Error).message}` };
-  }
-  if (since !== undefined) {
-    let stale: string | undefined;
-    try {
-      stale = await staleness(file, path, since, ctx);
-    } catch (err) {
-      return { status: 'error', reason: `cannot tell when ${file} was written: ${(err as Error).message}` };
-    }
-    if (stale) return { status: 'no data', reason: stale };
   }
   let doc: unknown;
   try {

@@ -46,8 +46,7 @@ export function useSignoffDialog(deps: DialogDeps): FormDialog<GateView> {
       if ('then' in res) {
         api.busy("waiting for the guard's answer");
         void res.then(answered);
-      }
-      else answered(res);
+      } else answered(res);
     },
   });
 }

@@ -294,7 +294,7 @@ export class Session {
     const spec = this.engine.plan.stages[st.stageIndex]!;
     const auto = req.auto ?? false;
     const op = req.as ?? this.o.operator;
-    const moved = stageMoved(req.stageId, stage.id) ?? (req.expectNotRolledBack ? rolledBackMeanwhile(stage.id, stage.status) : null);
+    const moved = notAsConfirmed(stage, req.stageId, req.expectNotRolledBack);
     if (moved) return this.refuse('rollback', stage.id, moved, req.reason, auto, op);
     if (this.stateProblem) await this.rollout?.refresh(); // repaired meanwhile (`flightdeck state set`)?
     if (this.stateProblem) return this.refuse('rollback', stage.id, this.stateRefusal(), req.reason, auto, op);
@@ -320,7 +320,7 @@ export class Session {
     if (this.closingWhy) return this.refuse(kind, stage.id, this.closingWhy, a.reason, a.auto, a.op);
     // What promote() or rollback() judged (promotable, the override, the steps) was of this stage: not of another
     // the rollout reached while a state refresh was awaited.
-    const moved = stageMoved(a.expectStage, stage.id) ?? (a.expectNotRolledBack ? rolledBackMeanwhile(stage.id, st.stages[stageIndex]!.status) : null);
+    const moved = notAsConfirmed(st.stages[stageIndex]!, a.expectStage, a.expectNotRolledBack);
     if (moved) return this.refuse(kind, stage.id, moved, a.reason, a.auto, a.op);
     const notLeader = this.o.mayAct?.() ?? null;
     if (notLeader) return this.refuse(kind, stage.id, notLeader, a.reason, a.auto, a.op);
@@ -796,10 +796,14 @@ type ActRequest = {
   op: AuditOperator;
 };
 
-/** Why a rollback confirmed for a stage that was not rolled back is refused when it has been since; null when it has not. */
-function rolledBackMeanwhile(stageId: string, status: StageStatus): string | null {
-  if (status !== 'rolled back') return null;
-  return `${stageId} was rolled back meanwhile (another operator, or the guard on its own): nothing was run again; look again, and confirm a new rollback to run its steps once more`;
+/**
+ * Why an action confirmed for stage `expected` (and, for a rollback, with that stage not rolled back) is
+ * refused now that the rollout is at `stage`; null when it is still as confirmed.
+ */
+function notAsConfirmed(stage: { id: string; status: StageStatus }, expected: string | undefined, notRolledBack: boolean | undefined): string | null {
+  const moved = stageMoved(expected, stage.id);
+  if (moved || !notRolledBack || stage.status !== 'rolled back') return moved;
+  return `${stage.id} was rolled back meanwhile (another operator, or the guard on its own): nothing was run again; look again, and confirm a new rollback to run its steps once more`;
 }
 
 /** Why an action asked of stage `expected` is refused when the rollout is at `now` instead; null when they are the same. */
