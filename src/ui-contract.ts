@@ -134,7 +134,8 @@ export interface CockpitActions {
   previewPromote(): PromotePreview | string;
   previewRollback(): RollbackPreview | string;
   /** `stageId`: the stage the dialog showed and the operator confirmed; the action is refused if the rollout has moved on. */
-  promote(req: { stageId?: string; reason?: string; override?: { reason: string; acknowledged: boolean } }): Promise<ActionOutcomeView>;
+  /** `override.blockers`: the gates the dialog showed blocking; the override is refused if another blocks by then. */
+  promote(req: { stageId?: string; reason?: string; override?: { reason: string; acknowledged: boolean; blockers?: string[] } }): Promise<ActionOutcomeView>;
   /** `expectNotRolledBack`: the dialog showed the stage not rolled back; refused if it has been since (never run twice unasked). */
   rollback(req: { stageId?: string; expectNotRolledBack?: boolean; reason?: string; includeOptional?: string[] }): Promise<ActionOutcomeView>;
   /** Signs off a manual gate as the current operator. */

@@ -59,7 +59,9 @@ export function usePromoteDialog(deps: DialogDeps): FormDialog<PromotePreview> {
       if (missing.length) return api.error(`needs ${missing.join(' and ')}`);
       const reason = fieldValue(f, 'reason').trim();
       api.close();
-      deps.startRun({ ...info, override: true }, () => deps.actions.promote({ stageId: p.from, override: { reason, acknowledged: true } }));
+      // The blockers the dialog showed: the session refuses the override if another blocks by then.
+      const blockers = p.blockers.map((b) => b.gateId);
+      deps.startRun({ ...info, override: true }, () => deps.actions.promote({ stageId: p.from, override: { reason, acknowledged: true, blockers } }));
     },
   });
 }

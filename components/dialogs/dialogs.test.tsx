@@ -130,7 +130,7 @@ describe('guarded override', () => {
     await t.press(KEYS.shiftTab, KEYS.shiftTab);
     await t.type('0');
     await t.press(KEYS.tab, KEYS.tab, KEYS.enter);
-    expect(a.calls.promote).toEqual([{ stageId: 'canary-10', override: { reason: 'too short of a reason that is long', acknowledged: true } }]);
+    expect(a.calls.promote).toEqual([{ stageId: 'canary-10', override: { reason: 'too short of a reason that is long', acknowledged: true, blockers: ['extraction-failure-rate', 'pool-saturation'] } }]);
   });
 
   it('with both valid, calls promote with the override, and Enter in a field never confirms', async () => {
@@ -150,7 +150,7 @@ describe('guarded override', () => {
     expect(t.frame()).not.toContain('disabled, needs');
     await t.press(KEYS.enter);
     await waitForFrame();
-    expect(a.calls.promote).toEqual([{ stageId: 'canary-10', override: { reason: REASON, acknowledged: true } }]);
+    expect(a.calls.promote).toEqual([{ stageId: 'canary-10', override: { reason: REASON, acknowledged: true, blockers: ['extraction-failure-rate', 'pool-saturation'] } }]);
     expect(t.frame()).toContain('OVERRIDE');
     expect(t.frame()).toContain('promote finished in 3s');
   });

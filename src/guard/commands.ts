@@ -56,6 +56,10 @@ export async function runCommand(session: Session, cmd: RoutedCommand, body: Rec
   };
 }
 
-function isOverride(v: unknown): v is { reason: string; acknowledged: boolean } {
-  return typeof v === 'object' && v !== null && typeof (v as { reason?: unknown }).reason === 'string' && typeof (v as { acknowledged?: unknown }).acknowledged === 'boolean';
+/** A client's override as sent: a reason, the acknowledgement and, from a dialog, the blockers it showed (gate ids). Anything else is no override. */
+function isOverride(v: unknown): v is { reason: string; acknowledged: boolean; blockers?: string[] } {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as { reason?: unknown; acknowledged?: unknown; blockers?: unknown };
+  const blockersOk = o.blockers === undefined || (Array.isArray(o.blockers) && o.blockers.every((b) => typeof b === 'string'));
+  return typeof o.reason === 'string' && typeof o.acknowledged === 'boolean' && blockersOk;
 }

@@ -14,7 +14,7 @@ import { appendAudit, formatOperator, type AuditOperator } from '../audit/log.js
 import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import { Scheduler } from '../engine/scheduler.js';
-import type { EngineEvent, OverrideFields, StageStatus } from '../engine/types.js';
+import type { Blocker, EngineEvent, OverrideFields, StageStatus } from '../engine/types.js';
 import type { SelfMetrics } from '../metrics/self-metrics.js';
 import type { Notifier } from '../notify/index.js';
 import type { LoadedPlan } from '../plan/load.js';
@@ -69,8 +69,11 @@ export interface PromoteRequest {
   stageId?: string;
   /** Who asks, when not this session's own operator (a client of the guard, as the guard verified it). */
   as?: AuditOperator;
-  /** A guarded override: needed when the stage is not promotable. */
-  override?: { reason: string; acknowledged: boolean };
+  /**
+   * A guarded override: needed when the stage is not promotable. `blockers`: the gates the operator saw
+   * blocking and overrode (a dialog's); refused when another blocks by then, which nobody overrode.
+   */
+  override?: { reason: string; acknowledged: boolean; blockers?: string[] };
   /** Aborting it (an OS signal to a one-shot command) stops the action as quitting does; its reason is audited. */
   signal?: AbortSignal;
   /** Called with the pid (= process group id) of every process the action starts. */
@@ -282,10 +285,23 @@ export class Session {
       const min = this.engine.plan.override.minReasonLength;
       if (req.override.reason.trim().length < min) return this.refuse('promote', stage.id, `an override reason needs at least ${min} characters`, req.reason, false, op);
       if (!req.override.acknowledged) return this.refuse('promote', stage.id, 'the override was not acknowledged', req.reason, false, op);
+      const unseen = unseenBlockers(stage.blockers, req.override.blockers);
+      if (unseen) return this.refuse('promote', stage.id, unseen, req.reason, false, op);
       override = { manual_override: true, override_acknowledged: true, override_reason: req.override.reason.trim() };
     }
     const next = this.engine.plan.stages[st.stageIndex + 1];
-    return this.act('promote', { reason: req.reason ?? override?.override_reason, override, auto: false, targetStageId: next?.id, blockers: stage.blockers.map((b) => b.gateId), expectStage: stage.id, signal: req.signal, onSpawn: req.onSpawn, op });
+    return this.act('promote', {
+      reason: req.reason ?? override?.override_reason,
+      override,
+      auto: false,
+      targetStageId: next?.id,
+      blockers: stage.blockers.map((b) => b.gateId),
+      overridden: req.override?.blockers,
+      expectStage: stage.id,
+      signal: req.signal,
+      onSpawn: req.onSpawn,
+      op,
+    });
   }
 
   async rollback(req: RollbackRequest = {}): Promise<ActionOutcome> {
@@ -320,7 +336,7 @@ export class Session {
     if (this.closingWhy) return this.refuse(kind, stage.id, this.closingWhy, a.reason, a.auto, a.op);
     // What promote() or rollback() judged (promotable, the override, the steps) was of this stage: not of another
     // the rollout reached while a state refresh was awaited.
-    const moved = notAsConfirmed(st.stages[stageIndex]!, a.expectStage, a.expectNotRolledBack);
+    const moved = notAsConfirmed(st.stages[stageIndex]!, a.expectStage, a.expectNotRolledBack) ?? (a.override ? unseenBlockers(st.stages[stageIndex]!.blockers, a.overridden) : null);
     if (moved) return this.refuse(kind, stage.id, moved, a.reason, a.auto, a.op);
     const notLeader = this.o.mayAct?.() ?? null;
     if (notLeader) return this.refuse(kind, stage.id, notLeader, a.reason, a.auto, a.op);
@@ -790,6 +806,8 @@ type ActRequest = {
   expectStage?: string;
   /** A rollback confirmed for a stage not rolled back: refused when it has been by the time it is claimed. */
   expectNotRolledBack?: boolean | undefined;
+  /** The blockers an override was confirmed over: refused when another blocks by the time it is claimed. */
+  overridden?: string[] | undefined;
   signal?: AbortSignal | undefined;
   onSpawn?: (pid: number) => void;
   /** Who asked (a guard acts for the verified account of its client). */
@@ -804,6 +822,16 @@ function notAsConfirmed(stage: { id: string; status: StageStatus }, expected: st
   const moved = stageMoved(expected, stage.id);
   if (moved || !notRolledBack || stage.status !== 'rolled back') return moved;
   return `${stage.id} was rolled back meanwhile (another operator, or the guard on its own): nothing was run again; look again, and confirm a new rollback to run its steps once more`;
+}
+
+/** Why an override confirmed over the `overridden` gates is refused when others block now; null when none does (or nobody said what was seen). */
+function unseenBlockers(blockers: readonly Blocker[], overridden: readonly string[] | undefined): string | null {
+  if (overridden === undefined) return null;
+  const unseen = blockers.filter((b) => !overridden.includes(b.gateId));
+  if (unseen.length === 0) return null;
+  const them = unseen.map((b) => `${b.gateId} (${b.state}${b.display ? ` ${b.display}` : ''})`).join(', ');
+  const one = unseen.length === 1;
+  return `${them} ${one ? 'blocks' : 'block'} now, which the override confirmed did not show: nothing was done; look again and confirm the override for ${one ? 'it' : 'them'} too`;
 }
 
 /** Why an action asked of stage `expected` is refused when the rollout is at `now` instead; null when they are the same. */

@@ -274,6 +274,33 @@ describe('a rollback confirmed for a stage that has been rolled back since', () 
   });
 });
 
+describe('an override confirmed over some blockers when another blocks by then', () => {
+  it('is refused and runs nothing, directly and through the guard; confirmed over every blocker, it runs', async () => {
+    const input = plan();
+    input.stages[0]!.gates = [
+      { id: 'go-live', manual: { item: 'go-live approved' }, onFail: 'block' },
+      { id: 'dba-check', manual: { item: 'the DBA looked at the migration' }, onFail: 'block' },
+    ];
+    const { session, engine } = makeSession(input);
+    await engine.poll();
+    expect(engine.getState().stages[0]!.blockers.map((b) => b.gateId)).toEqual(['go-live', 'dba-check']);
+    // The operator's dialog showed go-live alone blocking (dba-check came after it opened).
+    const override = { reason: 'go-live list checked by phone', acknowledged: true, blockers: ['go-live'] };
+    const out = await session.promote({ stageId: 'canary-10', override });
+    expect(!out.ok && out.refused).toMatch(/^dba-check \(pending[^)]*\) blocks now, which the override confirmed did not show: nothing was done; look again and confirm the override for it too$/);
+    const viaGuard = await runCommand(session, 'promote', { stageId: 'canary-10', override }, { user: 'bob', host: 'bastion-2' });
+    expect(viaGuard).toMatchObject({ ok: false, refused: expect.stringMatching(/^dba-check \(pending[^)]*\) blocks now/) });
+    // A malformed list is no override at all: refused as not promotable, never promoted over everything.
+    const malformed = await runCommand(session, 'promote', { stageId: 'canary-10', override: { ...override, blockers: 'go-live' } }, { user: 'bob', host: 'bastion-2' });
+    expect(malformed).toMatchObject({ ok: false, refused: expect.stringMatching(/is not promotable/) });
+    expect(await order()).toEqual([]);
+    expect(engine.getState().stages[0]!.status).toBe('current');
+    expect((await session.promote({ stageId: 'canary-10', override: { ...override, blockers: ['go-live', 'dba-check'] } })).ok).toBe(true);
+    expect(await order()).toEqual(['promote-canary']);
+    expect((await verifyAudit(join(dir, 'audit.jsonl'))).ok).toBe(true);
+  });
+});
+
 describe('a sign-off given for a stage the rollout has left', () => {
   it('is refused and recorded nowhere, directly and through the guard; given for the current stage it counts', async () => {
     const input = plan();
