@@ -402,14 +402,22 @@ describe('sign-off', () => {
     expect(t.frame()).toContain('SIGN OFF go-live-signoff');
   });
 
+  /** The sign-off dialog on go-live-signoff through a guard (its answer held until `answer.resolve`): the note typed, [Sign off] focused. */
+  async function signoffThroughGuard() {
+    const answer = deferred<SignoffOutcome>();
+    const a = fakeActions({ signoff: () => answer.promise });
+    const t = start(a);
+    await t.ready();
+    await t.press('G', 's');
+    await t.type('checked the go-live list');
+    await t.press(KEYS.tab, KEYS.tab);
+    return { answer, a, t };
+  }
+
   it("through a guard (an answer that comes later): stays open until it comes, then closes, or shows the guard's refusal", async () => {
     for (const answer of [{ ok: true } as const, { ok: false, error: 'the rollout is at canary-50 now, not canary-10 as confirmed (it moved meanwhile): nothing was done' } as const]) {
-      const d = deferred<SignoffOutcome>();
-      const t = start(fakeActions({ signoff: () => d.promise }));
-      await t.ready();
-      await t.press('G', 's');
-      await t.type('checked the go-live list');
-      await t.press(KEYS.tab, KEYS.tab, KEYS.enter);
+      const { answer: d, t } = await signoffThroughGuard();
+      await t.press(KEYS.enter);
       expect(t.frame()).toContain('SIGN OFF go-live-signoff');
       expect(t.frame()).not.toContain('signed off go-live-signoff');
       d.resolve(answer);
@@ -425,13 +433,7 @@ describe('sign-off', () => {
   });
 
   it('while the guard answers, Enter again (or in the same burst) asks once; an answer after Esc goes to the footer', async () => {
-    const d = deferred<SignoffOutcome>();
-    const a = fakeActions({ signoff: () => d.promise });
-    const t = start(a);
-    await t.ready();
-    await t.press('G', 's');
-    await t.type('checked the go-live list');
-    await t.press(KEYS.tab, KEYS.tab);
+    const { answer: d, a, t } = await signoffThroughGuard();
     await t.press(`${KEYS.enter}${KEYS.enter}`);
     await t.press(KEYS.enter);
     expect(a.calls.signoff).toHaveLength(1);
